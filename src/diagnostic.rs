@@ -1,0 +1,1 @@
+//! Located, human-readable diagnostics for user input.

@@ -1,0 +1,228 @@
+//! The validated suite model: what a suite file means once it has been parsed and checked.
+//!
+//! Everything here has passed the loader: GraphQL operations validate against the double's
+//! schema, JSONPaths parse, captures are defined before use. The runner and the checks read
+//! these types and never see raw YAML.
+
+use std::path::PathBuf;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+use serde_json_path::JsonPath;
+
+/// A position in a suite file (1-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub col: u32,
+}
+
+/// One suite file: a named group of cases.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// The suite's id: its path relative to the suites directory, `/`-separated, without
+    /// `.yaml` (`parts`, `inventory/by-location`). First part of every trial name.
+    pub id: String,
+    /// The file the suite was read from, as it was found (e.g. `suites/parts.yaml`).
+    pub file: PathBuf,
+    /// Human name (`name:`).
+    pub name: String,
+    /// Free text (`description:`).
+    pub description: Option<String>,
+    /// Tags for selection (`tags:`).
+    pub tags: Vec<String>,
+    /// Targets this suite may run on (`targets:`); `None` means every target.
+    pub targets: Option<Vec<String>>,
+    /// Extra snapshot redactions (`redact:`), applied after the built-in ones.
+    pub redactions: Vec<Redaction>,
+    /// The cases, in file order.
+    pub cases: Vec<Case>,
+}
+
+/// An extra snapshot redaction: an insta selector (`.data.parts.edges[].node.cost`) and the
+/// placeholder that replaces what it selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redaction {
+    /// insta selector, already checked to parse.
+    pub selector: String,
+    /// Replacement text, e.g. `[cost]`.
+    pub replacement: String,
+    /// Where it was declared.
+    pub at: Location,
+}
+
+/// One case: an ordered list of steps that share captures. One trial per case and target.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Unique within the suite; `[A-Za-z0-9][A-Za-z0-9_.-]*`.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Steps, run in order; the first failing step ends the case.
+    pub steps: Vec<Step>,
+    /// Where the case starts in the suite file.
+    pub at: Location,
+}
+
+/// One GraphQL request and what is expected of its response.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// `name:` if given, else `step-<n>` (1-based).
+    pub name: String,
+    /// Where the step starts in the suite file.
+    pub at: Location,
+    /// The operation to send.
+    pub operation: Operation,
+    /// Variables to send; strings may hold `${capture}` / `${env:NAME}` templates that are
+    /// resolved just before the request.
+    pub variables: Map<String, Value>,
+    /// Expectations on the response.
+    pub expect: Expect,
+    /// Values to capture from the response's `data` for later steps.
+    pub captures: Vec<Capture>,
+    /// `Some(key)` when the response is recorded in the case's snapshot under `key`
+    /// (`snapshot: true` uses the step name).
+    pub snapshot: Option<String>,
+}
+
+/// Query or mutation (subscriptions are rejected by the loader).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationKind {
+    /// A read.
+    Query,
+    /// A write; refused on read-only targets.
+    Mutation,
+}
+
+/// A GraphQL operation, already validated against the double's schema.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// The GraphQL document text sent as `query`.
+    pub source: String,
+    /// The operation to run (`operationName`), when the document names one.
+    pub operation_name: Option<String>,
+    /// Query or mutation.
+    pub kind: OperationKind,
+    /// The `.graphql` file it came from (`document:`), or `None` for an inline `query:`.
+    pub document: Option<PathBuf>,
+}
+
+/// What a step expects of the response.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// HTTP status; default 200.
+    pub status: u16,
+    /// GraphQL `errors`.
+    pub errors: ErrorsExpectation,
+    /// JSONPath assertions on `data`.
+    pub data: Vec<DataAssertion>,
+}
+
+/// What a step expects of the response's `errors` array.
+#[derive(Debug, Clone)]
+pub enum ErrorsExpectation {
+    /// No `errors` (or an empty array). The default.
+    None,
+    /// At least one error, any message.
+    Any,
+    /// Each matcher must match a distinct error, and there must be at least one error.
+    Match(Vec<ErrorMatcher>),
+}
+
+/// Matches one GraphQL error; every field that is set must hold.
+#[derive(Debug, Clone)]
+pub struct ErrorMatcher {
+    /// Exact message.
+    pub message: Option<String>,
+    /// Substring of the message.
+    pub contains: Option<String>,
+    /// `extensions.code`.
+    pub code: Option<String>,
+    /// The error's `path`, e.g. `["updatePart"]`.
+    pub path: Option<Vec<Value>>,
+    /// Where the matcher was declared.
+    pub at: Location,
+}
+
+/// A parsed JSONPath (RFC 9535) evaluated against the response's `data` object.
+#[derive(Debug, Clone)]
+pub struct DataPath {
+    /// As written in the suite (`$.parts.edges[0].node.id`).
+    pub raw: String,
+    /// Parsed form.
+    pub path: JsonPath,
+    /// A singular query selects at most one node: predicates test that node's value. A
+    /// non-singular one (wildcards, slices, filters, descendants) selects a list: predicates
+    /// test the JSON array of every selected value.
+    pub singular: bool,
+}
+
+/// A JSONPath and the predicates its value must satisfy (all of them).
+#[derive(Debug, Clone)]
+pub struct DataAssertion {
+    /// What to test.
+    pub path: DataPath,
+    /// Predicates, all of which must hold.
+    pub predicates: Vec<Predicate>,
+    /// Where the assertion was declared.
+    pub at: Location,
+}
+
+/// The JSON types `type:` can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// A JSON string.
+    String,
+    /// Any JSON number.
+    Number,
+    /// A number without a fractional part.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// A JSON object.
+    Object,
+    /// A JSON array.
+    Array,
+    /// `null`.
+    Null,
+}
+
+/// One check on the value a [`DataPath`] selects.
+#[derive(Debug, Clone)]
+pub enum Predicate {
+    /// Equal as JSON (numbers compare by value). String templates are resolved first.
+    Equals(Value),
+    /// `exists: true`: the path selects something (a singular path: a node, even `null`;
+    /// a list path: at least one node). `exists: false` is the same as `absent: true`.
+    Exists(bool),
+    /// `absent: true`: the path selects nothing.
+    Absent(bool),
+    /// The value's JSON type.
+    Type(JsonType),
+    /// A string value matching the regex (unanchored; use `^...$` to anchor).
+    Matches(Regex),
+    /// Length of a string (in chars), array or object.
+    Length(u64),
+    /// Numeric lower bound (inclusive).
+    Min(f64),
+    /// Numeric upper bound (inclusive).
+    Max(f64),
+    /// An array contains an element equal to this, an object has this key, or a string
+    /// contains this substring.
+    Contains(Value),
+    /// Equal to one of these.
+    OneOf(Vec<Value>),
+}
+
+/// `capture: {name: path}`: the value the path selects, for `${name}` in later steps.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// Name used as `${name}`.
+    pub name: String,
+    /// Must select exactly one node at run time, or the step fails saying so.
+    pub path: DataPath,
+    /// Where the capture was declared.
+    pub at: Location,
+}
