@@ -1,1 +1,70 @@
-fn main(){}
+//! The `ion-contract` binary: parses the command line, calls the library and maps the outcome
+//! to an exit code. With `cli.rs`, the only code that uses anyhow.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use ion_contract::double::DoubleData;
+use ion_contract::runner::{self, RunOptions};
+use ion_contract::suite;
+
+use cli::{Cli, Command, Place, RunArgs};
+
+/// Exit code for invalid suites or configuration.
+const INVALID: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run(args, false),
+        Command::List(args) => run(args, true),
+        Command::Check(place) => match check(&place) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(INVALID)
+            }
+        },
+    }
+}
+
+fn run(mut args: RunArgs, list: bool) -> ExitCode {
+    args.libtest.list |= list;
+    let options = RunOptions {
+        suites_dir: args.place.suites,
+        snapshots_dir: args.place.snapshots,
+        target: args.target,
+    };
+    runner::run(args.libtest, &options)
+}
+
+/// `check`: every diagnostic to stderr, a one-line verdict to stdout.
+fn check(place: &Place) -> anyhow::Result<ExitCode> {
+    let options = RunOptions {
+        suites_dir: place.suites.clone(),
+        snapshots_dir: place.snapshots.clone(),
+        target: String::new(),
+    };
+    let double = DoubleData::load(&options.schema_path(), &options.seed_path())?;
+    let suites = suite::load_dir(&options.suites_dir, double.schema())?;
+    let mut cases = 0;
+    let mut broken = 0;
+    for loaded in &suites {
+        match loaded {
+            Ok(suite) => cases += suite.cases.len(),
+            Err(failure) => {
+                broken += 1;
+                eprintln!("{failure}");
+            }
+        }
+    }
+    if broken == 0 {
+        println!("ok: {} suites, {cases} cases valid", suites.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("invalid: {broken} of {} suites failed to load", suites.len());
+        Ok(ExitCode::from(INVALID))
+    }
+}

@@ -1,0 +1,127 @@
+//! Getting a token: OAuth client credentials against ION's Keycloak realm `api-keys`.
+//!
+//! `POST <auth url>/realms/api-keys/protocol/openid-connect/token` with
+//! `grant_type=client_credentials`, `client_id` and `client_secret` as a form; when that path
+//! answers 404 the legacy `<auth url>/auth/realms/...` path is tried once.
+
+use serde::Deserialize;
+
+use crate::client::{ClientError, transport_error};
+use crate::secret::Secret;
+
+/// The token path under an auth server, current form.
+pub const TOKEN_PATH: &str = "/realms/api-keys/protocol/openid-connect/token";
+/// The token path under an auth server, legacy form (Keycloak's old `/auth` context).
+pub const LEGACY_TOKEN_PATH: &str = "/auth/realms/api-keys/protocol/openid-connect/token";
+
+/// An API key: a client id and its secret.
+#[derive(Debug, Clone)]
+pub struct ClientCredentials {
+    /// The client id (not secret).
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: Secret,
+}
+
+/// Why no token could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The token endpoint could not be reached.
+    #[error(transparent)]
+    Transport(#[from] ClientError),
+    /// The token endpoint refused the credentials.
+    #[error(
+        "the token endpoint {url} refused client `{client_id}` with HTTP {status}: {error}; check the client id and secret"
+    )]
+    Refused {
+        /// Token endpoint.
+        url: String,
+        /// The client id used.
+        client_id: String,
+        /// HTTP status.
+        status: u16,
+        /// Keycloak's `error` / `error_description`, or the body's first characters.
+        error: String,
+    },
+    /// The endpoint answered 200 without a usable `access_token`.
+    #[error("the token endpoint {url} answered without an access_token")]
+    Malformed {
+        /// Token endpoint.
+        url: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct KeycloakError {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Exchanges client credentials for an access token.
+pub async fn client_credentials_token(
+    http: &reqwest::Client,
+    auth_url: &str,
+    credentials: &ClientCredentials,
+) -> Result<Secret, AuthError> {
+    let base = auth_url.trim_end_matches('/');
+    let url = format!("{base}{TOKEN_PATH}");
+    let mut response = post_form(http, &url, credentials).await?;
+    let mut used = url;
+    if response.0 == 404 {
+        used = format!("{base}{LEGACY_TOKEN_PATH}");
+        response = post_form(http, &used, credentials).await?;
+    }
+    let (status, body) = response;
+    if status != 200 {
+        let error = match serde_json::from_slice::<KeycloakError>(&body) {
+            Ok(KeycloakError {
+                error: Some(e),
+                error_description,
+            }) => match error_description {
+                Some(d) => format!("{e} ({d})"),
+                None => e,
+            },
+            _ => String::from_utf8_lossy(&body).chars().take(120).collect(),
+        };
+        return Err(AuthError::Refused {
+            url: used,
+            client_id: credentials.client_id.clone(),
+            status,
+            error: crate::redact::scrub(&error, &[credentials.client_secret.expose()]),
+        });
+    }
+    match serde_json::from_slice::<TokenResponse>(&body) {
+        Ok(TokenResponse {
+            access_token: Some(token),
+        }) if !token.is_empty() => Ok(Secret::new(token)),
+        _ => Err(AuthError::Malformed { url: used }),
+    }
+}
+
+async fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    credentials: &ClientCredentials,
+) -> Result<(u16, Vec<u8>), ClientError> {
+    let response = http
+        .post(url)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", credentials.client_id.as_str()),
+            ("client_secret", credentials.client_secret.expose()),
+        ])
+        .send()
+        .await
+        .map_err(|e| transport_error(url, e))?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| transport_error(url, e))?;
+    Ok((status, body.to_vec()))
+}

@@ -1,0 +1,152 @@
+//! GraphQL over HTTP: sends one operation and returns the raw response.
+//!
+//! The client never asserts and never retries: it returns status, headers and body as they
+//! came, so checks can look at 401s, 429s and GraphQL errors alike. Pacing and retries
+//! (throttling) and 401 classification (environment mismatch) wrap this layer.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use serde_json::{Map, Value, json};
+
+use crate::secret::Secret;
+
+/// Why a request produced no HTTP response at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("could not build the HTTP client: {0}")]
+    Build(#[source] reqwest::Error),
+    /// Connecting, sending or reading failed; the message names the URL (never a credential).
+    #[error("request to {url} failed: {reason}")]
+    Transport {
+        /// The endpoint.
+        url: String,
+        /// What went wrong (timeout, connection refused, ...).
+        reason: String,
+    },
+}
+
+/// One GraphQL request body.
+#[derive(Debug, Clone, Copy)]
+pub struct GraphqlRequest<'a> {
+    /// The document (`query`).
+    pub query: &'a str,
+    /// `operationName`, when the document names the operation to run.
+    pub operation_name: Option<&'a str>,
+    /// `variables`.
+    pub variables: &'a Map<String, Value>,
+}
+
+/// A response exactly as received.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// Time from sending to the end of the body.
+    pub elapsed: Duration,
+}
+
+impl RawResponse {
+    /// The body as JSON, or `None` when it is not JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The body as text (lossy), for messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Builds the shared HTTP client: one per process, shared by every trial.
+pub fn http_client() -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .user_agent(concat!("ion-contract/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(ClientError::Build)
+}
+
+/// Sends GraphQL operations to one endpoint with one bearer token.
+#[derive(Debug, Clone)]
+pub struct GraphqlClient {
+    http: reqwest::Client,
+    endpoint: String,
+    token: Option<Secret>,
+}
+
+impl GraphqlClient {
+    /// A client for `endpoint` (the full `/graphql` URL), sending `Authorization: Bearer
+    /// <token>` when a token is given.
+    pub fn new(http: reqwest::Client, endpoint: impl Into<String>, token: Option<Secret>) -> Self {
+        Self {
+            http,
+            endpoint: endpoint.into(),
+            token,
+        }
+    }
+
+    /// The endpoint this client posts to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// POSTs the operation as JSON and returns the response as it came.
+    pub async fn send(&self, request: GraphqlRequest<'_>) -> Result<RawResponse, ClientError> {
+        let mut body = json!({ "query": request.query, "variables": request.variables });
+        if let Some(name) = request.operation_name {
+            body["operationName"] = Value::String(name.to_string());
+        }
+        let mut builder = self
+            .http
+            .post(&self.endpoint)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        if let Some(token) = &self.token {
+            builder = builder.header(AUTHORIZATION, format!("Bearer {}", token.expose()));
+        }
+        let started = Instant::now();
+        let response = builder.send().await.map_err(|e| self.transport(e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        Ok(RawResponse {
+            status,
+            headers,
+            body: body.to_vec(),
+            elapsed: started.elapsed(),
+        })
+    }
+
+    fn transport(&self, error: reqwest::Error) -> ClientError {
+        transport_error(&self.endpoint, error)
+    }
+}
+
+/// A transport error for `url`, described without the URL's query (which may hold secrets).
+pub(crate) fn transport_error(url: &str, error: reqwest::Error) -> ClientError {
+    let reason = if error.is_timeout() {
+        "timed out".to_string()
+    } else if error.is_connect() {
+        "could not connect".to_string()
+    } else {
+        let mut causes = String::new();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            causes.push_str(": ");
+            causes.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        format!("{}{causes}", error.without_url())
+    };
+    ClientError::Transport {
+        url: url.split('?').next().unwrap_or(url).to_string(),
+        reason,
+    }
+}

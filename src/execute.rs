@@ -1,0 +1,250 @@
+//! Runs one case against one target: its steps in order, with templates resolved from the
+//! captures of earlier steps, each response checked and, where asked, recorded for the
+//! snapshot.
+//!
+//! The result is data ([`CaseOutcome`]); nothing here prints, asserts snapshots or knows the
+//! test runner. The first step that fails ends the case: later steps usually depend on its
+//! captures.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use crate::check::{self, Mismatch, Observed};
+use crate::client::{GraphqlClient, GraphqlRequest, RawResponse};
+use crate::redact;
+use crate::suite::template;
+use crate::suite::{Case, OperationKind, Step, Suite};
+
+/// How a case ended.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    /// One entry per step that ran, in order.
+    pub steps: Vec<StepOutcome>,
+    /// The recorded responses of snapshotted steps, keyed by snapshot key (already redacted).
+    pub recorded: Map<String, Value>,
+    /// Set when a step failed; the case stopped there.
+    pub failure: Option<StepFailure>,
+}
+
+/// What one step did.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    /// The step's name.
+    pub name: String,
+    /// HTTP status, when a response came.
+    pub status: Option<u16>,
+    /// Time the request took, in milliseconds.
+    pub elapsed_ms: u128,
+}
+
+/// Why a step failed.
+#[derive(Debug, Clone)]
+pub struct StepFailure {
+    /// Index of the step in the case.
+    pub step: usize,
+    /// What went wrong.
+    pub kind: FailureKind,
+    /// The response body, redacted and abbreviated, when there was one.
+    pub response: Option<String>,
+}
+
+/// The ways a step fails.
+#[derive(Debug, Clone)]
+pub enum FailureKind {
+    /// A template named a capture or environment variable that has no value.
+    Template(String),
+    /// A mutation on a read-only target: refused before sending.
+    ReadOnly(String),
+    /// No HTTP response (connection refused, timeout, ...).
+    Transport(String),
+    /// The body was not a GraphQL JSON response.
+    NotGraphql(String),
+    /// Expectations or captures that did not hold.
+    Mismatches(Vec<Mismatch>),
+}
+
+/// Everything a case needs besides the case itself.
+pub struct CaseRun<'a> {
+    /// The suite the case belongs to.
+    pub suite: &'a Suite,
+    /// The case.
+    pub case: &'a Case,
+    /// The target's name.
+    pub target: &'a str,
+    /// Whether the target refuses mutations.
+    pub read_only: bool,
+    /// Where to send operations.
+    pub client: &'a GraphqlClient,
+    /// Reads environment variables for `${env:NAME}`.
+    pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
+}
+
+impl CaseRun<'_> {
+    /// Runs every step until one fails.
+    pub async fn run(&self) -> CaseOutcome {
+        let mut outcome = CaseOutcome {
+            steps: Vec::new(),
+            recorded: Map::new(),
+            failure: None,
+        };
+        let mut captures = Map::new();
+        for (index, step) in self.case.steps.iter().enumerate() {
+            let result = self.run_step(step, &mut captures, &mut outcome).await;
+            if let Err((kind, response)) = result {
+                outcome.failure = Some(StepFailure {
+                    step: index,
+                    kind,
+                    response,
+                });
+                break;
+            }
+        }
+        outcome
+    }
+
+    async fn run_step(
+        &self,
+        step: &Step,
+        captures: &mut Map<String, Value>,
+        outcome: &mut CaseOutcome,
+    ) -> Result<(), (FailureKind, Option<String>)> {
+        if self.read_only && step.operation.kind == OperationKind::Mutation {
+            return Err((
+                FailureKind::ReadOnly(format!(
+                    "mutation refused: target `{}` is read-only; restrict the suite with \
+                     `targets:` or run it on a writable target",
+                    self.target
+                )),
+                None,
+            ));
+        }
+        let resolve = |v: &Value| {
+            template::resolve(v, captures, self.env).map_err(|e| e.to_string())
+        };
+        let variables = match resolve(&Value::Object(step.variables.clone())) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => Map::new(),
+            Err(e) => return Err((FailureKind::Template(e), None)),
+        };
+        let request = GraphqlRequest {
+            query: &step.operation.source,
+            operation_name: step.operation.operation_name.as_deref(),
+            variables: &variables,
+        };
+        let response = self.client.send(request).await;
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => {
+                outcome.steps.push(StepOutcome {
+                    name: step.name.clone(),
+                    status: None,
+                    elapsed_ms: 0,
+                });
+                return Err((FailureKind::Transport(e.to_string()), None));
+            }
+        };
+        outcome.steps.push(StepOutcome {
+            name: step.name.clone(),
+            status: Some(response.status),
+            elapsed_ms: response.elapsed.as_millis(),
+        });
+        let shown = || Some(show_body(&response));
+        let Some(body) = response.json().filter(Value::is_object) else {
+            let reason = format!(
+                "HTTP {} with a body that is not a JSON object",
+                response.status
+            );
+            return Err((FailureKind::NotGraphql(reason), shown()));
+        };
+        let data = body.get("data").unwrap_or(&Value::Null);
+        let errors = body
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let observed = Observed {
+            status: response.status,
+            data,
+            errors,
+        };
+        let mut mismatches = check::check(&step.expect, step.at, observed, &resolve);
+        match check::capture(&step.captures, data) {
+            Ok(values) if mismatches.is_empty() => captures.extend(values),
+            Ok(_) => {}
+            Err(problems) => mismatches.extend(problems),
+        }
+        if !mismatches.is_empty() {
+            return Err((FailureKind::Mismatches(mismatches), shown()));
+        }
+        if let Some(key) = &step.snapshot {
+            let mut entry = json!({ "status": response.status, "data": data });
+            if let Some(errors) = body.get("errors") {
+                entry["errors"] = errors.clone();
+            }
+            outcome.recorded.insert(key.clone(), redact::redact(&entry));
+        }
+        Ok(())
+    }
+}
+
+/// The body for a failure message: redacted JSON, or text, cut at 2,000 characters.
+fn show_body(response: &RawResponse) -> String {
+    let text = match response.json() {
+        Some(json) => {
+            serde_json::to_string_pretty(&redact::redact(&json)).unwrap_or_else(|_| json.to_string())
+        }
+        None => response.text(),
+    };
+    if text.chars().count() > 2000 {
+        let cut: String = text.chars().take(2000).collect();
+        format!("{cut}\n... (cut at 2000 characters)")
+    } else {
+        text
+    }
+}
+
+/// The failure message of a trial: where (suite::case::step and file:line:col), what, and
+/// the response that came back.
+pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
+    let step = &run.case.steps[failure.step.min(run.case.steps.len().saturating_sub(1))];
+    let mut text = format!(
+        "{}::{}::{} failed at step `{}` ({}:{}:{})\n",
+        run.suite.id,
+        run.case.name,
+        run.target,
+        step.name,
+        run.suite.file.display(),
+        step.at.line,
+        step.at.col
+    );
+    match &failure.kind {
+        FailureKind::Template(e) => {
+            let _ = writeln!(text, "  cannot fill in the variables: {e}");
+        }
+        FailureKind::ReadOnly(e) | FailureKind::Transport(e) | FailureKind::NotGraphql(e) => {
+            let _ = writeln!(text, "  {e}");
+        }
+        FailureKind::Mismatches(list) => {
+            for m in list {
+                let _ = writeln!(
+                    text,
+                    "  {}:{}:{}: {}\n      expected: {}\n      actual:   {}",
+                    run.suite.file.display(),
+                    m.at.line,
+                    m.at.col,
+                    m.subject,
+                    m.expected,
+                    m.actual
+                );
+            }
+        }
+    }
+    if let Some(body) = &failure.response {
+        let _ = writeln!(text, "  response body:");
+        for line in body.lines() {
+            let _ = writeln!(text, "    {line}");
+        }
+    }
+    text
+}
