@@ -119,9 +119,8 @@ impl CaseRun<'_> {
                 None,
             ));
         }
-        let resolve = |v: &Value| {
-            template::resolve(v, captures, self.env).map_err(|e| e.to_string())
-        };
+        let resolve =
+            |v: &Value| template::resolve(v, captures, self.env).map_err(|e| e.to_string());
         let variables = match resolve(&Value::Object(step.variables.clone())) {
             Ok(Value::Object(map)) => map,
             Ok(_) => Map::new(),
@@ -191,9 +190,8 @@ impl CaseRun<'_> {
 /// The body for a failure message: redacted JSON, or text, cut at 2,000 characters.
 fn show_body(response: &RawResponse) -> String {
     let text = match response.json() {
-        Some(json) => {
-            serde_json::to_string_pretty(&redact::redact(&json)).unwrap_or_else(|_| json.to_string())
-        }
+        Some(json) => serde_json::to_string_pretty(&redact::redact(&json))
+            .unwrap_or_else(|_| json.to_string()),
         None => response.text(),
     };
     if text.chars().count() > 2000 {

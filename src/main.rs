@@ -64,7 +64,10 @@ fn check(place: &Place) -> anyhow::Result<ExitCode> {
         println!("ok: {} suites, {cases} cases valid", suites.len());
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("invalid: {broken} of {} suites failed to load", suites.len());
+        println!(
+            "invalid: {broken} of {} suites failed to load",
+            suites.len()
+        );
         Ok(ExitCode::from(INVALID))
     }
 }

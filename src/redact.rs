@@ -85,7 +85,10 @@ fn is_secret_key(key: &str) -> bool {
 /// with `eyJ`, the encoding of `{"`) or an `Authorization` header value.
 pub fn looks_like_token(s: &str) -> bool {
     let s = s.trim();
-    if let Some(rest) = s.strip_prefix("Bearer ").or_else(|| s.strip_prefix("Token ")) {
+    if let Some(rest) = s
+        .strip_prefix("Bearer ")
+        .or_else(|| s.strip_prefix("Token "))
+    {
         return !rest.is_empty();
     }
     let segments: Vec<&str> = s.split('.').collect();

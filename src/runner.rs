@@ -103,9 +103,12 @@ impl Shared {
     /// Loads everything; a problem that stops every trial comes back as one failing trial.
     fn new(options: &RunOptions) -> Result<Shared, Box<Trial>> {
         let fail = |name: &str, message: String| {
-            Box::new(Trial::test(name.to_string(), move || Err(Failed::from(message))))
+            Box::new(Trial::test(name.to_string(), move || {
+                Err(Failed::from(message))
+            }))
         };
-        let target = Target::named(&options.target).map_err(|e| fail("target::select", e.to_string()))?;
+        let target =
+            Target::named(&options.target).map_err(|e| fail("target::select", e.to_string()))?;
         let double = DoubleData::load(&options.schema_path(), &options.seed_path())
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
         let suites = suite::load_dir(&options.suites_dir, double.schema())
@@ -114,7 +117,12 @@ impl Shared {
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| fail("runtime::start", format!("cannot start the async runtime: {e}")))?;
+            .map_err(|e| {
+                fail(
+                    "runtime::start",
+                    format!("cannot start the async runtime: {e}"),
+                )
+            })?;
         let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
         let snapshots_dir = absolute(&options.snapshots_dir);
         Ok(Shared {
@@ -134,9 +142,10 @@ impl Shared {
             match loaded {
                 Err(failure) => {
                     let message = failure.to_string();
-                    trials.push(Trial::test(format!("{}::load", failure.suite_id), move || {
-                        Err(Failed::from(message))
-                    }));
+                    trials.push(Trial::test(
+                        format!("{}::load", failure.suite_id),
+                        move || Err(Failed::from(message)),
+                    ));
                 }
                 Ok(suite) if shared.target.admits(suite.targets.as_deref()) => {
                     for (case_index, case) in suite.cases.iter().enumerate() {
@@ -176,7 +185,11 @@ impl Shared {
 
     /// Starts a double, gets a token with the demo client and runs the case's steps;
     /// returns the recorded responses, or the failure message.
-    async fn run_on_double(&self, suite: &Suite, case: &Case) -> Result<Map<String, Value>, String> {
+    async fn run_on_double(
+        &self,
+        suite: &Suite,
+        case: &Case,
+    ) -> Result<Map<String, Value>, String> {
         let double = IonDouble::start(Arc::clone(&self.double))
             .await
             .map_err(|e| format!("cannot start the ION double: {e}"))?;

@@ -38,7 +38,10 @@ mod tests {
     #[test]
     fn formatting_never_shows_the_value() {
         let s = Secret::new("hunter2-secret");
-        assert_eq!(format!("{s} {s:?} {:?}", Some(&s)), "[redacted] [redacted] Some([redacted])");
+        assert_eq!(
+            format!("{s} {s:?} {:?}", Some(&s)),
+            "[redacted] [redacted] Some([redacted])"
+        );
         assert_eq!(s.expose(), "hunter2-secret");
     }
 }
