@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use ion_contract::runner::RunOptions;
 
 /// Contract-and-mismatch tests for integrations built on ION's GraphQL API.
 #[derive(Debug, Parser)]
@@ -35,9 +36,33 @@ pub struct Place {
     /// The suites directory (suite files, schema/ion.graphql, seed/demo.yaml).
     #[arg(long, value_name = "DIR", default_value = "suites")]
     pub suites: PathBuf,
-    /// The snapshots directory.
-    #[arg(long, value_name = "DIR", default_value = "snapshots")]
-    pub snapshots: PathBuf,
+    /// The snapshots directory [default: snapshots beside the suites directory].
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// The double's schema [default: SUITES/schema/ion.graphql].
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// The double's seed data [default: SUITES/seed/demo.yaml].
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+}
+
+impl Place {
+    /// Run options for this place and target.
+    pub fn options(&self, target: &str) -> RunOptions {
+        let mut options = RunOptions::new(&self.suites);
+        options.target = target.to_string();
+        if let Some(dir) = &self.snapshots {
+            options.snapshots_dir = dir.clone();
+        }
+        if let Some(file) = &self.schema {
+            options.schema_path = file.clone();
+        }
+        if let Some(file) = &self.seed {
+            options.seed_path = file.clone();
+        }
+        options
+    }
 }
 
 /// Options of `run` and `list`.

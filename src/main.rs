@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ion_contract::double::DoubleData;
-use ion_contract::runner::{self, RunOptions};
+use ion_contract::runner;
 use ion_contract::suite;
+use ion_contract::target::DEFAULT_TARGET;
 
 use cli::{Cli, Command, Place, RunArgs};
 
@@ -32,22 +33,14 @@ fn main() -> ExitCode {
 
 fn run(mut args: RunArgs, list: bool) -> ExitCode {
     args.libtest.list |= list;
-    let options = RunOptions {
-        suites_dir: args.place.suites,
-        snapshots_dir: args.place.snapshots,
-        target: args.target,
-    };
+    let options = args.place.options(&args.target);
     runner::run(args.libtest, &options)
 }
 
 /// `check`: every diagnostic to stderr, a one-line verdict to stdout.
 fn check(place: &Place) -> anyhow::Result<ExitCode> {
-    let options = RunOptions {
-        suites_dir: place.suites.clone(),
-        snapshots_dir: place.snapshots.clone(),
-        target: String::new(),
-    };
-    let double = DoubleData::load(&options.schema_path(), &options.seed_path())?;
+    let options = place.options(DEFAULT_TARGET);
+    let double = DoubleData::load(&options.schema_path, &options.seed_path)?;
     let suites = suite::load_dir(&options.suites_dir, double.schema())?;
     let mut cases = 0;
     let mut broken = 0;

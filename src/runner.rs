@@ -38,8 +38,12 @@ use crate::target::{DEFAULT_TARGET, TARGET_ENV, Target};
 /// Where the suites, the double's files and the snapshots are, and which target to use.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// The suites directory (`suites/`): suite files, `schema/ion.graphql`, `seed/demo.yaml`.
+    /// The suites directory (`suites/`).
     pub suites_dir: PathBuf,
+    /// The double's schema (default `<suites>/schema/ion.graphql`).
+    pub schema_path: PathBuf,
+    /// The double's seed data (default `<suites>/seed/demo.yaml`).
+    pub seed_path: PathBuf,
     /// The snapshots directory (`snapshots/`).
     pub snapshots_dir: PathBuf,
     /// The target's name (`ION_TARGET`, default `mock`).
@@ -47,23 +51,28 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// `suites/` and `snapshots/` in the current directory, and the target from `ION_TARGET`.
-    pub fn from_env() -> Self {
+    /// The layout of a project: the double's files inside `suites_dir`, `snapshots/` beside
+    /// it, the default target.
+    pub fn new(suites_dir: impl Into<PathBuf>) -> Self {
+        let suites_dir = suites_dir.into();
         RunOptions {
-            suites_dir: PathBuf::from("suites"),
-            snapshots_dir: PathBuf::from("snapshots"),
-            target: std::env::var(TARGET_ENV).unwrap_or_else(|_| DEFAULT_TARGET.into()),
+            schema_path: suites_dir.join("schema").join("ion.graphql"),
+            seed_path: suites_dir.join("seed").join("demo.yaml"),
+            snapshots_dir: suites_dir
+                .parent()
+                .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
+            suites_dir,
+            target: DEFAULT_TARGET.into(),
         }
     }
 
-    /// The double's schema file.
-    pub fn schema_path(&self) -> PathBuf {
-        self.suites_dir.join("schema").join("ion.graphql")
-    }
-
-    /// The double's seed file.
-    pub fn seed_path(&self) -> PathBuf {
-        self.suites_dir.join("seed").join("demo.yaml")
+    /// `suites/` in the current directory, and the target from `ION_TARGET`.
+    pub fn from_env() -> Self {
+        let mut options = RunOptions::new("suites");
+        if let Ok(target) = std::env::var(TARGET_ENV) {
+            options.target = target;
+        }
+        options
     }
 }
 
@@ -109,7 +118,7 @@ impl Shared {
         };
         let target =
             Target::named(&options.target).map_err(|e| fail("target::select", e.to_string()))?;
-        let double = DoubleData::load(&options.schema_path(), &options.seed_path())
+        let double = DoubleData::load(&options.schema_path, &options.seed_path)
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
         let suites = suite::load_dir(&options.suites_dir, double.schema())
             .map_err(|e| fail("suites::load", e.to_string()))?;

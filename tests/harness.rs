@@ -1,0 +1,163 @@
+//! The harness seen from outside: the `suites` test binary and the `ion-contract` CLI run
+//! as a user (or cargo-nextest) runs them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `suites` test binary cargo built beside this one (the newest, if several exist).
+fn suites_binary() -> PathBuf {
+    let me = std::env::current_exe().expect("the test knows its own path");
+    let deps = me.parent().expect("test binaries live in a directory");
+    let mut candidates: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(deps)
+        .expect("the deps directory is readable")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with("suites-") && p.extension().is_none_or(|e| e == "exe")
+        })
+        .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
+        .collect();
+    candidates.sort();
+    candidates
+        .pop()
+        .map(|(_, p)| p)
+        .expect("cargo builds the suites test binary before running tests (run `cargo test`)")
+}
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_in(dir: &Path, program: &Path, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ION_TARGET")
+        .env("CI", "true")
+        .output()
+        .expect("the program starts")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn list_prints_only_sorted_trial_names_in_the_suite_case_target_form() {
+    let out = run_in(
+        manifest_dir(),
+        &suites_binary(),
+        &["--list", "--format", "terse"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let names: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            l.strip_suffix(": test")
+                .unwrap_or_else(|| panic!("not a trial line: {l:?}"))
+        })
+        .collect();
+    assert!(
+        names.len() >= 15,
+        "expected the starter suites' cases, got {names:?}"
+    );
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "trials are listed sorted by name");
+    for name in &names {
+        let parts: Vec<&str> = name.split("::").collect();
+        assert_eq!(parts.len(), 3, "{name} is <suite>::<case>::<target>");
+        assert_eq!(parts[2], "mock", "{name} runs on the default target");
+        assert!(
+            manifest_dir()
+                .join("suites")
+                .join(format!("{}.yaml", parts[0]))
+                .is_file(),
+            "{name}: the suite part names a file in suites/"
+        );
+    }
+    for expected in EXPECTED_TRIALS {
+        assert!(names.contains(expected), "{expected} is listed");
+    }
+}
+
+/// Trials the starter suites promise; renaming one is a breaking change for users' filters.
+const EXPECTED_TRIALS: &[&str] = &[
+    "me::me-reports-the-demo-user::mock",
+    "parts::list-paginates::mock",
+];
+
+#[test]
+fn list_of_ignored_trials_is_empty_on_the_double() {
+    let out = run_in(manifest_dir(), &suites_binary(), &["--list", "--ignored"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "nothing is ignored on the mock target");
+}
+
+#[test]
+fn check_accepts_the_starter_suites() {
+    let out = run_in(
+        manifest_dir(),
+        Path::new(env!("CARGO_BIN_EXE_ion-contract")),
+        &["check"],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert!(stdout(&out).starts_with("ok: "), "{}", stdout(&out));
+}
+
+#[test]
+fn check_rejects_every_broken_fixture_with_a_located_message() {
+    let fixtures = manifest_dir().join("tests/fixtures/broken");
+    let out = run_in(
+        manifest_dir(),
+        Path::new(env!("CARGO_BIN_EXE_ion-contract")),
+        &[
+            "check",
+            "--suites",
+            "tests/fixtures/broken",
+            "--schema",
+            "suites/schema/ion.graphql",
+            "--seed",
+            "suites/seed/demo.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "invalid suites exit 2");
+    let errors = stderr(&out);
+    let mut fixtures_seen = 0;
+    for entry in std::fs::read_dir(&fixtures).expect("fixtures exist") {
+        let path = entry.expect("readable").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            fixtures_seen += 1;
+            let shown = format!(
+                "tests/fixtures/broken/{}:",
+                path.file_name().unwrap().to_string_lossy()
+            );
+            let located = errors.lines().any(|line| {
+                line.find(&shown).is_some_and(|at| {
+                    let rest = &line[at + shown.len()..];
+                    let mut numbers = rest.splitn(3, ':');
+                    numbers.next().is_some_and(|l| l.parse::<u32>().is_ok())
+                        && numbers
+                            .next()
+                            .is_some_and(|c| c.chars().take_while(char::is_ascii_digit).count() > 0)
+                })
+            });
+            assert!(located, "no file:line:col for {shown} in:\n{errors}");
+        }
+    }
+    assert!(
+        fixtures_seen >= 12,
+        "at least 12 broken fixtures, found {fixtures_seen}"
+    );
+    assert!(
+        stdout(&out).starts_with(&format!("invalid: {fixtures_seen} of")),
+        "{}",
+        stdout(&out)
+    );
+}
