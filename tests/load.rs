@@ -132,6 +132,11 @@ broken_fixtures! {
     duplicate_step_names_are_refused => "duplicate-step-names",
     invalid_case_name_suggests_a_valid_one => "invalid-case-name",
     bad_redaction_selector_is_refused_without_panicking => "bad-redaction-selector",
+    duplicate_capture_names_are_refused => "duplicate-capture",
+    a_step_without_query_or_document_is_refused => "no-query",
+    an_empty_query_is_refused => "empty-query",
+    graphql_errors_in_quoted_strings_still_point_at_the_query => "quoted-query-error",
+    invalid_env_name_is_refused => "invalid-env-name",
     several_problems_are_all_reported => "several-problems",
 }
 
@@ -510,4 +515,74 @@ fn template_syntax_errors_say_where() {
         })
     );
     assert_eq!(TemplateError::Unclosed { offset: 2 }.offset(), Some(2));
+}
+
+// --- robustness ----------------------------------------------------------------------------
+
+/// Copies `documents/` next to `file` in `dir`, so mutated suites still find their documents.
+fn copy_documents(from: &Path, to: &Path) {
+    let target = to.join("documents");
+    std::fs::create_dir_all(&target).expect("tmp dir");
+    for entry in std::fs::read_dir(from.join("documents"))
+        .expect("documents")
+        .flatten()
+    {
+        std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy");
+    }
+}
+
+/// Nothing panics on user input: every fixture, cut short at many places and with characters
+/// swapped for YAML/GraphQL/template punctuation, loads or fails with located diagnostics.
+#[test]
+fn truncated_and_mutated_suites_never_panic() {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("loader-mutations");
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let punctuation: Vec<char> = "{}[]()\":'$#-|>\n \t!&*,.?@`\\é".chars().collect();
+    let mut loads = 0;
+    for dir in [VALID, BROKEN] {
+        let work = tmp.join(Path::new(dir).file_name().expect("name"));
+        copy_documents(Path::new(dir), &work);
+        for file in suite::discover(Path::new(dir)).expect("fixtures") {
+            let text = std::fs::read_to_string(&file).expect("fixture");
+            let chars: Vec<char> = text.chars().collect();
+            let mut variants: Vec<String> = (0..chars.len())
+                .step_by(9)
+                .map(|n| chars[..n].iter().collect())
+                .collect();
+            for _ in 0..25 {
+                let mut mutated = chars.clone();
+                let at = (next() as usize) % mutated.len().max(1);
+                let with = punctuation[(next() as usize) % punctuation.len()];
+                if let Some(c) = mutated.get_mut(at) {
+                    *c = with;
+                }
+                variants.push(mutated.into_iter().collect());
+            }
+            for variant in variants {
+                let path = work.join("mutated.yaml");
+                std::fs::write(&path, &variant).expect("write");
+                loads += 1;
+                if let Err(failure) = suite::load_suite(&work, &path, &SCHEMA) {
+                    assert!(
+                        !failure.diagnostics.is_empty(),
+                        "no diagnostics for:\n{variant}"
+                    );
+                    for d in &failure.diagnostics {
+                        assert!(
+                            d.line >= 1 && d.col >= 1,
+                            "unlocated diagnostic {d:?} for:\n{variant}"
+                        );
+                        let _ = d.to_string();
+                    }
+                }
+            }
+        }
+    }
+    assert!(loads > 1000, "only {loads} variants");
 }

@@ -9,6 +9,7 @@ use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::suite::captures::TemplateScope;
 use crate::suite::format::{
     AssertionSpec, ErrorMatcherSpec, ErrorsSpec, ExpectSpec, Node, NodeValue,
 };
@@ -17,7 +18,7 @@ use crate::suite::model::{
 };
 use crate::suite::source::Pos;
 use crate::suite::suggest;
-use crate::suite::validate::{TemplateScope, Validator};
+use crate::suite::validate::Validator;
 
 const PREDICATES: &str =
     "equals, exists, absent, type, matches, length, min, max, contains, one_of";

@@ -233,11 +233,43 @@ fn source(
             );
             None
         }
-        (Some(query), None) => Some(GraphqlText::Inline {
-            at: Pos::from(query.referenced),
-            text: query.value.clone(),
-        }),
-        (None, Some(document)) => read_document(scope, document, diags),
+        (Some(query), None) => {
+            if query.value.trim().is_empty() {
+                diags.push(
+                    src.diag(Pos::from(query.referenced), "the `query` is empty")
+                        .with_label("no operation")
+                        .with_help(
+                            "write the GraphQL operation, e.g. `query: \"query { me { id } }\"`",
+                        )
+                        .with_note(format!("in {}", scope.context)),
+                );
+                return None;
+            }
+            Some(GraphqlText::Inline {
+                at: Pos::from(query.referenced),
+                text: query.value.clone(),
+            })
+        }
+        (None, Some(document)) => {
+            let text = read_document(scope, document, diags)?;
+            if let GraphqlText::File { file, text } = &text
+                && text.trim().is_empty()
+            {
+                diags.push(
+                    src.diag(
+                        Pos::from(document.referenced),
+                        format!("document '{}' is empty", display_path(&file.path)),
+                    )
+                    .with_label("empty file")
+                    .with_help(
+                        "write the GraphQL operation in the file, e.g. `query Me { me { id } }`",
+                    )
+                    .with_note(format!("in {}", scope.context)),
+                );
+                return None;
+            }
+            Some(text)
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 //!
 //! [`template`] is public: the runner resolves `${capture}` / `${env:NAME}` templates with it.
 
+mod captures;
 mod expect;
 mod format;
 mod graphql;

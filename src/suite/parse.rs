@@ -55,6 +55,5 @@ fn yaml_error(src: &SourceFile, error: &serde_saphyr::Error, syntax: bool) -> Di
         "fix the YAML syntax here (check indentation, quotes and brackets)"
     };
     src.diag(pos, format!("invalid YAML: {text}"))
-        .with_label(text)
         .with_help(help)
 }

@@ -280,6 +280,7 @@ impl Walker<'_> {
         let keys = ctx.keys();
         self.duplicates(
             entries.iter().map(|e| (e.key.as_str(), e.key_at)),
+            "key",
             ctx.describe(),
         );
         for entry in entries {
@@ -304,13 +305,18 @@ impl Walker<'_> {
         }
     }
 
-    fn duplicates<'k>(&mut self, keys: impl Iterator<Item = (&'k str, Pos)>, place: &str) {
+    fn duplicates<'k>(
+        &mut self,
+        keys: impl Iterator<Item = (&'k str, Pos)>,
+        noun: &str,
+        place: &str,
+    ) {
         let mut seen: Vec<(&str, Pos)> = Vec::new();
         for (key, at) in keys {
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                 self.diags.push(
                     self.src
-                        .diag(at, format!("duplicate key '{key}' {place}"))
+                        .diag(at, format!("duplicate {noun} '{key}' {place}"))
                         .with_label("given again here")
                         .with_help(format!(
                             "a key may appear only once in a mapping; it was first given at line {}; remove one of them",
@@ -388,9 +394,11 @@ impl Walker<'_> {
                 true
             }
             (Kind::StrMap, NodeValue::Map(entries)) => {
+                let (noun, place) = entry_noun(spec.name);
                 self.duplicates(
                     entries.iter().map(|e| (e.key.as_str(), e.key_at)),
-                    &format!("in `{}`", spec.name),
+                    noun,
+                    place,
                 );
                 for entry in entries.iter().filter(|e| !e.value.is_scalar()) {
                     self.wrong_type(
@@ -402,9 +410,11 @@ impl Walker<'_> {
                 true
             }
             (Kind::AnyMap, NodeValue::Map(entries)) => {
+                let (noun, place) = entry_noun(spec.name);
                 self.duplicates(
                     entries.iter().map(|e| (e.key.as_str(), e.key_at)),
-                    &format!("in `{}`", spec.name),
+                    noun,
+                    place,
                 );
                 true
             }
@@ -443,6 +453,16 @@ impl Walker<'_> {
         if !ok {
             self.wrong_type(spec, node, expected(spec.kind));
         }
+    }
+}
+
+/// What the keys of a user-keyed mapping are, for duplicate messages.
+fn entry_noun(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "capture" => ("capture name", "in this step's `capture`"),
+        "variables" => ("variable", "in this step's `variables`"),
+        "redact" => ("redaction selector", "in `redact`"),
+        _ => ("key", "in this mapping"),
     }
 }
 

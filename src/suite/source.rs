@@ -121,21 +121,7 @@ impl SourceFile {
         let start_index = start.col.checked_sub(1)? as usize;
         let opening = first.chars().nth(start_index)?;
         if opening == '"' || opening == '\'' {
-            // A quoted scalar maps exactly only on one line and without escapes: the raw text
-            // between the quotes must equal the value.
-            if value_lines.len() != 1 {
-                return None;
-            }
-            let raw: String = first.chars().skip(start_index + 1).collect();
-            let after = raw.strip_prefix(wanted)?;
-            if !after.starts_with(opening) || (opening == '\'' && after.starts_with("''")) {
-                return None;
-            }
-            return Some(Pos::new(
-                start.line,
-                start.col + 1 + u32::try_from(col).ok()?,
-                1,
-            ));
+            return quoted_col(first, start, opening, wanted, value_lines.len(), col);
         }
         // Plain or literal block scalar: every value line is a source line at the same
         // indentation. Leading empty lines of a block come before `start`.
@@ -155,6 +141,56 @@ impl SourceFile {
             1,
         ))
     }
+}
+
+/// The position of value column `col` in a one-line quoted scalar, replaying its escapes
+/// (`\"`, `\\`, `\n`, `\xXX`, `\uXXXX`, ... in double quotes; `''` in single quotes).
+fn quoted_col(
+    line: &str,
+    start: Pos,
+    quote: char,
+    value: &str,
+    lines: usize,
+    col: usize,
+) -> Option<Pos> {
+    if lines != 1 {
+        return None;
+    }
+    let raw: Vec<char> = line.chars().skip(start.col as usize).collect();
+    // `columns[k]` is where the k-th character of the value is written, after the quote.
+    let mut columns = Vec::new();
+    let mut i = 0;
+    loop {
+        let c = *raw.get(i)?;
+        let width = if c == quote {
+            if quote == '\'' && raw.get(i + 1) == Some(&'\'') {
+                2
+            } else {
+                break;
+            }
+        } else if quote == '"' && c == '\\' {
+            match raw.get(i + 1)? {
+                'x' => 4,
+                'u' => 6,
+                'U' => 10,
+                _ => 2,
+            }
+        } else {
+            1
+        };
+        columns.push(i);
+        i += width;
+    }
+    if columns.len() != value.chars().count() {
+        return None;
+    }
+    let offset = if col == columns.len() {
+        i
+    } else {
+        *columns.get(col)?
+    };
+    let offset = u32::try_from(offset).ok()?;
+    Some(Pos::new(start.line, start.col + 1 + offset, 1))
 }
 
 #[cfg(test)]
@@ -188,6 +224,20 @@ mod tests {
             Some(Pos::new(2, 7, 1))
         );
         assert_eq!(f.pos_in_scalar(Pos::new(3, 4, 8), "esc\n ${y}", 1, 1), None);
+    }
+
+    #[test]
+    fn replays_escapes_in_quoted_scalars() {
+        let f = file("a: \"q(id: \\\"1\\\") x\"\nb: 'it''s ${x}'\n");
+        // Value: q(id: "1") x -- the `x` is character 11 of the value, column 18 of the line.
+        assert_eq!(
+            f.pos_in_scalar(Pos::new(1, 4, 16), "q(id: \"1\") x", 0, 11),
+            Some(Pos::new(1, 18, 1))
+        );
+        assert_eq!(
+            f.pos_in_scalar(Pos::new(2, 4, 12), "it's ${x}", 0, 5),
+            Some(Pos::new(2, 11, 1))
+        );
     }
 
     #[test]

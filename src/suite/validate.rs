@@ -5,9 +5,8 @@
 //! selectors) into one list, so a user fixes a file in one round. A suite is produced only
 //! when the list is empty.
 //!
-//! Captures follow the order of steps: a template in step *n* may use what steps 1..*n*-1
-//! captured. To say *why* an unknown capture is unknown ("step 3 sets it, after this one"),
-//! every capture of the case is collected first.
+//! Each case's captures are collected before its steps are checked, so that templates can be
+//! checked in step order with helpful messages (see [`super::captures`]).
 
 use std::path::Path;
 
@@ -17,13 +16,14 @@ use serde_json::Map;
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::Diagnostic;
+use crate::suite::captures::{CaptureDef, TemplateScope};
 use crate::suite::expect;
-use crate::suite::format::{CaseSpec, Node, NodeValue, SnapshotSpec, StepSpec, SuiteFile};
+use crate::suite::format::{CaseSpec, SnapshotSpec, StepSpec, SuiteFile};
 use crate::suite::graphql::{self, StepScope};
 use crate::suite::model::{Capture, Case, Redaction, Step, Suite};
 use crate::suite::source::{Pos, SourceFile};
-use crate::suite::template::{self, Segment, TemplateError, TemplateRef};
-use crate::suite::{jsonpath, selector, suggest, variables};
+use crate::suite::template;
+use crate::suite::{jsonpath, selector, variables};
 
 /// Inputs shared by the whole file.
 pub(crate) struct Validator<'a> {
@@ -32,21 +32,6 @@ pub(crate) struct Validator<'a> {
     pub suite_id: &'a str,
     pub schema: &'a Valid<Schema>,
     pub diags: Vec<Diagnostic>,
-}
-
-/// A capture some step of the case sets.
-pub(crate) struct CaptureDef {
-    pub name: String,
-    pub step_index: usize,
-    pub step_name: String,
-}
-
-/// What templates in one step may refer to.
-pub(crate) struct TemplateScope<'c> {
-    pub all: &'c [CaptureDef],
-    pub step_index: usize,
-    pub step_name: &'c str,
-    pub context: &'c str,
 }
 
 /// `[A-Za-z0-9][A-Za-z0-9_.-]*`: the offset of the first character that breaks the rule.
@@ -455,99 +440,6 @@ impl Validator<'_> {
                 None
             }
         }
-    }
-
-    /// Checks every template in a value: syntax, and that captures are set by earlier steps.
-    pub(crate) fn templates(&mut self, node: &Node, scope: &TemplateScope<'_>) {
-        match &node.value {
-            NodeValue::String(s) => match template::parse(s) {
-                Err(e) => {
-                    let help = match &e {
-                        TemplateError::Unclosed { .. } => {
-                            "close the template with `}`, or write `$${` for a literal `${`"
-                        }
-                        TemplateError::Empty { .. } => {
-                            "write `${capture_name}` or `${env:VARIABLE}`"
-                        }
-                        _ => {
-                            "names are letters, digits and `_`: `${part_id}`, `${env:ION_PART_ID}`"
-                        }
-                    };
-                    let d = self
-                        .in_string(node.at, s, e.offset().unwrap_or(0), 2, e.to_string())
-                        .with_label("template starts here")
-                        .with_help(help)
-                        .with_note(format!("in {}", scope.context));
-                    self.diags.push(d);
-                }
-                Ok(segments) => {
-                    for segment in segments {
-                        if let Segment::Template {
-                            reference: TemplateRef::Capture(name),
-                            offset,
-                            len,
-                        } = segment
-                        {
-                            self.capture_use(node, s, &name, offset, len, scope);
-                        }
-                    }
-                }
-            },
-            NodeValue::Seq(items) => items.iter().for_each(|item| self.templates(item, scope)),
-            NodeValue::Map(entries) => entries.iter().for_each(|e| self.templates(&e.value, scope)),
-            NodeValue::Null | NodeValue::Bool(_) | NodeValue::Number(_) => {}
-        }
-    }
-
-    fn capture_use(
-        &mut self,
-        node: &Node,
-        s: &str,
-        name: &str,
-        offset: usize,
-        len: usize,
-        scope: &TemplateScope<'_>,
-    ) {
-        let available: Vec<&CaptureDef> = scope
-            .all
-            .iter()
-            .filter(|c| c.step_index < scope.step_index)
-            .collect();
-        if available.iter().any(|c| c.name == name) {
-            return;
-        }
-        let here = format!("step '{}' (step {})", scope.step_name, scope.step_index + 1);
-        let d = match scope.all.iter().find(|c| c.name == name) {
-            Some(def) => {
-                let when = if def.step_index == scope.step_index {
-                    "by this same step"
-                } else {
-                    "by a later step"
-                };
-                self.in_string(node.at, s, offset, len, format!("capture '{name}' is used before it is set"))
-                    .with_label(format!("set {when}: '{}' (step {})", def.step_name, def.step_index + 1))
-                    .with_help(format!("a capture can be used by the steps after the one that sets it; this is {here}; reorder the steps or capture the value earlier"))
-            }
-            None => {
-                let message = format!(
-                    "unknown capture '{name}'{}",
-                    suggest::suffix(name, scope.all.iter().map(|c| c.name.as_str()))
-                );
-                let help = if available.is_empty() {
-                    format!(
-                        "no earlier step captures anything; set it with `capture: {{{name}: $.path.to.value}}` in an earlier step, or write `${{env:{name}}}` for an environment variable"
-                    )
-                } else {
-                    let names: Vec<&str> = available.iter().map(|c| c.name.as_str()).collect();
-                    format!("captures available in {here}: {}", names.join(", "))
-                };
-                self.in_string(node.at, s, offset, len, message)
-                    .with_label("no step of this case captures it")
-                    .with_help(help)
-            }
-        };
-        self.diags
-            .push(d.with_note(format!("in {}", scope.context)));
     }
 }
 
