@@ -137,6 +137,9 @@ broken_fixtures! {
     an_empty_query_is_refused => "empty-query",
     graphql_errors_in_quoted_strings_still_point_at_the_query => "quoted-query-error",
     invalid_env_name_is_refused => "invalid-env-name",
+    a_path_starting_with_data_is_refused => "path-starts-with-data",
+    a_path_to_an_unselected_field_is_refused => "path-not-selected",
+    a_name_after_a_list_is_refused => "path-through-list",
     several_problems_are_all_reported => "several-problems",
 }
 

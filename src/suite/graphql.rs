@@ -38,8 +38,20 @@ pub(crate) struct Resolved {
     pub operation: Operation,
     /// The operation's variable definitions (from the AST: known even if it does not validate).
     pub variables: Vec<Node<ast::VariableDefinition>>,
-    /// The validated operation, when the whole document validated (needed for coercion).
-    pub executable: Option<Node<executable::Operation>>,
+    /// The validated document, when it validated (for coercion and path checks).
+    pub validated: Option<Valid<ExecutableDocument>>,
+}
+
+impl Resolved {
+    /// The validated document and the operation that runs, when the document validated.
+    pub(crate) fn executable(&self) -> Option<(&ExecutableDocument, &Node<executable::Operation>)> {
+        let doc = self.validated.as_ref()?;
+        let op = doc
+            .operations
+            .get(self.operation.operation_name.as_deref())
+            .ok()?;
+        Some((doc, op))
+    }
 }
 
 /// Where an operation's text lives.
@@ -177,8 +189,8 @@ pub(crate) fn resolve(
         }
     };
     let name = op.name.as_ref().map(|n| n.to_string());
-    let executable = match validated {
-        Ok(doc) => doc.operations.get(name.as_deref()).ok().cloned(),
+    let validated = match validated {
+        Ok(doc) => Some(doc),
         Err(e) => {
             report_apollo(scope, &text, &e.errors, &apollo_path, diags);
             None
@@ -195,7 +207,7 @@ pub(crate) fn resolve(
             },
         },
         variables: op.variables.clone(),
-        executable,
+        validated,
     })
 }
 

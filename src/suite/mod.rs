@@ -25,6 +25,7 @@ mod jsonpath;
 mod load;
 mod model;
 mod parse;
+mod selection;
 mod selector;
 mod shape;
 mod source;

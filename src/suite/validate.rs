@@ -10,8 +10,9 @@
 
 use std::path::Path;
 
-use apollo_compiler::Schema;
+use apollo_compiler::executable::SelectionSet;
 use apollo_compiler::validation::Valid;
+use apollo_compiler::{ExecutableDocument, Schema};
 use serde_json::Map;
 use serde_saphyr::Spanned;
 
@@ -23,7 +24,7 @@ use crate::suite::graphql::{self, StepScope};
 use crate::suite::model::{Capture, Case, Redaction, Step, Suite};
 use crate::suite::source::{Pos, SourceFile};
 use crate::suite::template;
-use crate::suite::{jsonpath, selector, variables};
+use crate::suite::{jsonpath, selection, selector, variables};
 
 /// Inputs shared by the whole file.
 pub(crate) struct Validator<'a> {
@@ -349,6 +350,9 @@ impl Validator<'_> {
             variables::check(&scope, resolved, step.variables.as_ref(), &mut diags);
         }
         self.diags.append(&mut diags);
+        if let Some((doc, op)) = resolved.as_ref().and_then(|r| r.executable()) {
+            self.paths_reach_selected_fields(step, doc, &op.selection_set, templates.context);
+        }
 
         let mut vars = Map::new();
         for (key, value) in step.variables.iter().flat_map(|v| v.value.0.iter()) {
@@ -419,6 +423,43 @@ impl Validator<'_> {
             captures,
             snapshot: snapshot.map(|(k, _)| k),
         })
+    }
+
+    /// Reports data assertion and capture paths that cannot reach what the operation selects.
+    fn paths_reach_selected_fields(
+        &mut self,
+        step: &StepSpec,
+        doc: &ExecutableDocument,
+        root: &SelectionSet,
+        context: &str,
+    ) {
+        let assertions = step
+            .expect
+            .iter()
+            .flat_map(|e| e.value.data.iter().flat_map(|d| d.value.iter()));
+        let captures = step
+            .capture
+            .iter()
+            .flat_map(|c| c.value.0.iter().map(|(_, path)| path));
+        for raw in assertions.map(|a| &a.value.path).chain(captures) {
+            if serde_json_path::JsonPath::parse(&raw.value).is_err() {
+                continue; // Reported by `path`.
+            }
+            if let Some(p) = selection::check(self.schema, doc, root, &raw.value) {
+                let d = self
+                    .in_string(
+                        Pos::from(raw.referenced),
+                        &raw.value,
+                        p.offset,
+                        p.len,
+                        p.message,
+                    )
+                    .with_label(p.label)
+                    .with_help(p.help)
+                    .with_note(format!("in {context}"));
+                self.diags.push(d);
+            }
+        }
     }
 
     /// Parses a JSONPath, reporting a located error.

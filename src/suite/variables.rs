@@ -101,7 +101,7 @@ pub(crate) fn check(
             );
             continue;
         };
-        let Some(executable) = &resolved.executable else {
+        let Some((_, executable)) = resolved.executable() else {
             continue;
         };
         // A value without templates resolves to itself (with `$${` unescaped).
