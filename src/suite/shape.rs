@@ -255,7 +255,10 @@ pub(crate) fn check(root: &Node, src: &SourceFile) -> Vec<Diagnostic> {
     match &root.value {
         NodeValue::Null => walker.diags.push(
             src.diag(Pos::new(1, 1, 1), "the suite file is empty")
-                .with_help("a suite needs at least a `name:` and a list of `cases:`; see the suite format in the README"),
+                .with_help(example_help(
+                    "a suite needs a `name:` and a list of `cases:`, e.g.",
+                    "name: Parts\ncases:\n  - name: me\n    steps:\n      - query: \"query { me { id } }\"",
+                )),
         ),
         NodeValue::Map(_) => walker.mapping(root, Ctx::Suite),
         _ => walker.diags.push(
@@ -319,7 +322,7 @@ impl Walker<'_> {
                         .diag(at, format!("duplicate {noun} '{key}' {place}"))
                         .with_label("given again here")
                         .with_help(format!(
-                            "a key may appear only once in a mapping; it was first given at line {}; remove one of them",
+                            "a {noun} may appear only once here; the first '{key}' is at line {}: remove or rename one of them",
                             first.line
                         )),
                 );
