@@ -589,3 +589,29 @@ fn truncated_and_mutated_suites_never_panic() {
     }
     assert!(loads > 1000, "only {loads} variants");
 }
+
+/// Windows line endings change nothing: same diagnostics at the same places.
+#[test]
+fn crlf_files_report_the_same_places() {
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("loader-crlf");
+    copy_documents(Path::new(BROKEN), &work);
+    for id in [
+        "unknown-graphql-field",
+        "bad-template",
+        "several-problems",
+        "quoted-query-error",
+    ] {
+        let text =
+            std::fs::read_to_string(Path::new(BROKEN).join(format!("{id}.yaml"))).expect("fixture");
+        let crlf = work.join(format!("{id}.yaml"));
+        std::fs::write(&crlf, text.replace('\n', "\r\n")).expect("write");
+        let places = |f: &LoadFailure| -> Vec<(u32, u32, u32, String)> {
+            f.diagnostics
+                .iter()
+                .map(|d| (d.line, d.col, d.len, d.message.clone()))
+                .collect()
+        };
+        let with_crlf = suite::load_suite(&work, &crlf, &SCHEMA).expect_err("still broken");
+        assert_eq!(places(&with_crlf), places(&load_broken(id)), "{id}");
+    }
+}
