@@ -10,21 +10,17 @@
 
 use std::path::Path;
 
-use apollo_compiler::executable::SelectionSet;
+use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
-use apollo_compiler::{ExecutableDocument, Schema};
-use serde_json::Map;
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use crate::suite::captures::{CaptureDef, TemplateScope};
-use crate::suite::expect;
-use crate::suite::format::{CaseSpec, SnapshotSpec, StepSpec, SuiteFile};
-use crate::suite::graphql::{self, StepScope};
-use crate::suite::model::{Capture, Case, Redaction, Step, Suite};
+use crate::suite::format::{CaseSpec, SuiteFile};
+use crate::suite::model::{Case, Redaction, Suite};
 use crate::suite::source::{Pos, SourceFile};
 use crate::suite::template;
-use crate::suite::{jsonpath, selection, selector, variables};
+use crate::suite::{jsonpath, selector};
 
 /// Inputs shared by the whole file.
 pub(crate) struct Validator<'a> {
@@ -326,140 +322,6 @@ impl Validator<'_> {
             steps,
             at: Pos::from(spec.referenced).location(),
         })
-    }
-
-    fn step(
-        &mut self,
-        spec: &Spanned<StepSpec>,
-        name: &str,
-        templates: &TemplateScope<'_>,
-        snapshot_keys: &mut Vec<(String, Pos)>,
-    ) -> Option<Step> {
-        let step = &spec.value;
-        let step_at = Pos::from(spec.referenced);
-        let scope = StepScope {
-            src: self.src,
-            suite_dir: self.suite_dir,
-            schema: self.schema,
-            context: templates.context.to_owned(),
-            step_at,
-        };
-        let mut diags = Vec::new();
-        let resolved = graphql::resolve(&scope, step, &mut diags);
-        if let Some(resolved) = &resolved {
-            variables::check(&scope, resolved, step.variables.as_ref(), &mut diags);
-        }
-        self.diags.append(&mut diags);
-        if let Some((doc, op)) = resolved.as_ref().and_then(|r| r.executable()) {
-            self.paths_reach_selected_fields(step, doc, &op.selection_set, templates.context);
-        }
-
-        let mut vars = Map::new();
-        for (key, value) in step.variables.iter().flat_map(|v| v.value.0.iter()) {
-            self.templates(value, templates);
-            vars.insert(key.value.clone(), value.to_json());
-        }
-        let expect = expect::build(self, step.expect.as_ref(), templates);
-
-        let mut captures = Vec::new();
-        for (key, path) in step.capture.iter().flat_map(|c| c.value.0.iter()) {
-            let key_at = Pos::from(key.referenced);
-            if !is_capture_name(&key.value) {
-                self.diags.push(
-                    self.src
-                        .diag(key_at, format!("invalid capture name '{}'", key.value))
-                        .with_label("not usable as `${name}`")
-                        .with_help(format!(
-                            "capture names are used as `${{name}}`: letters, digits and `_`, not starting with a digit, e.g. '{}'",
-                            key.value.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-                        )),
-                );
-            }
-            if let Some(path) = self.path(path) {
-                captures.push(Capture {
-                    name: key.value.clone(),
-                    path,
-                    at: key_at.location(),
-                });
-            }
-        }
-
-        let snapshot = match step
-            .snapshot
-            .as_ref()
-            .map(|s| (&s.value, Pos::from(s.referenced)))
-        {
-            None | Some((SnapshotSpec::Flag(false), _)) => None,
-            Some((SnapshotSpec::Flag(true), at)) => Some((name.to_owned(), at)),
-            Some((SnapshotSpec::Key(key), at)) => {
-                if key.trim().is_empty() {
-                    self.diags.push(
-                        self.src.diag(at, "the snapshot key is empty").with_help(
-                            "write `snapshot: true` to use the step name, or give a key",
-                        ),
-                    );
-                }
-                Some((key.clone(), at))
-            }
-        };
-        if let Some((key, at)) = &snapshot {
-            if let Some((_, first)) = snapshot_keys.iter().find(|(k, _)| k == key) {
-                self.diags.push(
-                    self.src
-                        .diag(*at, format!("snapshot key '{key}' is used twice in this case"))
-                        .with_help(format!("each step records its response under its own key; the first use is at line {}; give this one another key, e.g. `snapshot: {key}-2`", first.line)),
-                );
-            } else {
-                snapshot_keys.push((key.clone(), *at));
-            }
-        }
-
-        Some(Step {
-            name: name.to_owned(),
-            at: step_at.location(),
-            operation: resolved?.operation,
-            variables: vars,
-            expect: expect?,
-            captures,
-            snapshot: snapshot.map(|(k, _)| k),
-        })
-    }
-
-    /// Reports data assertion and capture paths that cannot reach what the operation selects.
-    fn paths_reach_selected_fields(
-        &mut self,
-        step: &StepSpec,
-        doc: &ExecutableDocument,
-        root: &SelectionSet,
-        context: &str,
-    ) {
-        let assertions = step
-            .expect
-            .iter()
-            .flat_map(|e| e.value.data.iter().flat_map(|d| d.value.iter()));
-        let captures = step
-            .capture
-            .iter()
-            .flat_map(|c| c.value.0.iter().map(|(_, path)| path));
-        for raw in assertions.map(|a| &a.value.path).chain(captures) {
-            if serde_json_path::JsonPath::parse(&raw.value).is_err() {
-                continue; // Reported by `path`.
-            }
-            if let Some(p) = selection::check(self.schema, doc, root, &raw.value) {
-                let d = self
-                    .in_string(
-                        Pos::from(raw.referenced),
-                        &raw.value,
-                        p.offset,
-                        p.len,
-                        p.message,
-                    )
-                    .with_label(p.label)
-                    .with_help(p.help)
-                    .with_note(format!("in {context}"));
-                self.diags.push(d);
-            }
-        }
     }
 
     /// Parses a JSONPath, reporting a located error.
