@@ -114,6 +114,7 @@ broken_fixtures! {
     operation_without_document_is_refused => "operation-without-document",
     unknown_graphql_field_points_into_the_query => "unknown-graphql-field",
     graphql_error_in_a_document_points_into_the_file => "graphql-error-in-document",
+    an_error_in_a_shared_document_is_reported_once => "shared-document-error",
     wrong_graphql_argument_type_is_reported => "wrong-argument-type",
     graphql_syntax_error_is_reported => "graphql-syntax-error",
     subscriptions_are_refused => "subscription",

@@ -12,9 +12,9 @@
 //! - for a `document:`, the diagnostic points into the `.graphql` file at its own line and
 //!   column, with a note naming the suite, case and step.
 //!
-//! apollo's messages name the field and type; this module adds did-you-mean suggestions from
-//! the schema (fields of the type, arguments of the field, declared variables) and a fix hint.
-//! Variable checks (required, declared, literal values coerced) live in [`super::variables`].
+//! apollo's messages name the field and type; [`super::graphql_hints`] adds did-you-mean
+//! suggestions from the schema and a fix hint. Variable checks (required, declared, literal
+//! values coerced) live in [`super::variables`].
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

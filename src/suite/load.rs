@@ -163,12 +163,35 @@ pub fn load_suite(dir: &Path, file: &Path, schema: &Valid<Schema>) -> Result<Sui
         schema,
         diags: Vec::new(),
     };
-    validator.suite(spec, file).map_err(|mut diagnostics| {
-        diagnostics.sort_by(|a, b| {
-            (a.file != file, &a.file, a.line, a.col).cmp(&(b.file != file, &b.file, b.line, b.col))
-        });
-        failure(diagnostics)
-    })
+    validator
+        .suite(spec, file)
+        .map_err(|diagnostics| failure(in_file_order(file, diagnostics)))
+}
+
+/// Sorts diagnostics by place (the suite file first, then its documents) and merges repeats:
+/// an error in a `.graphql` document used by several steps is reported once, with a note
+/// for each step.
+fn in_file_order(file: &Path, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics.sort_by(|a, b| {
+        (a.file != file, &a.file, a.line, a.col).cmp(&(b.file != file, &b.file, b.line, b.col))
+    });
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        match merged.last_mut() {
+            Some(last)
+                if (&last.file, last.line, last.col, &last.message)
+                    == (&d.file, d.line, d.col, &d.message) =>
+            {
+                for note in d.notes {
+                    if !last.notes.contains(&note) {
+                        last.notes.push(note);
+                    }
+                }
+            }
+            _ => merged.push(d),
+        }
+    }
+    merged
 }
 
 /// Discovers and loads every suite under `dir`. Each suite loads (or fails) on its own.
