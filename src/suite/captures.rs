@@ -152,7 +152,7 @@ impl Validator<'_> {
 }
 
 /// A name with every character that may not appear in it replaced by `_`.
-fn fixed_name(name: &str) -> String {
+pub(crate) fn fixed_name(name: &str) -> String {
     let mut fixed: String = name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })

@@ -10,7 +10,7 @@ use apollo_compiler::executable::SelectionSet;
 use serde_json::Map;
 use serde_saphyr::Spanned;
 
-use crate::suite::captures::TemplateScope;
+use crate::suite::captures::{TemplateScope, fixed_name};
 use crate::suite::expect;
 use crate::suite::format::{SnapshotSpec, StepSpec};
 use crate::suite::graphql::{self, StepScope};
@@ -65,7 +65,7 @@ impl Validator<'_> {
                         .with_label("not usable as `${name}`")
                         .with_help(format!(
                             "capture names are used as `${{name}}`: letters, digits and `_`, not starting with a digit, e.g. '{}'",
-                            key.value.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                            fixed_name(&key.value)
                         )),
                 );
             }
