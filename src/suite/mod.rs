@@ -1,5 +1,81 @@
 //! Suite files: the on-disk format, the loader and the validated model.
+//!
+//! # The format
+//!
+//! One YAML file is one suite. Suites are the `*.yaml` files under the suites directory,
+//! recursively, except the top-level `targets.yaml` and anything under a directory named
+//! `schema` or `seed` or starting with `.` or `_`. A suite's id is its path relative to the
+//! suites directory, `/`-separated, without `.yaml` (`parts`, `inventory/by-location`).
+//!
+//! ```yaml
+//! name: Parts                    # required
+//! description: Reading parts     # optional
+//! tags: [parts, read]            # optional
+//! targets: [mock, sandbox]       # optional; default: every target
+//! redact:                        # optional: insta selector -> placeholder
+//!   ".case.list.data.parts.edges[].node.cost": "[cost]"
+//! cases:                         # required, non-empty
+//!   - name: list-paginates       # required, unique; [A-Za-z0-9][A-Za-z0-9_.-]*
+//!     steps:                     # required, non-empty
+//!       - name: first-page       # optional; default step-<n>
+//!         query: |               # inline, or `document:` (a .graphql file relative to
+//!           query FirstPage($n: Int) {   # this file) plus `operation:` when it holds several
+//!             parts(first: $n) { pageInfo { endCursor count } }
+//!           }
+//!         variables: {n: 2}      # strings may hold ${capture} and ${env:NAME}
+//!         expect:
+//!           status: 200          # default 200
+//!           errors: none         # none (default) | any | [{message, contains, code, path}]
+//!           data:                # JSONPath (RFC 9535) on the response's `data`
+//!             - path: $.parts.pageInfo.count
+//!               equals: 2        # equals exists absent type matches length min max contains one_of
+//!         capture:
+//!           cursor: $.parts.pageInfo.endCursor
+//!         snapshot: true         # or a key
+//! ```
+//!
+//! Templates (`${name}`, `${env:NAME}`, `$${` for a literal `${`) are described in
+//! [`template`].
+//!
+//! # Loading
+//!
+//! Loading runs in passes, each reporting located [`Diagnostic`](crate::diagnostic::Diagnostic)s
+//! (file:line:col, what, how to fix) rather than stopping at the first problem:
+//!
+//! 1. **discover** ([`discover`], [`suite_id`]): which files are suites, and their ids;
+//! 2. **parse** (`parse`, `shape`, `format`): YAML syntax (an error stops the file), then every
+//!    unknown, duplicate or missing key and every wrongly typed value at once, then the typed
+//!    serde shape of `format`;
+//! 3. **validate** (`validate`, `expect`, `captures`, `graphql`, `variables`, `selection`):
+//!    names; operations validated against the GraphQL schema with apollo-compiler (errors
+//!    mapped back into the suite file or the `.graphql` document); variables; JSONPaths, and
+//!    whether they reach fields the operation selects; regexes; templates and captures in step
+//!    order; redaction selectors.
+//!
+//! The result is the [`Suite`] model, which the runner consumes and which never holds
+//! unchecked input. Nothing here prints, reads the environment or touches the network.
 
+mod captures;
+mod expect;
+mod format;
+mod graphql;
+mod graphql_hints;
+mod jsonpath;
+mod keys;
+mod load;
 mod model;
+mod parse;
+mod selection;
+mod selector;
+mod shape;
+mod source;
+mod step;
+mod suggest;
+pub mod template;
+mod validate;
+mod variables;
 
+pub use apollo_compiler::Schema;
+pub use apollo_compiler::validation::Valid;
+pub use load::{DiscoverError, LoadFailure, discover, load_dir, load_suite, suite_id};
 pub use model::*;

@@ -1,0 +1,327 @@
+//! The on-disk shape of a suite file, as serde reads it. Nothing here is checked beyond types.
+//!
+//! Every value a diagnostic may point at is wrapped in serde-saphyr's [`Spanned`], or is a
+//! [`Node`] (which carries its own position). serde-saphyr loses spans inside
+//! `#[serde(flatten)]` and untagged enums, so this module uses neither:
+//!
+//! - predicates are a struct of optional fields ([`AssertionSpec`]); "at least one" is checked
+//!   by the validator;
+//! - the two "either/or" values (`errors: none | any | [matchers]` and
+//!   `snapshot: true | "key"`) have hand-written `Deserialize` impls driven by the YAML node's
+//!   own type, so the list and its items keep their spans;
+//! - free-form JSON values (`variables`, `equals`, ...) are [`Node`]s: a JSON-like tree in
+//!   which every node and every mapping key has a position;
+//! - mappings with user-chosen keys (`variables`, `capture`, `redact`) are [`Entries`], an
+//!   ordered list of spanned keys and values (file order is kept, duplicates are visible).
+//!
+//! `equals: null` must mean "equals JSON null", not "no `equals`": those fields use
+//! [`present`], which turns a key that is there into `Some` whatever its value.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::Spanned;
+
+use crate::suite::source::Pos;
+
+/// A whole suite file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuiteFile {
+    pub name: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    pub tags: Option<Spanned<Vec<Spanned<String>>>>,
+    pub targets: Option<Spanned<Vec<Spanned<String>>>>,
+    pub redact: Option<Spanned<Entries<Spanned<String>>>>,
+    pub cases: Spanned<Vec<Spanned<CaseSpec>>>,
+}
+
+/// One item of `cases:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CaseSpec {
+    pub name: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    pub steps: Spanned<Vec<Spanned<StepSpec>>>,
+}
+
+/// One item of `steps:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StepSpec {
+    pub name: Option<Spanned<String>>,
+    pub query: Option<Spanned<String>>,
+    pub document: Option<Spanned<String>>,
+    pub operation: Option<Spanned<String>>,
+    pub variables: Option<Spanned<Entries<Node>>>,
+    pub expect: Option<Spanned<ExpectSpec>>,
+    pub capture: Option<Spanned<Entries<Spanned<String>>>>,
+    pub snapshot: Option<Spanned<SnapshotSpec>>,
+}
+
+/// A step's `expect:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExpectSpec {
+    pub status: Option<Node>,
+    pub errors: Option<Spanned<ErrorsSpec>>,
+    pub data: Option<Spanned<Vec<Spanned<AssertionSpec>>>>,
+}
+
+/// One item of `expect.data:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssertionSpec {
+    pub path: Spanned<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub equals: Option<Node>,
+    pub exists: Option<Spanned<bool>>,
+    pub absent: Option<Spanned<bool>>,
+    #[serde(rename = "type")]
+    pub type_: Option<Spanned<String>>,
+    pub matches: Option<Spanned<String>>,
+    pub length: Option<Node>,
+    pub min: Option<Node>,
+    pub max: Option<Node>,
+    #[serde(default, deserialize_with = "present")]
+    pub contains: Option<Node>,
+    pub one_of: Option<Spanned<Vec<Node>>>,
+}
+
+/// One item of `expect.errors:` when it is a list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ErrorMatcherSpec {
+    pub message: Option<Spanned<String>>,
+    pub contains: Option<Spanned<String>>,
+    pub code: Option<Spanned<String>>,
+    pub path: Option<Spanned<Vec<Node>>>,
+}
+
+/// `errors:` is a keyword (`none`, `any`; checked by the validator) or a list of matchers.
+#[derive(Debug)]
+pub(crate) enum ErrorsSpec {
+    Keyword(String),
+    Matchers(Vec<Spanned<ErrorMatcherSpec>>),
+}
+
+/// `snapshot:` is a flag or a key.
+#[derive(Debug)]
+pub(crate) enum SnapshotSpec {
+    Flag(bool),
+    Key(String),
+}
+
+/// Deserializes a field that is present as `Some`, even when its value is `null`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+impl<'de> Deserialize<'de> for ErrorsSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ErrorsSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`none`, `any` or a list of error matchers")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ErrorsSpec::Keyword(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(ErrorsSpec::Matchers(items))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for SnapshotSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SnapshotSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`true`, `false` or a snapshot key")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(SnapshotSpec::Flag(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(SnapshotSpec::Key(v.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// A mapping with user-chosen keys, in file order, keys and values spanned.
+#[derive(Debug)]
+pub(crate) struct Entries<V>(pub Vec<(Spanned<String>, V)>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A YAML value with its position, and the positions of everything inside it.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub value: NodeValue,
+    pub at: Pos,
+}
+
+/// The JSON-like content of a [`Node`].
+#[derive(Debug, Clone)]
+pub(crate) enum NodeValue {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// One key and value of a [`NodeValue::Map`].
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub key: String,
+    pub key_at: Pos,
+    pub value: Node,
+}
+
+impl Node {
+    /// The value as JSON (a mapping's later duplicate keys win; duplicates are reported
+    /// before any value is used).
+    pub(crate) fn to_json(&self) -> Value {
+        match &self.value {
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(*b),
+            NodeValue::Number(n) => Value::Number(n.clone()),
+            NodeValue::String(s) => Value::String(s.clone()),
+            NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeValue::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect::<Map<_, _>>(),
+            ),
+        }
+    }
+
+    /// "a string", "a list", ... for messages.
+    pub(crate) fn kind(&self) -> &'static str {
+        match &self.value {
+            NodeValue::Null => "nothing (null)",
+            NodeValue::Bool(_) => "a boolean",
+            NodeValue::Number(_) => "a number",
+            NodeValue::String(_) => "a string",
+            NodeValue::Seq(_) => "a list",
+            NodeValue::Map(_) => "a mapping",
+        }
+    }
+
+    /// True for strings, numbers and booleans (YAML scalars serde reads as strings).
+    pub(crate) fn is_scalar(&self) -> bool {
+        matches!(
+            self.value,
+            NodeValue::Bool(_) | NodeValue::Number(_) | NodeValue::String(_)
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<NodeValue>::deserialize(deserializer)?;
+        Ok(Node {
+            value: spanned.value,
+            at: Pos::from(spanned.referenced),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NodeValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(NodeValue::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(NodeValue::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                NodeValue::deserialize(d)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(NodeValue::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(NodeValue::Number(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(NodeValue::Number(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Number::from_f64(v)
+                    .map(NodeValue::Number)
+                    .ok_or_else(|| E::custom(format!("{v} is not a finite number")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(NodeValue::String(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(NodeValue::String(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Node>()? {
+                    items.push(item);
+                }
+                Ok(NodeValue::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let value = map.next_value::<Node>()?;
+                    entries.push(Entry {
+                        key: key.value,
+                        key_at: Pos::from(key.referenced),
+                        value,
+                    });
+                }
+                Ok(NodeValue::Map(entries))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}

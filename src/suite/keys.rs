@@ -1,0 +1,269 @@
+//! The suite format's keys, in one table: for each kind of mapping (the suite, a case, a
+//! step, `expect`, a `data` assertion, an `errors` matcher), which keys it takes, which are
+//! required, what their values must be and an example of each.
+//!
+//! [`super::shape`] walks a suite file with this table; the serde structs of
+//! [`super::format`] must agree with it, which the unit test below checks against serde's own
+//! list of fields.
+
+/// The kinds of mapping a suite file contains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ctx {
+    Suite,
+    Case,
+    Step,
+    Expect,
+    Assertion,
+    ErrorMatcher,
+}
+
+/// What a key's value must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A string (numbers and booleans are read as their text).
+    Str,
+    Bool,
+    /// Any JSON-like value, `null` included.
+    Any,
+    /// Checked in detail by the validator (a number, an integer...): any scalar here.
+    Scalar,
+    StrList,
+    /// A mapping from user keys to strings.
+    StrMap,
+    /// A mapping from user keys to any values.
+    AnyMap,
+    /// A list of any values.
+    AnyList,
+    Struct(Ctx),
+    StructList(Ctx),
+    /// `none`, `any` or a list of error matchers.
+    Errors,
+    /// `true`, `false` or a key.
+    Snapshot,
+}
+
+pub(crate) struct Key {
+    pub name: &'static str,
+    pub required: bool,
+    pub kind: Kind,
+    pub example: &'static str,
+}
+
+const fn key(name: &'static str, kind: Kind, example: &'static str) -> Key {
+    Key {
+        name,
+        required: false,
+        kind,
+        example,
+    }
+}
+
+const fn required(name: &'static str, kind: Kind, example: &'static str) -> Key {
+    Key {
+        name,
+        required: true,
+        kind,
+        example,
+    }
+}
+
+const SUITE: &[Key] = &[
+    required("name", Kind::Str, "name: Parts"),
+    key("description", Kind::Str, "description: Reading parts"),
+    key("tags", Kind::StrList, "tags: [parts, read]"),
+    key("targets", Kind::StrList, "targets: [mock, sandbox]"),
+    key(
+        "redact",
+        Kind::StrMap,
+        "redact: {\".case.list.data.parts.edges[].node.cost\": \"[cost]\"}",
+    ),
+    required(
+        "cases",
+        Kind::StructList(Ctx::Case),
+        "cases:\n  - name: list-parts\n    steps:\n      - query: \"query { me { id } }\"",
+    ),
+];
+
+const CASE: &[Key] = &[
+    required("name", Kind::Str, "name: list-paginates"),
+    key(
+        "description",
+        Kind::Str,
+        "description: Lists parts two at a time",
+    ),
+    required(
+        "steps",
+        Kind::StructList(Ctx::Step),
+        "steps:\n  - name: first-page\n    query: \"query { me { id } }\"",
+    ),
+];
+
+const STEP: &[Key] = &[
+    key("name", Kind::Str, "name: first-page"),
+    key(
+        "query",
+        Kind::Str,
+        "query: |\n  query FirstPage {\n    parts(first: 2) { edges { node { id } } }\n  }",
+    ),
+    key("document", Kind::Str, "document: queries/parts.graphql"),
+    key("operation", Kind::Str, "operation: FirstPage"),
+    key(
+        "variables",
+        Kind::AnyMap,
+        "variables: {first: 2, after: \"${cursor}\"}",
+    ),
+    key(
+        "expect",
+        Kind::Struct(Ctx::Expect),
+        "expect: {status: 200, errors: none}",
+    ),
+    key(
+        "capture",
+        Kind::StrMap,
+        "capture: {cursor: $.parts.pageInfo.endCursor}",
+    ),
+    key("snapshot", Kind::Snapshot, "snapshot: true"),
+];
+
+const EXPECT: &[Key] = &[
+    key("status", Kind::Scalar, "status: 200"),
+    key("errors", Kind::Errors, "errors: none"),
+    key(
+        "data",
+        Kind::StructList(Ctx::Assertion),
+        "data:\n  - path: $.parts.pageInfo.count\n    equals: 2",
+    ),
+];
+
+const ASSERTION: &[Key] = &[
+    required("path", Kind::Str, "path: $.part.partNumber"),
+    key("equals", Kind::Any, "equals: PN-1"),
+    key("exists", Kind::Bool, "exists: true"),
+    key("absent", Kind::Bool, "absent: true"),
+    key("type", Kind::Str, "type: string"),
+    key("matches", Kind::Str, "matches: '^PN-[0-9]+$'"),
+    key("length", Kind::Scalar, "length: 2"),
+    key("min", Kind::Scalar, "min: 1"),
+    key("max", Kind::Scalar, "max: 100"),
+    key("contains", Kind::Any, "contains: PN-1"),
+    key("one_of", Kind::AnyList, "one_of: [PART, TOOL]"),
+];
+
+const ERROR_MATCHER: &[Key] = &[
+    key("message", Kind::Str, "message: \"Part not found\""),
+    key("contains", Kind::Str, "contains: not found"),
+    key("code", Kind::Str, "code: CONCURRENCY_CONFLICT"),
+    key("path", Kind::AnyList, "path: [updatePart]"),
+];
+
+impl Ctx {
+    pub(crate) fn keys(self) -> &'static [Key] {
+        match self {
+            Ctx::Suite => SUITE,
+            Ctx::Case => CASE,
+            Ctx::Step => STEP,
+            Ctx::Expect => EXPECT,
+            Ctx::Assertion => ASSERTION,
+            Ctx::ErrorMatcher => ERROR_MATCHER,
+        }
+    }
+
+    /// Key names, in the order users see them.
+    pub(crate) fn key_names(self) -> Vec<&'static str> {
+        self.keys().iter().map(|k| k.name).collect()
+    }
+
+    /// "in a step", "in the suite", ...
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Ctx::Suite => "at the top of the suite",
+            Ctx::Case => "in a case",
+            Ctx::Step => "in a step",
+            Ctx::Expect => "in `expect`",
+            Ctx::Assertion => "in a `data` assertion",
+            Ctx::ErrorMatcher => "in an `errors` matcher",
+        }
+    }
+
+    /// What one mapping of this context is called.
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Ctx::Suite => "suite",
+            Ctx::Case => "case",
+            Ctx::Step => "step",
+            Ctx::Expect => "`expect`",
+            Ctx::Assertion => "assertion",
+            Ctx::ErrorMatcher => "error matcher",
+        }
+    }
+
+    /// Where keys of this context are written, for "belongs in ..." hints.
+    pub(crate) fn home(self) -> &'static str {
+        match self {
+            Ctx::Suite => "at the top level of the file",
+            Ctx::Case => "in a case (an item of `cases:`)",
+            Ctx::Step => "in a step (an item of `steps:`)",
+            Ctx::Expect => "under a step's `expect:`",
+            Ctx::Assertion => "in an item of `expect.data:`",
+            Ctx::ErrorMatcher => "in an item of `expect.errors:`",
+        }
+    }
+
+    pub(crate) const ALL: [Ctx; 6] = [
+        Ctx::Suite,
+        Ctx::Case,
+        Ctx::Step,
+        Ctx::Expect,
+        Ctx::Assertion,
+        Ctx::ErrorMatcher,
+    ];
+}
+
+pub(crate) fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Str => "a string",
+        Kind::Bool => "`true` or `false`",
+        Kind::Any => "a value",
+        Kind::Scalar => "a number",
+        Kind::StrList => "a list of strings",
+        Kind::StrMap => "a mapping of strings",
+        Kind::AnyMap => "a mapping",
+        Kind::AnyList => "a list",
+        Kind::Struct(_) => "a mapping",
+        Kind::StructList(_) => "a list",
+        Kind::Errors => "`none`, `any` or a list of error matchers",
+        Kind::Snapshot => "`true`, `false` or a snapshot key",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::format::{
+        AssertionSpec, CaseSpec, ErrorMatcherSpec, ExpectSpec, StepSpec, SuiteFile,
+    };
+
+    /// The field list serde's `deny_unknown_fields` reports for `T`.
+    fn serde_fields<T: for<'de> serde::Deserialize<'de> + std::fmt::Debug>() -> Vec<&'static str> {
+        match serde_saphyr::from_str::<T>("zz_not_a_key: 1\n") {
+            Err(e) => match e.without_snippet() {
+                serde_saphyr::Error::SerdeUnknownField { expected, .. } => expected.clone(),
+                other => panic!("unexpected error {other:?}"),
+            },
+            Ok(v) => panic!("accepted an unknown key: {v:?}"),
+        }
+    }
+
+    #[test]
+    fn table_matches_the_serde_structs() {
+        assert_eq!(Ctx::Suite.key_names(), serde_fields::<SuiteFile>());
+        assert_eq!(Ctx::Case.key_names(), serde_fields::<CaseSpec>());
+        assert_eq!(Ctx::Step.key_names(), serde_fields::<StepSpec>());
+        assert_eq!(Ctx::Expect.key_names(), serde_fields::<ExpectSpec>());
+        assert_eq!(Ctx::Assertion.key_names(), serde_fields::<AssertionSpec>());
+        assert_eq!(
+            Ctx::ErrorMatcher.key_names(),
+            serde_fields::<ErrorMatcherSpec>()
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! Finding suite files and loading them: the loader's public entry points.
+//!
+//! [`discover`] lists the suites of a directory, [`load_suite`] reads, checks and validates one
+//! file into a [`Suite`] (or a [`LoadFailure`] holding every diagnostic found), and
+//! [`load_dir`] does both for a whole directory. Loading is pure apart from reading the suite
+//! and its `.graphql` documents: no network, no environment variables, no printing.
+//!
+//! The rules for which files are suites (kept in one place, [`is_suite_dir`] and
+//! [`is_suite_file`]): every `*.yaml` file below the suites directory, recursively, except
+//! the top-level `targets.yaml` and anything under a directory named `schema` or `seed` or
+//! starting with `.` or `_`. A suite's id is its path relative to the suites directory,
+//! `/`-separated, without `.yaml`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use apollo_compiler::Schema;
+use apollo_compiler::validation::Valid;
+
+use crate::diagnostic::{Diagnostic, display_path};
+use crate::suite::graphql::io_reason;
+use crate::suite::model::Suite;
+use crate::suite::parse;
+use crate::suite::source::SourceFile;
+use crate::suite::validate::Validator;
+
+/// How deep [`discover`] descends (a guard against symlink loops).
+const MAX_DEPTH: usize = 32;
+
+/// The suites directory (or one of its subdirectories) could not be listed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the suites directory '{}': {}{}", display_path(.dir), io_reason(.source), hint(.source))]
+pub struct DiscoverError {
+    /// The directory that could not be read.
+    pub dir: PathBuf,
+    /// Why.
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn hint(e: &std::io::Error) -> &'static str {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        " (suite paths are relative to the directory cargo runs in, the crate root)"
+    } else {
+        ""
+    }
+}
+
+/// One suite file that did not load, with everything wrong with it.
+#[derive(Debug, thiserror::Error)]
+pub struct LoadFailure {
+    /// The suite's id (`parts`, `inventory/by-location`).
+    pub suite_id: String,
+    /// The suite file, as found.
+    pub file: PathBuf,
+    /// Every problem found, in file order (a YAML syntax error stops at the first).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for LoadFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for diagnostic in &self.diagnostics {
+            writeln!(f, "{diagnostic}\n")?;
+        }
+        let count = self.diagnostics.len();
+        write!(
+            f,
+            "error: could not load suite '{}' ({}) due to {count} error{}",
+            self.suite_id,
+            display_path(&self.file),
+            if count == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// True for directories whose contents are not suites.
+fn is_suite_dir(name: &str) -> bool {
+    !(name == "schema" || name == "seed" || name.starts_with('.') || name.starts_with('_'))
+}
+
+/// True for suite files; `top` is true directly in the suites directory.
+fn is_suite_file(name: &str, top: bool) -> bool {
+    name.ends_with(".yaml") && !(top && name == "targets.yaml")
+}
+
+/// The suite files under `dir`, sorted by suite id. A missing or unreadable directory (or
+/// subdirectory) is an error.
+pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+    let mut files = Vec::new();
+    walk(dir, 0, &mut files)?;
+    let mut keyed: Vec<(String, PathBuf)> =
+        files.into_iter().map(|f| (suite_id(dir, &f), f)).collect();
+    keyed.sort();
+    Ok(keyed.into_iter().map(|(_, f)| f).collect())
+}
+
+fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<(), DiscoverError> {
+    let error = |source| DiscoverError {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let entries = std::fs::read_dir(dir).map_err(error)?;
+    for entry in entries {
+        let entry = entry.map_err(error)?;
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        // Follow symlinks; a broken one is treated as a file (and fails to load, located).
+        let is_dir = std::fs::metadata(&path)
+            .map(|m| m.is_dir())
+            .unwrap_or(false);
+        if is_dir {
+            if is_suite_dir(&name) && depth < MAX_DEPTH {
+                walk(&path, depth + 1, files)?;
+            }
+        } else if is_suite_file(&name, depth == 0) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The suite id of `file`: its path relative to `dir`, `/`-separated, without `.yaml`.
+pub fn suite_id(dir: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(dir).unwrap_or(file);
+    let parts: Vec<String> = relative
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let id = parts.join("/");
+    id.strip_suffix(".yaml").map(str::to_owned).unwrap_or(id)
+}
+
+/// Reads, checks and validates one suite file against the schema.
+pub fn load_suite(dir: &Path, file: &Path, schema: &Valid<Schema>) -> Result<Suite, LoadFailure> {
+    let id = suite_id(dir, file);
+    let failure = |diagnostics| LoadFailure {
+        suite_id: id.clone(),
+        file: file.to_path_buf(),
+        diagnostics,
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        failure(vec![
+            Diagnostic::new(
+                file,
+                1,
+                1,
+                format!("cannot read suite file: {}", io_reason(&e)),
+            )
+            .with_help("check that the file exists, is readable and is UTF-8 text"),
+        ])
+    })?;
+    let src = SourceFile::new(file, &text);
+    let spec = parse::parse(&src, &text).map_err(failure)?;
+    let validator = Validator {
+        src: &src,
+        suite_dir: file.parent().unwrap_or(Path::new("")),
+        suite_id: &id,
+        schema,
+        diags: Vec::new(),
+    };
+    validator
+        .suite(spec, file)
+        .map_err(|diagnostics| failure(in_file_order(file, diagnostics)))
+}
+
+/// Sorts diagnostics by place (the suite file first, then its documents) and merges repeats:
+/// an error in a `.graphql` document used by several steps is reported once, with a note
+/// for each step.
+fn in_file_order(file: &Path, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics.sort_by(|a, b| {
+        (a.file != file, &a.file, a.line, a.col).cmp(&(b.file != file, &b.file, b.line, b.col))
+    });
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        match merged.last_mut() {
+            Some(last)
+                if (&last.file, last.line, last.col, &last.message)
+                    == (&d.file, d.line, d.col, &d.message) =>
+            {
+                for note in d.notes {
+                    if !last.notes.contains(&note) {
+                        last.notes.push(note);
+                    }
+                }
+            }
+            _ => merged.push(d),
+        }
+    }
+    merged
+}
+
+/// Discovers and loads every suite under `dir`. Each suite loads (or fails) on its own.
+pub fn load_dir(
+    dir: &Path,
+    schema: &Valid<Schema>,
+) -> Result<Vec<Result<Suite, LoadFailure>>, DiscoverError> {
+    Ok(discover(dir)?
+        .iter()
+        .map(|file| load_suite(dir, file, schema))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_ids_are_relative_slash_paths_without_extension() {
+        assert_eq!(
+            suite_id(Path::new("suites"), Path::new("suites/parts.yaml")),
+            "parts"
+        );
+        assert_eq!(
+            suite_id(
+                Path::new("suites"),
+                Path::new("suites/inventory/by-location.yaml")
+            ),
+            "inventory/by-location"
+        );
+        assert_eq!(
+            suite_id(Path::new("./suites/"), Path::new("./suites/a/b.yaml")),
+            "a/b"
+        );
+    }
+
+    #[test]
+    fn which_files_are_suites() {
+        assert!(is_suite_file("parts.yaml", true));
+        assert!(!is_suite_file("targets.yaml", true));
+        assert!(is_suite_file("targets.yaml", false));
+        assert!(!is_suite_file("parts.yml", true));
+        assert!(
+            !is_suite_dir("schema")
+                && !is_suite_dir("seed")
+                && !is_suite_dir(".git")
+                && !is_suite_dir("_drafts")
+        );
+        assert!(is_suite_dir("inventory"));
+    }
+}

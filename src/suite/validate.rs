@@ -1,0 +1,376 @@
+//! From the typed file to the validated [`Suite`]: every check that needs more than types.
+//!
+//! The validator walks suite → cases → steps and collects every problem it finds (names,
+//! duplicates, the operation and its variables, expectations, captures, templates, redaction
+//! selectors) into one list, so a user fixes a file in one round. A suite is produced only
+//! when the list is empty.
+//!
+//! Each case's captures are collected before its steps are checked, so that templates can be
+//! checked in step order with helpful messages (see [`super::captures`]).
+
+use std::path::Path;
+
+use apollo_compiler::Schema;
+use apollo_compiler::validation::Valid;
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::Diagnostic;
+use crate::suite::captures::{CaptureDef, TemplateScope};
+use crate::suite::format::{CaseSpec, SuiteFile};
+use crate::suite::model::{Case, Redaction, Suite};
+use crate::suite::source::{Pos, SourceFile};
+use crate::suite::template;
+use crate::suite::{jsonpath, selector};
+
+/// Inputs shared by the whole file.
+pub(crate) struct Validator<'a> {
+    pub src: &'a SourceFile,
+    pub suite_dir: &'a Path,
+    pub suite_id: &'a str,
+    pub schema: &'a Valid<Schema>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// `[A-Za-z0-9][A-Za-z0-9_.-]*`: the offset of the first character that breaks the rule.
+fn bad_case_name_char(name: &str) -> Option<(usize, char)> {
+    name.chars().enumerate().find(|&(i, c)| {
+        let ok = c.is_ascii_alphanumeric() || (i > 0 && matches!(c, '_' | '.' | '-'));
+        !ok
+    })
+}
+
+/// A suggested valid case name.
+fn sanitize_case_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out
+        .trim_start_matches(['_', '.', '-'])
+        .trim_end_matches('-');
+    if trimmed.is_empty() {
+        "case-1".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// A capture or template name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub(crate) fn is_capture_name(name: &str) -> bool {
+    template::is_name(name)
+}
+
+/// 0-based line and column of a character offset in a string.
+fn line_col(s: &str, offset: usize) -> (usize, usize) {
+    let before: Vec<char> = s.chars().take(offset).collect();
+    let line = before.iter().filter(|&&c| c == '\n').count();
+    let col = before.iter().rev().take_while(|&&c| c != '\n').count();
+    (line, col)
+}
+
+impl Validator<'_> {
+    /// A diagnostic at a character offset inside a string value starting at `at`; falls back
+    /// to the start of the value when the offset cannot be mapped.
+    pub(crate) fn in_string(
+        &self,
+        at: Pos,
+        s: &str,
+        offset: usize,
+        len: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let (line, col) = line_col(s, offset);
+        let pos = self
+            .src
+            .pos_in_scalar(at, s, line, col)
+            .map_or(at, |p| p.with_len(u32::try_from(len.max(1)).unwrap_or(1)));
+        self.src.diag(pos, message)
+    }
+
+    /// Builds the suite, or returns every problem.
+    pub(crate) fn suite(mut self, spec: SuiteFile, file: &Path) -> Result<Suite, Vec<Diagnostic>> {
+        let name = self.non_empty(&spec.name, "the suite's `name`");
+        let tags = spec
+            .tags
+            .as_ref()
+            .map_or_else(Vec::new, |t| self.names(t, "tag"));
+        let targets = spec.targets.as_ref().map(|t| {
+            if t.value.is_empty() {
+                self.diags.push(
+                    self.src
+                        .diag(Pos::from(t.referenced), "`targets` is empty, so this suite would never run")
+                        .with_help("list the targets to run on (`targets: [mock, sandbox]`), or remove `targets:` to run on every target"),
+                );
+            }
+            self.names(t, "target")
+        });
+        let redactions = spec.redact.as_ref().map_or_else(Vec::new, |r| {
+            r.value
+                .0
+                .iter()
+                .filter_map(|(selector, replacement)| self.redaction(selector, replacement))
+                .collect()
+        });
+        if spec.cases.value.is_empty() {
+            self.diags.push(
+                self.src
+                    .diag(Pos::from(spec.cases.referenced), "`cases` is empty")
+                    .with_label("no cases")
+                    .with_help("add at least one case: `- name: list-parts` with a `steps:` list"),
+            );
+        }
+        let mut cases = Vec::new();
+        for (i, case) in spec.cases.value.iter().enumerate() {
+            if let Some(first) = spec.cases.value[..i]
+                .iter()
+                .find(|c| c.value.name.value == case.value.name.value)
+            {
+                self.diags.push(
+                    self.src
+                        .diag(Pos::from(case.value.name.referenced), format!("duplicate case name '{}'", case.value.name.value))
+                        .with_label("used again here")
+                        .with_help(format!(
+                            "case names must be unique in a suite: each names a test (`{}::{}::<target>`) and its snapshot; the first one is at line {}",
+                            self.suite_id,
+                            case.value.name.value,
+                            first.value.name.referenced.line()
+                        )),
+                );
+            }
+            if let Some(case) = self.case(case) {
+                cases.push(case);
+            }
+        }
+        if !self.diags.is_empty() {
+            return Err(self.diags);
+        }
+        Ok(Suite {
+            id: self.suite_id.to_owned(),
+            file: file.to_path_buf(),
+            name,
+            description: spec.description.map(|d| d.value),
+            tags,
+            targets,
+            redactions,
+            cases,
+        })
+    }
+
+    fn non_empty(&mut self, value: &Spanned<String>, what: &str) -> String {
+        if value.value.trim().is_empty() {
+            self.diags.push(
+                self.src
+                    .diag(Pos::from(value.referenced), format!("{what} is empty"))
+                    .with_help("write some text here"),
+            );
+        }
+        value.value.clone()
+    }
+
+    fn names(&mut self, list: &Spanned<Vec<Spanned<String>>>, what: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for item in &list.value {
+            if item.value.trim().is_empty() {
+                self.diags.push(
+                    self.src
+                        .diag(Pos::from(item.referenced), format!("empty {what} name"))
+                        .with_help(format!("write the {what}'s name, or remove this entry")),
+                );
+            } else if out.contains(&item.value) {
+                self.diags.push(
+                    self.src
+                        .diag(
+                            Pos::from(item.referenced),
+                            format!("{what} '{}' is listed twice", item.value),
+                        )
+                        .with_help("remove the second entry"),
+                );
+            }
+            out.push(item.value.clone());
+        }
+        out
+    }
+
+    fn redaction(
+        &mut self,
+        selector: &Spanned<String>,
+        replacement: &Spanned<String>,
+    ) -> Option<Redaction> {
+        let at = Pos::from(selector.referenced);
+        if let Err(e) = selector::check(&selector.value) {
+            let d = self
+                .in_string(at, &selector.value, e.offset, 1, format!("invalid redaction selector: {}", e.message))
+                .with_label("here")
+                .with_help("insta selectors look like `.data.parts.edges[].node.cost`, `.**.id` or `.items[0]`; quote keys with other characters as `[\"created-at\"]`");
+            self.diags.push(d);
+            return None;
+        }
+        Some(Redaction {
+            selector: selector.value.clone(),
+            replacement: replacement.value.clone(),
+            at: at.location(),
+        })
+    }
+
+    fn case(&mut self, spec: &Spanned<CaseSpec>) -> Option<Case> {
+        let case = &spec.value;
+        let name = &case.name;
+        if name.value.is_empty() {
+            self.diags.push(
+                self.src
+                    .diag(Pos::from(name.referenced), "a case name is empty")
+                    .with_help("name the case, e.g. `name: list-parts`"),
+            );
+        } else if let Some((offset, c)) = bad_case_name_char(&name.value) {
+            let d = self
+                .in_string(Pos::from(name.referenced), &name.value, offset, 1, format!("invalid case name '{}': {c:?} is not allowed here", name.value))
+                .with_label("not allowed")
+                .with_help(format!(
+                    "case names become part of test and snapshot file names: use letters, digits, `_`, `.` and `-`, starting with a letter or digit, e.g. '{}'",
+                    sanitize_case_name(&name.value)
+                ));
+            self.diags.push(d);
+        }
+        if case.steps.value.is_empty() {
+            self.diags.push(
+                self.src
+                    .diag(
+                        Pos::from(case.steps.referenced),
+                        format!("case '{}' has no steps", name.value),
+                    )
+                    .with_help("add at least one step with a `query:` or a `document:`"),
+            );
+        }
+        let step_names: Vec<String> = case
+            .steps
+            .value
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.value
+                    .name
+                    .as_ref()
+                    .map_or_else(|| format!("step-{}", i + 1), |n| n.value.clone())
+            })
+            .collect();
+        let captures: Vec<CaptureDef> = case
+            .steps
+            .value
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                let names: Vec<String> = s
+                    .value
+                    .capture
+                    .iter()
+                    .flat_map(|c| c.value.0.iter().map(|(k, _)| k.value.clone()))
+                    .collect();
+                let step_name = step_names.get(i).cloned().unwrap_or_default();
+                names.into_iter().map(move |name| CaptureDef {
+                    name,
+                    step_index: i,
+                    step_name: step_name.clone(),
+                })
+            })
+            .collect();
+        let mut steps = Vec::new();
+        let mut snapshot_keys: Vec<(String, Pos)> = Vec::new();
+        for (i, step) in case.steps.value.iter().enumerate() {
+            let step_name = step_names.get(i).cloned().unwrap_or_default();
+            if let Some(n) = &step.value.name
+                && n.value.trim().is_empty()
+            {
+                self.diags.push(
+                    self.src
+                        .diag(Pos::from(n.referenced), "a step name is empty")
+                        .with_help(format!(
+                            "name the step, or remove `name:` to use the default '{}'",
+                            format_args!("step-{}", i + 1)
+                        )),
+                );
+            }
+            if let Some(first) = step_names[..i].iter().position(|n| *n == step_name) {
+                let at = step
+                    .value
+                    .name
+                    .as_ref()
+                    .map_or(Pos::from(step.referenced), |n| Pos::from(n.referenced));
+                self.diags.push(
+                    self.src
+                        .diag(at, format!("duplicate step name '{step_name}' in case '{}'", name.value))
+                        .with_help(format!("step names must be unique within a case (step {} has it too); steps without `name:` are called `step-<n>`", first + 1)),
+                );
+            }
+            let context = format!("case '{}', step '{}'", name.value, step_name);
+            let scope = TemplateScope {
+                all: &captures,
+                step_index: i,
+                step_name: &step_name,
+                context: &context,
+            };
+            if let Some(step) = self.step(step, &step_name, &scope, &mut snapshot_keys) {
+                steps.push(step);
+            }
+        }
+        Some(Case {
+            name: name.value.clone(),
+            description: case.description.as_ref().map(|d| d.value.clone()),
+            steps,
+            at: Pos::from(spec.referenced).location(),
+        })
+    }
+
+    /// Parses a JSONPath, reporting a located error.
+    pub(crate) fn path(&mut self, raw: &Spanned<String>) -> Option<crate::suite::model::DataPath> {
+        match jsonpath::parse(&raw.value) {
+            Ok(path) => Some(path),
+            Err(e) => {
+                let d = self
+                    .in_string(
+                        Pos::from(raw.referenced),
+                        &raw.value,
+                        e.offset,
+                        1,
+                        e.message,
+                    )
+                    .with_label("here")
+                    .with_help(e.help);
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_names_follow_the_test_name_rule() {
+        assert_eq!(bad_case_name_char("list-paginates"), None);
+        assert_eq!(bad_case_name_char("v1.2_x"), None);
+        assert_eq!(bad_case_name_char("list parts"), Some((4, ' ')));
+        assert_eq!(bad_case_name_char("-x"), Some((0, '-')));
+        assert_eq!(sanitize_case_name("List parts / by id"), "List-parts-by-id");
+    }
+
+    #[test]
+    fn capture_names_are_template_names() {
+        assert!(is_capture_name("cursor"));
+        assert!(is_capture_name("_id2"));
+        assert!(!is_capture_name("end-cursor"));
+        assert!(!is_capture_name("2nd"));
+        assert!(!is_capture_name("a}b"));
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncé${x}", 4), (1, 1));
+        assert_eq!(line_col("é${x}", 1), (0, 1));
+    }
+}
