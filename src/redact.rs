@@ -64,10 +64,11 @@ fn redact_member(key: &str, value: &Value) -> Value {
     if is_secret_key(key) && !value.is_object() && !value.is_array() {
         return Value::String(SECRET.into());
     }
-    if let Some((_, placeholder)) = VOLATILE_KEYS.iter().find(|(k, _)| *k == key) {
-        if !value.is_object() && !value.is_array() {
-            return Value::String((*placeholder).into());
-        }
+    if let Some((_, placeholder)) = VOLATILE_KEYS.iter().find(|(k, _)| *k == key)
+        && !value.is_object()
+        && !value.is_array()
+    {
+        return Value::String((*placeholder).into());
     }
     redact(value)
 }

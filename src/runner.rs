@@ -199,9 +199,7 @@ impl Shared {
         suite: &Suite,
         case: &Case,
     ) -> Result<Map<String, Value>, String> {
-        let double = IonDouble::start(Arc::clone(&self.double))
-            .await
-            .map_err(|e| format!("cannot start the ION double: {e}"))?;
+        let double = IonDouble::start(Arc::clone(&self.double)).await;
         let credentials = ClientCredentials {
             client_id: DEMO_CLIENT_ID.into(),
             client_secret: Secret::new(DEMO_CLIENT_SECRET),

@@ -71,6 +71,6 @@ impl Target {
 
     /// Whether a suite with this `targets:` list runs on this target.
     pub fn admits(&self, suite_targets: Option<&[String]>) -> bool {
-        suite_targets.is_none_or(|names| names.iter().any(|n| *n == self.name))
+        suite_targets.is_none_or(|names| names.contains(&self.name))
     }
 }

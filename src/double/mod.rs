@@ -1,1 +1,119 @@
-//! The ION double.
+//! The embedded ION double: a schema-driven imitation of ION's GraphQL API and its token
+//! endpoint, on a loopback port, with no network and no credentials of yours.
+//!
+//! It is driven by two files in `suites/`:
+//!
+//! - `schema/ion.graphql`: a subset of ION's real schema (every name in it is checked against
+//!   the public dump by `tests/schema_reference.rs`). Suites are validated against it, and the
+//!   double serves exactly it, introspection included.
+//! - `seed/demo.yaml`: the data every trial starts from (its format is described in the crate docs).
+//!   Each trial gets its own double with a fresh copy, so trials never see each other's
+//!   writes.
+//!
+//! What it does, as ION does:
+//!
+//! - **Auth.** `POST <auth>/realms/api-keys/protocol/openid-connect/token` (also under the
+//!   legacy `/auth/realms/...`) grants `client_credentials` to the demo API key
+//!   ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`]; form fields or HTTP Basic); a wrong client
+//!   gets 401 `invalid_client`, another grant 400 `unsupported_grant_type`. `/graphql` accepts
+//!   the token bare, as `Bearer` or as `Token`, and otherwise answers 401 with ION's messages:
+//!   `Please provide proper credentials` (none), `Unable to parse authentication token`
+//!   (garbled), `Unable to find appropriate RSA key` (another issuer, i.e. another
+//!   environment), `Token is expired.`.
+//! - **Reads.** `me`; `x(id: ID!)` by id (null when absent); connections (`parts`,
+//!   `partInventories`, ...) with `filters` (`eq`, `neq`, `in`, `like`, `ilike`, `notlike`,
+//!   `notilike`, `gt`, `gte`, `lt`, `lte`, `isnull`, `and_`, `or_`, and nested relation
+//!   filters), `sort` (`<COLUMN>_ASC|_DESC`, nulls last ascending), and Relay paging with
+//!   `first`/`after`/`last`/`before`, `IonPageInfo` counts and `arrayconnection:N` cursors.
+//!   Relation fields follow ION's column names (`part` reads `partId`; `Run.steps` are the
+//!   run steps whose `runId` is the run's).
+//! - **Writes.** `createX(input)`, `updateX(input: {id, etag, ...})`, `deleteX(etag, id)` for
+//!   every type with a seed table. Every write gives the row a fresh 32-hex `_etag`; a stale
+//!   etag gets HTTP 200 with the error `The _etag mismatch. Your update raced another
+//!   writer.` and `extensions.code = CONCURRENCY_CONFLICT`. Foreign keys must exist and
+//!   required columns must be given (or have a default in the seed).
+//! - **Errors.** Invalid GraphQL gets HTTP 200 with spec-shaped `errors` (message and
+//!   locations); a body that is not JSON or has no `query` gets 400. A JSON array of
+//!   requests is answered with an array of responses.
+
+mod model;
+mod mutate;
+mod query;
+mod resolve;
+mod seed;
+mod server;
+mod store;
+mod token;
+
+use std::path::{Path, PathBuf};
+
+use apollo_compiler::Schema;
+use apollo_compiler::validation::Valid;
+
+use crate::diagnostic::{Diagnostic, display_path};
+pub use server::IonDouble;
+pub use token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
+
+/// The double's schema and seed data, loaded once and shared by every double started.
+#[derive(Debug)]
+pub struct DoubleData {
+    schema: Valid<Schema>,
+    seed: store::Store,
+}
+
+impl DoubleData {
+    /// Reads and checks the schema and the seed data.
+    pub fn load(schema_path: &Path, seed_path: &Path) -> Result<Self, DoubleError> {
+        let schema_text = read(schema_path)?;
+        let schema = Schema::parse_and_validate(&schema_text, schema_path).map_err(|invalid| {
+            DoubleError::Schema {
+                path: schema_path.to_path_buf(),
+                errors: invalid.errors.to_string(),
+            }
+        })?;
+        let seed_text = read(seed_path)?;
+        let seed = seed::load(seed_path, &seed_text, &schema).map_err(DoubleError::Seed)?;
+        Ok(DoubleData { schema, seed })
+    }
+
+    /// The schema the double serves; suites are validated against it.
+    pub fn schema(&self) -> &Valid<Schema> {
+        &self.schema
+    }
+}
+
+fn read(path: &Path) -> Result<String, DoubleError> {
+    std::fs::read_to_string(path).map_err(|source| DoubleError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Why the double's files could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DoubleError {
+    #[error(
+        "cannot read {}: {source}\nhelp: the double needs its schema and seed files; pass --schema/--seed or restore them",
+        display_path(path)
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the double's schema {} is not valid GraphQL:\n{errors}",
+        display_path(path)
+    )]
+    Schema { path: PathBuf, errors: String },
+    #[error("{}", render(.0))]
+    Seed(Vec<Diagnostic>),
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    let mut out: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    out.push(format!(
+        "the double's seed data has {} problem(s)",
+        diagnostics.len()
+    ));
+    out.join("\n")
+}

@@ -57,7 +57,7 @@
 
 mod captures;
 mod expect;
-mod format;
+pub(crate) mod format;
 mod graphql;
 mod graphql_hints;
 mod jsonpath;
@@ -68,9 +68,9 @@ mod parse;
 mod selection;
 mod selector;
 mod shape;
-mod source;
+pub(crate) mod source;
 mod step;
-mod suggest;
+pub(crate) mod suggest;
 pub mod template;
 mod validate;
 mod variables;

@@ -1,0 +1,261 @@
+//! Executes one GraphQL request against the store with apollo-compiler's resolvers.
+//!
+//! Three kinds of object values cover the whole schema subset: the root (`Query` or
+//! `Mutation`), an entity row (fields are columns or relations, see [`super::model`]), and
+//! plain JSON for everything else (payloads, connections, edges, page info).
+
+use std::cell::RefCell;
+
+use apollo_compiler::ExecutableDocument;
+use apollo_compiler::Schema;
+use apollo_compiler::executable::Type;
+use apollo_compiler::resolvers::{Execution, FieldError, ObjectValue, ResolveInfo, ResolvedValue};
+use apollo_compiler::response::{JsonMap, JsonValue};
+use apollo_compiler::schema::ExtendedType;
+use apollo_compiler::validation::Valid;
+use serde_json::{Map, Value, json};
+
+use super::model::{Related, connection_node, related};
+use super::mutate;
+use super::query::{Filter, connection, sort};
+use super::store::{Row, Store};
+
+/// The code ION's conflict errors carry in `extensions`.
+const CONFLICT_CODE: &str = "CONCURRENCY_CONFLICT";
+
+/// Everything a resolver may touch while one request executes.
+pub(crate) struct Context<'s> {
+    pub schema: &'s Valid<Schema>,
+    pub store: RefCell<&'s mut Store>,
+}
+
+/// Runs `query` and returns the GraphQL response body (`{data, errors}`).
+pub(crate) fn execute(
+    schema: &Valid<Schema>,
+    store: &mut Store,
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Map<String, Value>,
+) -> Value {
+    let document = match ExecutableDocument::parse_and_validate(schema, query, "request.graphql") {
+        Ok(document) => document,
+        Err(invalid) => {
+            let errors: Vec<_> = invalid.errors.iter().map(|d| d.to_json()).collect();
+            return json!({ "errors": errors });
+        }
+    };
+    let variables: JsonMap = from_json(Value::Object(variables.clone()));
+    let execution = match Execution::new(schema, &document)
+        .operation_name(operation_name)
+        .map(|e| {
+            e.raw_variable_values(&variables)
+                .enable_schema_introspection(true)
+        }) {
+        Ok(execution) => execution,
+        Err(error) => {
+            return json!({"errors": [error.to_graphql_error(&document.sources)]});
+        }
+    };
+    let is_mutation = document
+        .operations
+        .get(operation_name)
+        .is_ok_and(|op| op.operation_type.is_mutation());
+    let context = Context {
+        schema,
+        store: RefCell::new(store),
+    };
+    let root = Root {
+        context: &context,
+        type_name: if is_mutation { "Mutation" } else { "Query" },
+    };
+    let mut body = match execution.execute_sync(&root) {
+        Ok(response) => serde_json::to_value(response).unwrap_or(Value::Null),
+        Err(error) => json!({"errors": [error.to_graphql_error(&document.sources)]}),
+    };
+    mark_conflicts(&mut body);
+    body
+}
+
+/// Adds `extensions.code` to etag-mismatch errors, as ION's error table documents.
+fn mark_conflicts(body: &mut Value) {
+    let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for error in errors {
+        if error["message"] == mutate::ETAG_MISMATCH {
+            error["extensions"] = json!({ "code": CONFLICT_CODE });
+        }
+    }
+}
+
+struct Root<'c> {
+    context: &'c Context<'c>,
+    type_name: &'static str,
+}
+
+impl ObjectValue for Root<'_> {
+    fn type_name(&self) -> &str {
+        self.type_name
+    }
+
+    fn resolve_field<'a>(
+        &'a self,
+        info: &'a ResolveInfo<'a>,
+    ) -> Result<ResolvedValue<'a>, FieldError> {
+        let args = to_json_map(info.arguments());
+        let field = info.field_definition();
+        let name = info.field_name();
+        let schema = self.context.schema;
+        if self.type_name == "Mutation" {
+            let mut store = self.context.store.borrow_mut();
+            let payload =
+                mutate::apply(schema, &mut store, name, &field.ty, &args).map_err(error)?;
+            drop(store);
+            return Ok(self.context.resolve(&field.ty, payload));
+        }
+        let store = self.context.store.borrow();
+        let named = field.ty.inner_named_type().as_str();
+        if name == "me" {
+            let me = store.get(named, store.me()).cloned();
+            return Ok(self
+                .context
+                .resolve(&field.ty, me.map_or(Value::Null, Value::Object)));
+        }
+        if let Some(node) = connection_node(schema, named) {
+            let rows =
+                self.context
+                    .list(&store, node, store.rows(node).cloned().collect(), &args)?;
+            let page = connection(rows, &args).map_err(error)?;
+            return Ok(self.context.resolve(&field.ty, page));
+        }
+        if store.is_table(named)
+            && let Some(id) = args.get("id").and_then(super::model::as_id)
+        {
+            let row = store.get(named, id).cloned();
+            return Ok(self
+                .context
+                .resolve(&field.ty, row.map_or(Value::Null, Value::Object)));
+        }
+        Err(error(format!(
+            "the ION double does not implement Query.{name}; it serves `me`, by-id lookups and \
+             connections of the types in its seed data"
+        )))
+    }
+}
+
+impl<'c> Context<'c> {
+    /// Filters and sorts rows of `type_name` by the `filters` and `sort` arguments.
+    fn list(
+        &self,
+        store: &Store,
+        type_name: &str,
+        rows: Vec<Row>,
+        args: &Map<String, Value>,
+    ) -> Result<Vec<Row>, FieldError> {
+        let filter = Filter {
+            schema: self.schema,
+            store,
+        };
+        let wanted = args.get("filters").unwrap_or(&Value::Null);
+        let mut kept = Vec::new();
+        for row in rows {
+            if filter.matches(type_name, &row, wanted).map_err(error)? {
+                kept.push(row);
+            }
+        }
+        sort(&mut kept, args.get("sort").unwrap_or(&Value::Null));
+        Ok(kept)
+    }
+
+    /// A JSON value as the resolved value of a field of type `ty`.
+    fn resolve<'a>(&'a self, ty: &Type, value: Value) -> ResolvedValue<'a> {
+        match value {
+            Value::Null => ResolvedValue::null(),
+            Value::Array(items) if ty.is_list() => {
+                let item_ty = ty.item_type().clone();
+                let items: Vec<_> = items
+                    .into_iter()
+                    .map(|v| self.resolve(&item_ty, v))
+                    .collect();
+                ResolvedValue::list(items)
+            }
+            Value::Object(map) => {
+                let named = ty.inner_named_type().as_str();
+                let is_entity = self.store.borrow().is_table(named);
+                match self.schema.types.get(named) {
+                    Some(ExtendedType::Object(_)) => ResolvedValue::object(Object {
+                        context: self,
+                        type_name: named.to_owned(),
+                        fields: map,
+                        is_entity,
+                    }),
+                    _ => ResolvedValue::leaf(from_json::<JsonValue>(Value::Object(map))),
+                }
+            }
+            leaf => ResolvedValue::leaf(from_json::<JsonValue>(leaf)),
+        }
+    }
+}
+
+/// An entity row, or a plain JSON object (payload, connection, edge, page info).
+struct Object<'a, 'c> {
+    context: &'a Context<'c>,
+    type_name: String,
+    fields: Row,
+    is_entity: bool,
+}
+
+impl ObjectValue for Object<'_, '_> {
+    fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    fn resolve_field<'a>(
+        &'a self,
+        info: &'a ResolveInfo<'a>,
+    ) -> Result<ResolvedValue<'a>, FieldError> {
+        let field = info.field_definition();
+        let name = info.field_name();
+        let named = field.ty.inner_named_type().as_str();
+        let store = self.context.store.borrow();
+        if self.is_entity && store.is_table(named) {
+            let value = match related(
+                &store,
+                &self.type_name,
+                &self.fields,
+                name,
+                named,
+                field.ty.is_list(),
+            ) {
+                Related::One(row) => row.map_or(Value::Null, Value::Object),
+                Related::Many(rows) => {
+                    let args = to_json_map(info.arguments());
+                    let rows = self.context.list(&store, named, rows, &args)?;
+                    Value::Array(rows.into_iter().map(Value::Object).collect())
+                }
+            };
+            drop(store);
+            return Ok(self.context.resolve(&field.ty, value));
+        }
+        drop(store);
+        let value = self.fields.get(name).cloned().unwrap_or(Value::Null);
+        Ok(self.context.resolve(&field.ty, value))
+    }
+}
+
+fn error(message: impl Into<String>) -> FieldError {
+    FieldError {
+        message: message.into(),
+    }
+}
+
+fn to_json_map(map: &JsonMap) -> Map<String, Value> {
+    match serde_json::to_value(map) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+fn from_json<T: serde::de::DeserializeOwned + Default>(value: Value) -> T {
+    serde_json::from_value(value).unwrap_or_default()
+}

@@ -1,0 +1,194 @@
+//! The double's in-memory data: one table of rows per entity type, plus the system columns
+//! ION keeps on every entity (`_etag`, `_created`, `_updated`, `entityId`).
+//!
+//! Etags are deterministic: a digest of the type, the id and a store-wide write counter, so
+//! the same trial run twice sees the same etags, and every write gives a fresh one.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// One entity: field name to value, as the GraphQL type names its fields.
+pub(crate) type Row = Map<String, Value>;
+
+/// When the seed data was "created": fixed, so snapshots of seed rows never change.
+const SEED_TIMESTAMP: &str = "2026-01-05T09:00:00+00:00";
+
+/// Every table of the double, keyed by GraphQL object type name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Store {
+    tables: BTreeMap<String, BTreeMap<i64, Row>>,
+    /// The highest id each table has ever held: ids are never reused, as in a database.
+    high_water: BTreeMap<String, i64>,
+    /// Column values a create fills in when its input leaves them out, per type.
+    defaults: BTreeMap<String, Row>,
+    /// The id of the `User` that `me` returns.
+    me: i64,
+    writes: u64,
+    next_entity_id: i64,
+}
+
+impl Store {
+    pub(crate) fn new(me: i64, defaults: BTreeMap<String, Row>) -> Self {
+        Store {
+            tables: BTreeMap::new(),
+            high_water: BTreeMap::new(),
+            defaults,
+            me,
+            writes: 0,
+            next_entity_id: 1,
+        }
+    }
+
+    /// Declares an entity type, so that it exists even with no rows.
+    pub(crate) fn add_table(&mut self, type_name: &str) {
+        self.tables.entry(type_name.to_owned()).or_default();
+    }
+
+    /// Adds a seed row; it must carry its `id`. System columns are filled in.
+    pub(crate) fn seed(&mut self, type_name: &str, mut row: Row) {
+        let id = row_id(&row).unwrap_or_default();
+        row.insert("_etag".into(), etag(type_name, id, 0).into());
+        row.insert("_created".into(), SEED_TIMESTAMP.into());
+        row.insert("_updated".into(), SEED_TIMESTAMP.into());
+        row.insert("entityId".into(), self.next_entity_id.into());
+        self.next_entity_id += 1;
+        let high = self.high_water.entry(type_name.to_owned()).or_default();
+        *high = (*high).max(id);
+        self.tables
+            .entry(type_name.to_owned())
+            .or_default()
+            .insert(id, row);
+    }
+
+    pub(crate) fn is_table(&self, type_name: &str) -> bool {
+        self.tables.contains_key(type_name)
+    }
+
+    pub(crate) fn defaults(&self, type_name: &str) -> Option<&Row> {
+        self.defaults.get(type_name)
+    }
+
+    pub(crate) fn me(&self) -> i64 {
+        self.me
+    }
+
+    pub(crate) fn get(&self, type_name: &str, id: i64) -> Option<&Row> {
+        self.tables.get(type_name)?.get(&id)
+    }
+
+    /// Every row of a table, in id order.
+    pub(crate) fn rows(&self, type_name: &str) -> impl Iterator<Item = &Row> {
+        self.tables
+            .get(type_name)
+            .into_iter()
+            .flat_map(|table| table.values())
+    }
+
+    /// Inserts a new row built from `fields` over the type's defaults; returns it.
+    pub(crate) fn insert(&mut self, type_name: &str, fields: Row) -> Row {
+        let high = self.high_water.entry(type_name.to_owned()).or_default();
+        *high += 1;
+        let id = *high;
+        let mut row = self.defaults.get(type_name).cloned().unwrap_or_default();
+        row.extend(fields.into_iter().filter(|(_, v)| !v.is_null()));
+        row.insert("id".into(), id.into());
+        row.insert("entityId".into(), self.next_entity_id.into());
+        self.next_entity_id += 1;
+        let now = now();
+        row.insert("_created".into(), now.clone().into());
+        row.insert("_updated".into(), now.into());
+        self.writes += 1;
+        row.insert("_etag".into(), etag(type_name, id, self.writes).into());
+        self.tables
+            .entry(type_name.to_owned())
+            .or_default()
+            .insert(id, row.clone());
+        row
+    }
+
+    /// Overwrites the given columns of an existing row and gives it a fresh etag.
+    pub(crate) fn update(&mut self, type_name: &str, id: i64, fields: Row) -> Option<Row> {
+        self.writes += 1;
+        let writes = self.writes;
+        let row = self.tables.get_mut(type_name)?.get_mut(&id)?;
+        row.extend(fields);
+        row.insert("_updated".into(), now().into());
+        row.insert("_etag".into(), etag(type_name, id, writes).into());
+        Some(row.clone())
+    }
+
+    pub(crate) fn delete(&mut self, type_name: &str, id: i64) -> Option<Row> {
+        self.writes += 1;
+        self.tables.get_mut(type_name)?.remove(&id)
+    }
+}
+
+/// A row's `id` column as an integer.
+pub(crate) fn row_id(row: &Row) -> Option<i64> {
+    row.get("id").and_then(Value::as_i64)
+}
+
+/// 32 lowercase hex digits, like ION's `_etag`.
+fn etag(type_name: &str, id: i64, version: u64) -> String {
+    let digest = Sha256::digest(format!("{type_name}:{id}:{version}"));
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_micros(std::time::SystemTime::now())
+        .to_string()
+        .replace('Z', "+00:00")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(value: Value) -> Row {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn inserts_take_the_next_id_and_the_defaults() {
+        let defaults = BTreeMap::from([("Part".to_owned(), row(json!({"revision": "A"})))]);
+        let mut store = Store::new(1, defaults);
+        store.seed("Part", row(json!({"id": 4, "partNumber": "PN-4"})));
+        let created = store.insert("Part", row(json!({"partNumber": "PN-5", "cost": null})));
+        assert_eq!(created["id"], json!(5));
+        assert_eq!(created["revision"], json!("A"));
+        assert!(!created.contains_key("cost"), "null inputs are not stored");
+        assert_eq!(created["entityId"], json!(2));
+    }
+
+    #[test]
+    fn every_write_changes_the_etag_and_etags_are_reproducible() {
+        let mut first = Store::new(1, BTreeMap::new());
+        first.seed("Part", row(json!({"id": 1})));
+        let seeded = first.get("Part", 1).unwrap()["_etag"].clone();
+        assert_eq!(seeded.as_str().map(str::len), Some(32));
+        let updated = first.update("Part", 1, Row::new()).unwrap();
+        assert_ne!(updated["_etag"], seeded);
+
+        let mut second = Store::new(1, BTreeMap::new());
+        second.seed("Part", row(json!({"id": 1})));
+        assert_eq!(
+            second.update("Part", 1, Row::new()).unwrap()["_etag"],
+            updated["_etag"]
+        );
+    }
+
+    #[test]
+    fn deleted_rows_are_gone() {
+        let mut store = Store::new(1, BTreeMap::new());
+        store.seed("Part", row(json!({"id": 1})));
+        assert!(store.delete("Part", 1).is_some());
+        assert!(store.get("Part", 1).is_none());
+        assert!(store.delete("Part", 1).is_none());
+        assert!(store.is_table("Part"));
+        let next = store.insert("Part", Row::new());
+        assert_eq!(next["id"], json!(2), "ids are never reused");
+    }
+}
