@@ -1,6 +1,69 @@
-//! ion-contract: contract-and-mismatch tests for integrations built on ION's GraphQL API.
+//! ion-contract: contract tests for integrations built on First Resonance's ION GraphQL API.
 //!
-//! (The manual is written here as the crate grows; see README.md meanwhile.)
+//! You describe the GraphQL operations your integration relies on (the exact queries and
+//! mutations, the fields it reads, the values it expects) as YAML suites in `suites/`.
+//! ion-contract validates every operation against ION's schema when the suite loads and runs
+//! each case as a `cargo test` trial against an embedded double of ION, recording responses
+//! as insta snapshots in `snapshots/`.
+//!
+//! ```sh
+//! cargo run --release -- run     # every suite against the embedded double; exit 0 or 101
+//! cargo test                     # the same trials, plus the harness's own tests
+//! cargo run -- check             # validate the suites only; exit 0, or 2 with located errors
+//! ```
+//!
+//! # The manual
+//!
+//! | topic | where |
+//! | --- | --- |
+//! | the suite format, templates and how loading reports problems | [`suite`], [`suite::template`] |
+//! | trials, their names, filters and libtest flags | [`runner`] |
+//! | what an expectation checks and how a failure reads | [`check`], [`execute`] |
+//! | the embedded ION double: auth, reads, writes, errors | [`double`] |
+//! | snapshots and their redactions | [`snapshot`], [`redact`] |
+//! | targets | [`target`] |
+//! | tokens and HTTP | [`auth`], [`client`] |
+//!
+//! # Project layout
+//!
+//! ```text
+//! suites/*.yaml              one suite per file; its id is the path without .yaml
+//! suites/documents/*.graphql operations shared by several steps (`document:` + `operation:`)
+//! suites/schema/ion.graphql  the double's schema: a subset of ION's real schema
+//! suites/seed/demo.yaml      the double's data, fresh for every trial
+//! snapshots/*.snap           <suite>__<case>@<target>.snap
+//! ```
+//!
+//! # Trials
+//!
+//! Every case becomes one trial per target, named `<suite>::<case>::<target>`
+//! (`parts::list-paginates::mock`). The default target is `mock`, the embedded double
+//! (`ION_TARGET` or `--target` choose another). A suite file that does not load becomes one
+//! failing trial `<suite>::load` holding every diagnostic (`file:line:col`, what is wrong and
+//! how to fix it); the other suites still run. A failing step names
+//! `suite::case::target`, the step and its `file:line:col`, each unmet expectation, and the
+//! response with secrets redacted.
+//!
+//! # The double's seed file
+//!
+//! ```yaml
+//! me: 1                      # the User that `me` returns (default: the lowest User id)
+//! defaults:                  # columns a create fills in when its input leaves them out
+//!   Part: {revision: "A", partType: PART}
+//! Part:                      # one table per entity type, named as in the schema
+//!   - {id: 1, partNumber: PN-1001, description: Bracket}
+//! PartInventory:
+//!   - {id: 1, partId: 1, quantity: 4}   # `partId` is the column `PartInventory.part` follows
+//! ```
+//!
+//! Row keys are fields of their type; `xId` columns must point at existing rows; the double
+//! fills in `_etag`, `_created`, `_updated` and `entityId`. Problems are reported at
+//! `file:line:col`, all at once, by `check` and `run` alike.
+//!
+//! # Secrets
+//!
+//! No output (terminal, snapshot, error message) carries a secret: tokens, client secrets
+//! and `Authorization` headers are redacted wherever a response or request is shown.
 
 #![forbid(unsafe_code)]
 

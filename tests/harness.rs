@@ -161,3 +161,72 @@ fn check_rejects_every_broken_fixture_with_a_located_message() {
         stdout(&out)
     );
 }
+
+/// A scratch suites directory holding one suite whose single case expects `me.id` to be
+/// `expected_id`; removed when dropped.
+struct ScratchSuites(PathBuf);
+
+impl ScratchSuites {
+    fn new(label: &str, expected_id: i64) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "ion-contract-harness-{label}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir is writable");
+        let suite = format!(
+            "name: Scratch\ncases:\n  - name: whoami\n    steps:\n      - query: \"{{ me {{ id }} }}\"\n        expect:\n          data:\n            - path: $.me.id\n              equals: {expected_id}\n"
+        );
+        std::fs::write(dir.join("scratch.yaml"), suite).expect("suite is writable");
+        ScratchSuites(dir)
+    }
+
+    fn run(&self) -> Output {
+        let suites = self.0.to_string_lossy().into_owned();
+        let snapshots = self.0.join("snapshots").to_string_lossy().into_owned();
+        let schema = manifest_dir().join("suites/schema/ion.graphql");
+        let seed = manifest_dir().join("suites/seed/demo.yaml");
+        run_in(
+            manifest_dir(),
+            Path::new(env!("CARGO_BIN_EXE_ion-contract")),
+            &[
+                "run",
+                "--suites",
+                &suites,
+                "--snapshots",
+                &snapshots,
+                "--schema",
+                &schema.to_string_lossy(),
+                "--seed",
+                &seed.to_string_lossy(),
+            ],
+        )
+    }
+}
+
+impl Drop for ScratchSuites {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn run_exits_0_and_reports_ok_when_every_case_passes() {
+    let scratch = ScratchSuites::new("pass", 1);
+    let out = scratch.run();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("test scratch::whoami::mock ... ok"), "{text}");
+    assert!(text.contains("test result: ok. 1 passed; 0 failed"), "{text}");
+}
+
+#[test]
+fn run_exits_101_and_locates_the_failure_when_a_case_fails() {
+    let scratch = ScratchSuites::new("fail", 999);
+    let out = scratch.run();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(101), "{text}{}", stderr(&out));
+    assert!(text.contains("test scratch::whoami::mock ... FAILED"), "{text}");
+    assert!(text.contains("scratch.yaml:5:"), "the failing step's place: {text}");
+    assert!(text.contains("test result: FAILED. 0 passed; 1 failed"), "{text}");
+}

@@ -1,18 +1,6 @@
-//! The double's seed file: the data every trial starts from.
-//!
-//! ```yaml
-//! me: 1                      # the User that `me` returns (default: the lowest User id)
-//! defaults:                  # columns a create fills in when its input leaves them out
-//!   Part: {revision: "A", partType: PART}
-//! Part:                      # one table per entity type, named as in the schema
-//!   - {id: 1, partNumber: PN-1001, description: Bracket}
-//! PartInventory:
-//!   - {id: 1, partId: 1, quantity: 4}   # `partId` is what `PartInventory.part` follows
-//! ```
-//!
-//! Every key of a row must be a field of its type; `xId` columns must point at existing
-//! rows; `_etag`, `_created`, `_updated` and `entityId` are filled in by the double. Every
-//! problem is reported at its `file:line:col`, all at once.
+//! Reads the double's seed file (its format is in the crate docs) into a [`Store`],
+//! checking every table, row, column and reference against the schema and reporting every
+//! problem at its `file:line:col`, all at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
