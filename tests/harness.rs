@@ -89,8 +89,12 @@ fn list_prints_only_sorted_trial_names_in_the_suite_case_target_form() {
 
 /// Trials the starter suites promise; renaming one is a breaking change for users' filters.
 const EXPECTED_TRIALS: &[&str] = &[
-    "me::me-reports-the-demo-user::mock",
+    "me::me-reports-the-bot-user::mock",
     "parts::list-paginates::mock",
+    "part-lifecycle::create-update-conflict-delete::mock",
+    "inventory::at-location-not-installed::mock",
+    "runs::run-with-run-steps::mock",
+    "abom::as-built-tree::mock",
 ];
 
 #[test]
@@ -217,7 +221,10 @@ fn run_exits_0_and_reports_ok_when_every_case_passes() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(text.contains("test scratch::whoami::mock ... ok"), "{text}");
-    assert!(text.contains("test result: ok. 1 passed; 0 failed"), "{text}");
+    assert!(
+        text.contains("test result: ok. 1 passed; 0 failed"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -226,7 +233,16 @@ fn run_exits_101_and_locates_the_failure_when_a_case_fails() {
     let out = scratch.run();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(101), "{text}{}", stderr(&out));
-    assert!(text.contains("test scratch::whoami::mock ... FAILED"), "{text}");
-    assert!(text.contains("scratch.yaml:5:"), "the failing step's place: {text}");
-    assert!(text.contains("test result: FAILED. 0 passed; 1 failed"), "{text}");
+    assert!(
+        text.contains("test scratch::whoami::mock ... FAILED"),
+        "{text}"
+    );
+    assert!(
+        text.contains("scratch.yaml:5:"),
+        "the failing step's place: {text}"
+    );
+    assert!(
+        text.contains("test result: FAILED. 0 passed; 1 failed"),
+        "{text}"
+    );
 }

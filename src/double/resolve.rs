@@ -72,16 +72,24 @@ pub(crate) fn execute(
         Ok(response) => serde_json::to_value(response).unwrap_or(Value::Null),
         Err(error) => json!({"errors": [error.to_graphql_error(&document.sources)]}),
     };
-    mark_conflicts(&mut body);
+    polish_errors(&mut body);
     body
 }
 
-/// Adds `extensions.code` to etag-mismatch errors, as ION's error table documents.
-fn mark_conflicts(body: &mut Value) {
+/// Gives resolver errors ION's shape: the bare message (apollo-compiler prefixes
+/// `resolver error: `), and `extensions.code` on etag mismatches, as ION's error table
+/// documents.
+fn polish_errors(body: &mut Value) {
     let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) else {
         return;
     };
     for error in errors {
+        if let Some(bare) = error["message"]
+            .as_str()
+            .and_then(|m| m.strip_prefix("resolver error: "))
+        {
+            error["message"] = Value::from(bare.to_owned());
+        }
         if error["message"] == mutate::ETAG_MISMATCH {
             error["extensions"] = json!({ "code": CONFLICT_CODE });
         }
@@ -192,6 +200,9 @@ impl<'c> Context<'c> {
                     _ => ResolvedValue::leaf(from_json::<JsonValue>(Value::Object(map))),
                 }
             }
+            Value::Number(n) if ty.inner_named_type() == "Float" => ResolvedValue::leaf(
+                from_json::<JsonValue>(n.as_f64().map_or(Value::Null, Value::from)),
+            ),
             leaf => ResolvedValue::leaf(from_json::<JsonValue>(leaf)),
         }
     }

@@ -269,7 +269,7 @@ impl<'a> Seed<'a> {
                     self.problem(
                         &column.value,
                         message,
-                        format!("add a {target} row with id {id}, or fix the id"),
+                        format!("add a row with id {id} to the {target} table, or fix the id"),
                     );
                 }
             }
