@@ -6,6 +6,8 @@
 //! - a singular field `part: Part` reads the row's `partId` column;
 //! - a list field `children: [ABomItem]` reads a list of ids stored on the row under the
 //!   field's own name when there is one;
+//! - a list of the type itself (`children: [ABomItem]` on `ABomItem`) is every row whose
+//!   `parentId` is the row's id;
 //! - otherwise a list field `steps: [RunStep]` on `Run` is every `RunStep` whose `runId`
 //!   column is the run's id.
 
@@ -66,7 +68,12 @@ pub(crate) fn related(
             .collect();
         return Related::Many(rows);
     }
-    let key = foreign_key(type_name);
+    // A list of the type itself (`ABomItem.children`) hangs off a `parentId` column.
+    let key = if target == type_name {
+        "parentId".to_owned()
+    } else {
+        foreign_key(type_name)
+    };
     let id = row_id(row);
     let rows = store
         .rows(target)

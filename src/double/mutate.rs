@@ -34,10 +34,13 @@ pub(crate) fn apply(
              deleteX for the types in its seed data"
         )
     };
-    if let Some(entity) = name.strip_prefix("delete") {
-        if !store.is_table(entity) {
-            return Err(unsupported());
-        }
+    if let Some(suffix) = name.strip_prefix("delete") {
+        // ION spells some mutations differently from their type (`deleteAbomItem`).
+        let entity = store
+            .table_named(suffix)
+            .ok_or_else(unsupported)?
+            .to_owned();
+        let entity = entity.as_str();
         let id = required_id(args, entity)?;
         check_etag(store, entity, id, args.get("etag"))?;
         store.delete(entity, id);

@@ -62,6 +62,14 @@ impl Store {
             .insert(id, row);
     }
 
+    /// The table called `name`, ignoring ASCII case.
+    pub(crate) fn table_named(&self, name: &str) -> Option<&str> {
+        self.tables
+            .keys()
+            .find(|t| t.eq_ignore_ascii_case(name))
+            .map(String::as_str)
+    }
+
     pub(crate) fn is_table(&self, type_name: &str) -> bool {
         self.tables.contains_key(type_name)
     }
