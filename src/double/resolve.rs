@@ -56,17 +56,21 @@ pub(crate) fn execute(
             return json!({"errors": [error.to_graphql_error(&document.sources)]});
         }
     };
-    let is_mutation = document
-        .operations
-        .get(operation_name)
-        .is_ok_and(|op| op.operation_type.is_mutation());
+    let (type_name, is_mutation) = match document.operations.get(operation_name) {
+        Ok(op) => (
+            op.object_type().to_string(),
+            op.operation_type.is_mutation(),
+        ),
+        Err(error) => return json!({"errors": [error.to_graphql_error(&document.sources)]}),
+    };
     let context = Context {
         schema,
         store: RefCell::new(store),
     };
     let root = Root {
         context: &context,
-        type_name: if is_mutation { "Mutation" } else { "Query" },
+        type_name,
+        is_mutation,
     };
     let mut body = match execution.execute_sync(&root) {
         Ok(response) => serde_json::to_value(response).unwrap_or(Value::Null),
@@ -96,14 +100,16 @@ fn polish_errors(body: &mut Value) {
     }
 }
 
+/// The operation's root object (`Query` or `Mutation`).
 struct Root<'c> {
     context: &'c Context<'c>,
-    type_name: &'static str,
+    type_name: String,
+    is_mutation: bool,
 }
 
 impl ObjectValue for Root<'_> {
     fn type_name(&self) -> &str {
-        self.type_name
+        &self.type_name
     }
 
     fn resolve_field<'a>(
@@ -114,7 +120,7 @@ impl ObjectValue for Root<'_> {
         let field = info.field_definition();
         let name = info.field_name();
         let schema = self.context.schema;
-        if self.type_name == "Mutation" {
+        if self.is_mutation {
             let mut store = self.context.store.borrow_mut();
             let payload =
                 mutate::apply(schema, &mut store, name, &field.ty, &args).map_err(error)?;
