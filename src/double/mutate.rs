@@ -11,13 +11,15 @@ use apollo_compiler::schema::{ExtendedType, ObjectType};
 use serde_json::{Map, Value};
 
 use super::model::{as_id, field_definition};
-use super::store::{Row, Store};
+use super::store::{GENERATED_COLUMNS, Row, Store};
 
 /// The message of a stale-etag error; ION's documented text.
 pub(crate) const ETAG_MISMATCH: &str = "The _etag mismatch. Your update raced another writer.";
 
-/// Columns the double maintains itself; inputs never set them.
-const SYSTEM_COLUMNS: [&str; 5] = ["id", "_etag", "_created", "_updated", "entityId"];
+/// Whether inputs may never set `column`: the id and the columns the store fills in.
+fn is_system_column(column: &str) -> bool {
+    column == "id" || GENERATED_COLUMNS.contains(&column)
+}
 
 /// Applies the mutation `name` and returns its payload as JSON.
 pub(crate) fn apply(
@@ -104,7 +106,7 @@ fn columns(
     let entity = object.name.as_str();
     let mut row = Row::new();
     for (key, value) in input {
-        if SYSTEM_COLUMNS.contains(&key.as_str()) || key == "etag" {
+        if is_system_column(key) || key == "etag" {
             continue;
         }
         let Some(field) = object.fields.get(key.as_str()) else {
@@ -150,7 +152,7 @@ fn missing_required(
         let name = name.as_str();
         let leaf = !store.is_table(field.ty.inner_named_type()) && !field.ty.is_list();
         let given = columns.contains_key(name) || defaults.is_some_and(|d| d.contains_key(name));
-        (field.ty.is_non_null() && leaf && !given && !SYSTEM_COLUMNS.contains(&name))
+        (field.ty.is_non_null() && leaf && !given && !is_system_column(name))
             .then(|| name.to_owned())
     })
 }

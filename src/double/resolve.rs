@@ -44,25 +44,19 @@ pub(crate) fn execute(
             return json!({ "errors": errors });
         }
     };
-    let variables: JsonMap = from_json(Value::Object(variables.clone()));
-    let execution = match Execution::new(schema, &document)
-        .operation_name(operation_name)
-        .map(|e| {
-            e.raw_variable_values(&variables)
-                .enable_schema_introspection(true)
-        }) {
-        Ok(execution) => execution,
-        Err(error) => {
-            return json!({"errors": [error.to_graphql_error(&document.sources)]});
-        }
-    };
-    let (type_name, is_mutation) = match document.operations.get(operation_name) {
-        Ok(op) => (
-            op.object_type().to_string(),
-            op.operation_type.is_mutation(),
-        ),
+    let operation = match document.operations.get(operation_name) {
+        Ok(operation) => operation,
         Err(error) => return json!({"errors": [error.to_graphql_error(&document.sources)]}),
     };
+    let variables: JsonMap = from_json(Value::Object(variables.clone()));
+    let execution = Execution::new(schema, &document)
+        .operation(operation)
+        .raw_variable_values(&variables)
+        .enable_schema_introspection(true);
+    let (type_name, is_mutation) = (
+        operation.object_type().to_string(),
+        operation.operation_type.is_mutation(),
+    );
     let context = Context {
         schema,
         store: RefCell::new(store),

@@ -10,14 +10,11 @@ use apollo_compiler::schema::ExtendedType;
 use serde_json::Value;
 
 use super::model::{as_id, field_definition};
-use super::store::{Row, Store};
+use super::store::{GENERATED_COLUMNS, Row, Store};
 use crate::diagnostic::Diagnostic;
 use crate::suite::format::{Entry, Node, NodeValue};
 use crate::suite::source::SourceFile;
 use crate::suite::suggest;
-
-/// Columns the double maintains; a seed row must not set them.
-const GENERATED: [&str; 4] = ["_etag", "_created", "_updated", "entityId"];
 
 /// Reads a seed file's text into a store, or every problem found in it.
 pub(crate) fn load(path: &Path, text: &str, schema: &Schema) -> Result<Store, Vec<Diagnostic>> {
@@ -208,7 +205,7 @@ impl<'a> Seed<'a> {
 
     fn known_field(&mut self, type_name: &str, column: &Entry) {
         let key = column.key.as_str();
-        if GENERATED.contains(&key) {
+        if GENERATED_COLUMNS.contains(&key) {
             let diag = self
                 .src
                 .diag(column.key_at, format!("`{key}` is filled in by the double"));

@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 /// One entity: field name to value, as the GraphQL type names its fields.
 pub(crate) type Row = Map<String, Value>;
 
+/// Columns the store fills in on every row; neither seed rows nor inputs set them.
+pub(crate) const GENERATED_COLUMNS: [&str; 4] = ["_etag", "_created", "_updated", "entityId"];
+
 /// When the seed data was "created": fixed, so snapshots of seed rows never change.
 const SEED_TIMESTAMP: &str = "2026-01-05T09:00:00+00:00";
 
