@@ -1,14 +1,18 @@
 //! GraphQL over HTTP: sends one operation and returns the raw response.
 //!
-//! The client never asserts and never retries: it returns status, headers and body as they
-//! came, so checks can look at 401s, 429s and GraphQL errors alike. Pacing and retries
-//! (throttling) and 401 classification (environment mismatch) wrap this layer.
+//! The client never asserts: it returns status, headers and body as they came, so checks can
+//! look at 401s, 429s and GraphQL errors alike. Its one retry is for authorisation: a 401
+//! saying the token expired gets a renewed token from the [`TokenSource`] and the request is
+//! sent once more. Pacing and retries (throttling) and 401 classification (environment
+//! mismatch) wrap this layer.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use serde_json::{Map, Value, json};
 
+use crate::auth::{AuthError, TokenSource};
 use crate::secret::Secret;
 
 /// Why a request produced no HTTP response at all.
@@ -25,6 +29,9 @@ pub enum ClientError {
         /// What went wrong (timeout, connection refused, ...).
         reason: String,
     },
+    /// No token could be had for the request.
+    #[error("no access token: {0}")]
+    Auth(Arc<AuthError>),
 }
 
 /// One GraphQL request body.
@@ -73,22 +80,26 @@ pub fn http_client() -> Result<reqwest::Client, ClientError> {
         .map_err(ClientError::Build)
 }
 
-/// Sends GraphQL operations to one endpoint with one bearer token.
+/// Sends GraphQL operations to one endpoint, authorised by one token source.
 #[derive(Debug, Clone)]
 pub struct GraphqlClient {
     http: reqwest::Client,
     endpoint: String,
-    token: Option<Secret>,
+    tokens: Option<Arc<TokenSource>>,
 }
 
 impl GraphqlClient {
     /// A client for `endpoint` (the full `/graphql` URL), sending `Authorization: Bearer
-    /// <token>` when a token is given.
-    pub fn new(http: reqwest::Client, endpoint: impl Into<String>, token: Option<Secret>) -> Self {
+    /// <token>` with tokens from `tokens` (none when it is `None`).
+    pub fn new(
+        http: reqwest::Client,
+        endpoint: impl Into<String>,
+        tokens: Option<Arc<TokenSource>>,
+    ) -> Self {
         Self {
             http,
             endpoint: endpoint.into(),
-            token,
+            tokens,
         }
     }
 
@@ -97,8 +108,31 @@ impl GraphqlClient {
         &self.endpoint
     }
 
-    /// POSTs the operation as JSON and returns the response as it came.
+    /// POSTs the operation as JSON and returns the response as it came; a 401 saying the
+    /// token expired is retried once with a renewed token.
     pub async fn send(&self, request: GraphqlRequest<'_>) -> Result<RawResponse, ClientError> {
+        let Some(tokens) = &self.tokens else {
+            return self.post(request, None).await;
+        };
+        let token = tokens.token().await.map_err(ClientError::Auth)?;
+        let response = self.post(request, Some(&token)).await?;
+        if response.status != 401 || !crate::auth::says_expired(&response.body) {
+            return Ok(response);
+        }
+        match tokens.renew(&token).await {
+            None => Ok(response),
+            Some(renewed) => {
+                let renewed = renewed.map_err(ClientError::Auth)?;
+                self.post(request, Some(&renewed)).await
+            }
+        }
+    }
+
+    async fn post(
+        &self,
+        request: GraphqlRequest<'_>,
+        token: Option<&Secret>,
+    ) -> Result<RawResponse, ClientError> {
         let mut body = json!({ "query": request.query, "variables": request.variables });
         if let Some(name) = request.operation_name {
             body["operationName"] = Value::String(name.to_string());
@@ -108,7 +142,7 @@ impl GraphqlClient {
             .post(&self.endpoint)
             .header(CONTENT_TYPE, "application/json")
             .body(body.to_string());
-        if let Some(token) = &self.token {
+        if let Some(token) = token {
             builder = builder.header(AUTHORIZATION, format!("Bearer {}", token.expose()));
         }
         let started = Instant::now();

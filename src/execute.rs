@@ -88,6 +88,10 @@ impl CaseRun<'_> {
             recorded: Map::new(),
             failure: None,
         };
+        if let Some(failure) = self.refused_mutation() {
+            outcome.failure = Some(failure);
+            return outcome;
+        }
         let mut captures = Map::new();
         for (index, step) in self.case.steps.iter().enumerate() {
             let result = self.run_step(step, &mut captures, &mut outcome).await;
@@ -103,22 +107,37 @@ impl CaseRun<'_> {
         outcome
     }
 
+    /// On a read-only target, the case's first mutation, refused before any step runs: a
+    /// case that would write is not started at all.
+    fn refused_mutation(&self) -> Option<StepFailure> {
+        if !self.read_only {
+            return None;
+        }
+        let (index, step) = self
+            .case
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, step)| step.operation.kind == OperationKind::Mutation)?;
+        let fields = step.operation.root_fields.join(", ");
+        Some(StepFailure {
+            step: index,
+            kind: FailureKind::ReadOnly(format!(
+                "mutation {fields} refused: target {} is read-only; no request was sent\n  \
+                 help: list the writable targets this suite may run on, e.g. \
+                 `targets: [mock, sandbox]`, so it is not planned for {} at all",
+                self.target, self.target
+            )),
+            response: None,
+        })
+    }
+
     async fn run_step(
         &self,
         step: &Step,
         captures: &mut Map<String, Value>,
         outcome: &mut CaseOutcome,
     ) -> Result<(), (FailureKind, Option<String>)> {
-        if self.read_only && step.operation.kind == OperationKind::Mutation {
-            return Err((
-                FailureKind::ReadOnly(format!(
-                    "mutation refused: target `{}` is read-only; restrict the suite with \
-                     `targets:` or run it on a writable target",
-                    self.target
-                )),
-                None,
-            ));
-        }
         let resolve =
             |v: &Value| template::resolve(v, captures, self.env).map_err(|e| e.to_string());
         let variables = match resolve(&Value::Object(step.variables.clone())) {

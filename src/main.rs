@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use ion_contract::double::DoubleData;
 use ion_contract::runner;
-use ion_contract::suite;
-use ion_contract::target::DEFAULT_TARGET;
+use ion_contract::suite::{self, LoadContext};
+use ion_contract::target::{DEFAULT_TARGET, Targets};
 
 use cli::{Cli, Command, Place, RunArgs};
 
@@ -41,7 +41,12 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
 fn check(place: &Place) -> anyhow::Result<ExitCode> {
     let options = place.options(DEFAULT_TARGET);
     let double = DoubleData::load(&options.schema_path, &options.seed_path)?;
-    let suites = suite::load_dir(&options.suites_dir, double.schema())?;
+    let targets = Targets::load(&options.suites_dir)?;
+    let context = LoadContext {
+        schema: double.schema(),
+        targets: &targets.names(),
+    };
+    let suites = suite::load_dir(&options.suites_dir, &context)?;
     let mut cases = 0;
     let mut broken = 0;
     for loaded in &suites {

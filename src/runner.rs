@@ -26,14 +26,17 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::auth::{ClientCredentials, client_credentials_token};
+use crate::auth::{ClientCredentials, TokenSource};
 use crate::client::{GraphqlClient, http_client};
 use crate::double::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DoubleData, IonDouble};
 use crate::execute::{CaseRun, describe_failure};
 use crate::secret::Secret;
 use crate::snapshot;
-use crate::suite::{self, Case, Suite};
-use crate::target::{DEFAULT_TARGET, TARGET_ENV, Target};
+use crate::suite::{self, Case, LoadContext, OperationKind, Suite};
+use crate::target::{
+    Credentials, DEFAULT_TARGET, Live, MissingCredentials, TARGET_ENV, Target, Targets,
+    Unavailable,
+};
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
 #[derive(Debug, Clone)]
@@ -92,7 +95,14 @@ pub fn run(mut args: Arguments, options: &RunOptions) -> ExitCode {
             .filter(|n| *n > 0);
     }
     let trials = match Shared::new(options) {
-        Ok(shared) => shared.trials(),
+        Ok(shared) => {
+            // A live target is shared and rate-limited: one trial at a time, in
+            // verification order, unless asked otherwise.
+            if !shared.target.is_double() && args.test_threads.is_none() {
+                args.test_threads = Some(1);
+            }
+            shared.trials()
+        }
         Err(trial) => vec![*trial],
     };
     libtest_mimic::run(&args, trials).exit_code()
@@ -104,8 +114,19 @@ struct Shared {
     http: reqwest::Client,
     double: Arc<DoubleData>,
     target: Target,
+    connection: Connection,
     snapshots_dir: PathBuf,
     suites: Vec<Result<Suite, suite::LoadFailure>>,
+}
+
+/// How this run reaches its target.
+enum Connection {
+    /// A fresh embedded double per trial.
+    Double,
+    /// One client, and so one token, for every trial.
+    Live(GraphqlClient),
+    /// A live target whose credentials are not set: its trials are ignored.
+    Missing(MissingCredentials),
 }
 
 impl Shared {
@@ -116,11 +137,19 @@ impl Shared {
                 Err(Failed::from(message))
             }))
         };
-        let target =
-            Target::named(&options.target).map_err(|e| fail("target::select", e.to_string()))?;
+        let targets = Targets::load(&options.suites_dir)
+            .map_err(|e| fail("targets::load", e.to_string()))?;
+        let target = targets
+            .get(&options.target)
+            .map_err(|e| fail("target::select", e.to_string()))?
+            .clone();
         let double = DoubleData::load(&options.schema_path, &options.seed_path)
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
-        let suites = suite::load_dir(&options.suites_dir, double.schema())
+        let context = LoadContext {
+            schema: double.schema(),
+            targets: &targets.names(),
+        };
+        let suites = suite::load_dir(&options.suites_dir, &context)
             .map_err(|e| fail("suites::load", e.to_string()))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -133,52 +162,77 @@ impl Shared {
                 )
             })?;
         let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
+        let connection = if target.is_double() {
+            Connection::Double
+        } else {
+            let env = |name: &str| std::env::var(name).ok();
+            match target.live(&env) {
+                Ok(live) => Connection::Live(live_client(&http, live)),
+                Err(Unavailable::Missing(missing)) => Connection::Missing(missing),
+                Err(bad @ Unavailable::BadUrl { .. }) => {
+                    return Err(fail("target::select", bad.to_string()));
+                }
+            }
+        };
         let snapshots_dir = absolute(&options.snapshots_dir);
         Ok(Shared {
             runtime: Arc::new(runtime),
             http,
             double: Arc::new(double),
             target,
+            connection,
             snapshots_dir,
             suites,
         })
     }
 
+    /// One trial per admitted case. On the double they are sorted by name; on a live target
+    /// they follow the verification order: `me`, then reads, then writes.
     fn trials(self) -> Vec<Trial> {
         let shared = Arc::new(self);
+        let ignored = matches!(shared.connection, Connection::Missing(_));
         let mut trials = Vec::new();
         for (suite_index, loaded) in shared.suites.iter().enumerate() {
             match loaded {
                 Err(failure) => {
                     let message = failure.to_string();
-                    trials.push(Trial::test(
-                        format!("{}::load", failure.suite_id),
-                        move || Err(Failed::from(message)),
-                    ));
+                    let trial = Trial::test(format!("{}::load", failure.suite_id), move || {
+                        Err(Failed::from(message))
+                    });
+                    trials.push((0, trial));
                 }
                 Ok(suite) if shared.target.admits(suite.targets.as_deref()) => {
                     for (case_index, case) in suite.cases.iter().enumerate() {
                         let name = format!("{}::{}::{}", suite.id, case.name, shared.target.name);
                         let shared = Arc::clone(&shared);
-                        trials.push(Trial::test(name, move || {
-                            shared.run_case(suite_index, case_index)
-                        }));
+                        let trial = Trial::test(name, move || shared.run_case(suite_index, case_index));
+                        trials.push((verification_rank(case), trial.with_ignored_flag(ignored)));
                     }
                 }
                 Ok(_) => {}
             }
         }
-        trials.sort_by(|a, b| a.name().cmp(b.name()));
-        trials
+        let live = !shared.target.is_double();
+        trials.sort_by(|(rank_a, a), (rank_b, b)| {
+            let by_name = a.name().cmp(b.name());
+            if live { rank_a.cmp(rank_b).then(by_name) } else { by_name }
+        });
+        if let Connection::Missing(missing) = &shared.connection {
+            eprintln!(
+                "ion-contract: {missing}; its {} trial(s) are ignored",
+                trials.len()
+            );
+        }
+        trials.into_iter().map(|(_, trial)| trial).collect()
     }
 
-    /// Runs one case on a fresh double, then compares its snapshot on the trial's thread.
+    /// Runs one case, then compares its snapshot on the trial's thread.
     fn run_case(&self, suite_index: usize, case_index: usize) -> Result<(), Failed> {
         let Some(Ok(suite)) = self.suites.get(suite_index) else {
             return Err("internal error: the suite of this trial is missing".into());
         };
         let case = &suite.cases[case_index];
-        let recorded = self.runtime.block_on(self.run_on_double(suite, case))?;
+        let recorded = self.runtime.block_on(self.run_on_target(suite, case))?;
         if !recorded.is_empty() {
             let recorded = serde_json::Value::Object(recorded);
             snapshot::assert_case_snapshot(
@@ -192,30 +246,33 @@ impl Shared {
         Ok(())
     }
 
-    /// Starts a double, gets a token with the demo client and runs the case's steps;
+    /// Runs the case's steps on the target (a fresh double, or the shared live client);
     /// returns the recorded responses, or the failure message.
-    async fn run_on_double(
-        &self,
-        suite: &Suite,
-        case: &Case,
-    ) -> Result<Map<String, Value>, String> {
-        let double = IonDouble::start(Arc::clone(&self.double)).await;
-        let credentials = ClientCredentials {
-            client_id: DEMO_CLIENT_ID.into(),
-            client_secret: Secret::new(DEMO_CLIENT_SECRET),
+    async fn run_on_target(&self, suite: &Suite, case: &Case) -> Result<Map<String, Value>, String> {
+        let double;
+        let double_client;
+        let client = match &self.connection {
+            Connection::Live(client) => client,
+            Connection::Missing(missing) => return Err(format!("{missing}")),
+            Connection::Double => {
+                double = IonDouble::start(Arc::clone(&self.double)).await;
+                let credentials = ClientCredentials {
+                    client_id: DEMO_CLIENT_ID.into(),
+                    client_secret: Secret::new(DEMO_CLIENT_SECRET),
+                };
+                let tokens = TokenSource::client_credentials(self.http.clone(), double.auth_url(), credentials);
+                let endpoint = format!("{}/graphql", double.api_url());
+                double_client = GraphqlClient::new(self.http.clone(), endpoint, Some(Arc::new(tokens)));
+                &double_client
+            }
         };
-        let token = client_credentials_token(&self.http, &double.auth_url(), &credentials)
-            .await
-            .map_err(|e| format!("cannot get a token from the ION double: {e}"))?;
-        let endpoint = format!("{}/graphql", double.api_url());
-        let client = GraphqlClient::new(self.http.clone(), endpoint, Some(token));
         let env = |name: &str| std::env::var(name).ok();
         let run = CaseRun {
             suite,
             case,
             target: &self.target.name,
             read_only: self.target.read_only,
-            client: &client,
+            client,
             env: &env,
         };
         let outcome = run.run().await;
@@ -223,6 +280,31 @@ impl Shared {
             Some(failure) => Err(describe_failure(&run, failure)),
             None => Ok(outcome.recorded),
         }
+    }
+}
+
+/// The client of a live target: its `/graphql` endpoint and one token source.
+fn live_client(http: &reqwest::Client, live: Live) -> GraphqlClient {
+    let tokens = match live.credentials {
+        Credentials::Token(token) => TokenSource::fixed(token),
+        Credentials::ClientCredentials(key) => {
+            TokenSource::client_credentials(http.clone(), live.auth_url, key)
+        }
+    };
+    let endpoint = format!("{}/graphql", live.api_url);
+    GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
+}
+
+/// Where a case comes in the verification order of a live target: 0 when it only asks
+/// `me` (are the credentials and the tenant right?), 1 when it only reads, 2 when it writes.
+fn verification_rank(case: &Case) -> u8 {
+    let operations = || case.steps.iter().map(|step| &step.operation);
+    if operations().any(|op| op.kind == OperationKind::Mutation) {
+        2
+    } else if operations().all(|op| op.root_fields.iter().all(|field| field == "me")) {
+        0
+    } else {
+        1
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use ion_contract::suite::{
-    self, ErrorsExpectation, JsonType, LoadFailure, OperationKind, Predicate, Schema, Suite, Valid,
+    self, ErrorsExpectation, JsonType, LoadContext, LoadFailure, OperationKind, Predicate, Schema, Suite, Valid,
 };
 use serde_json::{Value, json};
 
@@ -28,9 +28,21 @@ static SCHEMA: LazyLock<Valid<Schema>> = LazyLock::new(|| {
         .expect("mini schema validates")
 });
 
+/// The built-in targets' names, which `targets:` in the fixtures may list.
+static TARGETS: LazyLock<Vec<String>> =
+    LazyLock::new(|| ion_contract::target::Targets::default().names());
+
+/// The schema and target names the fixtures are checked against.
+fn context() -> LoadContext<'static> {
+    LoadContext {
+        schema: &SCHEMA,
+        targets: &TARGETS,
+    }
+}
+
 fn load(dir: &str, id: &str) -> Result<Suite, LoadFailure> {
     let file = PathBuf::from(dir).join(format!("{id}.yaml"));
-    suite::load_suite(Path::new(dir), &file, &SCHEMA)
+    suite::load_suite(Path::new(dir), &file, &context())
 }
 
 fn load_valid(id: &str) -> Suite {
@@ -229,13 +241,13 @@ fn discovery_of_a_missing_directory_is_an_error() {
 
 #[test]
 fn load_dir_loads_each_suite_on_its_own() {
-    let loaded = suite::load_dir(Path::new(VALID), &SCHEMA).expect("valid fixtures");
+    let loaded = suite::load_dir(Path::new(VALID), &context()).expect("valid fixtures");
     let ids: Vec<&str> = loaded
         .iter()
         .map(|r| r.as_ref().map_or("failed", |s| s.id.as_str()))
         .collect();
     assert_eq!(ids, ["account/me", "mutations", "parts"]);
-    let broken = suite::load_dir(Path::new(BROKEN), &SCHEMA).expect("broken fixtures");
+    let broken = suite::load_dir(Path::new(BROKEN), &context()).expect("broken fixtures");
     assert_eq!(broken.len(), BROKEN_FIXTURES.len());
     assert!(broken.iter().all(Result::is_err));
 }

@@ -7,8 +7,8 @@
 //!
 //! The rules for which files are suites (kept in one place, [`is_suite_dir`] and
 //! [`is_suite_file`]): every `*.yaml` file below the suites directory, recursively, except
-//! the top-level `targets.yaml` and anything under a directory named `schema` or `seed` or
-//! starting with `.` or `_`. A suite's id is its path relative to the suites directory,
+//! the top-level `targets.yaml`, hidden files (`.x.yaml`) and anything under a directory named
+//! `schema` or `seed` or starting with `.` or `_`. A suite's id is its path relative to the suites directory,
 //! `/`-separated, without `.yaml`.
 
 use std::fmt;
@@ -80,7 +80,7 @@ fn is_suite_dir(name: &str) -> bool {
 
 /// True for suite files; `top` is true directly in the suites directory.
 fn is_suite_file(name: &str, top: bool) -> bool {
-    name.ends_with(".yaml") && !(top && name == "targets.yaml")
+    name.ends_with(".yaml") && !name.starts_with('.') && !(top && name == "targets.yaml")
 }
 
 /// The suite files under `dir`, sorted by suite id. A missing or unreadable directory (or
@@ -135,8 +135,17 @@ pub fn suite_id(dir: &Path, file: &Path) -> String {
     id.strip_suffix(".yaml").map(str::to_owned).unwrap_or(id)
 }
 
-/// Reads, checks and validates one suite file against the schema.
-pub fn load_suite(dir: &Path, file: &Path, schema: &Valid<Schema>) -> Result<Suite, LoadFailure> {
+/// What suites are checked against besides their own text.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadContext<'a> {
+    /// The schema operations are validated against (the double's).
+    pub schema: &'a Valid<Schema>,
+    /// The names of the defined targets, which `targets:` may list.
+    pub targets: &'a [String],
+}
+
+/// Reads, checks and validates one suite file.
+pub fn load_suite(dir: &Path, file: &Path, context: &LoadContext<'_>) -> Result<Suite, LoadFailure> {
     let id = suite_id(dir, file);
     let failure = |diagnostics| LoadFailure {
         suite_id: id.clone(),
@@ -160,7 +169,8 @@ pub fn load_suite(dir: &Path, file: &Path, schema: &Valid<Schema>) -> Result<Sui
         src: &src,
         suite_dir: file.parent().unwrap_or(Path::new("")),
         suite_id: &id,
-        schema,
+        schema: context.schema,
+        targets: context.targets,
         diags: Vec::new(),
     };
     validator
@@ -197,11 +207,11 @@ fn in_file_order(file: &Path, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnosti
 /// Discovers and loads every suite under `dir`. Each suite loads (or fails) on its own.
 pub fn load_dir(
     dir: &Path,
-    schema: &Valid<Schema>,
+    context: &LoadContext<'_>,
 ) -> Result<Vec<Result<Suite, LoadFailure>>, DiscoverError> {
     Ok(discover(dir)?
         .iter()
-        .map(|file| load_suite(dir, file, schema))
+        .map(|file| load_suite(dir, file, context))
         .collect())
 }
 
@@ -234,6 +244,7 @@ mod tests {
         assert!(!is_suite_file("targets.yaml", true));
         assert!(is_suite_file("targets.yaml", false));
         assert!(!is_suite_file("parts.yml", true));
+        assert!(!is_suite_file(".parts.yaml", false));
         assert!(
             !is_suite_dir("schema")
                 && !is_suite_dir("seed")

@@ -77,5 +77,5 @@ mod variables;
 
 pub use apollo_compiler::Schema;
 pub use apollo_compiler::validation::Valid;
-pub use load::{DiscoverError, LoadFailure, discover, load_dir, load_suite, suite_id};
+pub use load::{DiscoverError, LoadContext, LoadFailure, discover, load_dir, load_suite, suite_id};
 pub use model::*;

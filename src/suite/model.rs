@@ -105,6 +105,8 @@ pub struct Operation {
     pub operation_name: Option<String>,
     /// Query or mutation.
     pub kind: OperationKind,
+    /// The root fields it selects (`createPart`, `parts`), by name, not alias.
+    pub root_fields: Vec<String>,
     /// The `.graphql` file it came from (`document:`), or `None` for an inline `query:`.
     pub document: Option<PathBuf>,
 }

@@ -20,7 +20,7 @@ use crate::suite::format::{CaseSpec, SuiteFile};
 use crate::suite::model::{Case, Redaction, Suite};
 use crate::suite::source::{Pos, SourceFile};
 use crate::suite::template;
-use crate::suite::{jsonpath, selector};
+use crate::suite::{jsonpath, selector, suggest};
 
 /// Inputs shared by the whole file.
 pub(crate) struct Validator<'a> {
@@ -28,6 +28,8 @@ pub(crate) struct Validator<'a> {
     pub suite_dir: &'a Path,
     pub suite_id: &'a str,
     pub schema: &'a Valid<Schema>,
+    /// The defined targets' names.
+    pub targets: &'a [String],
     pub diags: Vec<Diagnostic>,
 }
 
@@ -106,6 +108,9 @@ impl Validator<'_> {
                         .with_help("list the targets to run on (`targets: [mock, sandbox]`), or remove `targets:` to run on every target"),
                 );
             }
+            for name in &t.value {
+                self.known_target(name);
+            }
             self.names(t, "target")
         });
         let redactions = spec.redact.as_ref().map_or_else(Vec::new, |r| {
@@ -169,6 +174,28 @@ impl Validator<'_> {
             );
         }
         value.value.clone()
+    }
+
+    fn known_target(&mut self, name: &Spanned<String>) {
+        if name.value.trim().is_empty() || self.targets.contains(&name.value) {
+            return;
+        }
+        let known = self.targets.iter().map(String::as_str);
+        let message = format!(
+            "unknown target '{}'{}",
+            name.value,
+            suggest::suffix(&name.value, known)
+        );
+        let help = format!(
+            "the targets are {}; define more in targets.yaml beside the suites",
+            self.targets.join(", ")
+        );
+        self.diags.push(
+            self.src
+                .diag(Pos::from(name.referenced), message)
+                .with_label("not a defined target")
+                .with_help(help),
+        );
     }
 
     fn names(&mut self, list: &Spanned<Vec<Spanned<String>>>, what: &str) -> Vec<String> {

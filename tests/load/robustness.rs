@@ -4,7 +4,7 @@ use std::path::Path;
 
 use ion_contract::suite::{self, LoadFailure};
 
-use super::{BROKEN, SCHEMA, VALID, load_broken};
+use super::{BROKEN, VALID, context, load_broken};
 
 /// Copies `documents/` next to `file` in `dir`, so mutated suites still find their documents.
 fn copy_documents(from: &Path, to: &Path) {
@@ -55,7 +55,7 @@ fn truncated_and_mutated_suites_never_panic() {
                 let path = work.join("mutated.yaml");
                 std::fs::write(&path, &variant).expect("write");
                 loads += 1;
-                if let Err(failure) = suite::load_suite(&work, &path, &SCHEMA) {
+                if let Err(failure) = suite::load_suite(&work, &path, &context()) {
                     assert!(
                         !failure.diagnostics.is_empty(),
                         "no diagnostics for:\n{variant}"
@@ -95,7 +95,7 @@ fn crlf_files_report_the_same_places() {
                 .map(|d| (d.line, d.col, d.len, d.message.clone()))
                 .collect()
         };
-        let with_crlf = suite::load_suite(&work, &crlf, &SCHEMA).expect_err("still broken");
+        let with_crlf = suite::load_suite(&work, &crlf, &context()).expect_err("still broken");
         assert_eq!(places(&with_crlf), places(&load_broken(id)), "{id}");
     }
 }

@@ -3,8 +3,19 @@
 //! `POST <auth url>/realms/api-keys/protocol/openid-connect/token` with
 //! `grant_type=client_credentials`, `client_id` and `client_secret` as a form; when that path
 //! answers 404 the legacy `<auth url>/auth/realms/...` path is tried once.
+//!
+//! [`TokenSource`] holds one target's token for the whole process: fetched on first use,
+//! shared by every trial, renewed shortly before `expires_in` runs out or once when ION
+//! answers 401 because it expired.
+
+mod tokens;
+
+use std::time::Duration;
 
 use serde::Deserialize;
+
+pub(crate) use tokens::says_expired;
+pub use tokens::TokenSource;
 
 use crate::client::{ClientError, transport_error};
 use crate::secret::Secret;
@@ -54,6 +65,16 @@ pub enum AuthError {
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: Option<String>,
+    expires_in: Option<u64>,
+}
+
+/// A token from the token endpoint.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The access token.
+    pub access_token: Secret,
+    /// How long it is valid from issue (`expires_in`), when the endpoint said.
+    pub expires_in: Option<Duration>,
 }
 
 #[derive(Deserialize)]
@@ -67,7 +88,7 @@ pub async fn client_credentials_token(
     http: &reqwest::Client,
     auth_url: &str,
     credentials: &ClientCredentials,
-) -> Result<Secret, AuthError> {
+) -> Result<IssuedToken, AuthError> {
     let base = auth_url.trim_end_matches('/');
     let url = format!("{base}{TOKEN_PATH}");
     let mut response = post_form(http, &url, credentials).await?;
@@ -98,7 +119,11 @@ pub async fn client_credentials_token(
     match serde_json::from_slice::<TokenResponse>(&body) {
         Ok(TokenResponse {
             access_token: Some(token),
-        }) if !token.is_empty() => Ok(Secret::new(token)),
+            expires_in,
+        }) if !token.is_empty() => Ok(IssuedToken {
+            access_token: Secret::new(token),
+            expires_in: expires_in.map(Duration::from_secs),
+        }),
         _ => Err(AuthError::Malformed { url: used }),
     }
 }

@@ -1,0 +1,352 @@
+//! Targets: where a suite's operations are sent, and with which credentials.
+//!
+//! Three targets are built in; `suites/targets.yaml` may adjust them and add more:
+//!
+//! | target | environment | API / auth URL (defaults) | credentials | read-only |
+//! | --- | --- | --- | --- | --- |
+//! | `mock` | the embedded double, fresh per trial | – | none | no |
+//! | `sandbox` | ION's staging cluster | `https://staging-api.buildwithion.com`, `https://staging-auth.buildwithion.com` (`ION_SANDBOX_API_URL`, `ION_SANDBOX_AUTH_URL`) | `ION_SANDBOX_CLIENT_ID` + `ION_SANDBOX_CLIENT_SECRET`, or `ION_SANDBOX_TOKEN` | no |
+//! | `production` | ION's production | `https://api.buildwithion.com`, `https://auth.buildwithion.com` (`ION_PROD_API_URL`, `ION_PROD_AUTH_URL`) | `ION_PROD_CLIENT_ID` + `ION_PROD_CLIENT_SECRET`, or `ION_PROD_TOKEN` | always |
+//!
+//! The target is chosen with `ION_TARGET` or `--target` (default `mock`). Its name is the last
+//! part of every trial name and the suffix of its snapshots.
+//!
+//! A target file names the *variables* that hold credentials, never their values:
+//!
+//! ```yaml
+//! targets:
+//!   sandbox:                      # adjusts the built-in: only the keys given change
+//!     api_url: https://acme-sandbox-api.example.com
+//!   gov-sandbox:                  # a new target
+//!     environment: gov-sandbox    # mock | sandbox | staging | production | gov-sandbox |
+//!                                 # gov-production | aus-staging | aus-production
+//!     variables:                  # names of environment variables (all optional here)
+//!       client_id: ION_GOV_SANDBOX_CLIENT_ID
+//!       client_secret: ION_GOV_SANDBOX_CLIENT_SECRET
+//!       token: ION_GOV_SANDBOX_TOKEN
+//!       api_url: ION_GOV_SANDBOX_API_URL      # overrides api_url when set
+//!       auth_url: ION_GOV_SANDBOX_AUTH_URL    # overrides auth_url when set
+//!   mock-read-only:               # the embedded double, refusing mutations
+//!     environment: mock
+//!     read_only: true
+//! ```
+//!
+//! `api_url` and `auth_url` default to ION's hosts for the environment. A production
+//! environment (`production`, `gov-production`, `aus-production`) is always read-only; the
+//! file cannot say otherwise. Plain `http://` is accepted only for loopback hosts (a local
+//! `ion-contract serve`): credentials never cross the network unencrypted.
+//!
+//! Credentials are read from the environment when the run starts ([`Target::live`]): a
+//! static token wins over a client id and secret. A live target without them is not an error:
+//! its trials are listed as ignored, with one line naming the variables to set.
+
+mod file;
+mod live;
+
+use std::fmt;
+
+pub use file::TargetsError;
+pub use live::{Credentials, Live, MissingCredentials, Unavailable};
+
+/// The environment variable that selects the target.
+pub const TARGET_ENV: &str = "ION_TARGET";
+/// The target used when none is selected.
+pub const DEFAULT_TARGET: &str = "mock";
+/// The file in the suites directory that defines targets.
+pub const TARGETS_FILE: &str = "targets.yaml";
+
+/// Which ION environment a target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Environment {
+    /// The embedded double.
+    Mock,
+    /// A sandbox tenant on ION's commercial staging cluster.
+    Sandbox,
+    /// ION's commercial staging cluster.
+    Staging,
+    /// ION's commercial production.
+    Production,
+    /// The government cloud's sandbox.
+    GovSandbox,
+    /// The government cloud's production.
+    GovProduction,
+    /// The Australian region's staging.
+    AusStaging,
+    /// The Australian region's production.
+    AusProduction,
+}
+
+impl Environment {
+    /// Every environment, in the order the docs list them.
+    pub const ALL: [Environment; 8] = [
+        Environment::Mock,
+        Environment::Sandbox,
+        Environment::Staging,
+        Environment::Production,
+        Environment::GovSandbox,
+        Environment::GovProduction,
+        Environment::AusStaging,
+        Environment::AusProduction,
+    ];
+
+    /// The name used in `targets.yaml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Mock => "mock",
+            Environment::Sandbox => "sandbox",
+            Environment::Staging => "staging",
+            Environment::Production => "production",
+            Environment::GovSandbox => "gov-sandbox",
+            Environment::GovProduction => "gov-production",
+            Environment::AusStaging => "aus-staging",
+            Environment::AusProduction => "aus-production",
+        }
+    }
+
+    /// The environment called `name`.
+    pub fn named(name: &str) -> Option<Environment> {
+        Environment::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// Production environments are always read-only.
+    pub fn is_production(self) -> bool {
+        matches!(
+            self,
+            Environment::Production | Environment::GovProduction | Environment::AusProduction
+        )
+    }
+
+    /// ION's API and auth server for this environment (`None` for the double).
+    pub fn default_urls(self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            Environment::Mock => return None,
+            Environment::Sandbox | Environment::Staging => (
+                "https://staging-api.buildwithion.com",
+                "https://staging-auth.buildwithion.com",
+            ),
+            Environment::Production => (
+                "https://api.buildwithion.com",
+                "https://auth.buildwithion.com",
+            ),
+            Environment::GovSandbox => (
+                "https://api-staging-gov.buildwithion.com",
+                "https://auth-staging-gov.buildwithion.com",
+            ),
+            Environment::GovProduction => (
+                "https://api-production-gov.buildwithion.com",
+                "https://auth-production-gov.buildwithion.com",
+            ),
+            Environment::AusStaging => (
+                "https://api-staging-aus.buildwithion.com",
+                "https://auth-staging-aus.buildwithion.com",
+            ),
+            Environment::AusProduction => (
+                "https://api-production-aus.buildwithion.com",
+                "https://auth-production-aus.buildwithion.com",
+            ),
+        })
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The names of the environment variables a target reads. Values are never stored here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Variables {
+    /// Holds the client id of an API key.
+    pub client_id: Option<String>,
+    /// Holds the client secret of an API key.
+    pub client_secret: Option<String>,
+    /// Holds a ready access token (wins over the client id and secret).
+    pub token: Option<String>,
+    /// Overrides the API URL when set.
+    pub api_url: Option<String>,
+    /// Overrides the auth server URL when set.
+    pub auth_url: Option<String>,
+}
+
+/// A target as defined: built in, or from `targets.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The name used in trial names and snapshot suffixes.
+    pub name: String,
+    /// Which ION environment it is.
+    pub environment: Environment,
+    /// Mutations are refused before anything is sent.
+    pub read_only: bool,
+    /// The API base URL (`<api_url>/graphql` is the endpoint); empty for the double.
+    pub api_url: String,
+    /// The auth server (`<auth_url>/realms/api-keys/...`); empty for the double.
+    pub auth_url: String,
+    /// Where credentials and URL overrides are read from.
+    pub variables: Variables,
+}
+
+impl Target {
+    /// The embedded double.
+    pub fn mock() -> Target {
+        Target {
+            name: DEFAULT_TARGET.into(),
+            environment: Environment::Mock,
+            read_only: false,
+            api_url: String::new(),
+            auth_url: String::new(),
+            variables: Variables::default(),
+        }
+    }
+
+    /// A target of `environment` called `name`, with the environment's default hosts and no
+    /// variables.
+    pub fn new(name: &str, environment: Environment) -> Target {
+        let (api, auth) = environment.default_urls().unwrap_or(("", ""));
+        Target {
+            name: name.into(),
+            environment,
+            read_only: environment.is_production(),
+            api_url: api.into(),
+            auth_url: auth.into(),
+            variables: Variables::default(),
+        }
+    }
+
+    /// The built-in targets: `mock`, `sandbox`, `production`.
+    pub fn builtins() -> Vec<Target> {
+        let live = |name: &str, environment, prefix: &str| {
+            let var = |suffix: &str| Some(format!("{prefix}_{suffix}"));
+            Target {
+                variables: Variables {
+                    client_id: var("CLIENT_ID"),
+                    client_secret: var("CLIENT_SECRET"),
+                    token: var("TOKEN"),
+                    api_url: var("API_URL"),
+                    auth_url: var("AUTH_URL"),
+                },
+                ..Target::new(name, environment)
+            }
+        };
+        vec![
+            Target::mock(),
+            live("sandbox", Environment::Sandbox, "ION_SANDBOX"),
+            live("production", Environment::Production, "ION_PROD"),
+        ]
+    }
+
+    /// Whether operations go to the embedded double.
+    pub fn is_double(&self) -> bool {
+        self.environment == Environment::Mock
+    }
+
+    /// Whether a suite with this `targets:` list runs on this target.
+    pub fn admits(&self, suite_targets: Option<&[String]>) -> bool {
+        suite_targets.is_none_or(|names| names.contains(&self.name))
+    }
+}
+
+/// The targets a project defines: the built-ins, adjusted and extended by `targets.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Targets {
+    targets: Vec<Target>,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            targets: Target::builtins(),
+        }
+    }
+}
+
+impl Targets {
+    /// The built-ins plus `<suites_dir>/targets.yaml` when it exists.
+    pub fn load(suites_dir: &std::path::Path) -> Result<Targets, TargetsError> {
+        file::load(&suites_dir.join(TARGETS_FILE))
+    }
+
+    /// Every target's name, in definition order (built-ins first).
+    pub fn names(&self) -> Vec<String> {
+        self.targets.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// The target called `name`.
+    pub fn get(&self, name: &str) -> Result<&Target, UnknownTarget> {
+        self.targets
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| UnknownTarget {
+                name: name.into(),
+                known: self.names(),
+            })
+    }
+
+    pub(crate) fn from_list(targets: Vec<Target>) -> Targets {
+        Targets { targets }
+    }
+}
+
+/// A target name that is not defined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct UnknownTarget {
+    /// The name asked for.
+    pub name: String,
+    /// The names defined.
+    pub known: Vec<String>,
+}
+
+impl fmt::Display for UnknownTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let suggestion = crate::suite::suggest::suffix(
+            &self.name,
+            self.known.iter().map(String::as_str),
+        );
+        write!(
+            f,
+            "unknown target `{}`{suggestion}\nhelp: the targets are {}; choose one with \
+             {TARGET_ENV} or --target, or define it in suites/{TARGETS_FILE}",
+            self.name,
+            self.known.join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_follow_ions_hosts_and_variable_names() {
+        let targets = Targets::default();
+        assert_eq!(targets.names(), ["mock", "sandbox", "production"]);
+        let sandbox = targets.get("sandbox").unwrap();
+        assert_eq!(sandbox.api_url, "https://staging-api.buildwithion.com");
+        assert_eq!(sandbox.auth_url, "https://staging-auth.buildwithion.com");
+        assert_eq!(
+            sandbox.variables.client_secret.as_deref(),
+            Some("ION_SANDBOX_CLIENT_SECRET")
+        );
+        assert!(!sandbox.read_only);
+        let production = targets.get("production").unwrap();
+        assert!(production.read_only);
+        assert_eq!(production.variables.token.as_deref(), Some("ION_PROD_TOKEN"));
+        assert!(targets.get("mock").unwrap().is_double());
+    }
+
+    #[test]
+    fn an_unknown_name_suggests_the_closest() {
+        let error = Targets::default().get("sandbx").unwrap_err().to_string();
+        assert!(error.contains("did you mean 'sandbox'"), "{error}");
+        assert!(error.contains("mock, sandbox, production"), "{error}");
+    }
+
+    #[test]
+    fn every_production_environment_is_read_only() {
+        for environment in Environment::ALL {
+            let target = Target::new("t", environment);
+            assert_eq!(target.read_only, environment.is_production());
+            assert_eq!(Environment::named(environment.name()), Some(environment));
+        }
+    }
+}
