@@ -34,8 +34,7 @@ use crate::secret::Secret;
 use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, OperationKind, Suite};
 use crate::target::{
-    Credentials, DEFAULT_TARGET, Live, MissingCredentials, TARGET_ENV, Target, Targets,
-    Unavailable,
+    Credentials, DEFAULT_TARGET, Live, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable,
 };
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
@@ -137,8 +136,8 @@ impl Shared {
                 Err(Failed::from(message))
             }))
         };
-        let targets = Targets::load(&options.suites_dir)
-            .map_err(|e| fail("targets::load", e.to_string()))?;
+        let targets =
+            Targets::load(&options.suites_dir).map_err(|e| fail("targets::load", e.to_string()))?;
         let target = targets
             .get(&options.target)
             .map_err(|e| fail("target::select", e.to_string()))?
@@ -205,7 +204,8 @@ impl Shared {
                     for (case_index, case) in suite.cases.iter().enumerate() {
                         let name = format!("{}::{}::{}", suite.id, case.name, shared.target.name);
                         let shared = Arc::clone(&shared);
-                        let trial = Trial::test(name, move || shared.run_case(suite_index, case_index));
+                        let trial =
+                            Trial::test(name, move || shared.run_case(suite_index, case_index));
                         trials.push((verification_rank(case), trial.with_ignored_flag(ignored)));
                     }
                 }
@@ -215,7 +215,11 @@ impl Shared {
         let live = !shared.target.is_double();
         trials.sort_by(|(rank_a, a), (rank_b, b)| {
             let by_name = a.name().cmp(b.name());
-            if live { rank_a.cmp(rank_b).then(by_name) } else { by_name }
+            if live {
+                rank_a.cmp(rank_b).then(by_name)
+            } else {
+                by_name
+            }
         });
         if let Connection::Missing(missing) = &shared.connection {
             eprintln!(
@@ -248,7 +252,11 @@ impl Shared {
 
     /// Runs the case's steps on the target (a fresh double, or the shared live client);
     /// returns the recorded responses, or the failure message.
-    async fn run_on_target(&self, suite: &Suite, case: &Case) -> Result<Map<String, Value>, String> {
+    async fn run_on_target(
+        &self,
+        suite: &Suite,
+        case: &Case,
+    ) -> Result<Map<String, Value>, String> {
         let double;
         let double_client;
         let client = match &self.connection {
@@ -260,9 +268,14 @@ impl Shared {
                     client_id: DEMO_CLIENT_ID.into(),
                     client_secret: Secret::new(DEMO_CLIENT_SECRET),
                 };
-                let tokens = TokenSource::client_credentials(self.http.clone(), double.auth_url(), credentials);
+                let tokens = TokenSource::client_credentials(
+                    self.http.clone(),
+                    double.auth_url(),
+                    credentials,
+                );
                 let endpoint = format!("{}/graphql", double.api_url());
-                double_client = GraphqlClient::new(self.http.clone(), endpoint, Some(Arc::new(tokens)));
+                double_client =
+                    GraphqlClient::new(self.http.clone(), endpoint, Some(Arc::new(tokens)));
                 &double_client
             }
         };

@@ -1,8 +1,12 @@
 //! The harness seen from outside: the `suites` test binary and the `ion-contract` CLI run
 //! as a user (or cargo-nextest) runs them.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use common::{Scratch, ion_contract, manifest_dir, output, stderr, stdout};
 
 /// The `suites` test binary cargo built beside this one (the newest, if several exist).
 fn suites_binary() -> PathBuf {
@@ -25,35 +29,25 @@ fn suites_binary() -> PathBuf {
         .expect("cargo builds the suites test binary before running tests (run `cargo test`)")
 }
 
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run_in(dir: &Path, program: &Path, args: &[&str]) -> Output {
-    Command::new(program)
+/// The `suites` test binary with `args`, in the crate root, without the developer's `ION_*`
+/// variables.
+fn run_suites(args: &[&str]) -> Output {
+    let mut command = Command::new(suites_binary());
+    command
         .args(args)
-        .current_dir(dir)
-        .env_remove("ION_TARGET")
-        .env("CI", "true")
-        .output()
-        .expect("the program starts")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+        .current_dir(manifest_dir())
+        .env("CI", "true");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ION_") {
+            command.env_remove(name);
+        }
+    }
+    output(&mut command)
 }
 
 #[test]
 fn list_prints_only_sorted_trial_names_in_the_suite_case_target_form() {
-    let out = run_in(
-        manifest_dir(),
-        &suites_binary(),
-        &["--list", "--format", "terse"],
-    );
+    let out = run_suites(&["--list", "--format", "terse"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let names: Vec<&str> = text
@@ -99,18 +93,14 @@ const EXPECTED_TRIALS: &[&str] = &[
 
 #[test]
 fn list_of_ignored_trials_is_empty_on_the_double() {
-    let out = run_in(manifest_dir(), &suites_binary(), &["--list", "--ignored"]);
+    let out = run_suites(&["--list", "--ignored"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "", "nothing is ignored on the mock target");
 }
 
 #[test]
 fn check_accepts_the_starter_suites() {
-    let out = run_in(
-        manifest_dir(),
-        Path::new(env!("CARGO_BIN_EXE_ion-contract")),
-        &["check"],
-    );
+    let out = output(&mut ion_contract(&["check"]));
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     assert!(stdout(&out).starts_with("ok: "), "{}", stdout(&out));
 }
@@ -118,19 +108,15 @@ fn check_accepts_the_starter_suites() {
 #[test]
 fn check_rejects_every_broken_fixture_with_a_located_message() {
     let fixtures = manifest_dir().join("tests/fixtures/broken");
-    let out = run_in(
-        manifest_dir(),
-        Path::new(env!("CARGO_BIN_EXE_ion-contract")),
-        &[
-            "check",
-            "--suites",
-            "tests/fixtures/broken",
-            "--schema",
-            "suites/schema/ion.graphql",
-            "--seed",
-            "suites/seed/demo.yaml",
-        ],
-    );
+    let out = output(&mut ion_contract(&[
+        "check",
+        "--suites",
+        "tests/fixtures/broken",
+        "--schema",
+        "suites/schema/ion.graphql",
+        "--seed",
+        "suites/seed/demo.yaml",
+    ]));
     assert_eq!(out.status.code(), Some(2), "invalid suites exit 2");
     let errors = stderr(&out);
     let mut fixtures_seen = 0;
@@ -167,57 +153,21 @@ fn check_rejects_every_broken_fixture_with_a_located_message() {
 }
 
 /// A scratch suites directory holding one suite whose single case expects `me.id` to be
-/// `expected_id`; removed when dropped.
-struct ScratchSuites(PathBuf);
-
-impl ScratchSuites {
-    fn new(label: &str, expected_id: i64) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "ion-contract-harness-{label}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir is writable");
-        let suite = format!(
+/// `expected_id`.
+fn whoami_suite(label: &str, expected_id: i64) -> Scratch {
+    let scratch = Scratch::new(label);
+    scratch.write(
+        "scratch.yaml",
+        &format!(
             "name: Scratch\ncases:\n  - name: whoami\n    steps:\n      - query: \"{{ me {{ id }} }}\"\n        expect:\n          data:\n            - path: $.me.id\n              equals: {expected_id}\n"
-        );
-        std::fs::write(dir.join("scratch.yaml"), suite).expect("suite is writable");
-        ScratchSuites(dir)
-    }
-
-    fn run(&self) -> Output {
-        let suites = self.0.to_string_lossy().into_owned();
-        let snapshots = self.0.join("snapshots").to_string_lossy().into_owned();
-        let schema = manifest_dir().join("suites/schema/ion.graphql");
-        let seed = manifest_dir().join("suites/seed/demo.yaml");
-        run_in(
-            manifest_dir(),
-            Path::new(env!("CARGO_BIN_EXE_ion-contract")),
-            &[
-                "run",
-                "--suites",
-                &suites,
-                "--snapshots",
-                &snapshots,
-                "--schema",
-                &schema.to_string_lossy(),
-                "--seed",
-                &seed.to_string_lossy(),
-            ],
-        )
-    }
-}
-
-impl Drop for ScratchSuites {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+        ),
+    );
+    scratch
 }
 
 #[test]
 fn run_exits_0_and_reports_ok_when_every_case_passes() {
-    let scratch = ScratchSuites::new("pass", 1);
-    let out = scratch.run();
+    let out = output(&mut whoami_suite("pass", 1).command(&["run"]));
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(text.contains("test scratch::whoami::mock ... ok"), "{text}");
@@ -229,8 +179,7 @@ fn run_exits_0_and_reports_ok_when_every_case_passes() {
 
 #[test]
 fn run_exits_101_and_locates_the_failure_when_a_case_fails() {
-    let scratch = ScratchSuites::new("fail", 999);
-    let out = scratch.run();
+    let out = output(&mut whoami_suite("fail", 999).command(&["run"]));
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(101), "{text}{}", stderr(&out));
     assert!(

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use ion_contract::suite::{
-    self, ErrorsExpectation, JsonType, LoadContext, LoadFailure, OperationKind, Predicate, Schema, Suite, Valid,
+    self, ErrorsExpectation, JsonType, LoadContext, LoadFailure, OperationKind, Predicate, Schema,
+    Suite, Valid,
 };
 use serde_json::{Value, json};
 

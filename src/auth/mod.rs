@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub(crate) use tokens::says_expired;
 pub use tokens::TokenSource;
+pub(crate) use tokens::says_expired;
 
 use crate::client::{ClientError, transport_error};
 use crate::secret::Secret;

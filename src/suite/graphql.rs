@@ -227,10 +227,16 @@ fn root_fields(selections: &[ast::Selection], document: &ast::Document) -> Vec<S
                     }
                 }
                 ast::Selection::InlineFragment(inline) => pending.push(&inline.selection_set),
-                ast::Selection::FragmentSpread(fragment) if !spread.contains(&fragment.fragment_name) => {
+                ast::Selection::FragmentSpread(fragment)
+                    if !spread.contains(&fragment.fragment_name) =>
+                {
                     spread.push(fragment.fragment_name.clone());
                     let definition = document.definitions.iter().find_map(|d| match d {
-                        ast::Definition::FragmentDefinition(f) if f.name == fragment.fragment_name => Some(f),
+                        ast::Definition::FragmentDefinition(f)
+                            if f.name == fragment.fragment_name =>
+                        {
+                            Some(f)
+                        }
                         _ => None,
                     });
                     if let Some(definition) = definition {

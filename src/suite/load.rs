@@ -145,7 +145,11 @@ pub struct LoadContext<'a> {
 }
 
 /// Reads, checks and validates one suite file.
-pub fn load_suite(dir: &Path, file: &Path, context: &LoadContext<'_>) -> Result<Suite, LoadFailure> {
+pub fn load_suite(
+    dir: &Path,
+    file: &Path,
+    context: &LoadContext<'_>,
+) -> Result<Suite, LoadFailure> {
     let id = suite_id(dir, file);
     let failure = |diagnostics| LoadFailure {
         suite_id: id.clone(),

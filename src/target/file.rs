@@ -11,7 +11,13 @@ use crate::suite::source::SourceFile;
 use crate::suite::suggest;
 
 const TOP_KEYS: [&str; 1] = ["targets"];
-const TARGET_KEYS: [&str; 5] = ["environment", "api_url", "auth_url", "read_only", "variables"];
+const TARGET_KEYS: [&str; 5] = [
+    "environment",
+    "api_url",
+    "auth_url",
+    "read_only",
+    "variables",
+];
 const VARIABLE_KEYS: [&str; 5] = ["client_id", "client_secret", "token", "api_url", "auth_url"];
 
 /// Why `targets.yaml` could not be used.
@@ -145,7 +151,9 @@ impl Reader<'_> {
             return;
         }
         if self.seen.iter().any(|seen| seen == name) {
-            let diag = self.src.diag(entry.key_at, format!("target `{name}` is defined twice"));
+            let diag = self
+                .src
+                .diag(entry.key_at, format!("target `{name}` is defined twice"));
             self.problems.push(diag.with_help("keep one definition"));
             return;
         }
@@ -165,15 +173,23 @@ impl Reader<'_> {
                 None => {
                     let diag = self
                         .src
-                        .diag(entry.key_at, format!("target `{name}` has no `environment`"))
-                        .with_help(format!("add `environment: <one of {}>`", environment_names()));
+                        .diag(
+                            entry.key_at,
+                            format!("target `{name}` has no `environment`"),
+                        )
+                        .with_help(format!(
+                            "add `environment: <one of {}>`",
+                            environment_names()
+                        ));
                     self.problems.push(diag);
                     return;
                 }
             },
         };
         let mut target = match builtin {
-            Some(index) if self.targets[index].environment == environment => self.targets[index].clone(),
+            Some(index) if self.targets[index].environment == environment => {
+                self.targets[index].clone()
+            }
             Some(index) => Target {
                 variables: self.targets[index].variables.clone(),
                 ..Target::new(name, environment)
@@ -208,14 +224,25 @@ impl Reader<'_> {
 
     fn environment(&mut self, node: &Node) -> Option<Environment> {
         let NodeValue::String(written) = &node.value else {
-            self.problem(node, format!("`environment` must be a name, found {}", node.kind()), format!("write one of {}", environment_names()));
+            self.problem(
+                node,
+                format!("`environment` must be a name, found {}", node.kind()),
+                format!("write one of {}", environment_names()),
+            );
             return None;
         };
         let found = Environment::named(written);
         if found.is_none() {
             let names = Environment::ALL.map(Environment::name);
-            let message = format!("unknown environment `{written}`{}", suggest::suffix(written, names));
-            self.problem(node, message, format!("the environments are {}", environment_names()));
+            let message = format!(
+                "unknown environment `{written}`{}",
+                suggest::suffix(written, names)
+            );
+            self.problem(
+                node,
+                message,
+                format!("the environments are {}", environment_names()),
+            );
         }
         found
     }
@@ -223,17 +250,33 @@ impl Reader<'_> {
     fn url(&mut self, target: &mut Target, field: &Entry) {
         if target.is_double() {
             let help = "remove it, or give the target a live environment";
-            self.problem(&field.value, format!("`{}` means nothing for the embedded double", field.key), help);
+            self.problem(
+                &field.value,
+                format!("`{}` means nothing for the embedded double", field.key),
+                help,
+            );
             return;
         }
         let NodeValue::String(text) = &field.value.value else {
-            self.problem(&field.value, format!("`{}` must be a URL, found {}", field.key, field.value.kind()), "write e.g. `https://staging-api.buildwithion.com`");
+            self.problem(
+                &field.value,
+                format!(
+                    "`{}` must be a URL, found {}",
+                    field.key,
+                    field.value.kind()
+                ),
+                "write e.g. `https://staging-api.buildwithion.com`",
+            );
             return;
         };
         match check_url(text) {
             Ok(url) if field.key == "api_url" => target.api_url = url,
             Ok(url) => target.auth_url = url,
-            Err(reason) => self.problem(&field.value, format!("`{}` is not a usable URL: {reason}", field.key), "write the server's base URL, e.g. `https://staging-api.buildwithion.com`"),
+            Err(reason) => self.problem(
+                &field.value,
+                format!("`{}` is not a usable URL: {reason}", field.key),
+                "write the server's base URL, e.g. `https://staging-api.buildwithion.com`",
+            ),
         }
     }
 
@@ -241,17 +284,31 @@ impl Reader<'_> {
         match field.value.value {
             NodeValue::Bool(false) if target.environment.is_production() => self.problem(
                 &field.value,
-                format!("target `{}` is a production environment, which is always read-only", target.name),
+                format!(
+                    "target `{}` is a production environment, which is always read-only",
+                    target.name
+                ),
                 "remove `read_only: false`: ion-contract never sends mutations to production",
             ),
             NodeValue::Bool(value) => target.read_only = value,
-            _ => self.problem(&field.value, format!("`read_only` must be true or false, found {}", field.value.kind()), "write `read_only: true`"),
+            _ => self.problem(
+                &field.value,
+                format!(
+                    "`read_only` must be true or false, found {}",
+                    field.value.kind()
+                ),
+                "write `read_only: true`",
+            ),
         }
     }
 
     fn variables(&mut self, target: &mut Target, field: &Entry) {
         if target.is_double() {
-            self.problem(&field.value, "the embedded double needs no credentials", "remove `variables:` from this target");
+            self.problem(
+                &field.value,
+                "the embedded double needs no credentials",
+                "remove `variables:` from this target",
+            );
             return;
         }
         let Some(entries) = self.mapping(&field.value, "`variables`") else {
@@ -288,8 +345,16 @@ impl Reader<'_> {
         if keys.contains(&entry.key.as_str()) {
             return true;
         }
-        let message = format!("unknown key `{}` {where_}{}", entry.key, suggest::suffix(&entry.key, keys.iter().copied()));
-        let diag = self.src.diag(entry.key_at, message).with_label("unknown key").with_help(format!("valid keys {where_}: {}", keys.join(", ")));
+        let message = format!(
+            "unknown key `{}` {where_}{}",
+            entry.key,
+            suggest::suffix(&entry.key, keys.iter().copied())
+        );
+        let diag = self
+            .src
+            .diag(entry.key_at, message)
+            .with_label("unknown key")
+            .with_help(format!("valid keys {where_}: {}", keys.join(", ")));
         self.problems.push(diag);
         false
     }
@@ -298,7 +363,11 @@ impl Reader<'_> {
         if let NodeValue::Map(entries) = &node.value {
             return Some(entries);
         }
-        self.problem(node, format!("{what} must be a mapping, found {}", node.kind()), "write `key: value` pairs");
+        self.problem(
+            node,
+            format!("{what} must be a mapping, found {}", node.kind()),
+            "write `key: value` pairs",
+        );
         None
     }
 
@@ -326,7 +395,9 @@ fn bad_name_char(name: &str) -> Option<(usize, char)> {
 /// An environment variable's name: `[A-Za-z_][A-Za-z0-9_]*`.
 fn is_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -340,7 +411,10 @@ mod tests {
 
     fn problems(text: &str) -> Vec<String> {
         match parse_text(text) {
-            Err(TargetsError::Invalid(list)) => list.iter().map(|d| format!("{}: {}", d.location(), d.message)).collect(),
+            Err(TargetsError::Invalid(list)) => list
+                .iter()
+                .map(|d| format!("{}: {}", d.location(), d.message))
+                .collect(),
             other => panic!("expected problems, got {other:?}"),
         }
     }
@@ -351,11 +425,17 @@ mod tests {
             "targets:\n  sandbox:\n    api_url: http://127.0.0.1:4010\n  gov-sandbox:\n    environment: gov-sandbox\n    variables:\n      token: ION_GOV_TOKEN\n  mock-ro:\n    environment: mock\n    read_only: true\n",
         )
         .unwrap();
-        assert_eq!(targets.names(), ["mock", "sandbox", "production", "gov-sandbox", "mock-ro"]);
+        assert_eq!(
+            targets.names(),
+            ["mock", "sandbox", "production", "gov-sandbox", "mock-ro"]
+        );
         let sandbox = targets.get("sandbox").unwrap();
         assert_eq!(sandbox.api_url, "http://127.0.0.1:4010");
         assert_eq!(sandbox.auth_url, "https://staging-auth.buildwithion.com");
-        assert_eq!(sandbox.variables.client_id.as_deref(), Some("ION_SANDBOX_CLIENT_ID"));
+        assert_eq!(
+            sandbox.variables.client_id.as_deref(),
+            Some("ION_SANDBOX_CLIENT_ID")
+        );
         let gov = targets.get("gov-sandbox").unwrap();
         assert_eq!(gov.api_url, "https://api-staging-gov.buildwithion.com");
         assert_eq!(gov.variables.to_string(), "ION_GOV_TOKEN");
@@ -401,7 +481,9 @@ mod tests {
 
     #[test]
     fn a_value_pasted_as_a_variable_name_is_never_echoed() {
-        let Err(error) = parse_text("targets:\n  sandbox:\n    variables:\n      client_secret: 'xK9-secret-value'\n") else {
+        let Err(error) = parse_text(
+            "targets:\n  sandbox:\n    variables:\n      client_secret: 'xK9-secret-value'\n",
+        ) else {
             panic!("expected an error");
         };
         let text = error.to_string();

@@ -96,7 +96,10 @@ impl Target {
         let credentials = if let Some((_, token)) = read_variable(env, token) {
             Credentials::Token(Secret::new(token.trim()))
         } else {
-            match (read_variable(env, client_id), read_variable(env, client_secret)) {
+            match (
+                read_variable(env, client_id),
+                read_variable(env, client_secret),
+            ) {
                 (Some((_, id)), Some((_, secret))) => {
                     Credentials::ClientCredentials(ClientCredentials {
                         client_id: id.trim().to_owned(),
@@ -210,7 +213,9 @@ mod tests {
             ("ION_SANDBOX_AUTH_URL", "https://auth.example.test/base"),
         ])
         .unwrap();
-        assert!(matches!(live.credentials, Credentials::Token(ref t) if t.expose() == "eyJ.token.x"));
+        assert!(
+            matches!(live.credentials, Credentials::Token(ref t) if t.expose() == "eyJ.token.x")
+        );
         assert_eq!(live.api_url, "http://127.0.0.1:4010");
         assert_eq!(live.auth_url, "https://auth.example.test/base");
     }
@@ -223,10 +228,16 @@ mod tests {
             "target `sandbox` has no credentials: set ION_SANDBOX_CLIENT_ID and \
              ION_SANDBOX_CLIENT_SECRET, or ION_SANDBOX_TOKEN"
         );
-        let error = live(&[("ION_SANDBOX_CLIENT_ID", "etl-bot"), ("ION_SANDBOX_TOKEN", " ")])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("set ION_SANDBOX_CLIENT_SECRET, or"), "{error}");
+        let error = live(&[
+            ("ION_SANDBOX_CLIENT_ID", "etl-bot"),
+            ("ION_SANDBOX_TOKEN", " "),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("set ION_SANDBOX_CLIENT_SECRET, or"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -236,12 +247,17 @@ mod tests {
             ("ION_SANDBOX_API_URL", "http://staging-api.buildwithion.com"),
         ])
         .unwrap_err();
-        assert!(matches!(&error, Unavailable::BadUrl { variable, .. } if variable == "ION_SANDBOX_API_URL"));
+        assert!(
+            matches!(&error, Unavailable::BadUrl { variable, .. } if variable == "ION_SANDBOX_API_URL")
+        );
         assert!(error.to_string().contains("loopback"), "{error}");
         for bad in ["ftp://x", "not a url", "https://u:p@h", "https://h/?a=1"] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
-        assert_eq!(check_url("http://localhost:4010").unwrap(), "http://localhost:4010");
+        assert_eq!(
+            check_url("http://localhost:4010").unwrap(),
+            "http://localhost:4010"
+        );
         assert_eq!(check_url("http://[::1]:1/").unwrap(), "http://[::1]:1");
     }
 }

@@ -298,10 +298,8 @@ pub struct UnknownTarget {
 
 impl fmt::Display for UnknownTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let suggestion = crate::suite::suggest::suffix(
-            &self.name,
-            self.known.iter().map(String::as_str),
-        );
+        let suggestion =
+            crate::suite::suggest::suffix(&self.name, self.known.iter().map(String::as_str));
         write!(
             f,
             "unknown target `{}`{suggestion}\nhelp: the targets are {}; choose one with \
@@ -330,7 +328,10 @@ mod tests {
         assert!(!sandbox.read_only);
         let production = targets.get("production").unwrap();
         assert!(production.read_only);
-        assert_eq!(production.variables.token.as_deref(), Some("ION_PROD_TOKEN"));
+        assert_eq!(
+            production.variables.token.as_deref(),
+            Some("ION_PROD_TOKEN")
+        );
         assert!(targets.get("mock").unwrap().is_double());
     }
 

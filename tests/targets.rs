@@ -1,0 +1,141 @@
+//! Targets seen from outside: how `ion-contract` lists and runs trials for live targets
+//! without credentials, refuses mutations on a read-only target before sending anything, and
+//! reports a broken `targets.yaml` or an unknown target.
+
+mod common;
+
+use common::{Scratch, ion_contract, output, stderr, stdout};
+
+/// Trial names from `list` output.
+fn listed(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .collect()
+}
+
+#[test]
+fn a_live_target_without_credentials_lists_its_trials_as_ignored() {
+    let out = output(&mut ion_contract(&[
+        "list",
+        "--target",
+        "sandbox",
+        "--ignored",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let names = listed(&text);
+    assert!(
+        names.contains(&"me::me-reports-the-bot-user::sandbox"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"part-lifecycle::create-update-conflict-delete::sandbox"));
+    let lines: Vec<String> = stderr(&out).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "ion-contract: target `sandbox` has no credentials: set ION_SANDBOX_CLIENT_ID and \
+             ION_SANDBOX_CLIENT_SECRET, or ION_SANDBOX_TOKEN; its {} trial(s) are ignored",
+            names.len()
+        )]
+    );
+
+    let run = output(&mut ion_contract(&["run", "--target", "sandbox"]));
+    let report = stdout(&run);
+    assert_eq!(run.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains(&format!("0 passed; 0 failed; {} ignored", names.len())),
+        "{report}"
+    );
+}
+
+#[test]
+fn production_lists_no_suite_restricted_to_writable_targets_and_reads_me_first() {
+    let out = output(&mut ion_contract(&["list", "--target", "production"]));
+    let text = stdout(&out);
+    let names = listed(&text);
+    assert!(!names.is_empty());
+    assert!(
+        names.iter().all(|n| n.ends_with("::production")),
+        "{names:?}"
+    );
+    for writer in [
+        "part-lifecycle::",
+        "abom-edits::",
+        "inventory-adjust::",
+        "run-execution::",
+    ] {
+        assert!(
+            !names.iter().any(|n| n.starts_with(writer)),
+            "{writer} is listed: {names:?}"
+        );
+    }
+    assert!(
+        names[0].starts_with("me::") && names[1].starts_with("me::"),
+        "{names:?}"
+    );
+    assert!(
+        !names[2..].iter().any(|n| n.starts_with("me::")),
+        "{names:?}"
+    );
+}
+
+const WRITER: &str = "name: Writer\ncases:\n  - name: create\n    steps:\n      - query: |\n          mutation { createPart(input: {partNumber: \"PN-X\", description: \"x\"}) { part { id } } }\n";
+
+#[test]
+fn a_read_only_target_refuses_a_mutation_before_sending_anything() {
+    let scratch = Scratch::new("read-only");
+    scratch
+        .write(
+            "targets.yaml",
+            "targets:\n  mock-read-only:\n    environment: mock\n    read_only: true\n",
+        )
+        .write("writer.yaml", WRITER);
+    let out = output(&mut scratch.command(&["run", "--target", "mock-read-only"]));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(101), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("test writer::create::mock-read-only ... FAILED"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "mutation createPart refused: target mock-read-only is read-only; no request was sent"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("writer.yaml:5:9"),
+        "the refused step is located: {text}"
+    );
+}
+
+#[test]
+fn check_reports_an_unknown_suite_target_and_a_broken_targets_file() {
+    let scratch = Scratch::new("unknown-target");
+    scratch.write(
+        "writer.yaml",
+        &WRITER.replace("cases:", "targets: [mock, sanbox]\ncases:"),
+    );
+    let out = output(&mut scratch.command(&["check"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let errors = stderr(&out);
+    assert!(
+        errors.contains("unknown target 'sanbox'; did you mean 'sandbox'?"),
+        "{errors}"
+    );
+    assert!(errors.contains("writer.yaml:2:17"), "{errors}");
+
+    scratch.write(
+        "targets.yaml",
+        "targets:\n  sandbox:\n    enviroment: sandbox\n",
+    );
+    let out = output(&mut scratch.command(&["check"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let errors = stderr(&out);
+    assert!(errors.contains("targets.yaml:3:5"), "{errors}");
+    assert!(errors.contains("did you mean 'environment'?"), "{errors}");
+
+    let run = output(&mut scratch.command(&["run"]));
+    assert_eq!(run.status.code(), Some(101));
+    assert!(stdout(&run).contains("targets::load"), "{}", stdout(&run));
+}
