@@ -21,6 +21,16 @@ pub enum ClientError {
     /// The HTTP client could not be built (TLS set-up).
     #[error("could not build the HTTP client: {0}")]
     Build(#[source] reqwest::Error),
+    /// `SSL_CERT_FILE` names a file that holds no usable PEM certificates.
+    #[error(
+        "cannot use the certificates in {file} (from SSL_CERT_FILE): {reason}\nhelp: point SSL_CERT_FILE at a PEM file (e.g. the one `ion-contract serve --tls` prints), or unset it"
+    )]
+    Roots {
+        /// The file.
+        file: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Connecting, sending or reading failed; the message names the URL (never a credential).
     #[error("request to {url} failed: {reason}")]
     Transport {
@@ -70,14 +80,28 @@ impl RawResponse {
     }
 }
 
-/// Builds the shared HTTP client: one per process, shared by every trial.
+/// The variable naming a PEM file of extra trusted certificates (as OpenSSL, Python and
+/// curl read it): how `ion-contract serve --tls`'s self-signed certificate is trusted.
+pub const EXTRA_ROOTS_ENV: &str = "SSL_CERT_FILE";
+
+/// Builds the shared HTTP client: one per process, shared by every trial. It trusts the
+/// system's roots plus the certificates in `SSL_CERT_FILE`, when set.
 pub fn http_client() -> Result<reqwest::Client, ClientError> {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
-        .user_agent(concat!("ion-contract/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(ClientError::Build)
+        .user_agent(concat!("ion-contract/", env!("CARGO_PKG_VERSION")));
+    if let Some(file) = std::env::var_os(EXTRA_ROOTS_ENV).filter(|f| !f.is_empty()) {
+        let unusable = |reason: String| ClientError::Roots {
+            file: file.to_string_lossy().into_owned(),
+            reason,
+        };
+        let pem = std::fs::read(&file).map_err(|e| unusable(e.to_string()))?;
+        let roots =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| unusable(e.to_string()))?;
+        builder = builder.tls_certs_merge(roots);
+    }
+    builder.build().map_err(ClientError::Build)
 }
 
 /// Sends GraphQL operations to one endpoint, authorised by one token source.
