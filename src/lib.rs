@@ -3,8 +3,9 @@
 //! You describe the GraphQL operations your integration relies on (the exact queries and
 //! mutations, the fields it reads, the values it expects) as YAML suites in `suites/`.
 //! ion-contract validates every operation against ION's schema when the suite loads and runs
-//! each case as a `cargo test` trial against an embedded double of ION, recording responses
-//! as insta snapshots in `snapshots/`.
+//! each case as a `cargo test` trial against an embedded double of ION (the default), a live
+//! ION sandbox, or production read-only, recording responses as insta snapshots in
+//! `snapshots/`.
 //!
 //! ```sh
 //! cargo run --release -- run     # every suite against the embedded double; exit 0 or 101
@@ -21,8 +22,8 @@
 //! | what an expectation checks and how a failure reads | [`check`], [`execute`] |
 //! | the embedded ION double: auth, reads, writes, errors | [`double`] |
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
-//! | targets | [`target`] |
-//! | tokens and HTTP | [`auth`], [`client`] |
+//! | targets (`suites/targets.yaml`), their URLs and credentials | [`target`] |
+//! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |
 //!
 //! # Project layout
 //!
@@ -31,6 +32,7 @@
 //! suites/documents/*.graphql operations shared by several steps (`document:` + `operation:`)
 //! suites/schema/ion.graphql  the double's schema: a subset of ION's real schema
 //! suites/seed/demo.yaml      the double's data, fresh for every trial
+//! suites/targets.yaml        where suites may run (optional: mock, sandbox, production built in)
 //! snapshots/*.snap           <suite>__<case>@<target>.snap
 //! ```
 //!
@@ -38,7 +40,17 @@
 //!
 //! Every case becomes one trial per target, named `<suite>::<case>::<target>`
 //! (`parts::list-paginates::mock`). The default target is `mock`, the embedded double
-//! (`ION_TARGET` or `--target` choose another). A suite file that does not load becomes one
+//! (`ION_TARGET` or `--target` choose another). A suite with `targets: [mock, sandbox]` is
+//! planned only for those targets.
+//!
+//! On a live target every trial shares one HTTP client and one token, trials run one at a
+//! time unless `--test-threads` says otherwise, and they come in verification order: cases
+//! that only ask `me` first (are the credentials and tenant right?), then cases that only
+//! read, then cases that write. A live target whose credentials are not set lists its
+//! trials as ignored, with one line on stderr naming the variables to set. On a read-only
+//! target (production) a case with a mutation fails before it sends anything.
+//!
+//! A suite file that does not load becomes one
 //! failing trial `<suite>::load` holding every diagnostic (`file:line:col`, what is wrong and
 //! how to fix it); the other suites still run. A failing step names
 //! `suite::case::target`, the step and its `file:line:col`, each unmet expectation, and the
