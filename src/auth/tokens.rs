@@ -160,3 +160,150 @@ pub(crate) fn says_expired(body: &[u8]) -> bool {
         .to_ascii_lowercase()
         .contains("expired")
 }
+
+#[cfg(test)]
+mod tests {
+    //! Against the embedded double, counting what reached it with its admin endpoint.
+
+    use std::sync::Mutex as StdMutex;
+
+    use serde_json::{Map, Value};
+
+    use super::*;
+    use crate::auth::TOKEN_PATH;
+    use crate::client::{GraphqlClient, GraphqlRequest, http_client};
+    use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
+
+    fn data() -> Arc<DoubleData> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let data = DoubleData::load(
+            &root.join("suites/schema/ion.graphql"),
+            &root.join("suites/seed/demo.yaml"),
+        );
+        Arc::new(data.unwrap_or_else(|e| panic!("the starter schema and seed load: {e}")))
+    }
+
+    fn key(spec: &EnvironmentSpec) -> ClientCredentials {
+        ClientCredentials {
+            client_id: spec.client_id.clone(),
+            client_secret: Secret::new(spec.client_secret.clone()),
+        }
+    }
+
+    /// A clock the test moves by hand.
+    fn manual_clock() -> (Clock, Arc<StdMutex<Instant>>) {
+        let now = Arc::new(StdMutex::new(Instant::now()));
+        let read = Arc::clone(&now);
+        (Arc::new(move || *read.lock().unwrap()), now)
+    }
+
+    /// How many requests reached `path` of the double.
+    async fn hits(double: &IonDouble, path: &str) -> u64 {
+        let url = format!("{}/__double/requests", double.api_url());
+        let counts: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        counts["paths"][path].as_u64().unwrap_or(0)
+    }
+
+    async fn me(client: &GraphqlClient) -> u16 {
+        let variables = Map::new();
+        let request = GraphqlRequest {
+            query: "{ me { id } }",
+            operation_name: None,
+            variables: &variables,
+        };
+        client.send(request).await.expect("a response").status
+    }
+
+    fn client(double: &IonDouble, tokens: TokenSource) -> GraphqlClient {
+        let endpoint = format!("{}/graphql", double.api_url());
+        GraphqlClient::new(http_client().unwrap(), endpoint, Some(Arc::new(tokens)))
+    }
+
+    #[tokio::test]
+    async fn one_fetch_serves_every_caller_until_renewal_is_due() {
+        let spec = EnvironmentSpec::demo();
+        let double = IonDouble::start_with(data(), spec.clone()).await;
+        let mut tokens =
+            TokenSource::client_credentials(http_client().unwrap(), double.auth_url(), key(&spec));
+        let (clock, now) = manual_clock();
+        tokens.set_clock(clock);
+        let (a, b, c) = tokio::join!(tokens.token(), tokens.token(), tokens.token());
+        assert!(a.is_ok() && b.is_ok() && c.is_ok());
+        assert_eq!(hits(&double, TOKEN_PATH).await, 1, "concurrent callers share one fetch");
+
+        // 300 s tokens are renewed 30 s early: still cached at 269 s, renewed at 271 s.
+        *now.lock().unwrap() += Duration::from_secs(269);
+        tokens.token().await.unwrap();
+        assert_eq!(hits(&double, TOKEN_PATH).await, 1);
+        *now.lock().unwrap() += Duration::from_secs(2);
+        tokens.token().await.unwrap();
+        assert_eq!(hits(&double, TOKEN_PATH).await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_401_saying_expired_renews_the_token_and_retries_once() {
+        let spec = EnvironmentSpec::demo();
+        let double = IonDouble::start_with(data(), spec.clone()).await;
+        let http = http_client().unwrap();
+        let client = client(
+            &double,
+            TokenSource::client_credentials(http.clone(), double.auth_url(), key(&spec)),
+        );
+        assert_eq!(me(&client).await, 200);
+        let expire = format!("{}/__double/expire-tokens", double.api_url());
+        assert!(http.post(expire).send().await.unwrap().status().is_success());
+        assert_eq!(me(&client).await, 200, "renewed and retried");
+        assert_eq!(hits(&double, TOKEN_PATH).await, 2);
+        assert_eq!(hits(&double, "/graphql").await, 3, "ok, refused, retried");
+    }
+
+    #[tokio::test]
+    async fn a_token_refused_again_after_renewal_is_not_renewed_in_a_loop() {
+        let spec = EnvironmentSpec {
+            token_lifetime_secs: 0, // every token is expired on arrival
+            ..EnvironmentSpec::demo()
+        };
+        let double = IonDouble::start_with(data(), spec.clone()).await;
+        let client = client(
+            &double,
+            TokenSource::client_credentials(http_client().unwrap(), double.auth_url(), key(&spec)),
+        );
+        assert_eq!(me(&client).await, 401);
+        assert_eq!(hits(&double, TOKEN_PATH).await, 2, "one renewal");
+        assert_eq!(hits(&double, "/graphql").await, 2, "one retry");
+    }
+
+    #[tokio::test]
+    async fn a_fixed_token_is_never_renewed() {
+        let spec = EnvironmentSpec::demo();
+        let double = IonDouble::start_with(data(), spec.clone()).await;
+        let http = http_client().unwrap();
+        let issued = client_credentials_token(&http, &double.auth_url(), &key(&spec))
+            .await
+            .unwrap();
+        let client = client(&double, TokenSource::fixed(issued.access_token));
+        assert_eq!(me(&client).await, 200);
+        let expire = format!("{}/__double/expire-tokens", double.api_url());
+        http.post(expire).send().await.unwrap();
+        assert_eq!(me(&client).await, 401, "the refusal comes back as it is");
+        assert_eq!(hits(&double, TOKEN_PATH).await, 1);
+        assert_eq!(hits(&double, "/graphql").await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_refused_key_is_asked_once_and_its_secret_never_shown() {
+        let spec = EnvironmentSpec::demo();
+        let double = IonDouble::start_with(data(), spec.clone()).await;
+        let wrong = ClientCredentials {
+            client_id: spec.client_id.clone(),
+            client_secret: Secret::new("wrong-secret-value"),
+        };
+        let tokens = TokenSource::client_credentials(http_client().unwrap(), double.auth_url(), wrong);
+        let first = tokens.token().await.unwrap_err().to_string();
+        let second = tokens.token().await.unwrap_err().to_string();
+        assert_eq!(first, second);
+        assert!(first.contains("HTTP 401") && first.contains("invalid_client"), "{first}");
+        assert!(!first.contains("wrong-secret-value"), "{first}");
+        assert_eq!(hits(&double, TOKEN_PATH).await, 1);
+    }
+}
