@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use ion_contract::double::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DoubleData, IonDouble};
+use ion_contract::double::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DoubleData, EnvironmentSpec, IonDouble,
+};
 use serde_json::{Value, json};
 
 const TOKEN_PATH: &str = "/realms/api-keys/protocol/openid-connect/token";
@@ -323,6 +325,116 @@ async fn creates_need_required_columns_and_existing_foreign_keys() {
         orphan["errors"][0]["message"],
         "partId: there is no Part with id 404"
     );
+}
+
+async fn admin(double: &IonDouble, method: reqwest::Method, path: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .request(method, format!("{}/__double/{path}", double.api_url()))
+        .send()
+        .await
+        .expect("the double answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn admin_endpoints_count_requests_and_reset_the_store() {
+    let double = IonDouble::start(data()).await;
+    let token = token(&double).await;
+    let rename = "mutation($input: UpdatePartInput!) { updatePart(input: $input) { part { id } } }";
+    let read = "{ part(id: 5) { description _etag } }";
+    let seeded = graphql(&double, &token, read, json!({})).await["data"]["part"].clone();
+    let input = json!({"input": {"id": 5, "etag": seeded["_etag"], "description": "changed"}});
+    graphql(&double, &token, rename, input).await;
+    let (status, _) = post(&double, None, String::new()).await;
+    assert_eq!(status, 401);
+    let stray = reqwest::get(format!("{}/nowhere", double.api_url()))
+        .await
+        .expect("the double answers");
+    assert_eq!(stray.status().as_u16(), 404);
+    let wrong_method = reqwest::get(format!("{}/graphql", double.api_url()))
+        .await
+        .expect("the double answers");
+    assert_eq!(
+        (
+            wrong_method.status().as_u16(),
+            wrong_method
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok())
+        ),
+        (405, Some("POST"))
+    );
+
+    let (status, counts) = admin(&double, reqwest::Method::GET, "requests").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        counts,
+        json!({"total": 6, "paths": {"/graphql": 4, TOKEN_PATH: 1, "/nowhere": 1}})
+    );
+
+    assert_eq!(
+        admin(&double, reqwest::Method::POST, "reset").await,
+        (200, json!({"reset": true}))
+    );
+    let after = graphql(&double, &token, read, json!({})).await;
+    assert_eq!(
+        after["data"]["part"], seeded,
+        "the seed is back; the token still works"
+    );
+    let (_, counts) = admin(&double, reqwest::Method::GET, "requests").await;
+    assert_eq!(counts, json!({"total": 1, "paths": {"/graphql": 1}}));
+    assert_eq!(admin(&double, reqwest::Method::GET, "reset").await.0, 405);
+    assert_eq!(admin(&double, reqwest::Method::GET, "nothing").await.0, 404);
+}
+
+#[tokio::test]
+async fn expire_tokens_expires_every_token_issued_so_far() {
+    let double = IonDouble::start(data()).await;
+    let old = token(&double).await;
+    let me = json!({ "query": "{ me { id } }" }).to_string();
+    assert_eq!(
+        admin(&double, reqwest::Method::POST, "expire-tokens").await,
+        (200, json!({"expired": 1}))
+    );
+    let (status, body) = post(&double, Some(&format!("Bearer {old}")), me.clone()).await;
+    assert_eq!(
+        (status, body),
+        (401, json!({"errors": [{"message": "Token is expired."}]}))
+    );
+    let fresh = token(&double).await;
+    let (status, body) = post(&double, Some(&format!("Bearer {fresh}")), me).await;
+    assert_eq!((status, &body["data"]["me"]["id"]), (200, &json!(1)));
+}
+
+#[tokio::test]
+async fn a_double_started_with_a_spec_grants_that_spec_s_client_only() {
+    let spec = EnvironmentSpec {
+        token_lifetime_secs: 42,
+        ..EnvironmentSpec::sandbox()
+    };
+    let double = IonDouble::start_with(data(), spec.clone()).await;
+    let form = |id: &'static str, secret: &'static str| {
+        [
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ]
+    };
+    let (status, body) = token_response(
+        &double,
+        TOKEN_PATH,
+        &form("ion-contract-sandbox", "ion-contract-sandbox-secret"),
+    )
+    .await;
+    assert_eq!((status, &body["expires_in"]), (200, &json!(42)));
+    let (status, _) = token_response(
+        &double,
+        TOKEN_PATH,
+        &form(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+    )
+    .await;
+    assert_eq!(status, 401, "the demo key belongs to another environment");
 }
 
 #[test]

@@ -34,14 +34,39 @@
 //!   required columns must be given (or have a default in the seed).
 //! - **Errors.** Invalid GraphQL gets HTTP 200 with spec-shaped `errors` (message and
 //!   locations); a body that is not JSON or has no `query` gets 400. A JSON array of
-//!   requests is answered with an array of responses.
+//!   requests is answered with an array of responses. Another method on a known path gets
+//!   405 (with `Allow`), an unknown path 404, both with a JSON body naming the routes.
+//! - **Environments.** Each double imitates one environment ([`EnvironmentSpec`]: a name,
+//!   one API key, a token lifetime; [`IonDouble::start`] uses [`EnvironmentSpec::demo`],
+//!   [`IonDouble::start_with`] any other). Each draws its own signing key when it starts and
+//!   names it in the token's `kid`, so a token from one double gets `Unable to find
+//!   appropriate RSA key` from every other, as a production token does from ION's sandbox.
+//!
+//! Beside ION's paths, every double (embedded or `serve`d) answers three admin endpoints,
+//! which are not counted and which no ION client calls:
+//!
+//! - `GET /__double/requests`: `{"total": N, "paths": {"/graphql": n, ...}}`, the requests
+//!   received since start or the last reset, by path (unknown paths included, at most 64
+//!   distinct paths, the rest under `(other paths)`).
+//! - `POST /__double/reset`: `{"reset": true}`; the store is a fresh copy of the seed and the
+//!   counters are zero. Tokens stay valid.
+//! - `POST /__double/expire-tokens`: `{"expired": N}`; every token issued so far is answered
+//!   401 `Token is expired.` from now on (a cutoff on the tokens' `jti` sequence, not the
+//!   clock), so a client's refetch-on-expiry can be tested without waiting. Tokens issued
+//!   afterwards work.
+//!
+//! The request handling lives in one transport-independent place (`environment.rs`);
+//! [`IonDouble`] serves it on wiremock for trials, and [`serve`] on a plain hyper server for
+//! `ion-contract serve`, a long-running local ION for any client.
 
+mod environment;
 mod model;
 mod mutate;
 mod query;
 mod resolve;
 mod seed;
 mod server;
+mod spec;
 mod store;
 mod token;
 
@@ -52,6 +77,7 @@ use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::{Diagnostic, display_path};
 pub use server::IonDouble;
+pub use spec::EnvironmentSpec;
 pub use token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 
 /// The double's schema and seed data, loaded once and shared by every double started.

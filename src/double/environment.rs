@@ -1,0 +1,336 @@
+//! One ION environment of the double, independent of any transport: its store, its token
+//! issuer, its request counters, and the handling of every request it can receive.
+//!
+//! Routes (every body is JSON):
+//!
+//! | method and path | answer |
+//! | --- | --- |
+//! | `POST /realms/api-keys/protocol/openid-connect/token` | a token (client credentials), or Keycloak's OAuth errors |
+//! | `POST /auth/realms/api-keys/protocol/openid-connect/token` | the same (Keycloak's legacy `/auth` context) |
+//! | `POST /graphql` | the GraphQL response, or ION's 401 / 400 |
+//! | `GET /__double/requests` | `{"total": N, "paths": {"/graphql": n, ...}}` (see below) |
+//! | `POST /__double/reset` | `{"reset": true}`: the store is a fresh copy of the seed, the counters zero |
+//! | `POST /__double/expire-tokens` | `{"expired": N}`: every token issued so far now gets 401 `Token is expired.` |
+//! | another method on a known path | 405, with `Allow` |
+//! | any other path | 404 |
+//!
+//! The admin endpoints (`/__double/...`) are off ION's paths, so no ION client calls them by
+//! accident, and they are not counted. `requests` counts every other request since start or
+//! the last reset, by path, unknown paths included; to keep memory bounded whatever a client
+//! sends, at most [`MAX_COUNTED_PATHS`] distinct paths (each cut to 200 bytes) are kept, and
+//! requests to further paths are counted under `(other paths)`. A reset leaves tokens valid.
+//!
+//! Transports ([`super::server`]'s wiremock double, [`super::serve`]'s hyper server) turn a
+//! request into a call of [`Environment::handle`] and its [`Reply`] into a response, and keep
+//! no copy of the request.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use base64::Engine as _;
+use http::HeaderMap;
+use serde_json::{Map, Value, json};
+
+use super::spec::EnvironmentSpec;
+use super::store::Store;
+use super::token::Issuer;
+use super::{DoubleData, resolve};
+use crate::auth::{LEGACY_TOKEN_PATH, TOKEN_PATH};
+
+/// The prefix of the admin endpoints.
+pub(crate) const ADMIN_PREFIX: &str = "/__double/";
+
+/// How many distinct paths `/__double/requests` counts one by one.
+pub(crate) const MAX_COUNTED_PATHS: usize = 64;
+
+/// The key under which requests to paths beyond [`MAX_COUNTED_PATHS`] are counted.
+const OTHER_PATHS: &str = "(other paths)";
+
+/// A counted path is cut to this many bytes.
+const MAX_PATH_LEN: usize = 200;
+
+/// One environment: its own store (a copy of the seed), token issuer and counters.
+#[derive(Debug)]
+pub(crate) struct Environment {
+    data: Arc<DoubleData>,
+    spec: EnvironmentSpec,
+    store: Mutex<Store>,
+    issuer: Issuer,
+    counters: Mutex<Counters>,
+}
+
+/// An answer: a status, a JSON body and any extra headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    pub(crate) headers: Vec<(&'static str, &'static str)>,
+}
+
+/// The content type of every reply.
+pub(crate) const CONTENT_TYPE: &str = "application/json";
+
+impl Reply {
+    pub(crate) fn json(status: u16, body: &Value) -> Self {
+        Reply {
+            status,
+            body: body.to_string().into_bytes(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn with_header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl Environment {
+    /// An environment whose token endpoint and API are at `base_url`, its store a fresh
+    /// copy of the seed.
+    pub(crate) fn new(data: Arc<DoubleData>, spec: EnvironmentSpec, base_url: &str) -> Self {
+        Environment {
+            store: Mutex::new(data.seed.clone()),
+            issuer: Issuer::new(&spec.name, base_url),
+            counters: Mutex::new(Counters::default()),
+            data,
+            spec,
+        }
+    }
+
+    /// Answers one request. `path` is the URL path, without the query string.
+    pub(crate) fn handle(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Reply {
+        if path.starts_with(ADMIN_PREFIX) {
+            return self.admin(method, path);
+        }
+        lock(&self.counters).count(path);
+        match path {
+            TOKEN_PATH | LEGACY_TOKEN_PATH => only(method, "POST", || self.token(headers, body)),
+            "/graphql" => only(method, "POST", || self.graphql(headers, body)),
+            _ => not_found(method, path),
+        }
+    }
+
+    /// `POST .../protocol/openid-connect/token`: Keycloak's client-credentials grant, with
+    /// the client in the form or in HTTP Basic auth.
+    fn token(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let form: BTreeMap<String, String> = url::form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+            return oauth_error(400, "unsupported_grant_type", "Unsupported grant_type");
+        }
+        let (client_id, client_secret) = match basic_auth(headers) {
+            Some((id, secret)) => (Some(id), Some(secret)),
+            None => (
+                form.get("client_id").cloned(),
+                form.get("client_secret").cloned(),
+            ),
+        };
+        let known = client_id.as_deref() == Some(self.spec.client_id.as_str())
+            && client_secret.as_deref() == Some(self.spec.client_secret.as_str());
+        if !known {
+            return oauth_error(
+                401,
+                "invalid_client",
+                "Invalid client or Invalid client credentials",
+            );
+        }
+        let lifetime = self.spec.token_lifetime_secs;
+        Reply::json(
+            200,
+            &json!({
+                "access_token": self.issuer.issue(&self.spec.client_id, lifetime),
+                "expires_in": lifetime,
+                "refresh_expires_in": 0,
+                "token_type": "Bearer",
+                "not-before-policy": 0,
+                "scope": "profile email",
+            }),
+        )
+    }
+
+    /// `POST /graphql`: checks the token, then runs one operation or a JSON array of them.
+    fn graphql(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let authorization = headers.get("authorization").and_then(|h| h.to_str().ok());
+        if let Err(rejection) = self.issuer.verify(authorization) {
+            return graphql_error(401, rejection.message());
+        }
+        let body: Value = match serde_json::from_slice(body) {
+            Ok(body) => body,
+            Err(e) => {
+                return graphql_error(
+                    400,
+                    &format!("Could not parse the request body as JSON: {e}"),
+                );
+            }
+        };
+        let mut store = lock(&self.store);
+        let result = match &body {
+            Value::Array(batch) => batch
+                .iter()
+                .map(|one| self.run_one(&mut store, one))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            one => self.run_one(&mut store, one),
+        };
+        match result {
+            Ok(response) => Reply::json(200, &response),
+            Err(message) => graphql_error(400, message),
+        }
+    }
+
+    fn run_one(&self, store: &mut Store, request: &Value) -> Result<Value, &'static str> {
+        let Some(query) = request.get("query").and_then(Value::as_str) else {
+            return Err("Must provide query string.");
+        };
+        let operation_name = request
+            .get("operationName")
+            .and_then(Value::as_str)
+            .filter(|name| !name.is_empty());
+        let empty = Map::new();
+        let variables = match request.get("variables") {
+            Some(Value::Object(map)) => map,
+            None | Some(Value::Null) => &empty,
+            Some(_) => return Err("Variables are invalid JSON: expected an object."),
+        };
+        Ok(resolve::execute(
+            &self.data.schema,
+            store,
+            query,
+            operation_name,
+            variables,
+        ))
+    }
+
+    /// The admin endpoints; see the module docs.
+    fn admin(&self, method: &str, path: &str) -> Reply {
+        match &path[ADMIN_PREFIX.len()..] {
+            "requests" => only(method, "GET", || {
+                Reply::json(200, &lock(&self.counters).to_json())
+            }),
+            "reset" => only(method, "POST", || {
+                *lock(&self.store) = self.data.seed.clone();
+                *lock(&self.counters) = Counters::default();
+                Reply::json(200, &json!({ "reset": true }))
+            }),
+            "expire-tokens" => only(method, "POST", || {
+                let expired = self.issuer.expire_all();
+                Reply::json(200, &json!({ "expired": expired }))
+            }),
+            _ => not_found(method, path),
+        }
+    }
+}
+
+/// Requests counted by path since start or the last reset.
+#[derive(Debug, Default)]
+struct Counters {
+    total: u64,
+    paths: BTreeMap<String, u64>,
+}
+
+impl Counters {
+    fn count(&mut self, path: &str) {
+        self.total += 1;
+        let mut end = path.len().min(MAX_PATH_LEN);
+        while !path.is_char_boundary(end) {
+            end -= 1;
+        }
+        let key = &path[..end];
+        if let Some(n) = self.paths.get_mut(key) {
+            *n += 1;
+        } else if self.paths.len() < MAX_COUNTED_PATHS {
+            self.paths.insert(key.to_owned(), 1);
+        } else {
+            *self.paths.entry(OTHER_PATHS.to_owned()).or_default() += 1;
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({ "total": self.total, "paths": self.paths })
+    }
+}
+
+/// A mutex's contents even if a panic poisoned it: every value in it stays consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Answers with `answer` when `method` is `allowed`, and 405 otherwise.
+fn only(method: &str, allowed: &'static str, answer: impl FnOnce() -> Reply) -> Reply {
+    if method == allowed {
+        return answer();
+    }
+    Reply::json(
+        405,
+        &json!({ "errors": [{ "message": format!("Method {method} is not allowed here; use {allowed}.") }] }),
+    )
+    .with_header("allow", allowed)
+}
+
+fn not_found(method: &str, path: &str) -> Reply {
+    let message = format!(
+        "No route for {method} {path}. The ION double serves POST /graphql, POST \
+         {TOKEN_PATH} (also under /auth), GET {ADMIN_PREFIX}requests, POST \
+         {ADMIN_PREFIX}reset and POST {ADMIN_PREFIX}expire-tokens."
+    );
+    Reply::json(404, &json!({ "errors": [{ "message": message }] }))
+}
+
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    let header = headers.get("authorization")?.to_str().ok()?;
+    let encoded = header.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let (id, secret) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({ "error": error, "error_description": description }),
+    )
+}
+
+fn graphql_error(status: u16, message: &str) -> Reply {
+    Reply::json(status, &json!({ "errors": [{ "message": message }] }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_paths_stay_bounded() {
+        let mut counters = Counters::default();
+        for i in 0..(MAX_COUNTED_PATHS * 3) {
+            counters.count(&format!("/probe/{i}"));
+        }
+        counters.count(&"/é".repeat(300));
+        assert_eq!(counters.total, MAX_COUNTED_PATHS as u64 * 3 + 1);
+        assert_eq!(counters.paths.len(), MAX_COUNTED_PATHS + 1);
+        assert_eq!(
+            counters.paths[OTHER_PATHS],
+            MAX_COUNTED_PATHS as u64 * 2 + 1
+        );
+    }
+
+    #[test]
+    fn long_paths_are_cut_at_a_character_boundary() {
+        let mut counters = Counters::default();
+        counters.count(&"/é".repeat(300));
+        let key = counters.paths.keys().next().unwrap();
+        assert!(key.len() <= MAX_PATH_LEN && key.starts_with("/é"), "{key}");
+    }
+}

@@ -1,0 +1,56 @@
+//! What makes one ION environment of the double: its name, its one API key and how long its
+//! tokens live.
+
+use super::token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
+
+/// One environment the double imitates (ION's sandbox, its production, or the per-trial demo).
+///
+/// Each running environment also draws its own token-signing key, so a token from one is
+/// refused by every other with ION's `Unable to find appropriate RSA key`. The credentials
+/// here are fixed, public constants of the double, not secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentSpec {
+    /// A short name, used in the token's key id (`kid`).
+    pub name: String,
+    /// The client id of the environment's API key.
+    pub client_id: String,
+    /// The client secret of the environment's API key.
+    pub client_secret: String,
+    /// How long a token lives (`expires_in` and the `exp` claim).
+    pub token_lifetime_secs: u64,
+}
+
+impl EnvironmentSpec {
+    /// The double every trial runs against: [`DEMO_CLIENT_ID`] / [`DEMO_CLIENT_SECRET`],
+    /// tokens of [`TOKEN_LIFETIME_SECS`].
+    pub fn demo() -> Self {
+        Self::new("demo", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    }
+
+    /// `serve`'s sandbox: `ion-contract-sandbox` / `ion-contract-sandbox-secret`.
+    pub fn sandbox() -> Self {
+        Self::new(
+            "sandbox",
+            "ion-contract-sandbox",
+            "ion-contract-sandbox-secret",
+        )
+    }
+
+    /// `serve`'s production: `ion-contract-production` / `ion-contract-production-secret`.
+    pub fn production() -> Self {
+        Self::new(
+            "production",
+            "ion-contract-production",
+            "ion-contract-production-secret",
+        )
+    }
+
+    fn new(name: &str, client_id: &str, client_secret: &str) -> Self {
+        EnvironmentSpec {
+            name: name.to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            token_lifetime_secs: TOKEN_LIFETIME_SECS,
+        }
+    }
+}
