@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use ion_contract::double::serve::ServeOptions;
 use ion_contract::runner::RunOptions;
 
 /// Contract-and-mismatch tests for integrations built on ION's GraphQL API.
@@ -28,6 +29,13 @@ pub enum Command {
     ///
     /// Exits 0 when every suite is valid, 2 with located diagnostics otherwise.
     Check(Place),
+    /// Serve the double as a long-running local ION, for a client in any language.
+    ///
+    /// Two isolated environments on 127.0.0.1: the sandbox on --port, production on the next
+    /// port. Prints one `export ION_SANDBOX_...`/`export ION_PROD_...` line each (URLs and
+    /// the double's public demo credentials) and `#` comments, so the output can be
+    /// `eval`ed. Stops on Ctrl-C or SIGTERM with exit 0; exits 2 when it cannot start.
+    Serve(ServeArgs),
 }
 
 /// Where the suites and snapshots are.
@@ -77,4 +85,48 @@ pub struct RunArgs {
     /// libtest's own flags.
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The sandbox's port; production listens on the next one. 0: two free ports.
+    #[arg(long, value_name = "PORT", default_value_t = 4010)]
+    pub port: u16,
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1 and localhost.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the certificate's PEM [default: <temp dir>/ion-contract-serve/cert.pem].
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_cert: Option<PathBuf>,
+    /// The suites directory, where the schema and seed are by default.
+    #[arg(long, value_name = "DIR", default_value = "suites")]
+    pub suites: PathBuf,
+    /// The double's schema [default: SUITES/schema/ion.graphql].
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// The double's seed data [default: SUITES/seed/demo.yaml].
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The same place `check` and `run` would read the schema and seed from.
+    pub fn place(&self) -> Place {
+        Place {
+            suites: self.suites.clone(),
+            snapshots: None,
+            schema: self.schema.clone(),
+            seed: self.seed.clone(),
+        }
+    }
+
+    /// How to listen.
+    pub fn options(&self) -> ServeOptions {
+        ServeOptions {
+            port: self.port,
+            tls: self.tls,
+            tls_cert: self.tls_cert.clone(),
+        }
+    }
 }

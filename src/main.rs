@@ -3,15 +3,19 @@
 
 mod cli;
 
+use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::Context as _;
 use clap::Parser;
 use ion_contract::double::DoubleData;
+use ion_contract::double::serve::{Server, Shutdown};
 use ion_contract::runner;
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
 
-use cli::{Cli, Command, Place, RunArgs};
+use cli::{Cli, Command, Place, RunArgs, ServeArgs};
 
 /// Exit code for invalid suites or configuration.
 const INVALID: u8 = 2;
@@ -23,6 +27,13 @@ fn main() -> ExitCode {
         Command::List(args) => run(args, true),
         Command::Check(place) => match check(&place) {
             Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(INVALID)
+            }
+        },
+        Command::Serve(args) => match serve(&args) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("error: {error:#}");
                 ExitCode::from(INVALID)
@@ -68,4 +79,25 @@ fn check(place: &Place) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::from(INVALID))
     }
+}
+
+/// `serve`: the export lines to stdout, then serve until Ctrl-C or SIGTERM.
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let options = args.place().options(DEFAULT_TARGET);
+    let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        // Before anything is printed: a SIGTERM sent on seeing the output must be caught.
+        let shutdown = Shutdown::install().context("cannot listen for Ctrl-C and SIGTERM")?;
+        let server = Server::bind(data, &args.options()).await?;
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(server.banner().as_bytes())
+            .and_then(|()| stdout.flush())
+            .context("cannot write to stdout")?;
+        drop(stdout);
+        let signal = server.run_until(shutdown.wait()).await;
+        eprintln!("ion-contract serve: {signal} received; stopped serving");
+        Ok(())
+    })
 }

@@ -65,9 +65,11 @@ mod mutate;
 mod query;
 mod resolve;
 mod seed;
+pub mod serve;
 mod server;
 mod spec;
 mod store;
+mod tls;
 mod token;
 
 use std::path::{Path, PathBuf};

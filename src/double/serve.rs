@@ -1,0 +1,408 @@
+//! `ion-contract serve`: the double as a long-running local ION for a client in any
+//! language: two isolated environments, a sandbox and a production, on loopback ports.
+//!
+//! ```text
+//! $ ion-contract serve
+//! # ion-contract serve: two local ION environments, each with its own store, API key and signing key.
+//! # The client ids and secrets below are fixed demo values of the double, not secrets.
+//! export ION_SANDBOX_API_URL=http://127.0.0.1:4010 ION_SANDBOX_AUTH_URL=http://127.0.0.1:4010 ION_SANDBOX_CLIENT_ID=ion-contract-sandbox ION_SANDBOX_CLIENT_SECRET=ion-contract-sandbox-secret
+//! export ION_PROD_API_URL=http://127.0.0.1:4011 ION_PROD_AUTH_URL=http://127.0.0.1:4011 ION_PROD_CLIENT_ID=ion-contract-production ION_PROD_CLIENT_SECRET=ion-contract-production-secret
+//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens
+//! # ...
+//! ```
+//!
+//! Every line that is not an `export` is a `#` comment, so the whole output can be `eval`ed
+//! or sourced. The sandbox listens on the given port and production on the next one (with
+//! port 0, on two free ports), on 127.0.0.1 only. Each serves ION's root paths (`/graphql`,
+//! the token endpoint under `/realms/...` and the legacy `/auth/realms/...`) and the admin
+//! endpoints described in [`super`]. A token from one environment is refused by the other
+//! with `Unable to find appropriate RSA key`, and a write to one is not seen by the other.
+//!
+//! With TLS, one self-signed certificate for `127.0.0.1` and `localhost` serves both, and its
+//! PEM is written to a file the output names, with the variables that make Python
+//! (`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`) and Node (`NODE_EXTRA_CA_CERTS`) trust it.
+//!
+//! Implementation notes: this is a plain hyper HTTP/1.1 server, not wiremock, because
+//! wiremock keeps a copy of every request it matched and a long-running double must keep
+//! memory bounded. A request's body is read (at most [`MAX_BODY_BYTES`]), answered by the
+//! environment and dropped; the only state that grows with traffic is each environment's
+//! store (by the rows clients create) and its bounded request counters.
+
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use super::DoubleData;
+use super::environment::{CONTENT_TYPE, Environment, Reply};
+use super::spec::EnvironmentSpec;
+use super::tls;
+use crate::diagnostic::display_path;
+
+/// The largest request body an environment reads; a larger one gets 413.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How long in-flight requests may take to finish once a stop is asked for.
+const DRAIN: Duration = Duration::from_secs(2);
+
+/// How long a client may take to complete the TLS handshake.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
+/// How `serve` listens.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The sandbox's port; production listens on the next. 0: two free ports.
+    pub port: u16,
+    /// Serve HTTPS with a self-signed certificate.
+    pub tls: bool,
+    /// Where to write the certificate's PEM (default: `<temp dir>/ion-contract-serve/cert.pem`).
+    pub tls_cert: Option<PathBuf>,
+}
+
+/// One environment being served.
+#[derive(Debug, Clone)]
+pub struct ServedEnvironment {
+    /// What it imitates (name, API key, token lifetime).
+    pub spec: EnvironmentSpec,
+    /// The prefix of its variables: `ION_<PREFIX>_API_URL`, ... (`SANDBOX`, `PROD`).
+    pub prefix: &'static str,
+    /// Its base URL: both the API base and the auth server.
+    pub url: String,
+}
+
+/// Why `serve` could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// A port is taken, or may not be used.
+    #[error(
+        "cannot listen on 127.0.0.1:{port} for the {environment} environment: {source}\n\
+         help: {}",
+        bind_help(*port, source)
+    )]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// `sandbox` or `production`.
+        environment: &'static str,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// `--port 65535` leaves no port for production.
+    #[error(
+        "--port {0} leaves no port for production, which listens on port + 1\n\
+         help: pass a lower --port, or --port 0 for two free ports"
+    )]
+    NoNextPort(u16),
+    /// The self-signed certificate could not be made.
+    #[error("cannot make the self-signed TLS certificate: {0}\nhelp: serve without --tls")]
+    Certificate(String),
+    /// The certificate's PEM could not be written.
+    #[error(
+        "cannot write the TLS certificate to {}: {source}\n\
+         help: pass --tls-cert with a file in a writable directory",
+        display_path(path)
+    )]
+    WriteCertificate {
+        /// Where it was to go.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
+fn bind_help(port: u16, error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "another process (perhaps another `ion-contract serve`) is using port {port}; \
+             stop it, or pass another --port (serve uses that port and the next), or \
+             --port 0 for two free ports"
+        ),
+        _ => "pass another --port (1024 or above), or --port 0 for two free ports".to_owned(),
+    }
+}
+
+/// The two environments, bound and serving. Dropping it stops them abruptly;
+/// [`Server::run_until`] stops them cleanly.
+#[derive(Debug)]
+pub struct Server {
+    environments: Vec<ServedEnvironment>,
+    cert_path: Option<PathBuf>,
+    stop: watch::Sender<bool>,
+    loops: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds the sandbox and production on loopback and starts serving them.
+    pub async fn bind(data: Arc<DoubleData>, options: &ServeOptions) -> Result<Self, ServeError> {
+        let sandbox_port = options.port;
+        let production_port = match sandbox_port {
+            0 => 0,
+            port => port
+                .checked_add(1)
+                .ok_or(ServeError::NoNextPort(sandbox_port))?,
+        };
+        let sandbox = listen(sandbox_port, "sandbox").await?;
+        let production = listen(production_port, "production").await?;
+        let (acceptor, cert_path) = if options.tls {
+            let path = options
+                .tls_cert
+                .clone()
+                .unwrap_or_else(tls::default_cert_path);
+            (Some(tls::self_signed(&path)?), Some(path))
+        } else {
+            (None, None)
+        };
+        let scheme = if options.tls { "https" } else { "http" };
+        let (stop, stopped) = watch::channel(false);
+        let mut environments = Vec::new();
+        let mut loops = Vec::new();
+        for (listener, spec, prefix) in [
+            (sandbox, EnvironmentSpec::sandbox(), "SANDBOX"),
+            (production, EnvironmentSpec::production(), "PROD"),
+        ] {
+            let port = listener.local_addr().map_or(0, |a| a.port());
+            let url = format!("{scheme}://127.0.0.1:{port}");
+            let environment = Arc::new(Environment::new(Arc::clone(&data), spec.clone(), &url));
+            loops.push(tokio::spawn(accept_loop(
+                listener,
+                environment,
+                acceptor.clone(),
+                stopped.clone(),
+            )));
+            environments.push(ServedEnvironment { spec, prefix, url });
+        }
+        Ok(Server {
+            environments,
+            cert_path,
+            stop,
+            loops,
+        })
+    }
+
+    /// The environments served: the sandbox, then production.
+    pub fn environments(&self) -> &[ServedEnvironment] {
+        &self.environments
+    }
+
+    /// Where the TLS certificate was written, when serving TLS.
+    pub fn certificate(&self) -> Option<&Path> {
+        self.cert_path.as_deref()
+    }
+
+    /// What `serve` prints to stdout: one `export` line per environment, everything else
+    /// `#` comments, so it can be `eval`ed. Holds the demo credentials (public constants of
+    /// the double) and nothing secret.
+    pub fn banner(&self) -> String {
+        let mut out = vec![
+            "# ion-contract serve: two local ION environments, each with its own store, API key \
+             and signing key."
+                .to_owned(),
+            "# The client ids and secrets below are fixed demo values of the double, not secrets."
+                .to_owned(),
+        ];
+        for env in &self.environments {
+            let p = env.prefix;
+            out.push(format!(
+                "export ION_{p}_API_URL={url} ION_{p}_AUTH_URL={url} ION_{p}_CLIENT_ID={id} \
+                 ION_{p}_CLIENT_SECRET={secret}",
+                url = env.url,
+                id = env.spec.client_id,
+                secret = env.spec.client_secret,
+            ));
+        }
+        for env in &self.environments {
+            out.push(format!(
+                "# {} admin: GET {url}/__double/requests, POST {url}/__double/reset, POST \
+                 {url}/__double/expire-tokens",
+                env.spec.name,
+                url = env.url,
+            ));
+        }
+        if let Some(path) = &self.cert_path {
+            let path = path.display();
+            out.push(format!("# TLS certificate: {path}"));
+            out.push(format!(
+                "# export SSL_CERT_FILE={path} REQUESTS_CA_BUNDLE={path} NODE_EXTRA_CA_CERTS={path}"
+            ));
+        }
+        out.push(format!(
+            "# Stop with Ctrl-C, or: kill {}",
+            std::process::id()
+        ));
+        out.join("\n") + "\n"
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets requests in flight
+    /// finish (for up to two seconds) and returns what `shutdown` returned.
+    pub async fn run_until<T>(self, shutdown: impl Future<Output = T>) -> T {
+        let reason = shutdown.await;
+        let _ = self.stop.send(true);
+        for accept_loop in self.loops {
+            let _ = accept_loop.await;
+        }
+        reason
+    }
+}
+
+async fn listen(port: u16, environment: &'static str) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .await
+        .map_err(|source| ServeError::Bind {
+            port,
+            environment,
+            source,
+        })
+}
+
+/// Accepts connections until told to stop, then drains the open ones.
+async fn accept_loop(
+    listener: TcpListener,
+    environment: Arc<Environment>,
+    tls: Option<TlsAcceptor>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // Out of descriptors or a connection reset before accept: not fatal.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(serve_connection(
+            stream,
+            Arc::clone(&environment),
+            tls.clone(),
+            graceful.watcher(),
+        ));
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+}
+
+/// One connection: the TLS handshake if any, then HTTP/1.1 requests until the client
+/// closes it or the server stops.
+async fn serve_connection(
+    stream: TcpStream,
+    environment: Arc<Environment>,
+    tls: Option<TlsAcceptor>,
+    watcher: Watcher,
+) {
+    let service = service_fn(move |request| {
+        let environment = Arc::clone(&environment);
+        async move { Ok::<_, Infallible>(respond(&environment, request).await) }
+    });
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new());
+    match tls {
+        None => {
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let _ = watcher.watch(connection).await;
+        }
+        Some(acceptor) => {
+            let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await
+            else {
+                return;
+            };
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let _ = watcher.watch(connection).await;
+        }
+    }
+}
+
+/// Reads the body (bounded), asks the environment, and turns its reply into a response.
+async fn respond(environment: &Environment, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let reply = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(body) => environment.handle(
+            parts.method.as_str(),
+            parts.uri.path(),
+            &parts.headers,
+            &body.to_bytes(),
+        ),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Reply::json(
+            413,
+            &serde_json::json!({ "errors": [{ "message": format!(
+                "The request body is larger than {MAX_BODY_BYTES} bytes; send a smaller request."
+            ) }] }),
+        ),
+        Err(error) => Reply::json(
+            400,
+            &serde_json::json!({ "errors": [{ "message": format!(
+                "Could not read the request body: {error}"
+            ) }] }),
+        ),
+    };
+    let mut response = Response::builder()
+        .status(reply.status)
+        .header(http::header::CONTENT_TYPE, CONTENT_TYPE);
+    for (name, value) in reply.headers {
+        response = response.header(name, value);
+    }
+    response
+        .body(Full::new(Bytes::from(reply.body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM. Install it before printing anything a caller may
+/// act on, so that a signal sent right afterwards is caught, not fatal.
+#[derive(Debug)]
+pub struct Shutdown {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    /// Starts listening for the signals. Needs a tokio runtime.
+    pub fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Shutdown {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Shutdown {})
+    }
+
+    /// Completes when a signal arrives; returns its name (`SIGINT`, `SIGTERM`).
+    pub async fn wait(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "SIGINT",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
