@@ -229,7 +229,11 @@ mod tests {
         tokens.set_clock(clock);
         let (a, b, c) = tokio::join!(tokens.token(), tokens.token(), tokens.token());
         assert!(a.is_ok() && b.is_ok() && c.is_ok());
-        assert_eq!(hits(&double, TOKEN_PATH).await, 1, "concurrent callers share one fetch");
+        assert_eq!(
+            hits(&double, TOKEN_PATH).await,
+            1,
+            "concurrent callers share one fetch"
+        );
 
         // 300 s tokens are renewed 30 s early: still cached at 269 s, renewed at 271 s.
         *now.lock().unwrap() += Duration::from_secs(269);
@@ -251,7 +255,14 @@ mod tests {
         );
         assert_eq!(me(&client).await, 200);
         let expire = format!("{}/__double/expire-tokens", double.api_url());
-        assert!(http.post(expire).send().await.unwrap().status().is_success());
+        assert!(
+            http.post(expire)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .is_success()
+        );
         assert_eq!(me(&client).await, 200, "renewed and retried");
         assert_eq!(hits(&double, TOKEN_PATH).await, 2);
         assert_eq!(hits(&double, "/graphql").await, 3, "ok, refused, retried");
@@ -298,11 +309,15 @@ mod tests {
             client_id: spec.client_id.clone(),
             client_secret: Secret::new("wrong-secret-value"),
         };
-        let tokens = TokenSource::client_credentials(http_client().unwrap(), double.auth_url(), wrong);
+        let tokens =
+            TokenSource::client_credentials(http_client().unwrap(), double.auth_url(), wrong);
         let first = tokens.token().await.unwrap_err().to_string();
         let second = tokens.token().await.unwrap_err().to_string();
         assert_eq!(first, second);
-        assert!(first.contains("HTTP 401") && first.contains("invalid_client"), "{first}");
+        assert!(
+            first.contains("HTTP 401") && first.contains("invalid_client"),
+            "{first}"
+        );
         assert!(!first.contains("wrong-secret-value"), "{first}");
         assert_eq!(hits(&double, TOKEN_PATH).await, 1);
     }
