@@ -4,9 +4,9 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{Scratch, ion_contract, manifest_dir, output, stderr, stdout};
+use common::{Scratch, in_clean_env, ion_contract, manifest_dir, output, stderr, stdout};
 
 /// The `suites` test binary cargo built beside this one (the newest, if several exist).
 fn suites_binary() -> PathBuf {
@@ -32,17 +32,7 @@ fn suites_binary() -> PathBuf {
 /// The `suites` test binary with `args`, in the crate root, without the developer's `ION_*`
 /// variables.
 fn run_suites(args: &[&str]) -> Output {
-    let mut command = Command::new(suites_binary());
-    command
-        .args(args)
-        .current_dir(manifest_dir())
-        .env("CI", "true");
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("ION_") {
-            command.env_remove(name);
-        }
-    }
-    output(&mut command)
+    output(&mut in_clean_env(&suites_binary(), args))
 }
 
 #[test]

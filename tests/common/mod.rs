@@ -13,7 +13,12 @@ pub fn manifest_dir() -> &'static Path {
 /// `ion-contract` with `args`, run in the crate root with `CI=true` and none of the
 /// developer's `ION_*` variables, so a credential set in the shell never leaks in.
 pub fn ion_contract(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ion-contract"));
+    in_clean_env(Path::new(env!("CARGO_BIN_EXE_ion-contract")), args)
+}
+
+/// `program` with `args`, run as [`ion_contract`] is.
+pub fn in_clean_env(program: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(program);
     command
         .args(args)
         .current_dir(manifest_dir())
