@@ -3,8 +3,8 @@
 //! Starts the release binary's `serve --port 0` as its own process, drives its sandbox with
 //! several concurrent keep-alive clients (`{ me { id } }` with a valid token, and one token
 //! request in every 50), and prints the server's resident memory (`VmRSS` from
-//! `/proc/<pid>/status`, Linux only) when idle and after 10^4, 10^5 and all requests, with
-//! the rate. Every response is checked, so a run that measured errors fails.
+//! `/proc/<pid>/status`, Linux only) when idle, after 10^4 and 10^5 requests, after every
+//! 10^6 and at the end, with the rate. Every response is checked, so a run that measured errors fails.
 //!
 //! ```sh
 //! cargo bench --bench serve_rss                           # 10^6 requests
@@ -68,8 +68,12 @@ fn run(total: u64, clients: u64) -> Result<(), String> {
     let (process, sandbox) = start()?;
     let pid = process.0.id();
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let mut checkpoints: Vec<u64> = [10_000, 100_000, total]
+    // 10^4, 10^5, then every 10^6, and the total.
+    let millions = (1..=total / 1_000_000).map(|m| m * 1_000_000);
+    let mut checkpoints: Vec<u64> = [10_000, 100_000]
         .into_iter()
+        .chain(millions)
+        .chain([total])
         .filter(|&n| n <= total)
         .collect();
     checkpoints.dedup();
