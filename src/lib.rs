@@ -11,6 +11,7 @@
 //! cargo run --release -- run     # every suite against the embedded double; exit 0 or 101
 //! cargo test                     # the same trials, plus the harness's own tests
 //! cargo run -- check             # validate the suites only; exit 0, or 2 with located errors
+//! cargo run -- serve             # a local ION (sandbox :4010, production :4011) for any client
 //! ```
 //!
 //! # The manual
@@ -20,7 +21,8 @@
 //! | the suite format, templates and how loading reports problems | [`suite`], [`suite::template`] |
 //! | trials, their names, filters and libtest flags | [`runner`] |
 //! | what an expectation checks and how a failure reads | [`check`], [`execute`] |
-//! | the embedded ION double: auth, reads, writes, errors | [`double`] |
+//! | the embedded ION double: auth, reads, writes, errors, admin endpoints | [`double`] |
+//! | `serve`: the double as a long-running local ION, sandbox and production | [`double::serve`] |
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
 //! | targets (`suites/targets.yaml`), their URLs and credentials | [`target`] |
 //! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |

@@ -26,7 +26,9 @@
 //! wiremock keeps a copy of every request it matched and a long-running double must keep
 //! memory bounded. A request's body is read (at most [`MAX_BODY_BYTES`]), answered by the
 //! environment and dropped; the only state that grows with traffic is each environment's
-//! store (by the rows clients create) and its bounded request counters.
+//! store (by the rows clients create) and its bounded request counters. A keep-alive
+//! connection idle for 60 s is closed, as load balancers do, so abandoned connections do
+//! not accumulate either.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -60,6 +62,10 @@ const DRAIN: Duration = Duration::from_secs(2);
 
 /// How long a client may take to complete the TLS handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
+
+/// How long a connection may sit idle (or take to send a request's headers) before it is
+/// closed, so that connections a client abandons do not pile up.
+const IDLE: Duration = Duration::from_secs(60);
 
 /// How `serve` listens.
 #[derive(Debug, Clone, Default)]
@@ -313,7 +319,7 @@ async fn serve_connection(
         async move { Ok::<_, Infallible>(respond(&environment, request).await) }
     });
     let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new());
+    builder.timer(TokioTimer::new()).header_read_timeout(IDLE);
     match tls {
         None => {
             let connection = builder.serve_connection(TokioIo::new(stream), service);
