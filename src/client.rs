@@ -189,18 +189,27 @@ impl GraphqlClient {
 
 /// A transport error for `url`, described without the URL's query (which may hold secrets).
 pub(crate) fn transport_error(url: &str, error: reqwest::Error) -> ClientError {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
     let reason = if error.is_timeout() {
         "timed out".to_string()
     } else if error.is_connect() {
-        "could not connect".to_string()
+        // The innermost cause says why: refused, unreachable, or a certificate not trusted.
+        let why = causes.last().map_or(String::new(), |c| format!(" ({c})"));
+        let hint = if why.to_ascii_lowercase().contains("certificate") {
+            format!(
+                "; if it is a local `ion-contract serve --tls`, trust its certificate with {EXTRA_ROOTS_ENV}=<the PEM file it printed>"
+            )
+        } else {
+            String::new()
+        };
+        format!("could not connect{why}{hint}")
     } else {
-        let mut causes = String::new();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            causes.push_str(": ");
-            causes.push_str(&cause.to_string());
-            source = cause.source();
-        }
+        let causes: String = causes.iter().map(|c| format!(": {c}")).collect();
         format!("{}{causes}", error.without_url())
     };
     ClientError::Transport {

@@ -19,7 +19,14 @@ struct Serve {
 
 impl Serve {
     fn start() -> Serve {
-        let mut child = ion_contract(&["serve", "--port", "0"])
+        Serve::start_with(&[])
+    }
+
+    /// `serve --port 0` with more arguments.
+    fn start_with(more: &[&str]) -> Serve {
+        let mut args = vec!["serve", "--port", "0"];
+        args.extend(more);
+        let mut child = ion_contract(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -166,5 +173,33 @@ fn a_production_key_sent_to_the_sandbox_is_refused_by_its_token_endpoint() {
     assert_eq!(
         counts["paths"]["/realms/api-keys/protocol/openid-connect/token"], 1,
         "a refused key is asked once, not once per trial: {counts}"
+    );
+}
+
+#[test]
+fn over_tls_the_run_trusts_serves_certificate_through_ssl_cert_file() {
+    let scratch = Scratch::new("tls");
+    let cert = scratch.0.join("cert.pem");
+    let cert = cert.to_str().expect("a UTF-8 temp path");
+    let serve = Serve::start_with(&["--tls", "--tls-cert", cert]);
+    assert!(serve.vars["ION_SANDBOX_API_URL"].starts_with("https://127.0.0.1:"));
+    let env = serve.env("ION_SANDBOX_");
+    let out = output(
+        ion_contract(&["run", "--target", "sandbox", "me::"])
+            .envs(env.clone())
+            .env("SSL_CERT_FILE", cert),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    let untrusted = output(
+        ion_contract(&["run", "--target", "sandbox", "me::"])
+            .envs(env)
+            .env_remove("SSL_CERT_FILE"),
+    );
+    let report = stdout(&untrusted);
+    assert_eq!(untrusted.status.code(), Some(101), "{report}");
+    assert!(
+        report.contains("trust its certificate with SSL_CERT_FILE"),
+        "{report}"
     );
 }
