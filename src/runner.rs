@@ -4,15 +4,20 @@
 //! `cargo test --test suites` (tests/suites.rs) and `ion-contract run` both end up in
 //! [`run`], so they list and run the same trials with the same output:
 //!
-//! - one trial per case and target, named `<suite id>::<case name>::<target>`, sorted;
+//! - one trial per case the target admits, named `<suite id>::<case name>::<target>`: sorted
+//!   by name on the double; on a live target in verification order (cases asking only `me`,
+//!   then reads, then writes), one at a time unless `--test-threads` says otherwise;
+//! - a live target without credentials: every trial ignored, and one stderr line naming the
+//!   variables to set;
 //! - a suite file that fails to load becomes one failing trial `<suite id>::load` whose
 //!   message holds every located diagnostic; the other suites still run;
-//! - a schema or seed file of the double that fails to load becomes one failing trial
-//!   `ion-double::load`.
+//! - `targets.yaml`, the target's name or URLs, or the double's schema or seed failing to
+//!   load becomes one failing trial (`targets::load`, `target::select`, `ion-double::load`).
 //!
-//! Everything is parsed once, before any trial runs: suites, the double's schema and seed.
-//! Each trial starts its own double (a fresh store), gets a token from it with the demo
-//! client and runs its steps on one shared multi-thread tokio runtime, built here in plain
+//! Everything is parsed once, before any trial runs: targets, suites, the double's schema and
+//! seed. On the double each trial starts its own double (a fresh store) and gets a token from
+//! it with the demo client; on a live target every trial shares one client and one token
+//! source. Steps run on one shared multi-thread tokio runtime, built here in plain
 //! code (never `#[tokio::main]`: with `--test-threads 1` trials run on the main thread,
 //! where a nested runtime would panic). Nothing is printed inside trials and nothing is
 //! written to stdout before the libtest report, so `--list` stays machine-readable for
