@@ -196,12 +196,17 @@ pub(crate) fn resolve(
             None
         }
     };
+    let root_fields = validated
+        .as_ref()
+        .and_then(|doc| Some((doc, doc.operations.get(name.as_deref()).ok()?)))
+        .map(|(doc, op)| op.root_fields(doc).map(|f| f.name.to_string()).collect())
+        .unwrap_or_default();
     Some(Resolved {
         operation: Operation {
             source: body.to_owned(),
             operation_name: name,
             kind,
-            root_fields: root_fields(&op.selection_set, &ast),
+            root_fields,
             document: match &text {
                 GraphqlText::File { file, .. } => Some(file.path.clone()),
                 GraphqlText::Inline { .. } => None,
@@ -210,44 +215,6 @@ pub(crate) fn resolve(
         variables: op.variables.clone(),
         validated,
     })
-}
-
-/// The names of the root fields an operation selects, looking through fragments.
-fn root_fields(selections: &[ast::Selection], document: &ast::Document) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut pending: Vec<&[ast::Selection]> = vec![selections];
-    let mut spread = Vec::new();
-    while let Some(selections) = pending.pop() {
-        for selection in selections {
-            match selection {
-                ast::Selection::Field(field) => {
-                    let name = field.name.to_string();
-                    if !names.contains(&name) {
-                        names.push(name);
-                    }
-                }
-                ast::Selection::InlineFragment(inline) => pending.push(&inline.selection_set),
-                ast::Selection::FragmentSpread(fragment)
-                    if !spread.contains(&fragment.fragment_name) =>
-                {
-                    spread.push(fragment.fragment_name.clone());
-                    let definition = document.definitions.iter().find_map(|d| match d {
-                        ast::Definition::FragmentDefinition(f)
-                            if f.name == fragment.fragment_name =>
-                        {
-                            Some(f)
-                        }
-                        _ => None,
-                    });
-                    if let Some(definition) = definition {
-                        pending.push(&definition.selection_set);
-                    }
-                }
-                ast::Selection::FragmentSpread(_) => {}
-            }
-        }
-    }
-    names
 }
 
 /// The operation text: `query:` xor `document:`, and `operation:` only with `document:`.
