@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const TOKEN_PATH: &str = "/realms/api-keys/protocol/openid-connect/token";
+use ion_contract::auth::{ClientCredentials, client_credentials_token};
+use ion_contract::secret::Secret;
+
 /// One request in this many is a token request.
 const TOKEN_EVERY: u64 = 50;
 
@@ -181,22 +183,16 @@ async fn drive(
     }
 }
 
+/// A sandbox token, through the library's own client-credentials exchange.
 async fn token(http: &reqwest::Client, sandbox: &Sandbox) -> Result<String, String> {
-    let response = http
-        .post(format!("{}{TOKEN_PATH}", sandbox.url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", sandbox.client_id.as_str()),
-            ("client_secret", sandbox.client_secret.as_str()),
-        ])
-        .send()
+    let key = ClientCredentials {
+        client_id: sandbox.client_id.clone(),
+        client_secret: Secret::new(sandbox.client_secret.clone()),
+    };
+    let issued = client_credentials_token(http, &sandbox.url, &key)
         .await
         .map_err(|e| format!("token request: {e}"))?;
-    let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
-    body["access_token"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("no token in {body}"))
+    Ok(issued.access_token.expose().to_owned())
 }
 
 /// Starts `serve --port 0` and reads the sandbox's variables from its output.

@@ -38,15 +38,12 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
-/// Where the suites and snapshots are.
+/// Where the suites and the double's schema and seed are.
 #[derive(Debug, Clone, Args)]
-pub struct Place {
+pub struct Files {
     /// The suites directory (suite files, schema/ion.graphql, seed/demo.yaml).
     #[arg(long, value_name = "DIR", default_value = "suites")]
     pub suites: PathBuf,
-    /// The snapshots directory [default: snapshots beside the suites directory].
-    #[arg(long, value_name = "DIR")]
-    pub snapshots: Option<PathBuf>,
     /// The double's schema [default: SUITES/schema/ion.graphql].
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
@@ -55,18 +52,29 @@ pub struct Place {
     pub seed: Option<PathBuf>,
 }
 
+/// Where the suites and snapshots are.
+#[derive(Debug, Clone, Args)]
+pub struct Place {
+    /// The suites, schema and seed.
+    #[command(flatten)]
+    pub files: Files,
+    /// The snapshots directory [default: snapshots beside the suites directory].
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+}
+
 impl Place {
     /// Run options for this place and target.
     pub fn options(&self, target: &str) -> RunOptions {
-        let mut options = RunOptions::new(&self.suites);
+        let mut options = RunOptions::new(&self.files.suites);
         options.target = target.to_string();
         if let Some(dir) = &self.snapshots {
             options.snapshots_dir = dir.clone();
         }
-        if let Some(file) = &self.schema {
+        if let Some(file) = &self.files.schema {
             options.schema_path = file.clone();
         }
-        if let Some(file) = &self.seed {
+        if let Some(file) = &self.files.seed {
             options.seed_path = file.clone();
         }
         options
@@ -99,25 +107,17 @@ pub struct ServeArgs {
     /// Where to write the certificate's PEM [default: <temp dir>/ion-contract-serve/cert.pem].
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub tls_cert: Option<PathBuf>,
-    /// The suites directory, where the schema and seed are by default.
-    #[arg(long, value_name = "DIR", default_value = "suites")]
-    pub suites: PathBuf,
-    /// The double's schema [default: SUITES/schema/ion.graphql].
-    #[arg(long, value_name = "FILE")]
-    pub schema: Option<PathBuf>,
-    /// The double's seed data [default: SUITES/seed/demo.yaml].
-    #[arg(long, value_name = "FILE")]
-    pub seed: Option<PathBuf>,
+    /// The schema and seed to serve.
+    #[command(flatten)]
+    pub files: Files,
 }
 
 impl ServeArgs {
     /// The same place `check` and `run` would read the schema and seed from.
     pub fn place(&self) -> Place {
         Place {
-            suites: self.suites.clone(),
+            files: self.files.clone(),
             snapshots: None,
-            schema: self.schema.clone(),
-            seed: self.seed.clone(),
         }
     }
 
