@@ -7,13 +7,23 @@
 //! [`TokenSource`] holds one target's token for the whole process: fetched on first use,
 //! shared by every trial, renewed shortly before `expires_in` runs out or once when ION
 //! answers 401 because it expired.
+//!
+//! Beside getting tokens, this module knows what they say: [`Claims`] reads a token's issuer
+//! without verifying it, [`Realm`] maps ION's hosts, issuers and variable names to the
+//! environment they belong to, and [`classify`] names why ION refused a request.
 
+mod claims;
+mod classify;
+mod realm;
 mod tokens;
 
 use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use claims::Claims;
+pub use classify::{AuthClass, TokenKnowledge, classify};
+pub use realm::{HostRealm, Realm};
 pub use tokens::TokenSource;
 pub(crate) use tokens::says_expired;
 

@@ -45,6 +45,7 @@ mod live;
 
 use std::fmt;
 
+use crate::auth::Realm;
 pub use file::TargetsError;
 pub use live::{Credentials, Live, MissingCredentials, Unavailable};
 
@@ -114,6 +115,20 @@ impl Environment {
             self,
             Environment::Production | Environment::GovProduction | Environment::AusProduction
         )
+    }
+
+    /// The auth realm whose credentials this environment accepts (`None` for the double,
+    /// which imitates whichever realm its target says).
+    pub fn realm(self) -> Option<Realm> {
+        Some(match self {
+            Environment::Mock => return None,
+            Environment::Sandbox | Environment::Staging => Realm::Sandbox,
+            Environment::Production => Realm::Production,
+            Environment::GovSandbox => Realm::GovSandbox,
+            Environment::GovProduction => Realm::GovProduction,
+            Environment::AusStaging => Realm::AusStaging,
+            Environment::AusProduction => Realm::AusProduction,
+        })
     }
 
     /// ION's API and auth server for this environment (`None` for the double).
