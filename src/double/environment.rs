@@ -86,12 +86,11 @@ impl Reply {
 }
 
 impl Environment {
-    /// An environment whose token endpoint and API are at `base_url`, its store a fresh
-    /// copy of the seed.
-    pub(crate) fn new(data: Arc<DoubleData>, spec: EnvironmentSpec, base_url: &str) -> Self {
+    /// An environment imitating `spec`, its store a fresh copy of the seed.
+    pub(crate) fn new(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
         Environment {
             store: Mutex::new(data.seed.clone()),
-            issuer: Issuer::new(&spec.name, base_url),
+            issuer: Issuer::new(&spec.name, spec.realm.issuer()),
             counters: Mutex::new(Counters::default()),
             data,
             spec,
@@ -115,6 +114,12 @@ impl Environment {
             "/graphql" => only(method, "POST", || self.graphql(headers, body)),
             _ => not_found(method, path),
         }
+    }
+
+    /// A token of this environment's API key that has already expired, as a token saved
+    /// from an earlier run would be.
+    pub(crate) fn expired_token(&self) -> String {
+        self.issuer.issue(&self.spec.client_id, 0)
     }
 
     /// `POST .../protocol/openid-connect/token`: Keycloak's client-credentials grant, with

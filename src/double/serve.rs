@@ -182,7 +182,7 @@ impl Server {
         ] {
             let port = listener.local_addr().map_or(0, |a| a.port());
             let url = format!("{scheme}://127.0.0.1:{port}");
-            let environment = Arc::new(Environment::new(Arc::clone(&data), spec.clone(), &url));
+            let environment = Arc::new(Environment::new(Arc::clone(&data), spec.clone()));
             loops.push(tokio::spawn(accept_loop(
                 listener,
                 environment,

@@ -13,11 +13,13 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use super::DoubleData;
 use super::environment::{CONTENT_TYPE, Environment};
 use super::spec::EnvironmentSpec;
+use crate::secret::Secret;
 
 /// A running double: one HTTP server on loopback with its own copy of the seed data.
 /// Stops when dropped.
 pub struct IonDouble {
     server: MockServer,
+    environment: Arc<Environment>,
 }
 
 impl IonDouble {
@@ -31,13 +33,22 @@ impl IonDouble {
     /// on a free loopback port, its store a fresh copy of the seed.
     pub async fn start_with(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
         let server = MockServer::start().await;
-        let environment = Environment::new(data, spec, &server.uri());
+        let environment = Arc::new(Environment::new(data, spec));
         Mock::given(any())
-            .respond_with(Responder(environment))
+            .respond_with(Responder(Arc::clone(&environment)))
             .named("the ION double")
             .mount(&server)
             .await;
-        IonDouble { server }
+        IonDouble {
+            server,
+            environment,
+        }
+    }
+
+    /// A token of this double's API key that has already expired (ION answers it 401
+    /// `Token is expired.`), as a token kept from an earlier run would be.
+    pub fn expired_token(&self) -> Secret {
+        Secret::new(self.environment.expired_token())
     }
 
     /// The API base URL (`<api url>/graphql` is the endpoint).
@@ -51,7 +62,7 @@ impl IonDouble {
     }
 }
 
-struct Responder(Environment);
+struct Responder(Arc<Environment>);
 
 impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {

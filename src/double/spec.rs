@@ -1,17 +1,22 @@
-//! What makes one ION environment of the double: its name, its one API key and how long its
-//! tokens live.
+//! What makes one ION environment of the double: its name, the realm it imitates, its one
+//! API key and how long its tokens live.
 
 use super::token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
+use crate::auth::Realm;
 
 /// One environment the double imitates (ION's sandbox, its production, or the per-trial demo).
 ///
-/// Each running environment also draws its own token-signing key, so a token from one is
+/// Its tokens carry the issuer (`iss`) of the realm it imitates ([`Realm::issuer`]), as
+/// ION's tokens do, so the harness reads their environment the same way on the double and on
+/// ION. Each running environment also draws its own token-signing key, so a token from one is
 /// refused by every other with ION's `Unable to find appropriate RSA key`. The credentials
 /// here are fixed, public constants of the double, not secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentSpec {
     /// A short name, used in the token's key id (`kid`).
     pub name: String,
+    /// The ION realm it imitates: its tokens carry that realm's issuer.
+    pub realm: Realm,
     /// The client id of the environment's API key.
     pub client_id: String,
     /// The client secret of the environment's API key.
@@ -21,16 +26,27 @@ pub struct EnvironmentSpec {
 }
 
 impl EnvironmentSpec {
-    /// The double every trial runs against: [`DEMO_CLIENT_ID`] / [`DEMO_CLIENT_SECRET`],
-    /// tokens of [`TOKEN_LIFETIME_SECS`].
+    /// The double every trial runs against: a sandbox with the key [`DEMO_CLIENT_ID`] /
+    /// [`DEMO_CLIENT_SECRET`], tokens of [`TOKEN_LIFETIME_SECS`].
     pub fn demo() -> Self {
-        Self::new("demo", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        Self::demo_in(Realm::Sandbox)
+    }
+
+    /// A per-trial double imitating `realm`, with the demo key.
+    pub fn demo_in(realm: Realm) -> Self {
+        let name = if realm == Realm::Sandbox {
+            "demo"
+        } else {
+            realm.name()
+        };
+        Self::new(name, realm, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
     }
 
     /// `serve`'s sandbox: `ion-contract-sandbox` / `ion-contract-sandbox-secret`.
     pub fn sandbox() -> Self {
         Self::new(
             "sandbox",
+            Realm::Sandbox,
             "ion-contract-sandbox",
             "ion-contract-sandbox-secret",
         )
@@ -40,14 +56,16 @@ impl EnvironmentSpec {
     pub fn production() -> Self {
         Self::new(
             "production",
+            Realm::Production,
             "ion-contract-production",
             "ion-contract-production-secret",
         )
     }
 
-    fn new(name: &str, client_id: &str, client_secret: &str) -> Self {
+    fn new(name: &str, realm: Realm, client_id: &str, client_secret: &str) -> Self {
         EnvironmentSpec {
             name: name.to_owned(),
+            realm,
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             token_lifetime_secs: TOKEN_LIFETIME_SECS,

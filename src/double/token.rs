@@ -3,7 +3,8 @@
 //!
 //! Tokens are JWTs (HS256) signed with a key private to one environment and drawn afresh
 //! every time the environment starts. The header names the key (`kid`, `<name>-<8 hex>`),
-//! and the claims carry `iss` = `<base url>/realms/api-keys` and a `jti` sequence number. A
+//! and the claims carry the realm's `iss` (see [`crate::auth::Realm::issuer`]) and a `jti`
+//! sequence number. A
 //! token whose key, signature or issuer belongs to another environment is refused as ION
 //! refuses a token from another auth server. The 401 messages are the ones ION documents.
 //!
@@ -64,13 +65,13 @@ pub(crate) struct Issuer {
 }
 
 impl Issuer {
-    /// The issuer of environment `name` whose auth server is at `auth_url`, with a fresh key.
-    pub(crate) fn new(name: &str, auth_url: &str) -> Self {
+    /// The issuer `issuer` (the `iss` claim) of environment `name`, with a fresh key.
+    pub(crate) fn new(name: &str, issuer: &str) -> Self {
         let key = fresh_key(name);
         let fingerprint = Sha256::digest(key);
         let kid = format!("{name}-{}", hex(&fingerprint[..4]));
         Issuer {
-            issuer: format!("{}/realms/api-keys", auth_url.trim_end_matches('/')),
+            issuer: issuer.to_owned(),
             kid,
             key,
             next_jti: AtomicU64::new(0),
@@ -216,14 +217,14 @@ mod tests {
 
     #[test]
     fn tokens_name_their_key_issuer_and_sequence() {
-        let issuer = Issuer::new("sandbox", "http://127.0.0.1:1/");
+        let issuer = Issuer::new("sandbox", "https://auth.example.test/realms/api-keys");
         let (claims, header) = claims_and_header(&issuer.issue(DEMO_CLIENT_ID, 60));
         let kid = header["kid"].as_str().unwrap();
         assert!(
             kid.starts_with("sandbox-") && kid.len() == "sandbox-".len() + 8,
             "{kid}"
         );
-        assert_eq!(claims["iss"], "http://127.0.0.1:1/realms/api-keys");
+        assert_eq!(claims["iss"], "https://auth.example.test/realms/api-keys");
         assert_eq!(claims["jti"], format!("{kid}.0"));
     }
 
