@@ -90,6 +90,7 @@ impl Target {
             token,
             api_url,
             auth_url,
+            ..
         } = &self.variables;
         let api_url = url(&self.api_url, api_url)?;
         let auth_url = url(&self.auth_url, auth_url)?;

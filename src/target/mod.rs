@@ -26,9 +26,11 @@
 //!       token: ION_GOV_SANDBOX_TOKEN
 //!       api_url: ION_GOV_SANDBOX_API_URL      # overrides api_url when set
 //!       auth_url: ION_GOV_SANDBOX_AUTH_URL    # overrides auth_url when set
-//!   mock-read-only:               # the embedded double, refusing mutations
+//!       expired_token: ION_GOV_SANDBOX_EXPIRED_TOKEN  # for steps that run `as: expired`
+//!   mock-production:              # the embedded double, imitating ION's production
 //!     environment: mock
-//!     read_only: true
+//!     imitates: production        # its tokens carry production's issuer (default: sandbox)
+//!     read_only: true             # and it refuses mutations
 //! ```
 //!
 //! `api_url` and `auth_url` default to ION's hosts for the environment. A production
@@ -182,6 +184,9 @@ pub struct Variables {
     pub api_url: Option<String>,
     /// Overrides the auth server URL when set.
     pub auth_url: Option<String>,
+    /// Holds a token this environment issued that has since expired, for steps that run
+    /// `as: expired`.
+    pub expired_token: Option<String>,
 }
 
 /// A target as defined: built in, or from `targets.yaml`.
@@ -199,6 +204,9 @@ pub struct Target {
     pub auth_url: String,
     /// Where credentials and URL overrides are read from.
     pub variables: Variables,
+    /// For the double (`environment: mock`): the ION realm it imitates, whose issuer its
+    /// tokens carry (`sandbox` unless `imitates:` says otherwise).
+    pub imitates: Realm,
 }
 
 impl Target {
@@ -211,6 +219,7 @@ impl Target {
             api_url: String::new(),
             auth_url: String::new(),
             variables: Variables::default(),
+            imitates: Realm::Sandbox,
         }
     }
 
@@ -225,6 +234,7 @@ impl Target {
             api_url: api.into(),
             auth_url: auth.into(),
             variables: Variables::default(),
+            imitates: Realm::Sandbox,
         }
     }
 
@@ -239,6 +249,7 @@ impl Target {
                     token: var("TOKEN"),
                     api_url: var("API_URL"),
                     auth_url: var("AUTH_URL"),
+                    expired_token: var("EXPIRED_TOKEN"),
                 },
                 ..Target::new(name, environment)
             }
@@ -253,6 +264,12 @@ impl Target {
     /// Whether operations go to the embedded double.
     pub fn is_double(&self) -> bool {
         self.environment == Environment::Mock
+    }
+
+    /// The realm whose credentials the target accepts: its environment's, or for the double
+    /// the one it imitates.
+    pub fn realm(&self) -> Realm {
+        self.environment.realm().unwrap_or(self.imitates)
     }
 
     /// Whether a suite with this `targets:` list runs on this target.

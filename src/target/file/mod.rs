@@ -5,20 +5,29 @@ use std::path::{Path, PathBuf};
 
 use super::live::check_url;
 use super::{DEFAULT_TARGET, Environment, Target, Targets, Variables};
+use crate::auth::Realm;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::suite::format::{Entry, Node, NodeValue};
 use crate::suite::source::SourceFile;
 use crate::suite::suggest;
 
 const TOP_KEYS: [&str; 1] = ["targets"];
-const TARGET_KEYS: [&str; 5] = [
+const TARGET_KEYS: [&str; 6] = [
     "environment",
     "api_url",
     "auth_url",
     "read_only",
     "variables",
+    "imitates",
 ];
-const VARIABLE_KEYS: [&str; 5] = ["client_id", "client_secret", "token", "api_url", "auth_url"];
+const VARIABLE_KEYS: [&str; 6] = [
+    "client_id",
+    "client_secret",
+    "token",
+    "api_url",
+    "auth_url",
+    "expired_token",
+];
 
 /// Why `targets.yaml` could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +62,7 @@ impl fmt::Display for Variables {
             &self.token,
             &self.api_url,
             &self.auth_url,
+            &self.expired_token,
         ]
         .into_iter()
         .filter_map(|n| n.as_deref())
@@ -204,6 +214,7 @@ impl Reader<'_> {
                 "api_url" | "auth_url" => self.url(&mut target, f),
                 "read_only" => self.read_only(&mut target, f),
                 "variables" => self.variables(&mut target, f),
+                "imitates" => self.imitates(&mut target, f),
                 _ => {}
             }
         }
@@ -280,6 +291,40 @@ impl Reader<'_> {
         }
     }
 
+    fn imitates(&mut self, target: &mut Target, field: &Entry) {
+        let names = Realm::ALL.map(Realm::name);
+        if !target.is_double() {
+            let help = "remove it: a live target is the environment it names";
+            self.problem(
+                &field.value,
+                "`imitates` is for the embedded double (`environment: mock`)",
+                help,
+            );
+            return;
+        }
+        let written = match &field.value.value {
+            NodeValue::String(written) => written.as_str(),
+            _ => "",
+        };
+        match Realm::ALL.into_iter().find(|r| r.name() == written) {
+            Some(realm) => target.imitates = realm,
+            None => self.problem(
+                &field.value,
+                match written {
+                    "" => format!(
+                        "`imitates` must name an ION environment, found {}",
+                        field.value.kind()
+                    ),
+                    _ => format!(
+                        "unknown environment `{written}` for `imitates`{}",
+                        suggest::suffix(written, names)
+                    ),
+                },
+                format!("write one of {}", names.join(", ")),
+            ),
+        }
+    }
+
     fn read_only(&mut self, target: &mut Target, field: &Entry) {
         match field.value.value {
             NodeValue::Bool(false) if target.environment.is_production() => self.problem(
@@ -335,7 +380,8 @@ impl Reader<'_> {
                 "client_secret" => &mut v.client_secret,
                 "token" => &mut v.token,
                 "api_url" => &mut v.api_url,
-                _ => &mut v.auth_url,
+                "auth_url" => &mut v.auth_url,
+                _ => &mut v.expired_token,
             };
             *slot = Some(name);
         }
@@ -402,92 +448,4 @@ fn is_variable_name(name: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse_text(text: &str) -> Result<Targets, TargetsError> {
-        parse(Path::new("suites/targets.yaml"), text)
-    }
-
-    fn problems(text: &str) -> Vec<String> {
-        match parse_text(text) {
-            Err(TargetsError::Invalid(list)) => list
-                .iter()
-                .map(|d| format!("{}: {}", d.location(), d.message))
-                .collect(),
-            other => panic!("expected problems, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn adjusts_builtins_and_adds_targets() {
-        let targets = parse_text(
-            "targets:\n  sandbox:\n    api_url: http://127.0.0.1:4010\n  gov-sandbox:\n    environment: gov-sandbox\n    variables:\n      token: ION_GOV_TOKEN\n  mock-ro:\n    environment: mock\n    read_only: true\n",
-        )
-        .unwrap();
-        assert_eq!(
-            targets.names(),
-            ["mock", "sandbox", "production", "gov-sandbox", "mock-ro"]
-        );
-        let sandbox = targets.get("sandbox").unwrap();
-        assert_eq!(sandbox.api_url, "http://127.0.0.1:4010");
-        assert_eq!(sandbox.auth_url, "https://staging-auth.buildwithion.com");
-        assert_eq!(
-            sandbox.variables.client_id.as_deref(),
-            Some("ION_SANDBOX_CLIENT_ID")
-        );
-        let gov = targets.get("gov-sandbox").unwrap();
-        assert_eq!(gov.api_url, "https://api-staging-gov.buildwithion.com");
-        assert_eq!(gov.variables.to_string(), "ION_GOV_TOKEN");
-        let ro = targets.get("mock-ro").unwrap();
-        assert!(ro.is_double() && ro.read_only);
-        assert_eq!(parse_text("# nothing yet\n").unwrap(), Targets::default());
-    }
-
-    #[test]
-    fn every_problem_is_located() {
-        let got = problems(concat!(
-            "targets:\n",
-            "  mock: {}\n",
-            "  Prod: {environment: production}\n",
-            "  staging2:\n",
-            "    environment: stagin\n",
-            "  production:\n",
-            "    read_only: false\n",
-            "    api_url: http://api.buildwithion.com\n",
-            "  gov:\n",
-            "    environment: gov-sandbox\n",
-            "    varaibles: {}\n",
-            "  aus:\n",
-            "    environment: aus-staging\n",
-            "    variables: {client_secret: 'hunter2 value', token: ION_AUS_TOKEN}\n",
-            "retries: 3\n",
-        ));
-        assert_eq!(
-            got,
-            [
-                "suites/targets.yaml:2:3: `mock` is the built-in embedded double and cannot be redefined",
-                "suites/targets.yaml:3:3: target name `Prod` has `P` at position 1",
-                "suites/targets.yaml:5:18: unknown environment `stagin`; did you mean 'staging'?",
-                "suites/targets.yaml:7:16: target `production` is a production environment, which is always read-only",
-                "suites/targets.yaml:8:14: `api_url` is not a usable URL: plain http is accepted only for loopback hosts (127.0.0.1, localhost); use https",
-                "suites/targets.yaml:11:5: unknown key `varaibles` in target `gov`; did you mean 'variables'?",
-                "suites/targets.yaml:9:3: target `gov` names no credential variables",
-                "suites/targets.yaml:14:32: `variables.client_secret` must name an environment variable",
-                "suites/targets.yaml:15:1: unknown key `retries` at the top of the targets file",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_value_pasted_as_a_variable_name_is_never_echoed() {
-        let Err(error) = parse_text(
-            "targets:\n  sandbox:\n    variables:\n      client_secret: 'xK9-secret-value'\n",
-        ) else {
-            panic!("expected an error");
-        };
-        let text = error.to_string();
-        assert!(text.contains("targets.yaml:4:22"), "{text}");
-        assert!(!text.contains("xK9-secret-value"), "{text}");
-    }
-}
+mod tests;
