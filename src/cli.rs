@@ -29,6 +29,14 @@ pub enum Command {
     ///
     /// Exits 0 when every suite is valid, 2 with located diagnostics otherwise.
     Check(Place),
+    /// Check that a live target's URLs and credentials all belong to its ION environment, and
+    /// name the tenant they reach.
+    ///
+    /// Places the API URL, the auth server, the credential variables and the token's issuer
+    /// in an ION environment before sending anything, then asks `me`. Exits 0 when all agree
+    /// and ION answers, 3 on an environment mismatch or refused credentials, 2 when the
+    /// target cannot be set up (unknown name, no credentials, invalid targets.yaml).
+    Preflight(PreflightArgs),
     /// Serve the double as a long-running local ION, for a client in any language.
     ///
     /// Two isolated environments on 127.0.0.1: the sandbox on --port, production on the next
@@ -93,6 +101,17 @@ pub struct RunArgs {
     /// libtest's own flags.
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
+}
+
+/// Options of `preflight`.
+#[derive(Debug, Args)]
+pub struct PreflightArgs {
+    /// The target to check.
+    #[arg(long, env = "ION_TARGET", default_value = "mock")]
+    pub target: String,
+    /// Where the suites (and so targets.yaml) are.
+    #[arg(long, value_name = "DIR", default_value = "suites")]
+    pub suites: PathBuf,
 }
 
 /// Options of `serve`.

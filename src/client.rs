@@ -127,6 +127,11 @@ impl GraphqlClient {
         }
     }
 
+    /// The token source its requests are authorised by, if any.
+    pub fn tokens(&self) -> Option<&Arc<TokenSource>> {
+        self.tokens.as_ref()
+    }
+
     /// The endpoint this client posts to.
     pub fn endpoint(&self) -> &str {
         &self.endpoint

@@ -87,6 +87,7 @@ pub mod client;
 pub mod diagnostic;
 pub mod double;
 pub mod execute;
+pub mod preflight;
 pub mod redact;
 pub mod runner;
 pub mod secret;

@@ -9,16 +9,19 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
+use ion_contract::client::http_client;
 use ion_contract::double::DoubleData;
 use ion_contract::double::serve::{Server, Shutdown};
-use ion_contract::runner;
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
+use ion_contract::{preflight, runner};
 
-use cli::{Cli, Command, Place, RunArgs, ServeArgs};
+use cli::{Cli, Command, Place, PreflightArgs, RunArgs, ServeArgs};
 
 /// Exit code for invalid suites or configuration.
 const INVALID: u8 = 2;
+/// Exit code for a failed preflight: an environment mismatch or refused credentials.
+const PREFLIGHT_FAILED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,6 +29,13 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args, false),
         Command::List(args) => run(args, true),
         Command::Check(place) => match check(&place) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(INVALID)
+            }
+        },
+        Command::Preflight(args) => match preflight(&args) {
             Ok(code) => code,
             Err(error) => {
                 eprintln!("error: {error:#}");
@@ -78,6 +88,35 @@ fn check(place: &Place) -> anyhow::Result<ExitCode> {
             suites.len()
         );
         Ok(ExitCode::from(INVALID))
+    }
+}
+
+/// `preflight`: the report to stdout (exit 0), or the diagnosis to stderr (exit 3).
+fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
+    let targets = Targets::load(&args.suites)?;
+    let target = targets.get(&args.target)?;
+    if target.is_double() {
+        println!(
+            "target {} is the embedded double (imitating {}): no URLs or credentials to check",
+            target.name,
+            target.realm()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let env = |name: &str| std::env::var(name).ok();
+    let live = target.live(&env)?;
+    let client = live.client(&http_client()?);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(preflight::run(target, &targets, &live, &env, &client));
+    match outcome {
+        Ok(passed) => {
+            print!("{}", passed.report());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Ok(ExitCode::from(PREFLIGHT_FAILED))
+        }
     }
 }
 

@@ -35,12 +35,11 @@ use crate::auth::{ClientCredentials, TokenSource};
 use crate::client::{GraphqlClient, http_client};
 use crate::double::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DoubleData, IonDouble};
 use crate::execute::{CaseRun, describe_failure};
+use crate::preflight::{self, Passed};
 use crate::secret::Secret;
 use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, OperationKind, Suite};
-use crate::target::{
-    Credentials, DEFAULT_TARGET, Live, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable,
-};
+use crate::target::{DEFAULT_TARGET, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable};
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
 #[derive(Debug, Clone)]
@@ -98,7 +97,7 @@ pub fn run(mut args: Arguments, options: &RunOptions) -> ExitCode {
             .and_then(|v| v.trim().parse().ok())
             .filter(|n| *n > 0);
     }
-    let trials = match Shared::new(options) {
+    let trials = match Shared::new(options, args.list) {
         Ok(shared) => {
             // A live target is shared and rate-limited: one trial at a time, in
             // verification order, unless asked otherwise.
@@ -127,15 +126,20 @@ struct Shared {
 enum Connection {
     /// A fresh embedded double per trial.
     Double,
-    /// One client, and so one token, for every trial.
-    Live(GraphqlClient),
+    /// One client, and so one token, for every trial; and the preflight's outcome (`None`
+    /// when only listing: nothing is sent then).
+    Live {
+        client: GraphqlClient,
+        preflight: Option<Result<Passed, String>>,
+    },
     /// A live target whose credentials are not set: its trials are ignored.
     Missing(MissingCredentials),
 }
 
 impl Shared {
-    /// Loads everything; a problem that stops every trial comes back as one failing trial.
-    fn new(options: &RunOptions) -> Result<Shared, Box<Trial>> {
+    /// Loads everything, and runs a live target's preflight unless only `listing`; a problem
+    /// that stops every trial comes back as one failing trial.
+    fn new(options: &RunOptions, listing: bool) -> Result<Shared, Box<Trial>> {
         let fail = |name: &str, message: String| {
             Box::new(Trial::test(name.to_string(), move || {
                 Err(Failed::from(message))
@@ -171,7 +175,15 @@ impl Shared {
         } else {
             let env = |name: &str| std::env::var(name).ok();
             match target.live(&env) {
-                Ok(live) => Connection::Live(live_client(&http, live)),
+                Ok(live) => {
+                    let client = live.client(&http);
+                    let preflight = (!listing).then(|| {
+                        runtime
+                            .block_on(preflight::run(&target, &targets, &live, &env, &client))
+                            .map_err(|e| e.to_string())
+                    });
+                    Connection::Live { client, preflight }
+                }
                 Err(Unavailable::Missing(missing)) => Connection::Missing(missing),
                 Err(bad @ Unavailable::BadUrl { .. }) => {
                     return Err(fail("target::select", bad.to_string()));
@@ -196,6 +208,9 @@ impl Shared {
         let shared = Arc::new(self);
         let ignored = matches!(shared.connection, Connection::Missing(_));
         let mut trials = Vec::new();
+        if let Connection::Live { preflight, .. } = &shared.connection {
+            trials.push((0, preflight_trial(&shared.target.name, preflight.clone())));
+        }
         for (suite_index, loaded) in shared.suites.iter().enumerate() {
             match loaded {
                 Err(failure) => {
@@ -211,7 +226,8 @@ impl Shared {
                         let shared = Arc::clone(&shared);
                         let trial =
                             Trial::test(name, move || shared.run_case(suite_index, case_index));
-                        trials.push((verification_rank(case), trial.with_ignored_flag(ignored)));
+                        let rank = 1 + verification_rank(case);
+                        trials.push((rank, trial.with_ignored_flag(ignored)));
                     }
                 }
                 Ok(_) => {}
@@ -226,11 +242,23 @@ impl Shared {
                 by_name
             }
         });
-        if let Connection::Missing(missing) = &shared.connection {
-            eprintln!(
+        match &shared.connection {
+            Connection::Missing(missing) => eprintln!(
                 "ion-contract: {missing}; its {} trial(s) are ignored",
                 trials.len()
-            );
+            ),
+            Connection::Live {
+                preflight: Some(Ok(passed)),
+                ..
+            } => eprintln!("ion-contract: preflight: {}", passed.summary()),
+            Connection::Live {
+                preflight: Some(Err(diagnosis)),
+                ..
+            } => eprintln!(
+                "ion-contract: target {} failed its preflight; none of its cases is run\n{diagnosis}",
+                shared.target.name
+            ),
+            _ => {}
         }
         trials.into_iter().map(|(_, trial)| trial).collect()
     }
@@ -265,7 +293,17 @@ impl Shared {
         let double;
         let double_client;
         let client = match &self.connection {
-            Connection::Live(client) => client,
+            Connection::Live {
+                preflight: Some(Err(diagnosis)),
+                ..
+            } => {
+                let headline = diagnosis.lines().next().unwrap_or_default();
+                return Err(format!(
+                    "not run: target {} failed its preflight (see preflight::{}): {headline}",
+                    self.target.name, self.target.name
+                ));
+            }
+            Connection::Live { client, .. } => client,
             Connection::Missing(missing) => return Err(format!("{missing}")),
             Connection::Double => {
                 double = IonDouble::start(Arc::clone(&self.double)).await;
@@ -301,16 +339,13 @@ impl Shared {
     }
 }
 
-/// The client of a live target: its `/graphql` endpoint and one token source.
-fn live_client(http: &reqwest::Client, live: Live) -> GraphqlClient {
-    let tokens = match live.credentials {
-        Credentials::Token(token) => TokenSource::fixed(token),
-        Credentials::ClientCredentials(key) => {
-            TokenSource::client_credentials(http.clone(), live.auth_url, key)
-        }
-    };
-    let endpoint = format!("{}/graphql", live.api_url);
-    GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
+/// The trial `preflight::<target>`: passes when the preflight did (or when only listing),
+/// fails with its diagnosis otherwise.
+fn preflight_trial(target: &str, outcome: Option<Result<Passed, String>>) -> Trial {
+    Trial::test(format!("preflight::{target}"), move || match outcome {
+        Some(Err(diagnosis)) => Err(Failed::from(diagnosis)),
+        None | Some(Ok(_)) => Ok(()),
+    })
 }
 
 /// Where a case comes in the verification order of a live target: 0 when it only asks

@@ -3,9 +3,11 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::{Target, Variables};
-use crate::auth::ClientCredentials;
+use crate::auth::{ClientCredentials, TokenSource};
+use crate::client::GraphqlClient;
 use crate::secret::Secret;
 
 /// How requests to a live target are authorised.
@@ -69,6 +71,21 @@ impl fmt::Display for MissingCredentials {
             (true, Some(token)) => write!(f, "{token}"),
             (true, None) => write!(f, "the variables it names in targets.yaml"),
         }
+    }
+}
+
+impl Live {
+    /// A client for the target's `/graphql` endpoint, authorised by one token source: the
+    /// static token, or tokens fetched from the auth server with the API key.
+    pub fn client(&self, http: &reqwest::Client) -> GraphqlClient {
+        let tokens = match &self.credentials {
+            Credentials::Token(token) => TokenSource::fixed(token.clone()),
+            Credentials::ClientCredentials(key) => {
+                TokenSource::client_credentials(http.clone(), self.auth_url.clone(), key.clone())
+            }
+        };
+        let endpoint = format!("{}/graphql", self.api_url);
+        GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
     }
 }
 

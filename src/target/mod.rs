@@ -314,6 +314,11 @@ impl Targets {
             })
     }
 
+    /// Every target, in definition order.
+    pub fn iter(&self) -> impl Iterator<Item = &Target> {
+        self.targets.iter()
+    }
+
     pub(crate) fn from_list(targets: Vec<Target>) -> Targets {
         Targets { targets }
     }
