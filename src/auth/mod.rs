@@ -14,6 +14,7 @@
 
 mod claims;
 mod classify;
+pub mod forged;
 mod realm;
 mod tokens;
 
