@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use serde_json::{Map, Value, json};
 
-use crate::auth::{AuthError, TokenSource};
+use crate::auth::{AuthClass, AuthError, TokenKnowledge, TokenSource};
 use crate::secret::Secret;
 
 /// Why a request produced no HTTP response at all.
@@ -77,6 +77,12 @@ impl RawResponse {
     /// The body as text (lossy), for messages.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Why ION refused the request, when it did (see [`crate::auth::classify`]).
+    pub fn auth_class(&self, token: TokenKnowledge) -> Option<AuthClass> {
+        let body = self.json().unwrap_or(Value::Null);
+        crate::auth::classify(self.status, &body, &self.text(), token)
     }
 }
 
@@ -145,7 +151,7 @@ impl GraphqlClient {
         };
         let token = tokens.token().await.map_err(ClientError::Auth)?;
         let response = self.post(request, Some(&token)).await?;
-        if response.status != 401 || !crate::auth::says_expired(&response.body) {
+        if response.auth_class(TokenKnowledge::default()) != Some(AuthClass::Expired) {
             return Ok(response);
         }
         match tokens.renew(&token).await {

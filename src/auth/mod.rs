@@ -26,7 +26,6 @@ pub use claims::Claims;
 pub use classify::{AuthClass, TokenKnowledge, classify};
 pub use realm::{HostRealm, Realm};
 pub use tokens::TokenSource;
-pub(crate) use tokens::says_expired;
 
 use crate::client::{ClientError, transport_error};
 use crate::secret::Secret;

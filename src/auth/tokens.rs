@@ -154,13 +154,6 @@ impl TokenSource {
     }
 }
 
-/// Whether a 401 body says the token expired (ION: `Token is expired.`).
-pub(crate) fn says_expired(body: &[u8]) -> bool {
-    String::from_utf8_lossy(body)
-        .to_ascii_lowercase()
-        .contains("expired")
-}
-
 #[cfg(test)]
 mod tests {
     //! Against the embedded double, counting what reached it with its admin endpoint.
