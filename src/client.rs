@@ -133,6 +133,15 @@ impl GraphqlClient {
         }
     }
 
+    /// A client for the same endpoint whose requests carry `tokens` (none when `None`).
+    pub fn with_tokens(&self, tokens: Option<Arc<TokenSource>>) -> Self {
+        Self {
+            http: self.http.clone(),
+            endpoint: self.endpoint.clone(),
+            tokens,
+        }
+    }
+
     /// The token source its requests are authorised by, if any.
     pub fn tokens(&self) -> Option<&Arc<TokenSource>> {
         self.tokens.as_ref()

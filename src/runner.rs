@@ -31,12 +31,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::auth::{ClientCredentials, TokenSource};
+use crate::auth::TokenSource;
 use crate::client::{GraphqlClient, http_client};
-use crate::double::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DoubleData, IonDouble};
+use crate::double::{DoubleData, IonDouble, demo_credentials};
 use crate::execute::{CaseRun, describe_failure};
 use crate::preflight::{self, Passed};
-use crate::secret::Secret;
 use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, OperationKind, Suite};
 use crate::target::{DEFAULT_TARGET, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable};
@@ -307,14 +306,10 @@ impl Shared {
             Connection::Missing(missing) => return Err(format!("{missing}")),
             Connection::Double => {
                 double = IonDouble::start(Arc::clone(&self.double)).await;
-                let credentials = ClientCredentials {
-                    client_id: DEMO_CLIENT_ID.into(),
-                    client_secret: Secret::new(DEMO_CLIENT_SECRET),
-                };
                 let tokens = TokenSource::client_credentials(
                     self.http.clone(),
                     double.auth_url(),
-                    credentials,
+                    demo_credentials(),
                 );
                 let endpoint = format!("{}/graphql", double.api_url());
                 double_client =

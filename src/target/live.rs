@@ -78,14 +78,18 @@ impl Live {
     /// A client for the target's `/graphql` endpoint, authorised by one token source: the
     /// static token, or tokens fetched from the auth server with the API key.
     pub fn client(&self, http: &reqwest::Client) -> GraphqlClient {
-        let tokens = match &self.credentials {
+        let endpoint = format!("{}/graphql", self.api_url);
+        GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(self.token_source(http))))
+    }
+
+    /// The target's tokens: the static token, or tokens fetched with the API key.
+    pub fn token_source(&self, http: &reqwest::Client) -> TokenSource {
+        match &self.credentials {
             Credentials::Token(token) => TokenSource::fixed(token.clone()),
             Credentials::ClientCredentials(key) => {
                 TokenSource::client_credentials(http.clone(), self.auth_url.clone(), key.clone())
             }
-        };
-        let endpoint = format!("{}/graphql", self.api_url);
-        GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
+        }
     }
 }
 
