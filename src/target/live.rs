@@ -79,7 +79,11 @@ impl Live {
     /// static token, or tokens fetched from the auth server with the API key.
     pub fn client(&self, http: &reqwest::Client) -> GraphqlClient {
         let endpoint = format!("{}/graphql", self.api_url);
-        GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(self.token_source(http))))
+        GraphqlClient::new(
+            http.clone(),
+            endpoint,
+            Some(Arc::new(self.token_source(http))),
+        )
     }
 
     /// The target's tokens: the static token, or tokens fetched with the API key.

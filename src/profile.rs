@@ -1,0 +1,215 @@
+//! Credential profiles: whose credentials a step's request carries when it says `as:`.
+//!
+//! | `as:` | on the double | on a live target |
+//! | --- | --- | --- |
+//! | the run's own target | the trial's own token | the run's own token |
+//! | another target `T` | a token from a second double imitating `T`'s environment (the trial's own token when that is the same environment) | a token for `T`'s credentials, from `T`'s auth server |
+//! | `anonymous` | no `Authorization` header | the same |
+//! | `malformed` | a token ION cannot parse | the same |
+//! | `expired` | a token the trial's double issued, already expired | the token in the target's `expired_token` variable (`ION_SANDBOX_EXPIRED_TOKEN`) |
+//! | `unknown-issuer` | a signed JWT from an issuer that is no ION environment | the same |
+//!
+//! The request still goes to the run's target: only the credentials change. Profiles are
+//! resolved once per process; a live profile whose credentials are not set makes the cases
+//! that use it ignored, with one line naming the variables. What is known of a profile's
+//! token (its environment differs from the target's) is passed on to the 401 classifier.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::auth::{TokenKnowledge, TokenSource, forged};
+use crate::client::GraphqlClient;
+use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
+use crate::suite::{Case, Profile};
+use crate::target::{Target, Targets, Unavailable};
+
+/// A step's credentials: the client to send with and what is known of its token.
+#[derive(Debug, Clone)]
+pub struct AsProfile {
+    /// Sends to the run's target, with the profile's credentials.
+    pub client: GraphqlClient,
+    /// What the 401 classifier may assume.
+    pub knowledge: TokenKnowledge,
+}
+
+/// Every profile the run's cases use, resolved for the run's target.
+#[derive(Debug, Default)]
+pub struct Profiles {
+    resolved: BTreeMap<String, Resolved>,
+}
+
+#[derive(Debug)]
+enum Resolved {
+    /// The run's own credentials.
+    Own,
+    /// No credentials.
+    Anonymous,
+    /// A token the harness has (forged, or read from a variable).
+    Fixed(Arc<TokenSource>, TokenKnowledge),
+    /// Another live target's credentials.
+    Source(Arc<TokenSource>, TokenKnowledge),
+    /// On the double: the trial's double's expired token.
+    DoubleExpired,
+    /// On the double: a token from a second double imitating this environment.
+    DoubleOf(EnvironmentSpec),
+    /// Cannot be used in this run; the cases are ignored, for this reason.
+    Unavailable(String),
+}
+
+impl Profiles {
+    /// Resolves every profile `cases` use for `target`, reading credentials through `env`.
+    pub fn resolve<'c>(
+        target: &Target,
+        targets: &Targets,
+        cases: impl Iterator<Item = &'c Case>,
+        env: &dyn Fn(&str) -> Option<String>,
+        http: &reqwest::Client,
+    ) -> Profiles {
+        let mut resolved = BTreeMap::new();
+        let used = cases.flat_map(|case| case.steps.iter().filter_map(|s| s.profile.as_ref()));
+        for profile in used {
+            let key = profile.name().to_owned();
+            if !resolved.contains_key(&key) {
+                let value = resolve_one(profile, target, targets, env, http);
+                resolved.insert(key, value);
+            }
+        }
+        Profiles { resolved }
+    }
+
+    /// Why `case` cannot run in this process (a profile it uses has no credentials).
+    pub fn unavailable(&self, case: &Case) -> Option<String> {
+        case.steps
+            .iter()
+            .filter_map(|s| s.profile.as_ref())
+            .find_map(|p| match self.resolved.get(p.name()) {
+                Some(Resolved::Unavailable(why)) => Some(why.clone()),
+                _ => None,
+            })
+    }
+
+    /// Each profile that cannot be used, with why; for one line each on stderr.
+    pub fn unavailable_profiles(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.resolved.iter().filter_map(|(name, r)| match r {
+            Resolved::Unavailable(why) => Some((name.as_str(), why.as_str())),
+            _ => None,
+        })
+    }
+
+    /// The clients for the profiles `case` uses, sending where `own` sends. On the double,
+    /// `double` is the trial's double; the second doubles started for other environments
+    /// are returned too and must live as long as the case.
+    pub async fn clients(
+        &self,
+        case: &Case,
+        own: &GraphqlClient,
+        double: Option<(&IonDouble, &Arc<DoubleData>)>,
+        http: &reqwest::Client,
+    ) -> Result<(BTreeMap<String, AsProfile>, Vec<IonDouble>), String> {
+        let mut clients = BTreeMap::new();
+        let mut started = Vec::new();
+        for profile in case.steps.iter().filter_map(|s| s.profile.as_ref()) {
+            let name = profile.name();
+            if clients.contains_key(name) {
+                continue;
+            }
+            let with = |tokens: Option<Arc<TokenSource>>, knowledge| AsProfile {
+                client: own.with_tokens(tokens),
+                knowledge,
+            };
+            let chosen = match (self.resolved.get(name), double) {
+                (None | Some(Resolved::Own), _) => with(own.tokens().cloned(), Default::default()),
+                (Some(Resolved::Anonymous), _) => with(None, Default::default()),
+                (Some(Resolved::Fixed(tokens, k) | Resolved::Source(tokens, k)), _) => {
+                    with(Some(Arc::clone(tokens)), *k)
+                }
+                (Some(Resolved::DoubleExpired), Some((trial_double, _))) => with(
+                    Some(Arc::new(TokenSource::fixed(trial_double.expired_token()))),
+                    Default::default(),
+                ),
+                (Some(Resolved::DoubleOf(spec)), Some((_, data))) => {
+                    let other = IonDouble::start_with(Arc::clone(data), spec.clone()).await;
+                    let tokens = TokenSource::client_credentials(
+                        http.clone(),
+                        other.auth_url(),
+                        crate::double::demo_credentials(),
+                    );
+                    started.push(other);
+                    with(Some(Arc::new(tokens)), foreign())
+                }
+                (Some(Resolved::Unavailable(why)), _) => return Err(why.clone()),
+                (Some(Resolved::DoubleExpired | Resolved::DoubleOf(_)), None) => {
+                    return Err(format!("`as: {name}` needs the embedded double"));
+                }
+            };
+            clients.insert(name.to_owned(), chosen);
+        }
+        Ok((clients, started))
+    }
+}
+
+fn foreign() -> TokenKnowledge {
+    TokenKnowledge {
+        foreign_issuer: true,
+    }
+}
+
+fn resolve_one(
+    profile: &Profile,
+    target: &Target,
+    targets: &Targets,
+    env: &dyn Fn(&str) -> Option<String>,
+    http: &reqwest::Client,
+) -> Resolved {
+    let fixed = |token, knowledge| Resolved::Fixed(Arc::new(TokenSource::fixed(token)), knowledge);
+    match profile {
+        Profile::Anonymous => Resolved::Anonymous,
+        Profile::Malformed => fixed(forged::malformed_token(), TokenKnowledge::default()),
+        Profile::UnknownIssuer => fixed(forged::unknown_issuer_token(), foreign()),
+        Profile::Expired if target.is_double() => Resolved::DoubleExpired,
+        Profile::Expired => {
+            let variable = target.variables.expired_token.as_deref();
+            match variable.and_then(|v| env(v)).filter(|v| !v.trim().is_empty()) {
+                Some(token) => fixed(
+                    crate::secret::Secret::new(token.trim()),
+                    TokenKnowledge::default(),
+                ),
+                None => Resolved::Unavailable(format!(
+                    "`as: expired` on target `{}` needs {}: a token its environment issued \
+                     that has since expired (any token older than its lifetime, 5 minutes by \
+                     default)",
+                    target.name,
+                    variable.unwrap_or("an `expired_token` variable in targets.yaml")
+                )),
+            }
+        }
+        Profile::Target(name) if *name == target.name => Resolved::Own,
+        Profile::Target(name) => {
+            let Ok(other) = targets.get(name) else {
+                return Resolved::Unavailable(format!("`as: {name}`: no such target"));
+            };
+            let knowledge = if other.realm() == target.realm() {
+                TokenKnowledge::default()
+            } else {
+                foreign()
+            };
+            if target.is_double() {
+                if other.realm() == target.realm() {
+                    Resolved::Own
+                } else {
+                    Resolved::DoubleOf(EnvironmentSpec::demo_in(other.realm()))
+                }
+            } else if other.is_double() {
+                Resolved::Unavailable(format!(
+                    "`as: {name}` names the embedded double, which a live target cannot use"
+                ))
+            } else {
+                match other.live(env) {
+                    Ok(live) => Resolved::Source(Arc::new(live.token_source(http)), knowledge),
+                    Err(Unavailable::Missing(missing)) => Resolved::Unavailable(missing.to_string()),
+                    Err(bad) => Resolved::Unavailable(bad.to_string()),
+                }
+            }
+        }
+    }
+}

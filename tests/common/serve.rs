@@ -1,0 +1,119 @@
+//! A running `ion-contract serve` for tests that reach it as a live target.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use super::ion_contract;
+
+/// A running `ion-contract serve`, killed when dropped.
+pub struct Serve {
+    child: Child,
+    /// The `export` variables it printed.
+    pub vars: HashMap<String, String>,
+}
+
+impl Serve {
+    pub fn start() -> Serve {
+        Serve::start_with(&[])
+    }
+
+    /// `serve --port 0` with more arguments.
+    pub fn start_with(more: &[&str]) -> Serve {
+        let mut args = vec!["serve", "--port", "0"];
+        args.extend(more);
+        let mut child = ion_contract(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut serve = Serve {
+            child,
+            vars: HashMap::new(),
+        };
+        let mut lines = BufReader::new(stdout).lines();
+        while !(serve.vars.contains_key("ION_SANDBOX_API_URL")
+            && serve.vars.contains_key("ION_PROD_API_URL"))
+        {
+            let line = lines
+                .next()
+                .expect("serve prints its export lines before it exits")
+                .expect("serve's stdout is text");
+            if let Some(assignments) = line.strip_prefix("export ") {
+                for assignment in assignments.split_whitespace() {
+                    let (name, value) = assignment.split_once('=').expect("NAME=value");
+                    serve.vars.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        serve
+    }
+
+    /// The variables of one environment (`ION_SANDBOX_` or `ION_PROD_`).
+    pub fn env(&self, prefix: &str) -> Vec<(&str, &str)> {
+        self.vars
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect()
+    }
+
+    /// `POST` (or `GET`) an admin endpoint of the environment whose API URL is in `variable`.
+    pub fn admin(&self, variable: &str, method: &str, path: &str) -> serde_json::Value {
+        let url = format!("{}/__double/{path}", self.vars[variable]);
+        block_on(async {
+            let client = reqwest::Client::new();
+            let request = match method {
+                "POST" => client.post(url),
+                _ => client.get(url),
+            };
+            request.send().await.unwrap().json().await.unwrap()
+        })
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Serve {
+    /// A token of the environment whose variables start with `prefix` (`ION_SANDBOX_`,
+    /// `ION_PROD_`), fetched with its client credentials.
+    pub fn token(&self, prefix: &str) -> String {
+        let var = |suffix: &str| self.vars[&format!("{prefix}{suffix}")].clone();
+        let url = format!(
+            "{}/realms/api-keys/protocol/openid-connect/token",
+            var("AUTH_URL")
+        );
+        let form = [
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", var("CLIENT_ID")),
+            ("client_secret", var("CLIENT_SECRET")),
+        ];
+        block_on(async {
+            let response = reqwest::Client::new().post(url).form(&form).send().await;
+            let body: serde_json::Value = response.unwrap().json().await.unwrap();
+            body["access_token"].as_str().expect("a token").to_owned()
+        })
+    }
+
+    /// A token of that environment that has expired: fetched, then expired through the
+    /// admin endpoint (which expires every token issued so far, and none issued later).
+    pub fn expired_token(&self, prefix: &str) -> String {
+        let token = self.token(prefix);
+        self.admin(&format!("{prefix}API_URL"), "POST", "expire-tokens");
+        token
+    }
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
