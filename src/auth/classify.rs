@@ -225,14 +225,20 @@ mod tests {
         );
         // The message wins over what the harness knows.
         let expired = json!({"errors": [{"message": "Token is expired."}]});
-        assert_eq!(classify(401, &expired, "", foreign), Some(AuthClass::Expired));
+        assert_eq!(
+            classify(401, &expired, "", foreign),
+            Some(AuthClass::Expired)
+        );
     }
 
     #[test]
     fn permission_failures_are_forbidden() {
         assert_eq!(of(403, "Forbidden"), Some(AuthClass::Forbidden));
         assert_eq!(
-            of(200, "User does not have permission to update this resource."),
+            of(
+                200,
+                "User does not have permission to update this resource."
+            ),
             Some(AuthClass::Forbidden)
         );
         let coded = json!({"errors": [{"message": "no", "extensions": {"code": "FORBIDDEN"}}]});

@@ -151,9 +151,10 @@ impl Realm {
         if let Some((_, realm)) = HOSTS.iter().find(|(known, _)| *known == host) {
             return HostRealm::Known(*realm);
         }
-        let domain = ION_DOMAINS
-            .iter()
-            .find(|d| host.strip_suffix(*d).is_some_and(|rest| rest.ends_with('.')));
+        let domain = ION_DOMAINS.iter().find(|d| {
+            host.strip_suffix(*d)
+                .is_some_and(|rest| rest.ends_with('.'))
+        });
         match domain {
             Some(domain) => {
                 let words: Vec<&str> = host.split(['.', '-']).collect();
