@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::auth::AuthClass;
 use crate::suite::{
     Capture, DataAssertion, DataPath, ErrorMatcher, ErrorsExpectation, Expect, JsonType, Location,
     Predicate,
@@ -29,6 +30,9 @@ pub struct Mismatch {
 pub struct Observed<'a> {
     /// HTTP status.
     pub status: u16,
+    /// The response's authorisation failure class ([`crate::auth::classify`]); `None` when
+    /// ION did not refuse the request.
+    pub auth: Option<AuthClass>,
     /// The `data` member (`Value::Null` when absent).
     pub data: &'a Value,
     /// The `errors` member as a slice (empty when absent).
@@ -37,7 +41,9 @@ pub struct Observed<'a> {
 
 /// Checks every expectation of a step. `resolve` turns `${...}` templates in expected values
 /// into concrete values (captures, environment); a template that cannot be resolved is
-/// reported as a mismatch.
+/// reported as a mismatch. The authorisation class is checked when the step gives `auth:`,
+/// the status when it is set (the default 200 is set unless the step gives `auth:`), the
+/// errors unless they are [`ErrorsExpectation::Unchecked`].
 pub fn check(
     expect: &Expect,
     step_at: Location,
@@ -45,11 +51,26 @@ pub fn check(
     resolve: &dyn Fn(&Value) -> Result<Value, String>,
 ) -> Vec<Mismatch> {
     let mut mismatches = Vec::new();
-    if observed.status != expect.status {
+    if let Some(class) = expect.auth
+        && observed.auth != Some(class)
+    {
+        mismatches.push(Mismatch {
+            at: step_at,
+            subject: "auth".into(),
+            expected: format!("{class} (ION refuses the request: {})", class.meaning()),
+            actual: match observed.auth {
+                Some(other) => format!("{other} (HTTP {})", observed.status),
+                None => format!("not refused (HTTP {})", observed.status),
+            },
+        });
+    }
+    if let Some(status) = expect.status
+        && observed.status != status
+    {
         mismatches.push(Mismatch {
             at: step_at,
             subject: "HTTP status".into(),
-            expected: expect.status.to_string(),
+            expected: status.to_string(),
             actual: observed.status.to_string(),
         });
     }
@@ -99,7 +120,7 @@ fn check_errors(
                 }
             }
         }
-        _ => {}
+        ErrorsExpectation::None | ErrorsExpectation::Any | ErrorsExpectation::Unchecked => {}
     }
 }
 

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
+use crate::auth::TokenKnowledge;
 use crate::check::{self, Mismatch, Observed};
 use crate::client::{GraphqlClient, GraphqlRequest, RawResponse};
 use crate::redact;
@@ -181,8 +182,17 @@ impl CaseRun<'_> {
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
+        // A refusal (401 `{"errors": [{"message": ...}]}`) is a JSON object too, so it
+        // reaches the checks, classified.
+        let auth = crate::auth::classify(
+            response.status,
+            &body,
+            &response.text(),
+            TokenKnowledge::default(),
+        );
         let observed = Observed {
             status: response.status,
+            auth,
             data,
             errors,
         };

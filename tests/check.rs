@@ -1,5 +1,7 @@
-//! The checks: every predicate, error matchers and captures, on hand-built responses.
+//! The checks: every predicate, error matchers, authorisation classes and captures, on
+//! hand-built responses.
 
+use ion_contract::auth::AuthClass;
 use ion_contract::check::{Observed, capture, check};
 use ion_contract::suite::{
     Capture, DataAssertion, DataPath, ErrorMatcher, ErrorsExpectation, Expect, JsonType, Location,
@@ -24,7 +26,8 @@ fn at(line: u32) -> Location {
 
 fn expect_data(raw: &str, singular: bool, predicates: Vec<Predicate>) -> Expect {
     Expect {
-        status: 200,
+        status: Some(200),
+        auth: None,
         errors: ErrorsExpectation::None,
         data: vec![DataAssertion {
             path: path(raw, singular),
@@ -46,9 +49,20 @@ fn no_templates(v: &Value) -> Result<Value, String> {
 }
 
 fn run(expect: &Expect, status: u16, errors: &[Value]) -> Vec<String> {
+    run_refused(expect, status, None, errors)
+}
+
+/// [`run`] for a response of authorisation failure class `auth`.
+fn run_refused(
+    expect: &Expect,
+    status: u16,
+    auth: Option<AuthClass>,
+    errors: &[Value],
+) -> Vec<String> {
     let data = data();
     let observed = Observed {
         status,
+        auth,
         data: &data,
         errors,
     };
@@ -208,6 +222,72 @@ fn error_matchers_each_need_a_distinct_matching_error() {
     assert_eq!(run(&expect, 200, &[]).len(), 1, "`any` needs an error");
 }
 
+/// A step with `expect: {auth: <class>}` and nothing else, as the loader builds it.
+fn expect_auth(class: AuthClass) -> Expect {
+    Expect {
+        status: None,
+        auth: Some(class),
+        errors: ErrorsExpectation::Unchecked,
+        data: Vec::new(),
+    }
+}
+
+#[test]
+fn an_auth_class_other_than_the_expected_one_is_a_mismatch() {
+    let refused = [json!({"message": "Token is expired."})];
+    let expect = expect_auth(AuthClass::WrongEnvironment);
+    let report = run_refused(&expect, 401, Some(AuthClass::Expired), &refused);
+    assert_eq!(
+        report,
+        [format!(
+            "3:7 auth | expected wrong-environment (ION refuses the request: {}) | actual expired (HTTP 401)",
+            AuthClass::WrongEnvironment.meaning()
+        )]
+    );
+    let report = run_refused(&expect, 200, None, &[]);
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert!(
+        report[0].ends_with("| actual not refused (HTTP 200)"),
+        "{}",
+        report[0]
+    );
+}
+
+#[test]
+fn an_expected_auth_class_skips_the_default_status_and_errors_checks() {
+    let refused = [json!({"message": "Unable to find appropriate RSA key"})];
+    let expect = expect_auth(AuthClass::WrongEnvironment);
+    let report = run_refused(&expect, 401, Some(AuthClass::WrongEnvironment), &refused);
+    assert_eq!(report, Vec::<String>::new());
+    // Written explicitly, status and errors are still checked.
+    let mut strict = expect_auth(AuthClass::Forbidden);
+    strict.status = Some(403);
+    strict.errors = ErrorsExpectation::None;
+    let report = run_refused(&strict, 200, Some(AuthClass::Forbidden), &refused);
+    assert_eq!(report.len(), 2, "{report:?}");
+    assert!(report[0].contains("HTTP status | expected 403 | actual 200"));
+    assert!(report[1].contains("GraphQL errors"));
+}
+
+#[test]
+fn data_assertions_still_apply_with_an_expected_auth_class() {
+    let mut expect = expect_data(
+        "$.parts.pageInfo.count",
+        true,
+        vec![Predicate::Equals(json!(3))],
+    );
+    expect.auth = Some(AuthClass::Forbidden);
+    expect.status = None;
+    expect.errors = ErrorsExpectation::Unchecked;
+    let report = run_refused(&expect, 200, Some(AuthClass::Forbidden), &[]);
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert!(
+        report[0].starts_with("12:7 $.parts.pageInfo.count"),
+        "{}",
+        report[0]
+    );
+}
+
 #[test]
 fn expected_values_go_through_templates_and_template_errors_are_mismatches() {
     let expect = expect_data(
@@ -218,6 +298,7 @@ fn expected_values_go_through_templates_and_template_errors_are_mismatches() {
     let data = data();
     let observed = Observed {
         status: 200,
+        auth: None,
         data: &data,
         errors: &[],
     };

@@ -14,6 +14,8 @@ use ion_contract::suite::{
 };
 use serde_json::{Value, json};
 
+#[path = "load/auth.rs"]
+mod auth;
 #[path = "load/robustness.rs"]
 mod robustness;
 #[path = "load/templates.rs"]
@@ -159,6 +161,9 @@ broken_fixtures! {
     a_path_to_an_unselected_field_is_refused => "path-not-selected",
     a_name_after_a_list_is_refused => "path-through-list",
     several_problems_are_all_reported => "several-problems",
+    unknown_profile_suggests_a_target_or_reserved_name => "unknown-profile",
+    unknown_auth_class_suggests_one => "unknown-auth-class",
+    a_status_an_auth_class_never_has_is_refused => "impossible-auth-status",
 }
 
 #[test]
@@ -226,7 +231,7 @@ fn discovery_finds_suites_recursively_and_skips_the_rest() {
         .map(|f| suite::suite_id(Path::new(VALID), f))
         .collect();
     // Not: targets.yaml (top level), _drafts/, schema/.
-    assert_eq!(ids, ["account/me", "mutations", "parts"]);
+    assert_eq!(ids, ["account/me", "auth", "mutations", "parts"]);
     assert_eq!(files[0], Path::new("tests/fixtures/valid/account/me.yaml"));
 }
 
@@ -247,7 +252,7 @@ fn load_dir_loads_each_suite_on_its_own() {
         .iter()
         .map(|r| r.as_ref().map_or("failed", |s| s.id.as_str()))
         .collect();
-    assert_eq!(ids, ["account/me", "mutations", "parts"]);
+    assert_eq!(ids, ["account/me", "auth", "mutations", "parts"]);
     let broken = suite::load_dir(Path::new(BROKEN), &context()).expect("broken fixtures");
     assert_eq!(broken.len(), BROKEN_FIXTURES.len());
     assert!(broken.iter().all(Result::is_err));
@@ -299,7 +304,9 @@ fn inline_queries_load_into_the_model() {
         first.operation.source
     );
     assert_eq!(Value::Object(first.variables.clone()), json!({"n": 2}));
-    assert_eq!(first.expect.status, 200);
+    assert_eq!(first.expect.status, Some(200));
+    assert_eq!(first.expect.auth, None);
+    assert_eq!(first.profile, None);
     assert!(matches!(first.expect.errors, ErrorsExpectation::None));
     let data = &first.expect.data;
     assert_eq!(data.len(), 3);

@@ -1,14 +1,19 @@
-//! A step's `expect:`: status, `errors` matchers and `data` assertions.
+//! A step's `expect:`: status, `auth`, `errors` matchers and `data` assertions.
 //!
 //! Predicates are read from a struct of optional fields (see [`super::format`]); here they
 //! become [`Predicate`]s in a fixed order, and each one is checked on its own: regexes
 //! compile, `type` names a JSON type, `length` is a non-negative integer, `min`/`max` are
 //! numbers, `one_of` is not empty, and pairs that can never hold together are refused.
+//!
+//! `auth:` names an [`AuthClass`]. It changes the defaults: without it, a step expects HTTP
+//! 200 and no errors; with it, status and errors are checked only when written, and a
+//! written status the class can never have (`auth: expired` with `status: 403`) is refused.
 
 use regex::Regex;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::auth::AuthClass;
 use crate::suite::captures::TemplateScope;
 use crate::suite::format::{
     AssertionSpec, ErrorMatcherSpec, ErrorsSpec, ExpectSpec, Node, NodeValue,
@@ -41,18 +46,34 @@ pub(crate) fn build(
 ) -> Option<Expect> {
     let Some(spec) = spec else {
         return Some(Expect {
-            status: 200,
+            status: Some(200),
+            auth: None,
             errors: ErrorsExpectation::None,
             data: Vec::new(),
         });
     };
     let spec = &spec.value;
     let before = v.diags.len();
-    let status = spec.status.as_ref().map_or(200, |node| status(v, node));
-    let errors = spec
-        .errors
-        .as_ref()
-        .map_or(ErrorsExpectation::None, |e| errors(v, e));
+    let auth = spec.auth.as_ref().and_then(|a| auth_class(v, a));
+    // With `auth:`, the status and errors of a refusal are whatever ION sends: not checked
+    // unless written.
+    let refusal = spec.auth.is_some();
+    let status = match &spec.status {
+        Some(node) => {
+            let code = status(v, node);
+            if let (Some(class), Some(code)) = (auth, code) {
+                impossible_status(v, class, code, node);
+            }
+            code
+        }
+        None if refusal => None,
+        None => Some(200),
+    };
+    let errors = match &spec.errors {
+        Some(e) => errors(v, e),
+        None if refusal => ErrorsExpectation::Unchecked,
+        None => ErrorsExpectation::None,
+    };
     let data = spec
         .data
         .iter()
@@ -61,18 +82,79 @@ pub(crate) fn build(
         .collect();
     (v.diags.len() == before).then_some(Expect {
         status,
+        auth,
         errors,
         data,
     })
 }
 
-fn status(v: &mut Validator<'_>, node: &Node) -> u16 {
+/// The HTTP statuses a response of `class` can have.
+fn statuses(class: AuthClass) -> &'static [u16] {
+    match class {
+        AuthClass::Forbidden => &[403, 200],
+        _ => &[401],
+    }
+}
+
+fn auth_class(v: &mut Validator<'_>, spec: &Spanned<String>) -> Option<AuthClass> {
+    let name = spec.value.as_str();
+    let class = AuthClass::named(name);
+    if class.is_none() {
+        let names = AuthClass::ALL.map(AuthClass::name);
+        v.diags.push(
+            v.src
+                .diag(
+                    Pos::from(spec.referenced),
+                    format!(
+                        "unknown authorisation failure class '{name}'{}",
+                        suggest::suffix(name, names)
+                    ),
+                )
+                .with_label("not an `auth` class")
+                .with_help(format!("`auth:` is one of {}", names.join(", "))),
+        );
+    }
+    class
+}
+
+/// Refuses a written `status` that a response of `class` can never have.
+fn impossible_status(v: &mut Validator<'_>, class: AuthClass, code: u16, node: &Node) {
+    let possible = statuses(class);
+    if possible.contains(&code) {
+        return;
+    }
+    let (is, fix) = match possible {
+        [only] => (
+            format!("always HTTP {only}"),
+            format!("write `status: {only}`"),
+        ),
+        _ => (
+            "HTTP 403, or HTTP 200 with a permission error".to_owned(),
+            "write `status: 403` or `status: 200`".to_owned(),
+        ),
+    };
+    v.diags.push(
+        v.src
+            .diag(
+                node.at,
+                format!(
+                    "`status: {code}` and `auth: {class}` can never both hold: `{class}` is {is}"
+                ),
+            )
+            .with_label("impossible with this `auth`")
+            .with_help(format!(
+                "remove `status:` (with `auth:` the status is not checked unless written), or {fix}"
+            )),
+    );
+}
+
+fn status(v: &mut Validator<'_>, node: &Node) -> Option<u16> {
     let code = match &node.value {
         NodeValue::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
         _ => None,
     };
     match code {
-        Some(code) if (100..=599).contains(&code) => code,
+        Some(code) if (100..=599).contains(&code) => Some(code),
         _ => {
             v.diags.push(
                 v.src
@@ -80,7 +162,7 @@ fn status(v: &mut Validator<'_>, node: &Node) -> u16 {
                     .with_label("not a status code")
                     .with_help("write the expected HTTP status as a number, e.g. `status: 200` (the default) or `status: 429`"),
             );
-            200
+            None
         }
     }
 }

@@ -52,6 +52,8 @@ pub(crate) struct CaseSpec {
 #[serde(deny_unknown_fields)]
 pub(crate) struct StepSpec {
     pub name: Option<Spanned<String>>,
+    #[serde(rename = "as")]
+    pub as_: Option<Spanned<String>>,
     pub query: Option<Spanned<String>>,
     pub document: Option<Spanned<String>>,
     pub operation: Option<Spanned<String>>,
@@ -66,6 +68,7 @@ pub(crate) struct StepSpec {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ExpectSpec {
     pub status: Option<Node>,
+    pub auth: Option<Spanned<String>>,
     pub errors: Option<Spanned<ErrorsSpec>>,
     pub data: Option<Spanned<Vec<Spanned<AssertionSpec>>>>,
 }

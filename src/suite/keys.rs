@@ -100,6 +100,7 @@ const CASE: &[Key] = &[
 
 const STEP: &[Key] = &[
     key("name", Kind::Str, "name: first-page"),
+    key("as", Kind::Str, "as: production"),
     key(
         "query",
         Kind::Str,
@@ -127,6 +128,7 @@ const STEP: &[Key] = &[
 
 const EXPECT: &[Key] = &[
     key("status", Kind::Scalar, "status: 200"),
+    key("auth", Kind::Str, "auth: wrong-environment"),
     key("errors", Kind::Errors, "errors: none"),
     key(
         "data",

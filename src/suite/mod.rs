@@ -18,14 +18,17 @@
 //!   - name: list-paginates       # required, unique; [A-Za-z0-9][A-Za-z0-9_.-]*
 //!     steps:                     # required, non-empty
 //!       - name: first-page       # optional; default step-<n>
+//!         # as: production       # optional: other credentials (see below)
 //!         query: |               # inline, or `document:` (a .graphql file relative to
 //!           query FirstPage($n: Int) {   # this file) plus `operation:` when it holds several
 //!             parts(first: $n) { pageInfo { endCursor count } }
 //!           }
 //!         variables: {n: 2}      # strings may hold ${capture} and ${env:NAME}
 //!         expect:
-//!           status: 200          # default 200
-//!           errors: none         # none (default) | any | [{message, contains, code, path}]
+//!           status: 200          # default 200 (none with `auth:`)
+//!           # auth: expired      # expect ION to refuse the request (see below)
+//!           errors: none         # none (default; unchecked with `auth:`) | any |
+//!                                # [{message, contains, code, path}]
 //!           data:                # JSONPath (RFC 9535) on the response's `data`
 //!             - path: $.parts.pageInfo.count
 //!               equals: 2        # equals exists absent type matches length min max contains one_of
@@ -37,6 +40,33 @@
 //! Templates (`${name}`, `${env:NAME}`, `$${` for a literal `${`) are described in
 //! [`template`].
 //!
+//! # Credentials and expected refusals
+//!
+//! A step sends the target's own credentials unless it says `as: <profile>`:
+//!
+//! | profile | the request carries |
+//! | --- | --- |
+//! | a target's name (`production`) | that target's credentials |
+//! | `anonymous` | no `Authorization` header |
+//! | `malformed` | a token ION cannot parse |
+//! | `expired` | a token the target's environment issued that has expired |
+//! | `unknown-issuer` | a well-formed JWT from an issuer that is no ION environment |
+//!
+//! A reserved name wins over a target of the same name. `expect.auth:` expects ION to refuse
+//! the request, with one [`AuthClass`](crate::auth::AuthClass): `wrong-environment`,
+//! `expired`, `missing`, `malformed`, `forbidden` or `unauthorized`. With `auth:`, `status` and
+//! `errors` are checked only when written; a status the class never has is refused when the
+//! suite loads (`forbidden` is a 403 or a 200 with a permission error, every other class a
+//! 401). `data:` assertions still apply.
+//!
+//! ```yaml
+//!   - name: production-key-is-refused-by-the-sandbox
+//!     steps:
+//!       - as: production
+//!         query: "query Me { me { id } }"
+//!         expect: {auth: wrong-environment}
+//! ```
+//!
 //! # Loading
 //!
 //! Loading runs in passes, each reporting located [`Diagnostic`](crate::diagnostic::Diagnostic)s
@@ -47,10 +77,10 @@
 //!    unknown, duplicate or missing key and every wrongly typed value at once, then the typed
 //!    serde shape of `format`;
 //! 3. **validate** (`validate`, `expect`, `captures`, `graphql`, `variables`, `selection`):
-//!    names; operations validated against the GraphQL schema with apollo-compiler (errors
-//!    mapped back into the suite file or the `.graphql` document); variables; JSONPaths, and
-//!    whether they reach fields the operation selects; regexes; templates and captures in step
-//!    order; redaction selectors.
+//!    names; credential profiles (`as:`) and `auth` classes; operations validated against the
+//!    GraphQL schema with apollo-compiler (errors mapped back into the suite file or the
+//!    `.graphql` document); variables; JSONPaths, and whether they reach fields the operation
+//!    selects; regexes; templates and captures in step order; redaction selectors.
 //!
 //! The result is the [`Suite`] model, which the runner consumes and which never holds
 //! unchecked input. Nothing here prints, reads the environment or touches the network.

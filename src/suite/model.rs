@@ -10,6 +10,8 @@ use regex::Regex;
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 
+use crate::auth::AuthClass;
+
 /// A position in a suite file (1-based line and column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Location {
@@ -73,6 +75,8 @@ pub struct Step {
     pub name: String,
     /// Where the step starts in the suite file.
     pub at: Location,
+    /// Whose credentials the request carries (`as:`); `None` means the target's own.
+    pub profile: Option<Profile>,
     /// The operation to send.
     pub operation: Operation,
     /// Variables to send; strings may hold `${capture}` / `${env:NAME}` templates that are
@@ -85,6 +89,52 @@ pub struct Step {
     /// `Some(key)` when the response is recorded in the case's snapshot under `key`
     /// (`snapshot: true` uses the step name).
     pub snapshot: Option<String>,
+}
+
+/// Whose credentials a step's request carries (`as:`).
+///
+/// A reserved name wins over a target of the same name: `as: expired` always means
+/// [`Profile::Expired`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// The credentials of the named target (`as: production`).
+    Target(String),
+    /// No `Authorization` header (`as: anonymous`).
+    Anonymous,
+    /// A token ION cannot parse (`as: malformed`).
+    Malformed,
+    /// A token the target's environment issued that has expired (`as: expired`).
+    Expired,
+    /// A well-formed JWT from an issuer that is no ION environment (`as: unknown-issuer`).
+    UnknownIssuer,
+}
+
+impl Profile {
+    /// The reserved profile names, which are not targets.
+    pub const RESERVED: [&'static str; 4] = ["anonymous", "malformed", "expired", "unknown-issuer"];
+
+    /// The reserved profile called `name`, if it is one.
+    pub fn reserved(name: &str) -> Option<Profile> {
+        [
+            Profile::Anonymous,
+            Profile::Malformed,
+            Profile::Expired,
+            Profile::UnknownIssuer,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+
+    /// The name written after `as:` (a target's name, or a reserved name).
+    pub fn name(&self) -> &str {
+        match self {
+            Profile::Target(name) => name,
+            Profile::Anonymous => "anonymous",
+            Profile::Malformed => "malformed",
+            Profile::Expired => "expired",
+            Profile::UnknownIssuer => "unknown-issuer",
+        }
+    }
 }
 
 /// Query or mutation (subscriptions are rejected by the loader).
@@ -114,8 +164,12 @@ pub struct Operation {
 /// What a step expects of the response.
 #[derive(Debug, Clone)]
 pub struct Expect {
-    /// HTTP status; default 200.
-    pub status: u16,
+    /// HTTP status; `None` when it is not checked. The loader fills in 200 when a step
+    /// gives neither `status:` nor `auth:`.
+    pub status: Option<u16>,
+    /// The class of authorisation failure the response must be (`auth:`); `None` when the
+    /// step does not expect a refusal.
+    pub auth: Option<AuthClass>,
     /// GraphQL `errors`.
     pub errors: ErrorsExpectation,
     /// JSONPath assertions on `data`.
@@ -125,8 +179,10 @@ pub struct Expect {
 /// What a step expects of the response's `errors` array.
 #[derive(Debug, Clone)]
 pub enum ErrorsExpectation {
-    /// No `errors` (or an empty array). The default.
+    /// No `errors` (or an empty array). The default, unless the step gives `auth:`.
     None,
+    /// Not checked: the default when the step gives `auth:` and no `errors:`.
+    Unchecked,
     /// At least one error, any message.
     Any,
     /// Each matcher must match a distinct error, and there must be at least one error.
@@ -227,4 +283,21 @@ pub struct Capture {
     pub path: DataPath,
     /// Where the capture was declared.
     pub at: Location,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_profile_names_round_trip() {
+        for name in Profile::RESERVED {
+            assert_eq!(
+                Profile::reserved(name).map(|p| p.name().to_owned()),
+                Some(name.to_owned())
+            );
+        }
+        assert_eq!(Profile::reserved("production"), None);
+        assert_eq!(Profile::Target("production".into()).name(), "production");
+    }
 }

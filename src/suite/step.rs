@@ -1,4 +1,5 @@
-//! One step: its operation and variables, expectations, captures and snapshot key.
+//! One step: its credential profile, operation and variables, expectations, captures and
+//! snapshot key.
 //!
 //! The operation is resolved and validated first (see [`super::graphql`]); when it
 //! validates, the step's data paths and captures are also followed through its selection
@@ -14,10 +15,10 @@ use crate::suite::captures::{TemplateScope, fixed_name};
 use crate::suite::expect;
 use crate::suite::format::{SnapshotSpec, StepSpec};
 use crate::suite::graphql::{self, StepScope};
-use crate::suite::model::{Capture, Step};
+use crate::suite::model::{Capture, Profile, Step};
 use crate::suite::source::Pos;
 use crate::suite::validate::{Validator, is_capture_name};
-use crate::suite::{selection, variables};
+use crate::suite::{selection, suggest, variables};
 
 impl Validator<'_> {
     /// Builds one step named `name` (its `name:` or `step-<n>`). `snapshot_keys` holds the
@@ -48,6 +49,7 @@ impl Validator<'_> {
             self.paths_reach_selected_fields(step, doc, &op.selection_set, templates.context);
         }
 
+        let profile = step.as_.as_ref().and_then(|p| self.profile(p));
         let mut vars = Map::new();
         for (key, value) in step.variables.iter().flat_map(|v| v.value.0.iter()) {
             self.templates(value, templates);
@@ -111,12 +113,46 @@ impl Validator<'_> {
         Some(Step {
             name: name.to_owned(),
             at: step_at.location(),
+            profile,
             operation: resolved?.operation,
             variables: vars,
             expect: expect?,
             captures,
             snapshot: snapshot.map(|(k, _)| k),
         })
+    }
+
+    /// The credential profile `as:` names: a reserved name (which wins over a target of the
+    /// same name) or a defined target.
+    fn profile(&mut self, spec: &Spanned<String>) -> Option<Profile> {
+        let name = spec.value.as_str();
+        if let Some(profile) = Profile::reserved(name) {
+            return Some(profile);
+        }
+        if self.targets.iter().any(|t| t == name) {
+            return Some(Profile::Target(name.to_owned()));
+        }
+        let known = self
+            .targets
+            .iter()
+            .map(String::as_str)
+            .chain(Profile::RESERVED);
+        let message = format!(
+            "unknown credential profile '{name}'{}",
+            suggest::suffix(name, known)
+        );
+        let help = format!(
+            "`as:` names a target whose credentials the request carries ({}), or one of {}",
+            self.targets.join(", "),
+            Profile::RESERVED.join(", ")
+        );
+        self.diags.push(
+            self.src
+                .diag(Pos::from(spec.referenced), message)
+                .with_label("not a target or a reserved profile")
+                .with_help(help),
+        );
+        None
     }
 
     /// Reports data assertion and capture paths that cannot reach what the operation selects.
