@@ -6,13 +6,15 @@
 //! test runner. The first step that fails ends the case: later steps usually depend on its
 //! captures.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::auth::TokenKnowledge;
+use crate::auth::{AuthClass, TokenKnowledge};
 use crate::check::{self, Mismatch, Observed};
 use crate::client::{GraphqlClient, GraphqlRequest, RawResponse};
+use crate::profile::AsProfile;
 use crate::redact;
 use crate::suite::template;
 use crate::suite::{Case, OperationKind, Step, Suite};
@@ -37,6 +39,10 @@ pub struct StepOutcome {
     pub status: Option<u16>,
     /// Time the request took, in milliseconds.
     pub elapsed_ms: u128,
+    /// Why ION refused the request, when it did.
+    pub auth: Option<AuthClass>,
+    /// Whether the step expected a refusal (`expect: {auth: ...}`).
+    pub auth_expected: bool,
 }
 
 /// Why a step failed.
@@ -48,6 +54,8 @@ pub struct StepFailure {
     pub kind: FailureKind,
     /// The response body, redacted and abbreviated, when there was one.
     pub response: Option<String>,
+    /// Why ION refused the request, when it did and the step did not expect it.
+    pub auth: Option<AuthClass>,
 }
 
 /// The ways a step fails.
@@ -73,10 +81,15 @@ pub struct CaseRun<'a> {
     pub case: &'a Case,
     /// The target's name.
     pub target: &'a str,
+    /// The variables holding the target's credentials, for a fix (see
+    /// [`crate::target::Target::credential_variables`]).
+    pub credential_variables: &'a str,
     /// Whether the target refuses mutations.
     pub read_only: bool,
-    /// Where to send operations.
+    /// Where to send operations, with the target's own credentials.
     pub client: &'a GraphqlClient,
+    /// The clients of the profiles the case's steps run `as:`, by profile name.
+    pub profiles: &'a BTreeMap<String, AsProfile>,
     /// Reads environment variables for `${env:NAME}`.
     pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
 }
@@ -97,7 +110,13 @@ impl CaseRun<'_> {
         for (index, step) in self.case.steps.iter().enumerate() {
             let result = self.run_step(step, &mut captures, &mut outcome).await;
             if let Err((kind, response)) = result {
+                let auth = outcome
+                    .steps
+                    .get(index)
+                    .filter(|ran| !ran.auth_expected)
+                    .and_then(|ran| ran.auth);
                 outcome.failure = Some(StepFailure {
+                    auth,
                     step: index,
                     kind,
                     response,
@@ -130,6 +149,7 @@ impl CaseRun<'_> {
                 self.target, self.target
             )),
             response: None,
+            auth: None,
         })
     }
 
@@ -151,7 +171,15 @@ impl CaseRun<'_> {
             operation_name: step.operation.operation_name.as_deref(),
             variables: &variables,
         };
-        let response = self.client.send(request).await;
+        let (client, knowledge) = match step
+            .profile
+            .as_ref()
+            .and_then(|p| self.profiles.get(p.name()))
+        {
+            Some(profile) => (&profile.client, profile.knowledge),
+            None => (self.client, TokenKnowledge::default()),
+        };
+        let response = client.send(request).await;
         let response = match response {
             Ok(r) => r,
             Err(e) => {
@@ -159,14 +187,19 @@ impl CaseRun<'_> {
                     name: step.name.clone(),
                     status: None,
                     elapsed_ms: 0,
+                    auth: None,
+                    auth_expected: step.expect.auth.is_some(),
                 });
                 return Err((FailureKind::Transport(e.to_string()), None));
             }
         };
+        let auth = response.auth_class(knowledge);
         outcome.steps.push(StepOutcome {
             name: step.name.clone(),
             status: Some(response.status),
             elapsed_ms: response.elapsed.as_millis(),
+            auth,
+            auth_expected: step.expect.auth.is_some(),
         });
         let shown = || Some(show_body(&response));
         let Some(body) = response.json().filter(Value::is_object) else {
@@ -184,12 +217,6 @@ impl CaseRun<'_> {
             .unwrap_or_default();
         // A refusal (401 `{"errors": [{"message": ...}]}`) is a JSON object too, so it
         // reaches the checks, classified.
-        let auth = crate::auth::classify(
-            response.status,
-            &body,
-            &response.text(),
-            TokenKnowledge::default(),
-        );
         let observed = Observed {
             status: response.status,
             auth,
@@ -266,6 +293,21 @@ pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
                 );
             }
         }
+    }
+    if let Some(class) = failure.auth {
+        let fix = match &step.profile {
+            Some(profile) => format!(
+                "the step runs `as: {}`; if ION should refuse it, say so with \
+                 `expect: {{auth: {class}}}`",
+                profile.name()
+            ),
+            None => class.fix(run.target, run.credential_variables),
+        };
+        let _ = writeln!(
+            text,
+            "  ION refused the request: {class}: {}\n  help: {fix}",
+            class.meaning()
+        );
     }
     if let Some(body) = &failure.response {
         let _ = writeln!(text, "  response body:");

@@ -88,6 +88,7 @@ pub mod diagnostic;
 pub mod double;
 pub mod execute;
 pub mod preflight;
+pub mod profile;
 pub mod redact;
 pub mod runner;
 pub mod secret;

@@ -186,7 +186,7 @@ pub async fn run(
         target: target.name.clone(),
         realm,
         pieces: static_pieces(target, live, env),
-        variables: credential_variables(target),
+        variables: target.credential_variables(),
         shared_value: shared_value(target, targets, env),
     };
     if mismatch.disagrees() {
@@ -351,16 +351,6 @@ fn static_pieces(target: &Target, live: &Live, env: &dyn Fn(&str) -> Option<Stri
         });
     }
     pieces
-}
-
-/// The target's credential variables, as a fix names them.
-fn credential_variables(target: &Target) -> String {
-    let v = &target.variables;
-    match (&v.client_id, &v.client_secret, &v.token) {
-        (Some(id), Some(secret), _) => format!("{id}/{secret}"),
-        (_, _, Some(token)) => token.clone(),
-        _ => "the credential variables in targets.yaml".to_owned(),
-    }
 }
 
 /// Two credential variables, of this target and of a target of another environment, that

@@ -169,7 +169,10 @@ fn resolve_one(
         Profile::Expired if target.is_double() => Resolved::DoubleExpired,
         Profile::Expired => {
             let variable = target.variables.expired_token.as_deref();
-            match variable.and_then(|v| env(v)).filter(|v| !v.trim().is_empty()) {
+            match variable
+                .and_then(|v| env(v))
+                .filter(|v| !v.trim().is_empty())
+            {
                 Some(token) => fixed(
                     crate::secret::Secret::new(token.trim()),
                     TokenKnowledge::default(),
@@ -206,7 +209,9 @@ fn resolve_one(
             } else {
                 match other.live(env) {
                     Ok(live) => Resolved::Source(Arc::new(live.token_source(http)), knowledge),
-                    Err(Unavailable::Missing(missing)) => Resolved::Unavailable(missing.to_string()),
+                    Err(Unavailable::Missing(missing)) => {
+                        Resolved::Unavailable(missing.to_string())
+                    }
                     Err(bad) => Resolved::Unavailable(bad.to_string()),
                 }
             }

@@ -26,6 +26,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Map, Value};
@@ -33,9 +34,10 @@ use tokio::runtime::Runtime;
 
 use crate::auth::TokenSource;
 use crate::client::{GraphqlClient, http_client};
-use crate::double::{DoubleData, IonDouble, demo_credentials};
-use crate::execute::{CaseRun, describe_failure};
+use crate::double::{DoubleData, EnvironmentSpec, IonDouble, demo_credentials};
+use crate::execute::{CaseRun, StepOutcome, describe_failure};
 use crate::preflight::{self, Passed};
+use crate::profile::Profiles;
 use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, OperationKind, Suite};
 use crate::target::{DEFAULT_TARGET, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable};
@@ -96,6 +98,7 @@ pub fn run(mut args: Arguments, options: &RunOptions) -> ExitCode {
             .and_then(|v| v.trim().parse().ok())
             .filter(|n| *n > 0);
     }
+    let mut summary = None;
     let trials = match Shared::new(options, args.list) {
         Ok(shared) => {
             // A live target is shared and rate-limited: one trial at a time, in
@@ -103,11 +106,16 @@ pub fn run(mut args: Arguments, options: &RunOptions) -> ExitCode {
             if !shared.target.is_double() && args.test_threads.is_none() {
                 args.test_threads = Some(1);
             }
+            summary = Some((Arc::clone(&shared.requests), shared.target.name.clone()));
             shared.trials()
         }
         Err(trial) => vec![*trial],
     };
-    libtest_mimic::run(&args, trials).exit_code()
+    let conclusion = libtest_mimic::run(&args, trials);
+    if let Some(line) = summary.and_then(|(counts, target)| counts.verdict(&target)) {
+        eprintln!("{line}");
+    }
+    conclusion.exit_code()
 }
 
 /// What every trial shares: parsed once per process.
@@ -119,6 +127,42 @@ struct Shared {
     connection: Connection,
     snapshots_dir: PathBuf,
     suites: Vec<Result<Suite, suite::LoadFailure>>,
+    profiles: Profiles,
+    requests: Arc<RequestCounts>,
+}
+
+/// Requests sent by every trial, and how many ION refused when the step did not expect it:
+/// when most were, the run ends with one line saying the credentials look wrong.
+#[derive(Debug, Default)]
+struct RequestCounts {
+    sent: AtomicUsize,
+    refused: AtomicUsize,
+}
+
+impl RequestCounts {
+    fn count(&self, steps: &[StepOutcome]) {
+        let answered = steps.iter().filter(|s| s.status.is_some());
+        let refused = answered
+            .clone()
+            .filter(|s| s.auth.is_some() && !s.auth_expected)
+            .count();
+        self.sent.fetch_add(answered.count(), Ordering::Relaxed);
+        self.refused.fetch_add(refused, Ordering::Relaxed);
+    }
+
+    /// The summary line, when most requests were refused.
+    fn verdict(&self, target: &str) -> Option<String> {
+        let sent = self.sent.load(Ordering::Relaxed);
+        let refused = self.refused.load(Ordering::Relaxed);
+        (refused > 0 && refused * 2 > sent).then(|| {
+            format!(
+                "ion-contract: {refused} of {sent} requests to target {target} were refused \
+                 (401/403): credentials look wrong for this target; the failures above name \
+                 each refusal's class, and `ion-contract preflight --target {target}` checks \
+                 the environment of every URL and credential"
+            )
+        })
+    }
 }
 
 /// How this run reaches its target.
@@ -190,7 +234,16 @@ impl Shared {
             }
         };
         let snapshots_dir = absolute(&options.snapshots_dir);
+        let admitted = suites
+            .iter()
+            .flatten()
+            .filter(|suite| target.admits(suite.targets.as_deref()))
+            .flat_map(|suite| &suite.cases);
+        let env = |name: &str| std::env::var(name).ok();
+        let profiles = Profiles::resolve(&target, &targets, admitted, &env, &http);
         Ok(Shared {
+            profiles,
+            requests: Arc::default(),
             runtime: Arc::new(runtime),
             http,
             double: Arc::new(double),
@@ -222,11 +275,12 @@ impl Shared {
                 Ok(suite) if shared.target.admits(suite.targets.as_deref()) => {
                     for (case_index, case) in suite.cases.iter().enumerate() {
                         let name = format!("{}::{}::{}", suite.id, case.name, shared.target.name);
+                        let unavailable = shared.profiles.unavailable(case).is_some();
                         let shared = Arc::clone(&shared);
                         let trial =
                             Trial::test(name, move || shared.run_case(suite_index, case_index));
                         let rank = 1 + verification_rank(case);
-                        trials.push((rank, trial.with_ignored_flag(ignored)));
+                        trials.push((rank, trial.with_ignored_flag(ignored || unavailable)));
                     }
                 }
                 Ok(_) => {}
@@ -259,6 +313,11 @@ impl Shared {
             ),
             _ => {}
         }
+        if !ignored {
+            for (profile, why) in shared.profiles.unavailable_profiles() {
+                eprintln!("ion-contract: cases that run `as: {profile}` are ignored: {why}");
+            }
+        }
         trials.into_iter().map(|(_, trial)| trial).collect()
     }
 
@@ -289,23 +348,32 @@ impl Shared {
         suite: &Suite,
         case: &Case,
     ) -> Result<Map<String, Value>, String> {
-        let double;
+        let double = match self.connection {
+            Connection::Double => {
+                let spec = EnvironmentSpec::demo_in(self.target.imitates);
+                Some(IonDouble::start_with(Arc::clone(&self.double), spec).await)
+            }
+            _ => None,
+        };
         let double_client;
-        let client = match &self.connection {
-            Connection::Live {
-                preflight: Some(Err(diagnosis)),
-                ..
-            } => {
+        let client = match (&self.connection, &double) {
+            (
+                Connection::Live {
+                    preflight: Some(Err(diagnosis)),
+                    ..
+                },
+                _,
+            ) => {
                 let headline = diagnosis.lines().next().unwrap_or_default();
                 return Err(format!(
                     "not run: target {} failed its preflight (see preflight::{}): {headline}",
                     self.target.name, self.target.name
                 ));
             }
-            Connection::Live { client, .. } => client,
-            Connection::Missing(missing) => return Err(format!("{missing}")),
-            Connection::Double => {
-                double = IonDouble::start(Arc::clone(&self.double)).await;
+            (Connection::Live { client, .. }, _) => client,
+            (Connection::Missing(missing), _) => return Err(format!("{missing}")),
+            (Connection::Double, None) => unreachable!("a double was started above"),
+            (Connection::Double, Some(double)) => {
                 let tokens = TokenSource::client_credentials(
                     self.http.clone(),
                     double.auth_url(),
@@ -317,16 +385,25 @@ impl Shared {
                 &double_client
             }
         };
+        let trial_double = double.as_ref().map(|d| (d, &self.double));
+        let (profiles, _other_doubles) = self
+            .profiles
+            .clients(case, client, trial_double, &self.http)
+            .await?;
         let env = |name: &str| std::env::var(name).ok();
+        let credential_variables = self.target.credential_variables();
         let run = CaseRun {
             suite,
             case,
             target: &self.target.name,
+            credential_variables: &credential_variables,
             read_only: self.target.read_only,
             client,
+            profiles: &profiles,
             env: &env,
         };
         let outcome = run.run().await;
+        self.requests.count(&outcome.steps);
         match &outcome.failure {
             Some(failure) => Err(describe_failure(&run, failure)),
             None => Ok(outcome.recorded),

@@ -272,6 +272,18 @@ impl Target {
         self.environment.realm().unwrap_or(self.imitates)
     }
 
+    /// The variables holding the target's credentials, as a fix names them
+    /// (`ION_SANDBOX_CLIENT_ID/ION_SANDBOX_CLIENT_SECRET`).
+    pub fn credential_variables(&self) -> String {
+        let v = &self.variables;
+        match (&v.client_id, &v.client_secret, &v.token) {
+            _ if self.is_double() => "the double's built-in demo key".to_owned(),
+            (Some(id), Some(secret), _) => format!("{id}/{secret}"),
+            (_, _, Some(token)) => token.clone(),
+            _ => "the credential variables in targets.yaml".to_owned(),
+        }
+    }
+
     /// Whether a suite with this `targets:` list runs on this target.
     pub fn admits(&self, suite_targets: Option<&[String]>) -> bool {
         suite_targets.is_none_or(|names| names.contains(&self.name))
