@@ -59,8 +59,10 @@ async fn a_401_reaches_the_checks_classified() {
             suite: &suite,
             case,
             target: "mock",
+            credential_variables: "the double's built-in demo key",
             read_only: false,
             client: &client,
+            profiles: &Default::default(),
             env: &env,
         };
         let outcome = run.run().await;
@@ -87,7 +89,9 @@ async fn a_401_reaches_the_checks_classified() {
     let plain = failures[2].as_deref().unwrap_or_default();
     assert!(
         plain.contains("HTTP status\n      expected: 200\n      actual:   401")
-            && plain.contains("GraphQL errors"),
+            && plain.contains("GraphQL errors")
+            && plain.contains("ION refused the request: missing: ")
+            && plain.contains("help: set the double's built-in demo key"),
         "{plain}"
     );
 }

@@ -12,7 +12,15 @@ use common::{Scratch, ion_contract, output, stderr, stdout};
 #[test]
 fn the_suites_pass_on_serves_sandbox_through_oauth() {
     let serve = Serve::start();
-    let out = output(ion_contract(&["run", "--target", "sandbox"]).envs(serve.env("ION_SANDBOX_")));
+    // The mismatch suite also runs `as: production` and `as: expired`.
+    let expired = serve.expired_token("ION_SANDBOX_");
+    serve.admin("ION_SANDBOX_API_URL", "POST", "reset");
+    let out = output(
+        ion_contract(&["run", "--target", "sandbox"])
+            .envs(serve.env("ION_SANDBOX_"))
+            .envs(serve.env("ION_PROD_"))
+            .env("ION_SANDBOX_EXPIRED_TOKEN", &expired),
+    );
     let report = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
     let passed = |trial: &str| {
