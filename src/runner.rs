@@ -38,6 +38,8 @@ use crate::double::{DoubleData, EnvironmentSpec, IonDouble, demo_credentials};
 use crate::execute::{CaseRun, StepOutcome, describe_failure};
 use crate::preflight::{self, Passed};
 use crate::profile::Profiles;
+use crate::redact;
+use crate::secret::Secret;
 use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, OperationKind, Suite};
 use crate::target::{DEFAULT_TARGET, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable};
@@ -129,6 +131,8 @@ struct Shared {
     suites: Vec<Result<Suite, suite::LoadFailure>>,
     profiles: Profiles,
     requests: Arc<RequestCounts>,
+    /// The values of every credential variable: scrubbed from messages and snapshots.
+    secrets: Vec<Secret>,
 }
 
 /// Requests sent by every trial, and how many ION refused when the step did not expect it:
@@ -213,7 +217,7 @@ impl Shared {
                 )
             })?;
         let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
-        let connection = if target.is_double() {
+        let mut connection = if target.is_double() {
             Connection::Double
         } else {
             let env = |name: &str| std::env::var(name).ok();
@@ -241,7 +245,17 @@ impl Shared {
             .flat_map(|suite| &suite.cases);
         let env = |name: &str| std::env::var(name).ok();
         let profiles = Profiles::resolve(&target, &targets, admitted, &env, &http);
+        let secrets = targets.secret_values(&env);
+        if let Connection::Live {
+            preflight: Some(Err(diagnosis)),
+            ..
+        } = &mut connection
+        {
+            let exposed: Vec<&str> = secrets.iter().map(Secret::expose).collect();
+            *diagnosis = redact::scrub_all(diagnosis, &exposed);
+        }
         Ok(Shared {
+            secrets,
             profiles,
             requests: Arc::default(),
             runtime: Arc::new(runtime),
@@ -327,9 +341,13 @@ impl Shared {
             return Err("internal error: the suite of this trial is missing".into());
         };
         let case = &suite.cases[case_index];
-        let recorded = self.runtime.block_on(self.run_on_target(suite, case))?;
+        let recorded = self
+            .runtime
+            .block_on(self.run_on_target(suite, case))
+            .map_err(|message| self.scrub(&message))?;
         if !recorded.is_empty() {
-            let recorded = serde_json::Value::Object(recorded);
+            let secrets: Vec<&str> = self.secrets.iter().map(Secret::expose).collect();
+            let recorded = redact::scrub_value(&Value::Object(recorded), &secrets);
             snapshot::assert_case_snapshot(
                 &self.snapshots_dir,
                 suite,
@@ -339,6 +357,12 @@ impl Shared {
             );
         }
         Ok(())
+    }
+
+    /// `text` without any credential value or token in it.
+    fn scrub(&self, text: &str) -> String {
+        let secrets: Vec<&str> = self.secrets.iter().map(Secret::expose).collect();
+        redact::scrub_all(text, &secrets)
     }
 
     /// Runs the case's steps on the target (a fresh double, or the shared live client);

@@ -48,6 +48,7 @@ mod live;
 use std::fmt;
 
 use crate::auth::Realm;
+use crate::secret::Secret;
 pub use file::TargetsError;
 pub use live::{Credentials, Live, MissingCredentials, Unavailable};
 
@@ -324,6 +325,22 @@ impl Targets {
                 name: name.into(),
                 known: self.names(),
             })
+    }
+
+    /// The values of every target's secret variables (client secrets, tokens) that are set:
+    /// what no output may show.
+    pub fn secret_values(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<Secret> {
+        self.targets
+            .iter()
+            .flat_map(|t| {
+                let v = &t.variables;
+                [&v.client_secret, &v.token, &v.expired_token]
+            })
+            .filter_map(|name| env(name.as_deref()?))
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+            .map(Secret::new)
+            .collect()
     }
 
     /// Every target, in definition order.
