@@ -1,0 +1,197 @@
+//! Environment mismatch end to end, against `ion-contract serve` as a user's shell reaches
+//! it: every refusal class produced by a real request and classified, and the preflight
+//! stopping a sandbox target fed production credentials before any GraphQL request.
+
+mod common;
+
+use common::serve::Serve;
+use common::{ion_contract, output, stderr, stdout};
+
+const SANDBOX_API: &str = "ION_SANDBOX_API_URL";
+
+/// The lines of a libtest report that passed, failed or were ignored.
+fn verdicts(report: &str, verdict: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter(|l| l.starts_with("test ") && l.ends_with(&format!("... {verdict}")))
+        .map(|l| l.split_whitespace().nth(1).unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn each_refusal_class_comes_from_serve_and_is_classified_on_both_environments() {
+    let serve = Serve::start();
+    let sandbox_expired = serve.expired_token("ION_SANDBOX_");
+    let production_expired = serve.expired_token("ION_PROD_");
+    for (target, expired_variable, expired) in [
+        ("sandbox", "ION_SANDBOX_EXPIRED_TOKEN", &sandbox_expired),
+        ("production", "ION_PROD_EXPIRED_TOKEN", &production_expired),
+    ] {
+        let out = output(
+            ion_contract(&["run", "--target", target, "mismatch/"])
+                .envs(serve.env("ION_SANDBOX_"))
+                .envs(serve.env("ION_PROD_"))
+                .env(expired_variable, expired),
+        );
+        let report = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
+        // Each `expect: {auth: <class>}` held: a wrong class fails the case (tests/check.rs).
+        let passed = verdicts(&report, "ok");
+        let expected: &[&str] = if target == "sandbox" {
+            &[
+                "production-token-is-wrong-environment",
+                "expired-token-is-expired",
+                "missing-header-is-missing",
+                "malformed-token-is-malformed",
+                "unknown-issuer-is-wrong-environment",
+                "own-token-is-accepted",
+            ]
+        } else {
+            &[
+                "sandbox-token-is-wrong-environment",
+                "expired-token-is-expired",
+                "unknown-issuer-is-wrong-environment",
+                "own-token-is-accepted",
+            ]
+        };
+        for case in expected {
+            assert!(
+                passed
+                    .iter()
+                    .any(|t| t.contains(&format!("::{case}::{target}"))),
+                "{case} on {target}: {report}"
+            );
+        }
+        assert!(verdicts(&report, "ignored").is_empty(), "{report}");
+    }
+}
+
+#[test]
+fn the_double_imitating_production_refuses_a_sandbox_token() {
+    let out = output(&mut ion_contract(&[
+        "run",
+        "--target",
+        "mock-production",
+        "mismatch/",
+    ]));
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
+    assert!(
+        verdicts(&report, "ok").contains(
+            &"mismatch/production-api::sandbox-token-is-wrong-environment::mock-production"
+                .to_owned()
+        ),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_preflight_stops_a_sandbox_target_fed_a_production_token_before_any_graphql_request() {
+    let serve = Serve::start();
+    let production_token = serve.token("ION_PROD_");
+    let mut sandbox: Vec<(&str, &str)> = serve
+        .env("ION_SANDBOX_")
+        .into_iter()
+        .filter(|(name, _)| !name.contains("CLIENT_"))
+        .collect();
+    sandbox.push(("ION_SANDBOX_TOKEN", &production_token));
+
+    let out = output(ion_contract(&["run", "--target", "sandbox"]).envs(sandbox.clone()));
+    let (report, errors) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(101), "{report}{errors}");
+    let diagnosis = "environment mismatch: target sandbox, but the token was issued by \
+         production (iss https://auth-production-pub.buildwithion.com/realms/api-keys). \
+         Production credentials do not work in a sandbox; register an API key in the sandbox \
+         tenant and set ION_SANDBOX_CLIENT_ID/ION_SANDBOX_CLIENT_SECRET.";
+    assert!(errors.contains(diagnosis), "{errors}");
+    assert!(
+        verdicts(&report, "FAILED").contains(&"preflight::sandbox".to_owned()),
+        "{report}"
+    );
+    assert!(
+        report.contains("not run: target sandbox failed its preflight (see preflight::sandbox)"),
+        "{report}"
+    );
+    assert!(verdicts(&report, "ok").is_empty(), "{report}");
+    let counts = serve.admin(SANDBOX_API, "GET", "requests");
+    assert_eq!(counts["total"], 0, "nothing reached the sandbox: {counts}");
+
+    let out = output(ion_contract(&["preflight", "--target", "sandbox"]).envs(sandbox));
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let errors = stderr(&out);
+    assert!(errors.contains(diagnosis), "{errors}");
+    assert!(
+        errors.contains("token       iss https://auth-production-pub.buildwithion.com/realms/api-keys (from ION_SANDBOX_TOKEN): production  <- mismatch"),
+        "{errors}"
+    );
+    assert!(!errors.contains(&production_token), "{errors}");
+    let counts = serve.admin(SANDBOX_API, "GET", "requests");
+    assert_eq!(counts["total"], 0, "{counts}");
+}
+
+#[test]
+fn a_production_auth_server_or_a_shared_secret_is_refused_before_a_graphql_request() {
+    let serve = Serve::start();
+    // The sandbox's API, but the production auth server and key: the token comes from
+    // production, and the preflight stops at its issuer.
+    let mut crossed: Vec<(&str, &str)> = vec![(SANDBOX_API, &serve.vars[SANDBOX_API])];
+    for (sandbox, production) in [
+        ("ION_SANDBOX_AUTH_URL", "ION_PROD_AUTH_URL"),
+        ("ION_SANDBOX_CLIENT_ID", "ION_PROD_CLIENT_ID"),
+        ("ION_SANDBOX_CLIENT_SECRET", "ION_PROD_CLIENT_SECRET"),
+    ] {
+        crossed.push((sandbox, &serve.vars[production]));
+    }
+    let out = output(ion_contract(&["preflight", "--target", "sandbox"]).envs(crossed));
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let errors = stderr(&out);
+    assert!(
+        errors.contains("but the token was issued by production"),
+        "{errors}"
+    );
+    assert!(
+        !errors.contains("ion-contract-production-secret"),
+        "{errors}"
+    );
+
+    // One secret in both environments' variables: refused before anything is sent.
+    let out = output(
+        ion_contract(&["preflight", "--target", "sandbox"])
+            .envs(serve.env("ION_SANDBOX_"))
+            .env("ION_PROD_CLIENT_ID", "another-client")
+            .env(
+                "ION_PROD_CLIENT_SECRET",
+                &serve.vars["ION_SANDBOX_CLIENT_SECRET"],
+            ),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let errors = stderr(&out);
+    assert!(
+        errors.contains("ION_SANDBOX_CLIENT_SECRET holds the same value as ION_PROD_CLIENT_SECRET"),
+        "{errors}"
+    );
+    assert!(!errors.contains("ion-contract-sandbox-secret"), "{errors}");
+    let counts = serve.admin(SANDBOX_API, "GET", "requests");
+    assert_eq!(counts["paths"].get("/graphql"), None, "{counts}");
+}
+
+#[test]
+fn a_passing_preflight_names_the_tenant() {
+    let serve = Serve::start();
+    let out =
+        output(ion_contract(&["preflight", "--target", "sandbox"]).envs(serve.env("ION_SANDBOX_")));
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
+    assert!(
+        report.starts_with("preflight of target sandbox: passed\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("tenant      Halcyon Aerodynamics (halcyon-aero.example.test, organization 1), as erp-sync-bot@halcyon-aero.example.test"),
+        "{report}"
+    );
+    assert!(
+        report.contains("iss https://auth-staging-pub.buildwithion.com/realms/api-keys"),
+        "{report}"
+    );
+}
