@@ -7,6 +7,7 @@ use super::live::check_url;
 use super::{DEFAULT_TARGET, Environment, Target, Targets, Variables};
 use crate::auth::Realm;
 use crate::diagnostic::{Diagnostic, display_path};
+use crate::suite::Profile;
 use crate::suite::format::{Entry, Node, NodeValue};
 use crate::suite::source::SourceFile;
 use crate::suite::suggest;
@@ -157,6 +158,14 @@ impl Reader<'_> {
                 .src
                 .diag(entry.key_at, "`mock` is the built-in embedded double and cannot be redefined")
                 .with_help("define a target of another name with `environment: mock` (e.g. `mock-read-only`)");
+            self.problems.push(diag);
+            return;
+        }
+        if Profile::reserved(name).is_some() {
+            let diag = self
+                .src
+                .diag(entry.key_at, format!("`{name}` is a reserved credential profile, not a target name"))
+                .with_help(format!("steps say `as: {name}` for ION-refused credentials; name this target otherwise (reserved: {})", Profile::RESERVED.join(", ")));
             self.problems.push(diag);
             return;
         }

@@ -62,6 +62,7 @@ fn every_problem_is_located() {
         "  gov:\n",
         "    environment: gov-sandbox\n",
         "    varaibles: {}\n",
+        "  expired: {environment: sandbox}\n",
         "  mock-prod:\n",
         "    environment: mock\n",
         "    imitates: prodution\n",
@@ -80,9 +81,10 @@ fn every_problem_is_located() {
             "suites/targets.yaml:8:14: `api_url` is not a usable URL: plain http is accepted only for loopback hosts (127.0.0.1, localhost); use https",
             "suites/targets.yaml:11:5: unknown key `varaibles` in target `gov`; did you mean 'variables'?",
             "suites/targets.yaml:9:3: target `gov` names no credential variables",
-            "suites/targets.yaml:14:15: unknown environment `prodution` for `imitates`; did you mean 'production'?",
-            "suites/targets.yaml:17:32: `variables.client_secret` must name an environment variable",
-            "suites/targets.yaml:18:1: unknown key `retries` at the top of the targets file",
+            "suites/targets.yaml:12:3: `expired` is a reserved credential profile, not a target name",
+            "suites/targets.yaml:15:15: unknown environment `prodution` for `imitates`; did you mean 'production'?",
+            "suites/targets.yaml:18:32: `variables.client_secret` must name an environment variable",
+            "suites/targets.yaml:19:1: unknown key `retries` at the top of the targets file",
         ]
     );
 }
