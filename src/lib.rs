@@ -11,6 +11,7 @@
 //! cargo run --release -- run     # every suite against the embedded double; exit 0 or 101
 //! cargo test                     # the same trials, plus the harness's own tests
 //! cargo run -- check             # validate the suites only; exit 0, or 2 with located errors
+//! cargo run -- preflight --target sandbox  # URLs and credentials all the sandbox's? exit 0 or 3
 //! cargo run -- serve             # a local ION (sandbox :4010, production :4011) for any client
 //! ```
 //!
@@ -26,6 +27,9 @@
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
 //! | targets (`suites/targets.yaml`), their URLs and credentials | [`target`] |
 //! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |
+//! | environment mismatch: the preflight of a live target, and `ion-contract preflight` | [`preflight`] |
+//! | which environment a host, issuer or variable belongs to; the 401/403 classes | [`auth::Realm`], [`auth::classify`] |
+//! | steps that run `as:` other credentials | [`profile`] |
 //!
 //! # Project layout
 //!
@@ -77,7 +81,10 @@
 //! # Secrets
 //!
 //! No output (terminal, snapshot, error message) carries a secret: tokens, client secrets
-//! and `Authorization` headers are redacted wherever a response or request is shown.
+//! and `Authorization` headers are redacted wherever a response or request is shown, and
+//! every run scrubs the values of all credential variables, and anything shaped like a JWT,
+//! from trial messages, snapshots and diagnoses ([`redact`]). `tests/leak.rs` runs every
+//! suite, passing and failing, with known credentials and looks for them in every output.
 
 #![forbid(unsafe_code)]
 

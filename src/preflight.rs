@@ -370,7 +370,7 @@ fn shared_value(
     };
     let value = |name: &Option<String>| {
         name.as_deref()
-            .and_then(|n| env(n))
+            .and_then(env)
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };

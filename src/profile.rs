@@ -68,11 +68,9 @@ impl Profiles {
         let mut resolved = BTreeMap::new();
         let used = cases.flat_map(|case| case.steps.iter().filter_map(|s| s.profile.as_ref()));
         for profile in used {
-            let key = profile.name().to_owned();
-            if !resolved.contains_key(&key) {
-                let value = resolve_one(profile, target, targets, env, http);
-                resolved.insert(key, value);
-            }
+            resolved
+                .entry(profile.name().to_owned())
+                .or_insert_with(|| resolve_one(profile, target, targets, env, http));
         }
         Profiles { resolved }
     }
@@ -169,10 +167,7 @@ fn resolve_one(
         Profile::Expired if target.is_double() => Resolved::DoubleExpired,
         Profile::Expired => {
             let variable = target.variables.expired_token.as_deref();
-            match variable
-                .and_then(|v| env(v))
-                .filter(|v| !v.trim().is_empty())
-            {
+            match variable.and_then(env).filter(|v| !v.trim().is_empty()) {
                 Some(token) => fixed(
                     crate::secret::Secret::new(token.trim()),
                     TokenKnowledge::default(),

@@ -9,6 +9,14 @@
 //!   then reads, then writes), one at a time unless `--test-threads` says otherwise;
 //! - a live target without credentials: every trial ignored, and one stderr line naming the
 //!   variables to set;
+//! - a live target with credentials: first the trial `preflight::<target>` (see
+//!   [`crate::preflight`]), run when the process starts; when it fails, every case fails
+//!   without sending anything, naming it, and the diagnosis is printed once on stderr; when
+//!   it passes, one stderr line names the tenant;
+//! - a case that runs `as:` a profile whose credentials are not set: ignored, with one
+//!   stderr line per profile (see [`crate::profile`]);
+//! - after the run, when most requests were refused (401/403) without a step expecting it,
+//!   one stderr line says the credentials look wrong for the target;
 //! - a suite file that fails to load becomes one failing trial `<suite id>::load` whose
 //!   message holds every located diagnostic; the other suites still run;
 //! - `targets.yaml`, the target's name or URLs, or the double's schema or seed failing to

@@ -37,10 +37,14 @@
 //!   requests is answered with an array of responses. Another method on a known path gets
 //!   405 (with `Allow`), an unknown path 404, both with a JSON body naming the routes.
 //! - **Environments.** Each double imitates one environment ([`EnvironmentSpec`]: a name,
-//!   one API key, a token lifetime; [`IonDouble::start`] uses [`EnvironmentSpec::demo`],
-//!   [`IonDouble::start_with`] any other). Each draws its own signing key when it starts and
+//!   the ION realm it imitates, one API key, a token lifetime; [`IonDouble::start`] uses
+//!   [`EnvironmentSpec::demo`], a sandbox, [`IonDouble::start_with`] any other). Its tokens
+//!   carry the realm's issuer as ION's do (production's is
+//!   `https://auth-production-pub.buildwithion.com/realms/api-keys`), so the harness reads a
+//!   double's token as it reads ION's. Each draws its own signing key when it starts and
 //!   names it in the token's `kid`, so a token from one double gets `Unable to find
 //!   appropriate RSA key` from every other, as a production token does from ION's sandbox.
+//!   [`IonDouble::expired_token`] hands out a token of its key that has already expired.
 //!
 //! Beside ION's paths, every double (embedded or `serve`d) answers three admin endpoints,
 //! which are not counted and which no ION client calls:
