@@ -44,10 +44,9 @@ enum Resolved {
     Own,
     /// No credentials.
     Anonymous,
-    /// A token the harness has (forged, or read from a variable).
-    Fixed(Arc<TokenSource>, TokenKnowledge),
-    /// Another live target's credentials.
-    Source(Arc<TokenSource>, TokenKnowledge),
+    /// Tokens from a source of their own: forged, read from a variable, or another live
+    /// target's credentials.
+    Tokens(Arc<TokenSource>, TokenKnowledge),
     /// On the double: the trial's double's expired token.
     DoubleExpired,
     /// On the double: a token from a second double imitating this environment.
@@ -118,9 +117,7 @@ impl Profiles {
             let chosen = match (self.resolved.get(name), double) {
                 (None | Some(Resolved::Own), _) => with(own.tokens().cloned(), Default::default()),
                 (Some(Resolved::Anonymous), _) => with(None, Default::default()),
-                (Some(Resolved::Fixed(tokens, k) | Resolved::Source(tokens, k)), _) => {
-                    with(Some(Arc::clone(tokens)), *k)
-                }
+                (Some(Resolved::Tokens(tokens, k)), _) => with(Some(Arc::clone(tokens)), *k),
                 (Some(Resolved::DoubleExpired), Some((trial_double, _))) => with(
                     Some(Arc::new(TokenSource::fixed(trial_double.expired_token()))),
                     Default::default(),
@@ -159,7 +156,7 @@ fn resolve_one(
     env: &dyn Fn(&str) -> Option<String>,
     http: &reqwest::Client,
 ) -> Resolved {
-    let fixed = |token, knowledge| Resolved::Fixed(Arc::new(TokenSource::fixed(token)), knowledge);
+    let fixed = |token, knowledge| Resolved::Tokens(Arc::new(TokenSource::fixed(token)), knowledge);
     match profile {
         Profile::Anonymous => Resolved::Anonymous,
         Profile::Malformed => fixed(forged::malformed_token(), TokenKnowledge::default()),
@@ -203,7 +200,7 @@ fn resolve_one(
                 ))
             } else {
                 match other.live(env) {
-                    Ok(live) => Resolved::Source(Arc::new(live.token_source(http)), knowledge),
+                    Ok(live) => Resolved::Tokens(Arc::new(live.token_source(http)), knowledge),
                     Err(Unavailable::Missing(missing)) => {
                         Resolved::Unavailable(missing.to_string())
                     }
