@@ -4,12 +4,14 @@
 //! that says what was expected, what came back and where the expectation is written, so the
 //! runner can report all of a step's problems at once instead of only the first.
 
+use std::time::Duration;
+
 use serde_json::{Map, Value};
 
 use crate::auth::AuthClass;
 use crate::suite::{
     Capture, DataAssertion, DataPath, ErrorMatcher, ErrorsExpectation, Expect, JsonType, Location,
-    Predicate,
+    Predicate, RetryAfterExpectation,
 };
 
 /// One expectation that did not hold.
@@ -37,6 +39,9 @@ pub struct Observed<'a> {
     pub data: &'a Value,
     /// The `errors` member as a slice (empty when absent).
     pub errors: &'a [Value],
+    /// The `Retry-After` header: `None` when absent, `Some(None)` when it cannot be read,
+    /// else the wait it asks for.
+    pub retry_after: Option<Option<Duration>>,
 }
 
 /// Checks every expectation of a step. `resolve` turns `${...}` templates in expected values
@@ -75,10 +80,52 @@ pub fn check(
         });
     }
     check_errors(&expect.errors, step_at, observed.errors, &mut mismatches);
+    if let Some(expected) = expect.retry_after {
+        check_retry_after(expected, step_at, observed.retry_after, &mut mismatches);
+    }
     for assertion in &expect.data {
         check_assertion(assertion, observed.data, resolve, &mut mismatches);
     }
     mismatches
+}
+
+fn check_retry_after(
+    expected: RetryAfterExpectation,
+    at: Location,
+    seen: Option<Option<Duration>>,
+    out: &mut Vec<Mismatch>,
+) {
+    let holds = match (expected, seen) {
+        (RetryAfterExpectation::Absent, seen) => seen.is_none(),
+        (RetryAfterExpectation::Present, seen) => matches!(seen, Some(Some(_))),
+        (RetryAfterExpectation::AtMost(limit), Some(Some(wait))) => wait <= limit,
+        (RetryAfterExpectation::AtMost(_), _) => false,
+    };
+    if holds {
+        return;
+    }
+    let expected = match expected {
+        RetryAfterExpectation::Absent => "no Retry-After header".to_owned(),
+        RetryAfterExpectation::Present => "a Retry-After header (seconds or an HTTP-date)".into(),
+        RetryAfterExpectation::AtMost(limit) => format!(
+            "a Retry-After of at most {}",
+            humantime::format_duration(limit)
+        ),
+    };
+    let actual = match seen {
+        None => "no Retry-After header".to_owned(),
+        Some(None) => "a Retry-After header that is neither seconds nor an HTTP-date".to_owned(),
+        Some(Some(wait)) => format!(
+            "Retry-After asking for {}",
+            humantime::format_duration(wait)
+        ),
+    };
+    out.push(Mismatch {
+        at,
+        subject: "Retry-After".into(),
+        expected,
+        actual,
+    });
 }
 
 fn check_errors(

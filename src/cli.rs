@@ -98,6 +98,10 @@ pub struct RunArgs {
     /// Where the suites and snapshots are.
     #[command(flatten)]
     pub place: Place,
+    /// Allow the target's max_rps above 20 requests per second against ION's hosts: a load
+    /// test, to be coordinated with ION's support first.
+    #[arg(long, env = "ION_ALLOW_HIGH_RATE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_high_rate: bool,
     /// libtest's own flags.
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,

@@ -8,12 +8,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
 use crate::auth::{AuthClass, TokenKnowledge};
 use crate::check::{self, Mismatch, Observed};
-use crate::client::{GraphqlClient, GraphqlRequest, RawResponse};
+use crate::client::{
+    Delivery, GraphqlClient, GraphqlRequest, RETRY_AFTER, RawResponse, retry_after,
+};
 use crate::profile::AsProfile;
 use crate::redact;
 use crate::suite::template;
@@ -43,6 +46,8 @@ pub struct StepOutcome {
     pub auth: Option<AuthClass>,
     /// Whether the step expected a refusal (`expect: {auth: ...}`).
     pub auth_expected: bool,
+    /// Attempts, throttling and waits.
+    pub delivery: Delivery,
 }
 
 /// Why a step failed.
@@ -56,6 +61,8 @@ pub struct StepFailure {
     pub response: Option<String>,
     /// Why ION refused the request, when it did and the step did not expect it.
     pub auth: Option<AuthClass>,
+    /// How the failing request was delivered (throttling, waits).
+    pub delivery: Delivery,
 }
 
 /// The ways a step fails.
@@ -110,13 +117,13 @@ impl CaseRun<'_> {
         for (index, step) in self.case.steps.iter().enumerate() {
             let result = self.run_step(step, &mut captures, &mut outcome).await;
             if let Err((kind, response)) = result {
-                let auth = outcome
-                    .steps
-                    .get(index)
+                let ran = outcome.steps.get(index);
+                let auth = ran
                     .filter(|ran| !ran.auth_expected)
                     .and_then(|ran| ran.auth);
                 outcome.failure = Some(StepFailure {
                     auth,
+                    delivery: ran.map(|ran| ran.delivery).unwrap_or_default(),
                     step: index,
                     kind,
                     response,
@@ -150,6 +157,7 @@ impl CaseRun<'_> {
             )),
             response: None,
             auth: None,
+            delivery: Delivery::default(),
         })
     }
 
@@ -170,6 +178,8 @@ impl CaseRun<'_> {
             query: &step.operation.source,
             operation_name: step.operation.operation_name.as_deref(),
             variables: &variables,
+            idempotent: step.operation.kind == OperationKind::Query,
+            retry: step.retry,
         };
         let (client, knowledge) = match step
             .profile
@@ -189,6 +199,7 @@ impl CaseRun<'_> {
                     elapsed_ms: 0,
                     auth: None,
                     auth_expected: step.expect.auth.is_some(),
+                    delivery: Delivery::default(),
                 });
                 return Err((FailureKind::Transport(e.to_string()), None));
             }
@@ -200,6 +211,7 @@ impl CaseRun<'_> {
             elapsed_ms: response.elapsed.as_millis(),
             auth,
             auth_expected: step.expect.auth.is_some(),
+            delivery: response.delivery,
         });
         let shown = || Some(show_body(&response));
         let Some(body) = response.json().filter(Value::is_object) else {
@@ -217,11 +229,16 @@ impl CaseRun<'_> {
             .unwrap_or_default();
         // A refusal (401 `{"errors": [{"message": ...}]}`) is a JSON object too, so it
         // reaches the checks, classified.
+        let retry_after = response
+            .headers
+            .contains_key(RETRY_AFTER)
+            .then(|| retry_after(&response.headers, SystemTime::now()));
         let observed = Observed {
             status: response.status,
             auth,
             data,
             errors,
+            retry_after,
         };
         let mut mismatches = check::check(&step.expect, step.at, observed, &resolve);
         match check::capture(&step.captures, data) {
@@ -294,6 +311,23 @@ pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
             }
         }
     }
+    let delivery = failure.delivery;
+    if let Some(wait) = delivery.refused_wait {
+        let _ = writeln!(
+            text,
+            "  throttled: ION asked to retry after {}, longer than the client waits for one \
+             retry; the 429 was kept rather than sent early",
+            humantime::format_duration(wait)
+        );
+    } else if delivery.throttled > 0 {
+        let _ = writeln!(
+            text,
+            "  throttled: {} of {} attempt(s) answered 429; waited {} in all",
+            delivery.throttled,
+            delivery.attempts,
+            humantime::format_duration(round_ms(delivery.waited))
+        );
+    }
     if let Some(class) = failure.auth {
         let fix = match &step.profile {
             Some(profile) => format!(
@@ -316,4 +350,9 @@ pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
         }
     }
     text
+}
+
+/// A duration cut to whole milliseconds, for messages.
+pub(crate) fn round_ms(duration: std::time::Duration) -> std::time::Duration {
+    std::time::Duration::from_millis(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
 }

@@ -54,7 +54,8 @@ fn main() -> ExitCode {
 
 fn run(mut args: RunArgs, list: bool) -> ExitCode {
     args.libtest.list |= list;
-    let options = args.place.options(&args.target);
+    let mut options = args.place.options(&args.target);
+    options.allow_high_rate |= args.allow_high_rate;
     runner::run(args.libtest, &options)
 }
 

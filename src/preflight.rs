@@ -261,6 +261,8 @@ async fn ask_me(
         query: ME_QUERY,
         operation_name: None,
         variables: &empty,
+        idempotent: true,
+        retry: true,
     };
     let response =
         client

@@ -40,8 +40,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::auth::TokenSource;
-use crate::client::{GraphqlClient, http_client};
+use crate::auth::{HostRealm, Realm, TokenSource};
+use crate::client::{GraphqlClient, MAX_RPS_CEILING, Pacer, http_client};
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble, demo_credentials};
 use crate::execute::{CaseRun, StepOutcome, describe_failure};
 use crate::preflight::{self, Passed};
@@ -65,7 +65,13 @@ pub struct RunOptions {
     pub snapshots_dir: PathBuf,
     /// The target's name (`ION_TARGET`, default `mock`).
     pub target: String,
+    /// Allow a `max_rps` above [`MAX_RPS_CEILING`] against ION's hosts
+    /// (`--allow-high-rate`, `ION_ALLOW_HIGH_RATE=1`).
+    pub allow_high_rate: bool,
 }
+
+/// The variable that allows a `max_rps` above the ceiling.
+pub const ALLOW_HIGH_RATE_ENV: &str = "ION_ALLOW_HIGH_RATE";
 
 impl RunOptions {
     /// The layout of a project: the double's files inside `suites_dir`, `snapshots/` beside
@@ -80,6 +86,7 @@ impl RunOptions {
                 .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
             suites_dir,
             target: DEFAULT_TARGET.into(),
+            allow_high_rate: std::env::var(ALLOW_HIGH_RATE_ENV).is_ok_and(|v| v.trim() == "1"),
         }
     }
 
@@ -122,8 +129,10 @@ pub fn run(mut args: Arguments, options: &RunOptions) -> ExitCode {
         Err(trial) => vec![*trial],
     };
     let conclusion = libtest_mimic::run(&args, trials);
-    if let Some(line) = summary.and_then(|(counts, target)| counts.verdict(&target)) {
-        eprintln!("{line}");
+    if let Some((counts, target)) = summary {
+        for line in counts.summary(&target) {
+            eprintln!("{line}");
+        }
     }
     conclusion.exit_code()
 }
@@ -141,6 +150,8 @@ struct Shared {
     requests: Arc<RequestCounts>,
     /// The values of every credential variable: scrubbed from messages and snapshots.
     secrets: Vec<Secret>,
+    /// The target's pace, shared by every trial.
+    pacer: Option<Arc<Pacer>>,
 }
 
 /// Requests sent by every trial, and how many ION refused when the step did not expect it:
@@ -149,6 +160,8 @@ struct Shared {
 struct RequestCounts {
     sent: AtomicUsize,
     refused: AtomicUsize,
+    /// Cases that passed only after throttled attempts, with how many and how long.
+    throttled_passes: std::sync::Mutex<Vec<String>>,
 }
 
 impl RequestCounts {
@@ -160,6 +173,37 @@ impl RequestCounts {
             .count();
         self.sent.fetch_add(answered.count(), Ordering::Relaxed);
         self.refused.fetch_add(refused, Ordering::Relaxed);
+    }
+
+    /// Notes a passing case whose requests were throttled on the way.
+    fn passed(&self, trial: String, steps: &[StepOutcome]) {
+        let throttled: u32 = steps.iter().map(|s| s.delivery.throttled).sum();
+        if throttled == 0 {
+            return;
+        }
+        let waited: std::time::Duration = steps.iter().map(|s| s.delivery.waited).sum();
+        let line = format!(
+            "{trial}: passed after {throttled} throttled attempt(s), waited {}",
+            humantime::format_duration(crate::execute::round_ms(waited))
+        );
+        self.throttled_passes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(line);
+    }
+
+    /// The lines printed after the run.
+    fn summary(&self, target: &str) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .throttled_passes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|line| format!("ion-contract: {line}"))
+            .collect();
+        lines.sort();
+        lines.extend(self.verdict(target));
+        lines
     }
 
     /// The summary line, when most requests were refused.
@@ -225,13 +269,19 @@ impl Shared {
                 )
             })?;
         let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
+        let pacer = target.max_rps.map(|rate| Arc::new(Pacer::new(rate)));
         let mut connection = if target.is_double() {
             Connection::Double
         } else {
             let env = |name: &str| std::env::var(name).ok();
             match target.live(&env) {
                 Ok(live) => {
-                    let client = live.client(&http);
+                    check_rate(&target, &live.api_url, options.allow_high_rate)
+                        .map_err(|e| fail("target::select", e))?;
+                    let mut client = live.client(&http);
+                    if let Some(pacer) = &pacer {
+                        client = client.with_pacer(Arc::clone(pacer));
+                    }
                     let preflight = (!listing).then(|| {
                         runtime
                             .block_on(preflight::run(&target, &targets, &live, &env, &client))
@@ -263,6 +313,7 @@ impl Shared {
             *diagnosis = redact::scrub_all(diagnosis, &exposed);
         }
         Ok(Shared {
+            pacer,
             secrets,
             profiles,
             requests: Arc::default(),
@@ -412,8 +463,12 @@ impl Shared {
                     demo_credentials(),
                 );
                 let endpoint = format!("{}/graphql", double.api_url());
-                double_client =
+                let mut client =
                     GraphqlClient::new(self.http.clone(), endpoint, Some(Arc::new(tokens)));
+                if let Some(pacer) = &self.pacer {
+                    client = client.with_pacer(Arc::clone(pacer));
+                }
+                double_client = client;
                 &double_client
             }
         };
@@ -436,11 +491,33 @@ impl Shared {
         };
         let outcome = run.run().await;
         self.requests.count(&outcome.steps);
+        if outcome.failure.is_none() {
+            let trial = format!("{}::{}::{}", suite.id, case.name, self.target.name);
+            self.requests.passed(trial, &outcome.steps);
+        }
         match &outcome.failure {
             Some(failure) => Err(describe_failure(&run, failure)),
             None => Ok(outcome.recorded),
         }
     }
+}
+
+/// Refuses a `max_rps` above the ceiling for a target on a non-loopback host, unless allowed.
+fn check_rate(target: &Target, api_url: &str, allowed: bool) -> Result<(), String> {
+    let Some(rate) = target.max_rps else {
+        return Ok(());
+    };
+    let local = matches!(Realm::of_url(api_url), HostRealm::Loopback);
+    if rate.get() <= MAX_RPS_CEILING || local || allowed {
+        return Ok(());
+    }
+    Err(format!(
+        "target {} has max_rps {rate}, above the {MAX_RPS_CEILING} requests per second ion-contract \
+         sends to ION without an explicit opt-in\nhelp: ION asks that load tests be coordinated \
+         with its support; once they are, pass --allow-high-rate (or set \
+         {ALLOW_HIGH_RATE_ENV}=1), or lower max_rps in suites/targets.yaml",
+        target.name
+    ))
 }
 
 /// The trial `preflight::<target>`: passes when the preflight did (or when only listing),

@@ -29,6 +29,7 @@ fn expect_data(raw: &str, singular: bool, predicates: Vec<Predicate>) -> Expect 
         status: Some(200),
         auth: None,
         errors: ErrorsExpectation::None,
+        retry_after: None,
         data: vec![DataAssertion {
             path: path(raw, singular),
             predicates,
@@ -65,6 +66,7 @@ fn run_refused(
         auth,
         data: &data,
         errors,
+        retry_after: None,
     };
     check(expect, at(3), observed, &no_templates)
         .into_iter()
@@ -228,6 +230,7 @@ fn expect_auth(class: AuthClass) -> Expect {
         status: None,
         auth: Some(class),
         errors: ErrorsExpectation::Unchecked,
+        retry_after: None,
         data: Vec::new(),
     }
 }
@@ -301,6 +304,7 @@ fn expected_values_go_through_templates_and_template_errors_are_mismatches() {
         auth: None,
         data: &data,
         errors: &[],
+        retry_after: None,
     };
     let resolved = |_: &Value| Ok(json!(1));
     assert!(check(&expect, at(1), observed, &resolved).is_empty());
@@ -337,5 +341,58 @@ fn a_capture_needs_exactly_one_value() {
     assert_eq!(
         summary,
         vec![(31, "2 value(s)".into()), (32, "0 value(s)".into())]
+    );
+}
+
+#[test]
+fn retry_after_expectations_hold_or_say_what_came() {
+    use std::time::Duration;
+
+    use ion_contract::suite::RetryAfterExpectation as R;
+    let data = data();
+    let run = |expected: R, seen: Option<Option<Duration>>| {
+        let expect = Expect {
+            status: Some(429),
+            auth: None,
+            errors: ErrorsExpectation::Unchecked,
+            retry_after: Some(expected),
+            data: Vec::new(),
+        };
+        let observed = Observed {
+            status: 429,
+            auth: None,
+            data: &data,
+            errors: &[],
+            retry_after: seen,
+        };
+        check(&expect, at(2), observed, &no_templates)
+            .into_iter()
+            .map(|m| {
+                format!(
+                    "{}: expected {}, actual {}",
+                    m.subject, m.expected, m.actual
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let secs = |s| Some(Some(Duration::from_secs(s)));
+    assert!(run(R::Present, secs(3)).is_empty());
+    assert!(run(R::Absent, None).is_empty());
+    assert!(run(R::AtMost(Duration::from_secs(5)), secs(5)).is_empty());
+    assert_eq!(
+        run(R::AtMost(Duration::from_secs(5)), secs(6)),
+        ["Retry-After: expected a Retry-After of at most 5s, actual Retry-After asking for 6s"]
+    );
+    assert_eq!(
+        run(R::Present, None),
+        [
+            "Retry-After: expected a Retry-After header (seconds or an HTTP-date), actual no Retry-After header"
+        ]
+    );
+    assert_eq!(
+        run(R::Absent, Some(None)),
+        [
+            "Retry-After: expected no Retry-After header, actual a Retry-After header that is neither seconds nor an HTTP-date"
+        ]
     );
 }

@@ -203,6 +203,8 @@ mod tests {
             query: "{ me { id } }",
             operation_name: None,
             variables: &variables,
+            idempotent: true,
+            retry: true,
         };
         client.send(request).await.expect("a response").status
     }

@@ -49,6 +49,7 @@ pub(crate) fn build(
             status: Some(200),
             auth: None,
             errors: ErrorsExpectation::None,
+            retry_after: None,
             data: Vec::new(),
         });
     };
@@ -80,10 +81,15 @@ pub(crate) fn build(
         .flat_map(|d| d.value.iter())
         .filter_map(|a| assertion(v, a, scope))
         .collect();
+    let retry_after = spec
+        .retry_after
+        .as_ref()
+        .and_then(|r| super::throttle::retry_after(v, r));
     (v.diags.len() == before).then_some(Expect {
         status,
         auth,
         errors,
+        retry_after,
         data,
     })
 }

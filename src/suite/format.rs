@@ -58,6 +58,7 @@ pub(crate) struct StepSpec {
     pub document: Option<Spanned<String>>,
     pub operation: Option<Spanned<String>>,
     pub variables: Option<Spanned<Entries<Node>>>,
+    pub retry: Option<Spanned<bool>>,
     pub expect: Option<Spanned<ExpectSpec>>,
     pub capture: Option<Spanned<Entries<Spanned<String>>>>,
     pub snapshot: Option<Spanned<SnapshotSpec>>,
@@ -70,6 +71,7 @@ pub(crate) struct ExpectSpec {
     pub status: Option<Node>,
     pub auth: Option<Spanned<String>>,
     pub errors: Option<Spanned<ErrorsSpec>>,
+    pub retry_after: Option<Spanned<String>>,
     pub data: Option<Spanned<Vec<Spanned<AssertionSpec>>>>,
 }
 

@@ -113,6 +113,7 @@ const STEP: &[Key] = &[
         Kind::AnyMap,
         "variables: {first: 2, after: \"${cursor}\"}",
     ),
+    key("retry", Kind::Bool, "retry: false"),
     key(
         "expect",
         Kind::Struct(Ctx::Expect),
@@ -130,6 +131,7 @@ const EXPECT: &[Key] = &[
     key("status", Kind::Scalar, "status: 200"),
     key("auth", Kind::Str, "auth: wrong-environment"),
     key("errors", Kind::Errors, "errors: none"),
+    key("retry_after", Kind::Str, "retry_after: \"<= 5s\""),
     key(
         "data",
         Kind::StructList(Ctx::Assertion),

@@ -102,6 +102,7 @@ pub(crate) mod source;
 mod step;
 pub(crate) mod suggest;
 pub mod template;
+mod throttle;
 mod validate;
 mod variables;
 

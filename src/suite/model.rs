@@ -82,6 +82,8 @@ pub struct Step {
     /// Variables to send; strings may hold `${capture}` / `${env:NAME}` templates that are
     /// resolved just before the request.
     pub variables: Map<String, Value>,
+    /// Whether the client may retry the request (`retry: false` observes raw 429s and 5xx).
+    pub retry: bool,
     /// Expectations on the response.
     pub expect: Expect,
     /// Values to capture from the response's `data` for later steps.
@@ -172,8 +174,21 @@ pub struct Expect {
     pub auth: Option<AuthClass>,
     /// GraphQL `errors`.
     pub errors: ErrorsExpectation,
+    /// What the response's `Retry-After` header must be (`retry_after:`).
+    pub retry_after: Option<RetryAfterExpectation>,
     /// JSONPath assertions on `data`.
     pub data: Vec<DataAssertion>,
+}
+
+/// What a step expects of the `Retry-After` header (of a 429, usually with `retry: false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfterExpectation {
+    /// `present`: the header is there and readable (delta-seconds or an HTTP-date).
+    Present,
+    /// `absent`: no header.
+    Absent,
+    /// `"<= 5s"`: there, and asking for no longer than this.
+    AtMost(std::time::Duration),
 }
 
 /// What a step expects of the response's `errors` array.

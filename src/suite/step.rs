@@ -116,6 +116,7 @@ impl Validator<'_> {
             profile,
             operation: resolved?.operation,
             variables: vars,
+            retry: step.retry.as_ref().is_none_or(|r| r.value),
             expect: expect?,
             captures,
             snapshot: snapshot.map(|(k, _)| k),

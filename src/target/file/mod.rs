@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::live::check_url;
 use super::{DEFAULT_TARGET, Environment, Target, Targets, Variables};
+use std::num::NonZeroU32;
+
 use crate::auth::Realm;
+use crate::client::{DEFAULT_MAX_RPS, MAX_RPS_CEILING};
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::suite::Profile;
 use crate::suite::format::{Entry, Node, NodeValue};
@@ -13,13 +16,14 @@ use crate::suite::source::SourceFile;
 use crate::suite::suggest;
 
 const TOP_KEYS: [&str; 1] = ["targets"];
-const TARGET_KEYS: [&str; 6] = [
+const TARGET_KEYS: [&str; 7] = [
     "environment",
     "api_url",
     "auth_url",
     "read_only",
     "variables",
     "imitates",
+    "max_rps",
 ];
 const VARIABLE_KEYS: [&str; 6] = [
     "client_id",
@@ -224,6 +228,7 @@ impl Reader<'_> {
                 "read_only" => self.read_only(&mut target, f),
                 "variables" => self.variables(&mut target, f),
                 "imitates" => self.imitates(&mut target, f),
+                "max_rps" => self.max_rps(&mut target, f),
                 _ => {}
             }
         }
@@ -330,6 +335,27 @@ impl Reader<'_> {
                     ),
                 },
                 format!("write one of {}", names.join(", ")),
+            ),
+        }
+    }
+
+    fn max_rps(&mut self, target: &mut Target, field: &Entry) {
+        let rate = match &field.value.value {
+            NodeValue::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            _ => None,
+        };
+        match rate.and_then(NonZeroU32::new) {
+            Some(rate) => target.max_rps = Some(rate),
+            None => self.problem(
+                &field.value,
+                format!(
+                    "`max_rps` must be a whole number of requests per second, 1 or more, found {}",
+                    field.value.to_json()
+                ),
+                format!(
+                    "write e.g. `max_rps: {DEFAULT_MAX_RPS}` (the default for live targets); more \
+                     than {MAX_RPS_CEILING} against ION's hosts also needs --allow-high-rate"
+                ),
             ),
         }
     }

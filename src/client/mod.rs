@@ -1,13 +1,25 @@
 //! GraphQL over HTTP: sends one operation and returns the raw response.
 //!
 //! The client never asserts: it returns status, headers and body as they came, so checks can
-//! look at 401s, 429s and GraphQL errors alike. Its one retry is for authorisation: a 401
-//! saying the token expired gets a renewed token from the [`TokenSource`] and the request is
-//! sent once more. Pacing and retries (throttling) and 401 classification (environment
-//! mismatch) wrap this layer.
+//! look at 401s, 429s and GraphQL errors alike. Around each request it
+//!
+//! - **paces**: waits for the target's [`Pacer`] (at most `max_rps` requests per second,
+//!   shared by every trial of the process), when it has one;
+//! - **retries** as [`RetryPolicy`] says: a 429 after `Retry-After` or a jittered backoff, a
+//!   5xx only for queries; never a mutation that may have been applied;
+//! - **renews** the token once when a 401 says it expired.
+//!
+//! The response tells how it went: attempts, throttled answers, time waited.
+
+mod pacing;
+mod retry;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+pub use pacing::{DEFAULT_MAX_RPS, MAX_RPS_CEILING, Pacer};
+pub use reqwest::header::RETRY_AFTER;
+pub use retry::{RetryPolicy, Verdict, retry_after};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use serde_json::{Map, Value, json};
@@ -53,6 +65,10 @@ pub struct GraphqlRequest<'a> {
     pub operation_name: Option<&'a str>,
     /// `variables`.
     pub variables: &'a Map<String, Value>,
+    /// A query, safe to send again after a 5xx; `false` for a mutation.
+    pub idempotent: bool,
+    /// Whether to retry at all (`retry: false` on a step observes raw 429s).
+    pub retry: bool,
 }
 
 /// A response exactly as received.
@@ -64,8 +80,25 @@ pub struct RawResponse {
     pub headers: HeaderMap,
     /// Body bytes.
     pub body: Vec<u8>,
-    /// Time from sending to the end of the body.
+    /// Time from sending the last attempt to the end of its body.
     pub elapsed: Duration,
+    /// How the request went: attempts, throttling, waits.
+    pub delivery: Delivery,
+}
+
+/// How a request was delivered: what the pacing and retries did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Attempts sent (1 when the first answer was kept).
+    pub attempts: u32,
+    /// Answers that were 429.
+    pub throttled: u32,
+    /// Time spent waiting before retries.
+    pub waited: Duration,
+    /// Time spent waiting for the target's pace.
+    pub paced: Duration,
+    /// A wait the server asked for that was longer than the cap, so the 429 was kept.
+    pub refused_wait: Option<Duration>,
 }
 
 impl RawResponse {
@@ -116,6 +149,8 @@ pub struct GraphqlClient {
     http: reqwest::Client,
     endpoint: String,
     tokens: Option<Arc<TokenSource>>,
+    pacer: Option<Arc<Pacer>>,
+    retry: RetryPolicy,
 }
 
 impl GraphqlClient {
@@ -130,15 +165,28 @@ impl GraphqlClient {
             http,
             endpoint: endpoint.into(),
             tokens,
+            pacer: None,
+            retry: RetryPolicy::default(),
         }
+    }
+
+    /// The same client, paced by `pacer` (shared with every other client of the target).
+    pub fn with_pacer(mut self, pacer: Arc<Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// The same client, retrying as `policy` says.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
     }
 
     /// A client for the same endpoint whose requests carry `tokens` (none when `None`).
     pub fn with_tokens(&self, tokens: Option<Arc<TokenSource>>) -> Self {
         Self {
-            http: self.http.clone(),
-            endpoint: self.endpoint.clone(),
             tokens,
+            ..self.clone()
         }
     }
 
@@ -152,9 +200,48 @@ impl GraphqlClient {
         &self.endpoint
     }
 
-    /// POSTs the operation as JSON and returns the response as it came; a 401 saying the
-    /// token expired is retried once with a renewed token.
+    /// POSTs the operation as JSON, paced and retried (see the module docs), and returns the
+    /// last response as it came, with how it was delivered.
     pub async fn send(&self, request: GraphqlRequest<'_>) -> Result<RawResponse, ClientError> {
+        let policy = if request.retry {
+            self.retry
+        } else {
+            RetryPolicy::OFF
+        };
+        let mut delivery = Delivery::default();
+        loop {
+            if let Some(pacer) = &self.pacer {
+                delivery.paced += pacer.ready().await;
+            }
+            delivery.attempts += 1;
+            let mut response = self.send_once(request).await?;
+            if response.status == 429 {
+                delivery.throttled += 1;
+            }
+            let verdict = policy.verdict(
+                delivery.attempts,
+                response.status,
+                &response.headers,
+                request.idempotent,
+            );
+            match verdict {
+                Verdict::RetryAfter(wait) => {
+                    tokio::time::sleep(wait).await;
+                    delivery.waited += wait;
+                }
+                Verdict::Done | Verdict::TooLong(_) => {
+                    if let Verdict::TooLong(wait) = verdict {
+                        delivery.refused_wait = Some(wait);
+                    }
+                    response.delivery = delivery;
+                    return Ok(response);
+                }
+            }
+        }
+    }
+
+    /// One attempt: a 401 saying the token expired is sent once more with a renewed token.
+    async fn send_once(&self, request: GraphqlRequest<'_>) -> Result<RawResponse, ClientError> {
         let Some(tokens) = &self.tokens else {
             return self.post(request, None).await;
         };
@@ -199,6 +286,7 @@ impl GraphqlClient {
             headers,
             body: body.to_vec(),
             elapsed: started.elapsed(),
+            delivery: Delivery::default(),
         })
     }
 
