@@ -101,4 +101,5 @@ pub mod runner;
 pub mod secret;
 pub mod snapshot;
 pub mod suite;
+mod tally;
 pub mod target;

@@ -34,7 +34,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Map, Value};
@@ -43,13 +42,14 @@ use tokio::runtime::Runtime;
 use crate::auth::{HostRealm, Realm, TokenSource};
 use crate::client::{GraphqlClient, MAX_RPS_CEILING, Pacer, http_client};
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble, demo_credentials};
-use crate::execute::{CaseRun, StepOutcome, describe_failure};
+use crate::execute::{CaseRun, describe_failure};
 use crate::preflight::{self, Passed};
 use crate::profile::Profiles;
 use crate::redact;
 use crate::secret::Secret;
 use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, OperationKind, Suite};
+use crate::tally::Tally;
 use crate::target::{DEFAULT_TARGET, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable};
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
@@ -147,78 +147,11 @@ struct Shared {
     snapshots_dir: PathBuf,
     suites: Vec<Result<Suite, suite::LoadFailure>>,
     profiles: Profiles,
-    requests: Arc<RequestCounts>,
+    requests: Arc<Tally>,
     /// The values of every credential variable: scrubbed from messages and snapshots.
     secrets: Vec<Secret>,
     /// The target's pace, shared by every trial.
     pacer: Option<Arc<Pacer>>,
-}
-
-/// Requests sent by every trial, and how many ION refused when the step did not expect it:
-/// when most were, the run ends with one line saying the credentials look wrong.
-#[derive(Debug, Default)]
-struct RequestCounts {
-    sent: AtomicUsize,
-    refused: AtomicUsize,
-    /// Cases that passed only after throttled attempts, with how many and how long.
-    throttled_passes: std::sync::Mutex<Vec<String>>,
-}
-
-impl RequestCounts {
-    fn count(&self, steps: &[StepOutcome]) {
-        let answered = steps.iter().filter(|s| s.status.is_some());
-        let refused = answered
-            .clone()
-            .filter(|s| s.auth.is_some() && !s.auth_expected)
-            .count();
-        self.sent.fetch_add(answered.count(), Ordering::Relaxed);
-        self.refused.fetch_add(refused, Ordering::Relaxed);
-    }
-
-    /// Notes a passing case whose requests were throttled on the way.
-    fn passed(&self, trial: String, steps: &[StepOutcome]) {
-        let throttled: u32 = steps.iter().map(|s| s.delivery.throttled).sum();
-        if throttled == 0 {
-            return;
-        }
-        let waited: std::time::Duration = steps.iter().map(|s| s.delivery.waited).sum();
-        let line = format!(
-            "{trial}: passed after {throttled} throttled attempt(s), waited {}",
-            humantime::format_duration(crate::execute::round_ms(waited))
-        );
-        self.throttled_passes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(line);
-    }
-
-    /// The lines printed after the run.
-    fn summary(&self, target: &str) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .throttled_passes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-            .map(|line| format!("ion-contract: {line}"))
-            .collect();
-        lines.sort();
-        lines.extend(self.verdict(target));
-        lines
-    }
-
-    /// The summary line, when most requests were refused.
-    fn verdict(&self, target: &str) -> Option<String> {
-        let sent = self.sent.load(Ordering::Relaxed);
-        let refused = self.refused.load(Ordering::Relaxed);
-        (refused > 0 && refused * 2 > sent).then(|| {
-            format!(
-                "ion-contract: {refused} of {sent} requests to target {target} were refused \
-                 (401/403): credentials look wrong for this target; the failures above name \
-                 each refusal's class, and `ion-contract preflight --target {target}` checks \
-                 the environment of every URL and credential"
-            )
-        })
-    }
 }
 
 /// How this run reaches its target.
