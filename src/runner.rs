@@ -31,6 +31,7 @@
 //! written to stdout before the libtest report, so `--list` stays machine-readable for
 //! cargo-nextest.
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -40,7 +41,7 @@ use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 
 use crate::auth::{HostRealm, Realm, TokenSource};
-use crate::client::{GraphqlClient, MAX_RPS_CEILING, Pacer, http_client};
+use crate::client::{DEFAULT_MAX_RPS, GraphqlClient, MAX_RPS_CEILING, Pacer, http_client};
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble, demo_credentials};
 use crate::execute::{CaseRun, describe_failure};
 use crate::preflight::{self, Passed};
@@ -202,7 +203,7 @@ impl Shared {
                 )
             })?;
         let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
-        let pacer = target.max_rps.map(|rate| Arc::new(Pacer::new(rate)));
+        let mut pacer = target.max_rps.map(|rate| Arc::new(Pacer::new(rate)));
         let mut connection = if target.is_double() {
             Connection::Double
         } else {
@@ -211,6 +212,10 @@ impl Shared {
                 Ok(live) => {
                     check_rate(&target, &live.api_url, options.allow_high_rate)
                         .map_err(|e| fail("target::select", e))?;
+                    let local = Realm::of_url(&live.api_url) == HostRealm::Loopback;
+                    if pacer.is_none() && !local {
+                        pacer = NonZeroU32::new(DEFAULT_MAX_RPS).map(|r| Arc::new(Pacer::new(r)));
+                    }
                     let mut client = live.client(&http);
                     if let Some(pacer) = &pacer {
                         client = client.with_pacer(Arc::clone(pacer));

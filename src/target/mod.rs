@@ -50,7 +50,6 @@ use std::fmt;
 use std::num::NonZeroU32;
 
 use crate::auth::Realm;
-use crate::client::DEFAULT_MAX_RPS;
 use crate::secret::Secret;
 pub use file::TargetsError;
 pub use live::{Credentials, Live, MissingCredentials, Unavailable};
@@ -211,8 +210,9 @@ pub struct Target {
     /// For the double (`environment: mock`): the ION realm it imitates, whose issuer its
     /// tokens carry (`sandbox` unless `imitates:` says otherwise).
     pub imitates: Realm,
-    /// At most this many requests per second, shared by every trial (`max_rps:`; default
-    /// [`DEFAULT_MAX_RPS`] for a live target, unpaced for the double).
+    /// At most this many requests per second, shared by every trial (`max_rps:`). Unset:
+    /// [`crate::client::DEFAULT_MAX_RPS`] for a live target on a remote host, unpaced for the double and a
+    /// local server (`ion-contract serve`), which no one else shares.
     pub max_rps: Option<NonZeroU32>,
 }
 
@@ -243,9 +243,7 @@ impl Target {
             auth_url: auth.into(),
             variables: Variables::default(),
             imitates: Realm::Sandbox,
-            max_rps: (environment != Environment::Mock)
-                .then(|| NonZeroU32::new(DEFAULT_MAX_RPS))
-                .flatten(),
+            max_rps: None,
         }
     }
 
