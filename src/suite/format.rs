@@ -35,7 +35,55 @@ pub(crate) struct SuiteFile {
     pub tags: Option<Spanned<Vec<Spanned<String>>>>,
     pub targets: Option<Spanned<Vec<Spanned<String>>>>,
     pub redact: Option<Spanned<Entries<Spanned<String>>>>,
+    pub double: Option<Spanned<DoubleSpec>>,
     pub cases: Spanned<Vec<Spanned<CaseSpec>>>,
+}
+
+/// The suite's `double:`: how the ion-contract double it runs on behaves.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DoubleSpec {
+    pub throttle: Option<Spanned<DoubleThrottleSpec>>,
+    pub storm: Option<Spanned<StormSpec>>,
+}
+
+/// `double.throttle:`: the double's token bucket per API key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DoubleThrottleSpec {
+    pub per_second: Node,
+    pub burst: Option<Node>,
+    pub retry_after: Option<Spanned<String>>,
+}
+
+/// `double.storm:`: 429 for the next N requests, or for T milliseconds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StormSpec {
+    pub next: Option<Node>,
+    pub for_ms: Option<Node>,
+}
+
+/// A case's `throttle:` check: its one step sent many times at a rate.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ThrottleSpec {
+    pub requests: Node,
+    pub rate: Node,
+    pub max_throttled: Option<Node>,
+    pub within: Option<Spanned<String>>,
+}
+
+/// A case's `ramp:` check: its one step at rising rates, until 4xx answers pass a share.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RampSpec {
+    pub from: Node,
+    pub to: Node,
+    pub by: Option<Node>,
+    pub requests: Node,
+    pub max_4xx_share: Option<Node>,
+    pub safe_rate_at_least: Option<Node>,
 }
 
 /// One item of `cases:`.
@@ -44,6 +92,8 @@ pub(crate) struct SuiteFile {
 pub(crate) struct CaseSpec {
     pub name: Spanned<String>,
     pub description: Option<Spanned<String>>,
+    pub throttle: Option<Spanned<ThrottleSpec>>,
+    pub ramp: Option<Spanned<RampSpec>>,
     pub steps: Spanned<Vec<Spanned<StepSpec>>>,
 }
 

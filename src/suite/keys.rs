@@ -10,7 +10,12 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ctx {
     Suite,
+    Double,
+    DoubleThrottle,
+    Storm,
     Case,
+    Throttle,
+    Ramp,
     Step,
     Expect,
     Assertion,
@@ -77,6 +82,11 @@ const SUITE: &[Key] = &[
         Kind::StrMap,
         "redact: {\".case.list.data.parts.edges[].node.cost\": \"[cost]\"}",
     ),
+    key(
+        "double",
+        Kind::Struct(Ctx::Double),
+        "double: {throttle: {per_second: 5, burst: 2, retry_after: seconds}}",
+    ),
     required(
         "cases",
         Kind::StructList(Ctx::Case),
@@ -90,6 +100,16 @@ const CASE: &[Key] = &[
         "description",
         Kind::Str,
         "description: Lists parts two at a time",
+    ),
+    key(
+        "throttle",
+        Kind::Struct(Ctx::Throttle),
+        "throttle: {requests: 20, rate: 10, max_throttled: 5, within: 10s}",
+    ),
+    key(
+        "ramp",
+        Kind::Struct(Ctx::Ramp),
+        "ramp: {from: 2, to: 10, by: 2, requests: 10, max_4xx_share: 0.2}",
     ),
     required(
         "steps",
@@ -139,6 +159,42 @@ const EXPECT: &[Key] = &[
     ),
 ];
 
+const DOUBLE: &[Key] = &[
+    key(
+        "throttle",
+        Kind::Struct(Ctx::DoubleThrottle),
+        "throttle: {per_second: 5, burst: 2, retry_after: seconds}",
+    ),
+    key("storm", Kind::Struct(Ctx::Storm), "storm: {next: 3}"),
+];
+
+const DOUBLE_THROTTLE: &[Key] = &[
+    required("per_second", Kind::Scalar, "per_second: 5"),
+    key("burst", Kind::Scalar, "burst: 2"),
+    key("retry_after", Kind::Str, "retry_after: seconds"),
+];
+
+const STORM: &[Key] = &[
+    key("next", Kind::Scalar, "next: 3"),
+    key("for_ms", Kind::Scalar, "for_ms: 1500"),
+];
+
+const THROTTLE: &[Key] = &[
+    required("requests", Kind::Scalar, "requests: 20"),
+    required("rate", Kind::Scalar, "rate: 10"),
+    key("max_throttled", Kind::Scalar, "max_throttled: 5"),
+    key("within", Kind::Str, "within: 10s"),
+];
+
+const RAMP: &[Key] = &[
+    required("from", Kind::Scalar, "from: 2"),
+    required("to", Kind::Scalar, "to: 10"),
+    key("by", Kind::Scalar, "by: 2"),
+    required("requests", Kind::Scalar, "requests: 10"),
+    key("max_4xx_share", Kind::Scalar, "max_4xx_share: 0.2"),
+    key("safe_rate_at_least", Kind::Scalar, "safe_rate_at_least: 4"),
+];
+
 const ASSERTION: &[Key] = &[
     required("path", Kind::Str, "path: $.part.partNumber"),
     key("equals", Kind::Any, "equals: PN-1"),
@@ -164,7 +220,12 @@ impl Ctx {
     pub(crate) fn keys(self) -> &'static [Key] {
         match self {
             Ctx::Suite => SUITE,
+            Ctx::Double => DOUBLE,
+            Ctx::DoubleThrottle => DOUBLE_THROTTLE,
+            Ctx::Storm => STORM,
             Ctx::Case => CASE,
+            Ctx::Throttle => THROTTLE,
+            Ctx::Ramp => RAMP,
             Ctx::Step => STEP,
             Ctx::Expect => EXPECT,
             Ctx::Assertion => ASSERTION,
@@ -181,7 +242,12 @@ impl Ctx {
     pub(crate) fn describe(self) -> &'static str {
         match self {
             Ctx::Suite => "at the top of the suite",
+            Ctx::Double => "in `double`",
+            Ctx::DoubleThrottle => "in `double.throttle`",
+            Ctx::Storm => "in `double.storm`",
             Ctx::Case => "in a case",
+            Ctx::Throttle => "in `throttle`",
+            Ctx::Ramp => "in `ramp`",
             Ctx::Step => "in a step",
             Ctx::Expect => "in `expect`",
             Ctx::Assertion => "in a `data` assertion",
@@ -193,7 +259,12 @@ impl Ctx {
     pub(crate) fn noun(self) -> &'static str {
         match self {
             Ctx::Suite => "suite",
+            Ctx::Double => "`double`",
+            Ctx::DoubleThrottle => "`double.throttle`",
+            Ctx::Storm => "`double.storm`",
             Ctx::Case => "case",
+            Ctx::Throttle => "`throttle`",
+            Ctx::Ramp => "`ramp`",
             Ctx::Step => "step",
             Ctx::Expect => "`expect`",
             Ctx::Assertion => "assertion",
@@ -205,7 +276,12 @@ impl Ctx {
     pub(crate) fn home(self) -> &'static str {
         match self {
             Ctx::Suite => "at the top level of the file",
+            Ctx::Double => "under the suite's `double:`",
+            Ctx::DoubleThrottle => "under `double.throttle:`",
+            Ctx::Storm => "under `double.storm:`",
             Ctx::Case => "in a case (an item of `cases:`)",
+            Ctx::Throttle => "under a case's `throttle:`",
+            Ctx::Ramp => "under a case's `ramp:`",
             Ctx::Step => "in a step (an item of `steps:`)",
             Ctx::Expect => "under a step's `expect:`",
             Ctx::Assertion => "in an item of `expect.data:`",
@@ -213,9 +289,14 @@ impl Ctx {
         }
     }
 
-    pub(crate) const ALL: [Ctx; 6] = [
+    pub(crate) const ALL: [Ctx; 11] = [
         Ctx::Suite,
+        Ctx::Double,
+        Ctx::DoubleThrottle,
+        Ctx::Storm,
         Ctx::Case,
+        Ctx::Throttle,
+        Ctx::Ramp,
         Ctx::Step,
         Ctx::Expect,
         Ctx::Assertion,
@@ -262,6 +343,14 @@ mod tests {
     fn table_matches_the_serde_structs() {
         assert_eq!(Ctx::Suite.key_names(), serde_fields::<SuiteFile>());
         assert_eq!(Ctx::Case.key_names(), serde_fields::<CaseSpec>());
+        assert_eq!(Ctx::Double.key_names(), serde_fields::<DoubleSpec>());
+        assert_eq!(
+            Ctx::DoubleThrottle.key_names(),
+            serde_fields::<DoubleThrottleSpec>()
+        );
+        assert_eq!(Ctx::Storm.key_names(), serde_fields::<StormSpec>());
+        assert_eq!(Ctx::Throttle.key_names(), serde_fields::<ThrottleSpec>());
+        assert_eq!(Ctx::Ramp.key_names(), serde_fields::<RampSpec>());
         assert_eq!(Ctx::Step.key_names(), serde_fields::<StepSpec>());
         assert_eq!(Ctx::Expect.key_names(), serde_fields::<ExpectSpec>());
         assert_eq!(Ctx::Assertion.key_names(), serde_fields::<AssertionSpec>());

@@ -39,6 +39,10 @@ pub struct Suite {
     pub targets: Option<Vec<String>>,
     /// Extra snapshot redactions (`redact:`), applied after the built-in ones.
     pub redactions: Vec<Redaction>,
+    /// How the ion-contract double it runs on must throttle (`double:`), as the JSON body of
+    /// the double's `POST /__double/throttle`; sent before every case on the embedded double
+    /// and on a local `serve`.
+    pub double: Option<Value>,
     /// The cases, in file order.
     pub cases: Vec<Case>,
 }
@@ -55,6 +59,55 @@ pub struct Redaction {
     pub at: Location,
 }
 
+/// A case that drives its one step many times (`throttle:` or `ramp:`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadCheck {
+    /// Many requests at a rate; every one must succeed in the end.
+    Throttle(ThrottleCheck),
+    /// Rising rates until the 4xx share passes a threshold.
+    Ramp(RampCheck),
+}
+
+/// `throttle:`: send the step `requests` times at `rate` per second (bounded by the
+/// target's `max_rps`), retrying as usual; then every request must have succeeded, none may
+/// have been sent before an advertised `Retry-After`, at most `max_throttled` answers may
+/// have been 429, and the whole may take at most `within`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThrottleCheck {
+    /// Requests to send.
+    pub requests: u32,
+    /// Requests per second.
+    pub rate: u32,
+    /// The most 429 answers allowed, over every attempt.
+    pub max_throttled: Option<u32>,
+    /// The longest the whole may take.
+    pub within: Option<std::time::Duration>,
+    /// Where it is written.
+    pub at: Location,
+}
+
+/// `ramp:`: send the step `requests` times at `from` per second, then `from + by`, ... up to
+/// `to`, without retries, and stop at the first rate whose answers are more than
+/// `max_4xx_share` 4xx; the rate before it is the last safe one, which must be at least
+/// `safe_rate_at_least` when given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RampCheck {
+    /// The first rate.
+    pub from: u32,
+    /// The highest rate.
+    pub to: u32,
+    /// The step between rates.
+    pub by: u32,
+    /// Requests per rate.
+    pub requests: u32,
+    /// The 4xx share past which a rate is over the limit.
+    pub max_4xx_share: f64,
+    /// The last safe rate must be at least this.
+    pub safe_rate_at_least: Option<u32>,
+    /// Where it is written.
+    pub at: Location,
+}
+
 /// One case: an ordered list of steps that share captures. One trial per case and target.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -64,6 +117,8 @@ pub struct Case {
     pub description: Option<String>,
     /// Steps, run in order; the first failing step ends the case.
     pub steps: Vec<Step>,
+    /// A load check driving the case's one step, when it is one.
+    pub load: Option<LoadCheck>,
     /// Where the case starts in the suite file.
     pub at: Location,
 }

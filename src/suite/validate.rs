@@ -17,7 +17,7 @@ use serde_saphyr::Spanned;
 use crate::diagnostic::Diagnostic;
 use crate::suite::captures::{CaptureDef, TemplateScope};
 use crate::suite::format::{CaseSpec, SuiteFile};
-use crate::suite::model::{Case, Redaction, Suite};
+use crate::suite::model::{Case, LoadCheck, Redaction, Suite};
 use crate::suite::source::{Pos, SourceFile};
 use crate::suite::template;
 use crate::suite::{jsonpath, selector, suggest};
@@ -120,6 +120,10 @@ impl Validator<'_> {
                 .filter_map(|(selector, replacement)| self.redaction(selector, replacement))
                 .collect()
         });
+        let double = spec
+            .double
+            .as_ref()
+            .and_then(|d| super::throttle::double(&mut self, d));
         if spec.cases.value.is_empty() {
             self.diags.push(
                 self.src
@@ -161,6 +165,7 @@ impl Validator<'_> {
             tags,
             targets,
             redactions,
+            double,
             cases,
         })
     }
@@ -343,12 +348,40 @@ impl Validator<'_> {
                 steps.push(step);
             }
         }
+        let load = self.load_check(case);
         Some(Case {
             name: name.value.clone(),
             description: case.description.as_ref().map(|d| d.value.clone()),
             steps,
+            load,
             at: Pos::from(spec.referenced).location(),
         })
+    }
+
+    /// A case's `throttle:` or `ramp:` (not both), which drive exactly one step.
+    fn load_check(&mut self, case: &CaseSpec) -> Option<LoadCheck> {
+        use super::throttle;
+        let check = match (&case.throttle, &case.ramp) {
+            (None, None) => return None,
+            (Some(_), Some(ramp)) => {
+                self.diags.push(
+                    self.src
+                        .diag(Pos::from(ramp.referenced), "a case is a `throttle:` check or a `ramp:`, not both")
+                        .with_help("move the ramp into a case of its own"),
+                );
+                return None;
+            }
+            (Some(t), None) => throttle::throttle(self, t).map(LoadCheck::Throttle),
+            (None, Some(r)) => throttle::ramp(self, r).map(LoadCheck::Ramp),
+        };
+        if case.steps.value.len() != 1 {
+            self.diags.push(
+                self.src
+                    .diag(Pos::from(case.steps.referenced), format!("a `throttle:` or `ramp:` case drives exactly one step, found {}", case.steps.value.len()))
+                    .with_help("keep the one request to send many times; put other steps in a case of their own"),
+            );
+        }
+        check
     }
 
     /// Parses a JSONPath, reporting a located error.
