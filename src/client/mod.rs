@@ -4,7 +4,8 @@
 //! look at 401s, 429s and GraphQL errors alike. Around each request it
 //!
 //! - **paces**: waits for the target's [`Pacer`] (at most `max_rps` requests per second,
-//!   shared by every trial of the process), when it has one;
+//!   shared by every trial of the process), when it has one, and for its [`Gate`]: after a
+//!   429 with `Retry-After`, no request to the target leaves before the advertised time;
 //! - **retries** as [`RetryPolicy`] says: a 429 after `Retry-After` or a jittered backoff, a
 //!   5xx only for queries; never a mutation that may have been applied;
 //! - **renews** the token once when a 401 says it expired.
@@ -17,7 +18,7 @@ mod retry;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use pacing::{DEFAULT_MAX_RPS, MAX_RPS_CEILING, Pacer};
+pub use pacing::{DEFAULT_MAX_RPS, Gate, MAX_RPS_CEILING, Pacer};
 pub use reqwest::header::RETRY_AFTER;
 pub use retry::{RetryPolicy, Verdict, retry_after};
 
@@ -150,6 +151,7 @@ pub struct GraphqlClient {
     endpoint: String,
     tokens: Option<Arc<TokenSource>>,
     pacer: Option<Arc<Pacer>>,
+    gate: Arc<Gate>,
     retry: RetryPolicy,
 }
 
@@ -166,6 +168,7 @@ impl GraphqlClient {
             endpoint: endpoint.into(),
             tokens,
             pacer: None,
+            gate: Arc::default(),
             retry: RetryPolicy::default(),
         }
     }
@@ -210,6 +213,7 @@ impl GraphqlClient {
         };
         let mut delivery = Delivery::default();
         loop {
+            delivery.waited += self.gate.open().await;
             if let Some(pacer) = &self.pacer {
                 delivery.paced += pacer.ready().await;
             }
@@ -225,7 +229,9 @@ impl GraphqlClient {
                 request.idempotent,
             );
             match verdict {
-                Verdict::RetryAfter(wait) => {
+                // The gate does the waiting, for every request to the target.
+                Verdict::Advertised(wait) => self.gate.hold_until(Instant::now() + wait),
+                Verdict::Backoff(wait) => {
                     tokio::time::sleep(wait).await;
                     delivery.waited += wait;
                 }

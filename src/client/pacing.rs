@@ -6,6 +6,7 @@
 //! so no one-second window holds more than `max_rps` of them.
 
 use std::num::NonZeroU32;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -16,6 +17,40 @@ pub const DEFAULT_MAX_RPS: u32 = 5;
 /// (`--allow-high-rate` or `ION_ALLOW_HIGH_RATE=1`): more is a load test, which ION asks to
 /// coordinate with its support.
 pub const MAX_RPS_CEILING: u32 = 20;
+
+/// A target's "not before": after a 429 that said when to come back, no request to the target
+/// leaves before then, whichever trial sends it. Shared by every clone of a client.
+#[derive(Debug, Default)]
+pub struct Gate {
+    not_before: Mutex<Option<Instant>>,
+}
+
+impl Gate {
+    /// No request leaves before `at` (a later hold wins over an earlier one).
+    pub fn hold_until(&self, at: Instant) {
+        let mut not_before = self
+            .not_before
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *not_before = Some(not_before.map_or(at, |held| held.max(at)));
+    }
+
+    /// Waits until the gate is open; returns how long that was.
+    pub async fn open(&self) -> Duration {
+        let held = *self
+            .not_before
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        match held {
+            Some(at) if at > now => {
+                tokio::time::sleep_until(at.into()).await;
+                at - now
+            }
+            _ => Duration::ZERO,
+        }
+    }
+}
 
 /// One target's pace, shared by every client that sends to it.
 #[derive(Debug)]

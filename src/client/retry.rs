@@ -40,8 +40,11 @@ impl Default for RetryPolicy {
 pub enum Verdict {
     /// Return the response as it is.
     Done,
-    /// Send again after this wait.
-    RetryAfter(Duration),
+    /// Send again after this wait, which the server advertised (`Retry-After`): no request to
+    /// the target may leave before it.
+    Advertised(Duration),
+    /// Send this request again after this backoff.
+    Backoff(Duration),
     /// The server asked for a longer wait than the cap: return the response.
     TooLong(Duration),
 }
@@ -69,8 +72,8 @@ impl RetryPolicy {
         }
         match retry_after(headers, SystemTime::now()) {
             Some(wait) if wait > self.max_wait => Verdict::TooLong(wait),
-            Some(wait) => Verdict::RetryAfter(wait),
-            None => Verdict::RetryAfter(self.backoff(attempt)),
+            Some(wait) => Verdict::Advertised(wait),
+            None => Verdict::Backoff(self.backoff(attempt)),
         }
     }
 
@@ -136,11 +139,11 @@ mod tests {
         let none = headers(None);
         assert!(matches!(
             policy.verdict(1, 429, &none, false),
-            Verdict::RetryAfter(_)
+            Verdict::Backoff(_)
         ));
         assert!(matches!(
             policy.verdict(1, 503, &none, true),
-            Verdict::RetryAfter(_)
+            Verdict::Backoff(_)
         ));
         assert_eq!(policy.verdict(1, 503, &none, false), Verdict::Done);
         assert_eq!(policy.verdict(1, 400, &none, true), Verdict::Done);
@@ -153,7 +156,7 @@ mod tests {
         let policy = RetryPolicy::default();
         assert_eq!(
             policy.verdict(1, 429, &headers(Some("2")), false),
-            Verdict::RetryAfter(Duration::from_secs(2))
+            Verdict::Advertised(Duration::from_secs(2))
         );
         assert_eq!(
             policy.verdict(1, 429, &headers(Some("31")), false),

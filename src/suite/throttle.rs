@@ -107,13 +107,19 @@ pub(crate) fn double(v: &mut Validator<'_>, spec: &Spanned<DoubleSpec>) -> Optio
 const RETRY_AFTER_MODES: [&str; 3] = ["seconds", "http-date", "absent"];
 
 /// Reads a case's `throttle:`.
-pub(crate) fn throttle(v: &mut Validator<'_>, spec: &Spanned<ThrottleSpec>) -> Option<ThrottleCheck> {
+pub(crate) fn throttle(
+    v: &mut Validator<'_>,
+    spec: &Spanned<ThrottleSpec>,
+) -> Option<ThrottleCheck> {
     let before = v.diags.len();
     let s = &spec.value;
     let check = ThrottleCheck {
         requests: whole(v, &s.requests, "requests", 1, 1_000),
         rate: whole(v, &s.rate, "rate", 1, 1_000),
-        max_throttled: s.max_throttled.as_ref().map(|m| whole(v, m, "max_throttled", 0, 100_000)),
+        max_throttled: s
+            .max_throttled
+            .as_ref()
+            .map(|m| whole(v, m, "max_throttled", 0, 100_000)),
         within: s.within.as_ref().and_then(|w| duration(v, w, "within")),
         at: Pos::from(spec.referenced).location(),
     };
@@ -130,7 +136,9 @@ pub(crate) fn ramp(v: &mut Validator<'_>, spec: &Spanned<RampSpec>) -> Option<Ra
         v.diags.push(
             v.src
                 .diag(s.to.at, format!("`to: {to}` is below `from: {from}`"))
-                .with_help("a ramp rises: write `from` as the starting rate and `to` as the highest"),
+                .with_help(
+                    "a ramp rises: write `from` as the starting rate and `to` as the highest",
+                ),
         );
     }
     let share = s.max_4xx_share.as_ref().map_or(DEFAULT_MAX_4XX_SHARE, |node| {
@@ -175,7 +183,13 @@ fn whole(v: &mut Validator<'_>, node: &Node, name: &str, min: u32, max: u32) -> 
         _ => {
             v.diags.push(
                 v.src
-                    .diag(node.at, format!("`{name}` must be a whole number from {min} to {max}, found {}", node.to_json()))
+                    .diag(
+                        node.at,
+                        format!(
+                            "`{name}` must be a whole number from {min} to {max}, found {}",
+                            node.to_json()
+                        ),
+                    )
                     .with_help(format!("write e.g. `{name}: {}`", min.max(1))),
             );
             min
@@ -189,7 +203,10 @@ fn duration(v: &mut Validator<'_>, spec: &Spanned<String>, name: &str) -> Option
         Err(e) => {
             v.diags.push(
                 v.src
-                    .diag(Pos::from(spec.referenced), format!("`{name}` is not a duration: {e}"))
+                    .diag(
+                        Pos::from(spec.referenced),
+                        format!("`{name}` is not a duration: {e}"),
+                    )
                     .with_help(format!("write e.g. `{name}: 10s` or `{name}: 1500ms`")),
             );
             None

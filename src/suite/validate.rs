@@ -366,7 +366,10 @@ impl Validator<'_> {
             (Some(_), Some(ramp)) => {
                 self.diags.push(
                     self.src
-                        .diag(Pos::from(ramp.referenced), "a case is a `throttle:` check or a `ramp:`, not both")
+                        .diag(
+                            Pos::from(ramp.referenced),
+                            "a case is a `throttle:` check or a `ramp:`, not both",
+                        )
                         .with_help("move the ramp into a case of its own"),
                 );
                 return None;
