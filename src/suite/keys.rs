@@ -325,7 +325,8 @@ pub(crate) fn expected(kind: Kind) -> &'static str {
 mod tests {
     use super::*;
     use crate::suite::format::{
-        AssertionSpec, CaseSpec, ErrorMatcherSpec, ExpectSpec, StepSpec, SuiteFile,
+        AssertionSpec, CaseSpec, DoubleSpec, DoubleThrottleSpec, ErrorMatcherSpec, ExpectSpec,
+        RampSpec, StepSpec, StormSpec, SuiteFile, ThrottleSpec,
     };
 
     /// The field list serde's `deny_unknown_fields` reports for `T`.
