@@ -167,17 +167,48 @@ impl CaseRun<'_> {
         captures: &mut Map<String, Value>,
         outcome: &mut CaseOutcome,
     ) -> Result<(), (FailureKind, Option<String>)> {
-        let resolve =
-            |v: &Value| template::resolve(v, captures, self.env).map_err(|e| e.to_string());
-        let variables = match resolve(&Value::Object(step.variables.clone())) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => Map::new(),
-            Err(e) => return Err((FailureKind::Template(e), None)),
-        };
+        let variables = self
+            .variables(step, captures)
+            .map_err(|e| (FailureKind::Template(e), None))?;
+        let (ran, judged) = self.send(step, &variables, captures).await;
+        outcome.steps.push(ran);
+        let (body, captured) = judged?;
+        captures.extend(captured);
+        if let Some(key) = &step.snapshot {
+            let mut entry = json!({ "status": body.status, "data": body.data });
+            if let Some(errors) = body.errors {
+                entry["errors"] = errors;
+            }
+            outcome.recorded.insert(key.clone(), redact::redact(&entry));
+        }
+        Ok(())
+    }
+
+    /// The step's variables with the templates filled in from `captures` and the environment.
+    pub(crate) fn variables(
+        &self,
+        step: &Step,
+        captures: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, String> {
+        match template::resolve(&Value::Object(step.variables.clone()), captures, self.env) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Ok(Map::new()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Sends the step once (with the client's pacing and retries) and checks the response:
+    /// what happened, and the response's parts and captures or why it failed.
+    pub(crate) async fn send(
+        &self,
+        step: &Step,
+        variables: &Map<String, Value>,
+        captures: &Map<String, Value>,
+    ) -> (StepOutcome, Result<(Answer, Map<String, Value>), (FailureKind, Option<String>)>) {
         let request = GraphqlRequest {
             query: &step.operation.source,
             operation_name: step.operation.operation_name.as_deref(),
-            variables: &variables,
+            variables,
             idempotent: step.operation.kind == OperationKind::Query,
             retry: step.retry,
         };
@@ -189,37 +220,30 @@ impl CaseRun<'_> {
             Some(profile) => (&profile.client, profile.knowledge),
             None => (self.client, TokenKnowledge::default()),
         };
-        let response = client.send(request).await;
-        let response = match response {
-            Ok(r) => r,
-            Err(e) => {
-                outcome.steps.push(StepOutcome {
-                    name: step.name.clone(),
-                    status: None,
-                    elapsed_ms: 0,
-                    auth: None,
-                    auth_expected: step.expect.auth.is_some(),
-                    delivery: Delivery::default(),
-                });
-                return Err((FailureKind::Transport(e.to_string()), None));
-            }
+        let mut ran = StepOutcome {
+            name: step.name.clone(),
+            status: None,
+            elapsed_ms: 0,
+            auth: None,
+            auth_expected: step.expect.auth.is_some(),
+            delivery: Delivery::default(),
+        };
+        let response = match client.send(request).await {
+            Ok(response) => response,
+            Err(e) => return (ran, Err((FailureKind::Transport(e.to_string()), None))),
         };
         let auth = response.auth_class(knowledge);
-        outcome.steps.push(StepOutcome {
-            name: step.name.clone(),
-            status: Some(response.status),
-            elapsed_ms: response.elapsed.as_millis(),
-            auth,
-            auth_expected: step.expect.auth.is_some(),
-            delivery: response.delivery,
-        });
+        ran.status = Some(response.status);
+        ran.elapsed_ms = response.elapsed.as_millis();
+        ran.auth = auth;
+        ran.delivery = response.delivery;
         let shown = || Some(show_body(&response));
         let Some(body) = response.json().filter(Value::is_object) else {
             let reason = format!(
                 "HTTP {} with a body that is not a JSON object",
                 response.status
             );
-            return Err((FailureKind::NotGraphql(reason), shown()));
+            return (ran, Err((FailureKind::NotGraphql(reason), shown())));
         };
         let data = body.get("data").unwrap_or(&Value::Null);
         let errors = body
@@ -240,24 +264,34 @@ impl CaseRun<'_> {
             errors,
             retry_after,
         };
+        let resolve =
+            |v: &Value| template::resolve(v, captures, self.env).map_err(|e| e.to_string());
         let mut mismatches = check::check(&step.expect, step.at, observed, &resolve);
-        match check::capture(&step.captures, data) {
-            Ok(values) if mismatches.is_empty() => captures.extend(values),
-            Ok(_) => {}
-            Err(problems) => mismatches.extend(problems),
-        }
-        if !mismatches.is_empty() {
-            return Err((FailureKind::Mismatches(mismatches), shown()));
-        }
-        if let Some(key) = &step.snapshot {
-            let mut entry = json!({ "status": response.status, "data": data });
-            if let Some(errors) = body.get("errors") {
-                entry["errors"] = errors.clone();
+        let captured = match check::capture(&step.captures, data) {
+            Ok(values) => values,
+            Err(problems) => {
+                mismatches.extend(problems);
+                Map::new()
             }
-            outcome.recorded.insert(key.clone(), redact::redact(&entry));
+        };
+        if !mismatches.is_empty() {
+            return (ran, Err((FailureKind::Mismatches(mismatches), shown())));
         }
-        Ok(())
+        let answer = Answer {
+            status: response.status,
+            data: data.clone(),
+            errors: body.get("errors").cloned(),
+        };
+        (ran, Ok((answer, captured)))
     }
+}
+
+/// The parts of a passing response a snapshot records.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    status: u16,
+    data: Value,
+    errors: Option<Value>,
 }
 
 /// The body for a failure message: redacted JSON, or text, cut at 2,000 characters.
