@@ -20,10 +20,10 @@ use crate::client::{
 use crate::profile::AsProfile;
 use crate::redact;
 use crate::suite::template;
-use crate::suite::{Case, OperationKind, Step, Suite};
+use crate::suite::{Case, LoadCheck, OperationKind, Step, Suite};
 
 /// How a case ended.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CaseOutcome {
     /// One entry per step that ran, in order.
     pub steps: Vec<StepOutcome>,
@@ -31,6 +31,8 @@ pub struct CaseOutcome {
     pub recorded: Map<String, Value>,
     /// Set when a step failed; the case stopped there.
     pub failure: Option<StepFailure>,
+    /// What a load check measured, one line each, printed after the run.
+    pub notes: Vec<String>,
 }
 
 /// What one step did.
@@ -104,14 +106,16 @@ pub struct CaseRun<'a> {
 impl CaseRun<'_> {
     /// Runs every step until one fails.
     pub async fn run(&self) -> CaseOutcome {
-        let mut outcome = CaseOutcome {
-            steps: Vec::new(),
-            recorded: Map::new(),
-            failure: None,
-        };
+        let mut outcome = CaseOutcome::default();
         if let Some(failure) = self.refused_mutation() {
             outcome.failure = Some(failure);
             return outcome;
+        }
+        if let (Some(load), Some(step)) = (&self.case.load, self.case.steps.first()) {
+            return match load {
+                LoadCheck::Throttle(check) => self.throttle(step, check).await,
+                LoadCheck::Ramp(check) => self.ramp(step, check).await,
+            };
         }
         let mut captures = Map::new();
         for (index, step) in self.case.steps.iter().enumerate() {

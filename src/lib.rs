@@ -94,6 +94,7 @@ pub mod client;
 pub mod diagnostic;
 pub mod double;
 pub mod execute;
+mod load_check;
 pub mod preflight;
 pub mod profile;
 pub mod redact;

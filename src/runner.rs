@@ -429,8 +429,9 @@ impl Shared {
         };
         let outcome = run.run().await;
         self.requests.count(&outcome.steps);
-        if outcome.failure.is_none() {
-            let trial = format!("{}::{}::{}", suite.id, case.name, self.target.name);
+        let trial = format!("{}::{}::{}", suite.id, case.name, self.target.name);
+        self.requests.notes(&trial, &outcome.notes);
+        if outcome.failure.is_none() && case.load.is_none() {
             self.requests.passed(trial, &outcome.steps);
         }
         match &outcome.failure {

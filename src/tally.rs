@@ -12,8 +12,9 @@ use crate::execute::{StepOutcome, round_ms};
 pub(crate) struct Tally {
     sent: AtomicUsize,
     refused: AtomicUsize,
-    /// Cases that passed only after throttled attempts, with how many and how long.
-    throttled_passes: Mutex<Vec<String>>,
+    /// Lines for after the run: cases that passed only after throttled attempts (with how
+    /// many and how long), and what load checks measured.
+    after_run: Mutex<Vec<String>>,
 }
 
 impl Tally {
@@ -27,6 +28,15 @@ impl Tally {
         self.refused.fetch_add(refused, Ordering::Relaxed);
     }
 
+    /// Keeps what a load check measured, for after the run.
+    pub(crate) fn notes(&self, trial: &str, notes: &[String]) {
+        let mut lines = self
+            .after_run
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        lines.extend(notes.iter().map(|note| format!("{trial}: {note}")));
+    }
+
     /// Notes a passing case whose requests were throttled on the way.
     pub(crate) fn passed(&self, trial: String, steps: &[StepOutcome]) {
         let throttled: u32 = steps.iter().map(|s| s.delivery.throttled).sum();
@@ -38,7 +48,7 @@ impl Tally {
             "{trial}: passed after {throttled} throttled attempt(s), waited {}",
             humantime::format_duration(round_ms(waited))
         );
-        self.throttled_passes
+        self.after_run
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(line);
@@ -47,7 +57,7 @@ impl Tally {
     /// The lines printed after the run.
     pub(crate) fn summary(&self, target: &str) -> Vec<String> {
         let mut lines: Vec<String> = self
-            .throttled_passes
+            .after_run
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
