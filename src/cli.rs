@@ -1,9 +1,12 @@
 //! The command line: definitions only (clap derive). `main.rs` acts on them.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand};
 use ion_contract::double::serve::ServeOptions;
+use ion_contract::double::{RetryAfter, ThrottleSpec};
 use ion_contract::runner::RunOptions;
 
 /// Contract-and-mismatch tests for integrations built on ION's GraphQL API.
@@ -43,6 +46,12 @@ pub enum Command {
     /// port. Prints one `export ION_SANDBOX_...`/`export ION_PROD_...` line each (URLs and
     /// the double's public demo credentials) and `#` comments, so the output can be
     /// `eval`ed. Stops on Ctrl-C or SIGTERM with exit 0; exits 2 when it cannot start.
+    ///
+    /// With --rate-limit, /graphql throttles as ION might: a token bucket per API key in each
+    /// environment, and HTTP 429 with `Retry-After` (as --retry-after says) beyond it. ION
+    /// documents 429 but publishes no limits and no `Retry-After`, so test a client against
+    /// every mode. `POST <url>/__double/throttle` changes the limit or scripts a storm of
+    /// 429s while serving.
     Serve(ServeArgs),
 }
 
@@ -130,6 +139,23 @@ pub struct ServeArgs {
     /// Where to write the certificate's PEM [default: <temp dir>/ion-contract-serve/cert.pem].
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub tls_cert: Option<PathBuf>,
+    /// Throttle /graphql: N requests per second per API key (sustained), in both
+    /// environments; beyond it, HTTP 429. No limit without it.
+    #[arg(long, value_name = "N", value_parser = rate_limit)]
+    pub rate_limit: Option<NonZeroU32>,
+    /// How many requests a full bucket lets through back to back [default: the rate].
+    #[arg(long, value_name = "N", requires = "rate_limit", value_parser = burst)]
+    pub burst: Option<NonZeroU32>,
+    /// How a 429 says when to come back: `Retry-After: <seconds>`, an HTTP-date, or no
+    /// header (as ION documents none) [default: seconds].
+    #[arg(
+        long,
+        value_name = "MODE",
+        requires = "rate_limit",
+        value_parser = PossibleValuesParser::new(RetryAfter::NAMES)
+            .try_map(|name| name.parse::<RetryAfter>())
+    )]
+    pub retry_after: Option<RetryAfter>,
     /// The schema and seed to serve.
     #[command(flatten)]
     pub files: Files,
@@ -150,6 +176,37 @@ impl ServeArgs {
             port: self.port,
             tls: self.tls,
             tls_cert: self.tls_cert.clone(),
+            throttle: self.rate_limit.map(|per_second| ThrottleSpec {
+                per_second,
+                burst: self.burst.unwrap_or(per_second),
+                retry_after: self.retry_after.unwrap_or_default(),
+            }),
         }
     }
+}
+
+/// `--rate-limit`: a whole number of requests per second, 1 or more.
+fn rate_limit(text: &str) -> Result<NonZeroU32, String> {
+    positive(text).ok_or_else(|| {
+        format!(
+            "expected a whole number of requests per second per API key, from 1 to {}; \
+             to serve without a limit, leave out --rate-limit",
+            u32::MAX
+        )
+    })
+}
+
+/// `--burst`: a whole number of requests, 1 or more.
+fn burst(text: &str) -> Result<NonZeroU32, String> {
+    positive(text).ok_or_else(|| {
+        format!(
+            "expected a whole number of requests a full bucket lets through, from 1 to {}; \
+             leave out --burst for a burst of the rate",
+            u32::MAX
+        )
+    })
+}
+
+fn positive(text: &str) -> Option<NonZeroU32> {
+    text.trim().parse::<u32>().ok().and_then(NonZeroU32::new)
 }

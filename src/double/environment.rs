@@ -7,10 +7,12 @@
 //! | --- | --- |
 //! | `POST /realms/api-keys/protocol/openid-connect/token` | a token (client credentials), or Keycloak's OAuth errors |
 //! | `POST /auth/realms/api-keys/protocol/openid-connect/token` | the same (Keycloak's legacy `/auth` context) |
-//! | `POST /graphql` | the GraphQL response, or ION's 401 / 400 |
-//! | `GET /__double/requests` | `{"total": N, "paths": {"/graphql": n, ...}}` (see below) |
-//! | `POST /__double/reset` | `{"reset": true}`: the store is a fresh copy of the seed, the counters zero |
+//! | `POST /graphql` | the GraphQL response, or ION's 401 / 400, or 429 when throttled ([`super::throttle`]) |
+//! | `GET /__double/requests` | `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t}` (see below) |
+//! | `POST /__double/reset` | `{"reset": true}`: the store is a fresh copy of the seed, the counters zero, the buckets full, no storm |
 //! | `POST /__double/expire-tokens` | `{"expired": N}`: every token issued so far now gets 401 `Token is expired.` |
+//! | `GET /__double/throttle` | the throttle settings: `{"per_second": 5, "burst": 5, "retry_after": "seconds", "storm": null}`, or `{"throttle": null}` |
+//! | `POST /__double/throttle` | changes them (JSON body, see below) and answers the result; 400 for a bad body |
 //! | another method on a known path | 405, with `Allow` |
 //! | any other path | 404 |
 //!
@@ -18,7 +20,26 @@
 //! accident, and they are not counted. `requests` counts every other request since start or
 //! the last reset, by path, unknown paths included; to keep memory bounded whatever a client
 //! sends, at most [`MAX_COUNTED_PATHS`] distinct paths (each cut to 200 bytes) are kept, and
-//! requests to further paths are counted under `(other paths)`. A reset leaves tokens valid.
+//! requests to further paths are counted under `(other paths)`; `throttled` counts the 429s.
+//! A reset leaves tokens valid and the throttle settings as they are, but fills the buckets
+//! and ends a storm, so that what a test does after a reset does not depend on the test
+//! before it.
+//!
+//! The body of `POST /__double/throttle` has any of these fields (an unset field keeps its
+//! value; an empty body or `{}` changes nothing):
+//!
+//! | field | meaning |
+//! | --- | --- |
+//! | `"per_second": n` | the sustained rate of each API key's bucket (1 or more) |
+//! | `"burst": n` | how many requests a full bucket lets through back to back (1 or more) |
+//! | `"retry_after": "seconds"` \| `"http-date"` \| `"absent"` | how a 429 says when to come back |
+//! | `"off": true` | no bucket and no storm (alone in the body) |
+//! | `"storm": {"next": N}` | the next N `/graphql` requests get 429 whatever the bucket says; `Retry-After` 1 s |
+//! | `"storm": {"for_ms": T}` | every `/graphql` request for T ms gets 429; `Retry-After` the time left, rounded up |
+//! | `"storm": null` | ends a storm |
+//!
+//! Setting `per_second`, `burst` or `retry_after` when there is no bucket creates one: rate
+//! 5, burst the rate, `Retry-After` in seconds, for whatever is not given.
 //!
 //! Transports ([`super::server`]'s wiremock double, [`super::serve`]'s hyper server) turn a
 //! request into a call of [`Environment::handle`] and its [`Reply`] into a response, and keep
@@ -33,6 +54,7 @@ use serde_json::{Map, Value, json};
 
 use super::spec::EnvironmentSpec;
 use super::store::Store;
+use super::throttle::{TOO_MANY_REQUESTS, Throttle, Throttled};
 use super::token::Issuer;
 use super::{DoubleData, resolve};
 use crate::auth::{LEGACY_TOKEN_PATH, TOKEN_PATH};
@@ -56,15 +78,16 @@ pub(crate) struct Environment {
     spec: EnvironmentSpec,
     store: Mutex<Store>,
     issuer: Issuer,
+    throttle: Throttle,
     counters: Mutex<Counters>,
 }
 
-/// An answer: a status, a JSON body and any extra headers.
+/// An answer: a status, a JSON body and any extra headers (lower-case names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
-    pub(crate) headers: Vec<(&'static str, &'static str)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
 }
 
 /// The content type of every reply.
@@ -79,8 +102,8 @@ impl Reply {
         }
     }
 
-    fn with_header(mut self, name: &'static str, value: &'static str) -> Self {
-        self.headers.push((name, value));
+    fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
         self
     }
 }
@@ -91,6 +114,7 @@ impl Environment {
         Environment {
             store: Mutex::new(data.seed.clone()),
             issuer: Issuer::new(&spec.name, spec.realm.issuer()),
+            throttle: Throttle::new(spec.throttle),
             counters: Mutex::new(Counters::default()),
             data,
             spec,
@@ -106,7 +130,7 @@ impl Environment {
         body: &[u8],
     ) -> Reply {
         if path.starts_with(ADMIN_PREFIX) {
-            return self.admin(method, path);
+            return self.admin(method, path, body);
         }
         lock(&self.counters).count(path);
         match path {
@@ -161,11 +185,17 @@ impl Environment {
         )
     }
 
-    /// `POST /graphql`: checks the token, then runs one operation or a JSON array of them.
+    /// `POST /graphql`: checks the token and the throttle, then runs one operation or a
+    /// JSON array of them.
     fn graphql(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let authorization = headers.get("authorization").and_then(|h| h.to_str().ok());
-        if let Err(rejection) = self.issuer.verify(authorization) {
-            return graphql_error(401, rejection.message());
+        let client_id = match self.issuer.verify(authorization) {
+            Ok(client_id) => client_id,
+            Err(rejection) => return graphql_error(401, rejection.message()),
+        };
+        if let Err(throttled) = self.throttle.check(&client_id) {
+            lock(&self.counters).throttled += 1;
+            return too_many_requests(throttled);
         }
         let body: Value = match serde_json::from_slice(body) {
             Ok(body) => body,
@@ -215,7 +245,7 @@ impl Environment {
     }
 
     /// The admin endpoints; see the module docs.
-    fn admin(&self, method: &str, path: &str) -> Reply {
+    fn admin(&self, method: &str, path: &str, body: &[u8]) -> Reply {
         match &path[ADMIN_PREFIX.len()..] {
             "requests" => only(method, "GET", || {
                 Reply::json(200, &lock(&self.counters).to_json())
@@ -223,22 +253,32 @@ impl Environment {
             "reset" => only(method, "POST", || {
                 *lock(&self.store) = self.data.seed.clone();
                 *lock(&self.counters) = Counters::default();
+                self.throttle.reset();
                 Reply::json(200, &json!({ "reset": true }))
             }),
             "expire-tokens" => only(method, "POST", || {
                 let expired = self.issuer.expire_all();
                 Reply::json(200, &json!({ "expired": expired }))
             }),
+            "throttle" => match method {
+                "GET" => Reply::json(200, &self.throttle.settings()),
+                "POST" => match self.throttle.configure(body) {
+                    Ok(settings) => Reply::json(200, &settings),
+                    Err(message) => graphql_error(400, &message),
+                },
+                _ => not_allowed(method, "GET, POST"),
+            },
             _ => not_found(method, path),
         }
     }
 }
 
-/// Requests counted by path since start or the last reset.
+/// Requests counted by path since start or the last reset, and the 429s among them.
 #[derive(Debug, Default)]
 struct Counters {
     total: u64,
     paths: BTreeMap<String, u64>,
+    throttled: u64,
 }
 
 impl Counters {
@@ -259,12 +299,12 @@ impl Counters {
     }
 
     fn to_json(&self) -> Value {
-        json!({ "total": self.total, "paths": self.paths })
+        json!({ "total": self.total, "paths": self.paths, "throttled": self.throttled })
     }
 }
 
 /// A mutex's contents even if a panic poisoned it: every value in it stays consistent.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -275,18 +315,34 @@ fn only(method: &str, allowed: &'static str, answer: impl FnOnce() -> Reply) -> 
     if method == allowed {
         return answer();
     }
+    not_allowed(method, allowed)
+}
+
+/// 405, naming the `allowed` methods.
+fn not_allowed(method: &str, allowed: &'static str) -> Reply {
+    let allowed_text = allowed.replace(", ", " or ");
     Reply::json(
         405,
-        &json!({ "errors": [{ "message": format!("Method {method} is not allowed here; use {allowed}.") }] }),
+        &json!({ "errors": [{ "message": format!("Method {method} is not allowed here; use {allowed_text}.") }] }),
     )
     .with_header("allow", allowed)
+}
+
+/// 429 with ION's error shape and, as configured, `Retry-After`.
+fn too_many_requests(throttled: Throttled) -> Reply {
+    let reply = graphql_error(429, TOO_MANY_REQUESTS);
+    match throttled.header() {
+        Some(value) => reply.with_header("retry-after", value),
+        None => reply,
+    }
 }
 
 fn not_found(method: &str, path: &str) -> Reply {
     let message = format!(
         "No route for {method} {path}. The ION double serves POST /graphql, POST \
          {TOKEN_PATH} (also under /auth), GET {ADMIN_PREFIX}requests, POST \
-         {ADMIN_PREFIX}reset and POST {ADMIN_PREFIX}expire-tokens."
+         {ADMIN_PREFIX}reset, POST {ADMIN_PREFIX}expire-tokens and GET or POST \
+         {ADMIN_PREFIX}throttle."
     );
     Reply::json(404, &json!({ "errors": [{ "message": message }] }))
 }

@@ -45,19 +45,39 @@
 //!   names it in the token's `kid`, so a token from one double gets `Unable to find
 //!   appropriate RSA key` from every other, as a production token does from ION's sandbox.
 //!   [`IonDouble::expired_token`] hands out a token of its key that has already expired.
+//! - **Throttling.** ION documents 429 but no limits, no rate-limit headers and no
+//!   `Retry-After`, so a double throttles only when asked: [`EnvironmentSpec::throttle`]
+//!   ([`ThrottleSpec`]), `serve --rate-limit`, or `POST /__double/throttle` at run time. It
+//!   is a token bucket per API key (the verified token's `azp` client id) on `POST /graphql`
+//!   only, checked after the token; beyond it the answer is HTTP 429 in ION's error shape
+//!   (`errors[0].message` is [`TOO_MANY_REQUESTS`]) and, per [`RetryAfter`], a
+//!   `Retry-After` in delta-seconds, an HTTP-date, or none. Storms script 429s for the next
+//!   N requests or the next T milliseconds, whatever the bucket says. The default is no
+//!   limit.
 //!
-//! Beside ION's paths, every double (embedded or `serve`d) answers three admin endpoints,
-//! which are not counted and which no ION client calls:
+//! Beside ION's paths, every double (embedded or `serve`d) answers four admin endpoints,
+//! which are not counted, are never throttled, and which no ION client calls:
 //!
-//! - `GET /__double/requests`: `{"total": N, "paths": {"/graphql": n, ...}}`, the requests
-//!   received since start or the last reset, by path (unknown paths included, at most 64
-//!   distinct paths, the rest under `(other paths)`).
-//! - `POST /__double/reset`: `{"reset": true}`; the store is a fresh copy of the seed and the
-//!   counters are zero. Tokens stay valid.
+//! - `GET /__double/requests`: `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t}`,
+//!   the requests received since start or the last reset, by path (unknown paths included,
+//!   at most 64 distinct paths, the rest under `(other paths)`), and how many got 429.
+//! - `POST /__double/reset`: `{"reset": true}`; the store is a fresh copy of the seed, the
+//!   counters are zero, the throttle's buckets are full and a storm is over. Tokens stay
+//!   valid and the throttle settings stay as they are.
 //! - `POST /__double/expire-tokens`: `{"expired": N}`; every token issued so far is answered
 //!   401 `Token is expired.` from now on (a cutoff on the tokens' `jti` sequence, not the
 //!   clock), so a client's refetch-on-expiry can be tested without waiting. Tokens issued
 //!   afterwards work.
+//! - `GET /__double/throttle`: the throttle settings,
+//!   `{"per_second": 5, "burst": 5, "retry_after": "seconds", "storm": null}` (`storm`:
+//!   `{"next": N}` or `{"for_ms": T}` while one lasts), or `{"throttle": null}` with no limit.
+//! - `POST /__double/throttle` with a JSON body of any of `"per_second": n`, `"burst": n`,
+//!   `"retry_after": "seconds"|"http-date"|"absent"` (unset fields keep their value; with no
+//!   limit yet, one is made with rate 5, burst the rate, seconds), `"off": true` (no limit,
+//!   no storm; alone), `"storm": {"next": N}` (the next N `/graphql` requests get 429,
+//!   `Retry-After` 1 s), `"storm": {"for_ms": T}` (every one for T ms, `Retry-After` the time
+//!   left) or `"storm": null`. Answers the resulting settings, or 400 naming the bad field
+//!   and its valid values (and changes nothing).
 //!
 //! The request handling lives in one transport-independent place (`environment.rs`);
 //! [`IonDouble`] serves it on wiremock for trials, and [`serve`] on a plain hyper server for
@@ -73,6 +93,7 @@ pub mod serve;
 mod server;
 mod spec;
 mod store;
+mod throttle;
 mod tls;
 mod token;
 
@@ -84,6 +105,7 @@ use apollo_compiler::validation::Valid;
 use crate::diagnostic::{Diagnostic, display_path};
 pub use server::IonDouble;
 pub use spec::EnvironmentSpec;
+pub use throttle::{RetryAfter, TOO_MANY_REQUESTS, ThrottleSpec, UnknownRetryAfter};
 pub use token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 
 /// The demo API key every per-trial double accepts ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`]).

@@ -7,7 +7,7 @@
 //! # The client ids and secrets below are fixed demo values of the double, not secrets.
 //! export ION_SANDBOX_API_URL=http://127.0.0.1:4010 ION_SANDBOX_AUTH_URL=http://127.0.0.1:4010 ION_SANDBOX_CLIENT_ID=ion-contract-sandbox ION_SANDBOX_CLIENT_SECRET=ion-contract-sandbox-secret
 //! export ION_PROD_API_URL=http://127.0.0.1:4011 ION_PROD_AUTH_URL=http://127.0.0.1:4011 ION_PROD_CLIENT_ID=ion-contract-production ION_PROD_CLIENT_SECRET=ion-contract-production-secret
-//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens
+//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens, POST .../__double/throttle
 //! # ...
 //! ```
 //!
@@ -17,6 +17,11 @@
 //! the token endpoint under `/realms/...` and the legacy `/auth/realms/...`) and the admin
 //! endpoints described in [`super`]. A token from one environment is refused by the other
 //! with `Unable to find appropriate RSA key`, and a write to one is not seen by the other.
+//!
+//! With a rate limit ([`ServeOptions::throttle`], `--rate-limit`), each environment has a
+//! token bucket per API key on `/graphql` and answers 429 beyond it (see
+//! [`super::ThrottleSpec`]); a comment line of the banner states it, and each environment's
+//! `POST /__double/throttle` changes or removes it while serving.
 //!
 //! With TLS, one self-signed certificate for `127.0.0.1` and `localhost` serves both, and its
 //! PEM is written to a file the output names, with the variables that make Python
@@ -51,6 +56,7 @@ use tokio_rustls::TlsAcceptor;
 use super::DoubleData;
 use super::environment::{CONTENT_TYPE, Environment, Reply};
 use super::spec::EnvironmentSpec;
+use super::throttle::{RetryAfter, ThrottleSpec};
 use super::tls;
 use crate::diagnostic::display_path;
 
@@ -76,6 +82,9 @@ pub struct ServeOptions {
     pub tls: bool,
     /// Where to write the certificate's PEM (default: `<temp dir>/ion-contract-serve/cert.pem`).
     pub tls_cert: Option<PathBuf>,
+    /// A token bucket per API key on `/graphql`, the same in both environments (each keeps
+    /// its own buckets); `None`: no limit.
+    pub throttle: Option<ThrottleSpec>,
 }
 
 /// One environment being served.
@@ -147,6 +156,7 @@ fn bind_help(port: u16, error: &std::io::Error) -> String {
 pub struct Server {
     environments: Vec<ServedEnvironment>,
     cert_path: Option<PathBuf>,
+    throttle: Option<ThrottleSpec>,
     stop: watch::Sender<bool>,
     loops: Vec<JoinHandle<()>>,
 }
@@ -176,10 +186,11 @@ impl Server {
         let (stop, stopped) = watch::channel(false);
         let mut environments = Vec::new();
         let mut loops = Vec::new();
-        for (listener, spec, prefix) in [
+        for (listener, mut spec, prefix) in [
             (sandbox, EnvironmentSpec::sandbox(), "SANDBOX"),
             (production, EnvironmentSpec::production(), "PROD"),
         ] {
+            spec.throttle = options.throttle;
             let port = listener.local_addr().map_or(0, |a| a.port());
             let url = format!("{scheme}://127.0.0.1:{port}");
             let environment = Arc::new(Environment::new(Arc::clone(&data), spec.clone()));
@@ -194,6 +205,7 @@ impl Server {
         Ok(Server {
             environments,
             cert_path,
+            throttle: options.throttle,
             stop,
             loops,
         })
@@ -233,10 +245,13 @@ impl Server {
         for env in &self.environments {
             out.push(format!(
                 "# {} admin: GET {url}/__double/requests, POST {url}/__double/reset, POST \
-                 {url}/__double/expire-tokens",
+                 {url}/__double/expire-tokens, POST {url}/__double/throttle",
                 env.spec.name,
                 url = env.url,
             ));
+        }
+        if let Some(throttle) = &self.throttle {
+            out.push(format!("# rate limit: {}", describe(throttle)));
         }
         if let Some(path) = &self.cert_path {
             let path = path.display();
@@ -262,6 +277,20 @@ impl Server {
         }
         reason
     }
+}
+
+/// The banner's description of a rate limit.
+fn describe(throttle: &ThrottleSpec) -> String {
+    let retry_after = match throttle.retry_after {
+        RetryAfter::Seconds => "Retry-After in seconds",
+        RetryAfter::HttpDate => "Retry-After as an HTTP-date",
+        RetryAfter::Absent => "no Retry-After header",
+    };
+    format!(
+        "{}/s per API key in each environment, burst {}; beyond it /graphql answers 429 \
+         with {retry_after} (change it with POST .../__double/throttle)",
+        throttle.per_second, throttle.burst,
+    )
 }
 
 async fn listen(port: u16, environment: &'static str) -> Result<TcpListener, ServeError> {

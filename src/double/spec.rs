@@ -1,6 +1,7 @@
 //! What makes one ION environment of the double: its name, the realm it imitates, its one
-//! API key and how long its tokens live.
+//! API key, how long its tokens live and how it throttles.
 
+use super::throttle::ThrottleSpec;
 use super::token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 use crate::auth::Realm;
 
@@ -23,6 +24,10 @@ pub struct EnvironmentSpec {
     pub client_secret: String,
     /// How long a token lives (`expires_in` and the `exp` claim).
     pub token_lifetime_secs: u64,
+    /// A token bucket per API key on `POST /graphql`, answering 429 when empty; `None` (the
+    /// default of every constructor here) accepts any rate. Can also be set, changed or
+    /// removed at run time through `POST /__double/throttle`.
+    pub throttle: Option<ThrottleSpec>,
 }
 
 impl EnvironmentSpec {
@@ -69,6 +74,7 @@ impl EnvironmentSpec {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             token_lifetime_secs: TOKEN_LIFETIME_SECS,
+            throttle: None,
         }
     }
 }

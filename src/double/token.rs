@@ -106,7 +106,8 @@ impl Issuer {
     }
 
     /// Checks an `Authorization` header: a bare token, `Bearer <token>` or `Token <token>`.
-    pub(crate) fn verify(&self, authorization: Option<&str>) -> Result<(), Rejection> {
+    /// Returns the client id the token was issued to (its `azp` claim).
+    pub(crate) fn verify(&self, authorization: Option<&str>) -> Result<String, Rejection> {
         let header = authorization.map(str::trim).filter(|h| !h.is_empty());
         let token = header.ok_or(Rejection::Missing)?;
         let token = ["Bearer ", "Token "]
@@ -145,11 +146,14 @@ impl Issuer {
             .and_then(|jti| jti.rsplit_once('.'))
             .and_then(|(_, n)| n.parse::<u64>().ok());
         let cut = sequence.is_none_or(|n| n < self.cutoff.load(Ordering::Relaxed));
-        if fresh && !cut {
-            Ok(())
-        } else {
-            Err(Rejection::Expired)
+        if !fresh || cut {
+            return Err(Rejection::Expired);
         }
+        // Every token this issuer signs names its client.
+        claims["azp"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(Rejection::Malformed)
     }
 
     fn mac(&self) -> Hmac<Sha256> {
@@ -210,9 +214,15 @@ mod tests {
     fn a_fresh_token_passes_in_every_header_form() {
         let issuer = Issuer::new("demo", "http://127.0.0.1:1");
         let token = issuer.issue(DEMO_CLIENT_ID, 60);
-        assert_eq!(issuer.verify(Some(&token)), Ok(()));
-        assert_eq!(issuer.verify(Some(&format!("Bearer {token}"))), Ok(()));
-        assert_eq!(issuer.verify(Some(&format!("token {token}"))), Ok(()));
+        assert_eq!(issuer.verify(Some(&token)), Ok(DEMO_CLIENT_ID.to_owned()));
+        assert_eq!(
+            issuer.verify(Some(&format!("Bearer {token}"))),
+            Ok(DEMO_CLIENT_ID.to_owned())
+        );
+        assert_eq!(
+            issuer.verify(Some(&format!("token {token}"))),
+            Ok(DEMO_CLIENT_ID.to_owned())
+        );
     }
 
     #[test]
@@ -264,6 +274,6 @@ mod tests {
             assert_eq!(issuer.verify(Some(token)), Err(Rejection::Expired));
         }
         let new = issuer.issue(DEMO_CLIENT_ID, 60);
-        assert_eq!(issuer.verify(Some(&new)), Ok(()));
+        assert_eq!(issuer.verify(Some(&new)), Ok(DEMO_CLIENT_ID.to_owned()));
     }
 }
