@@ -208,7 +208,10 @@ impl CaseRun<'_> {
         step: &Step,
         variables: &Map<String, Value>,
         captures: &Map<String, Value>,
-    ) -> (StepOutcome, Result<(Answer, Map<String, Value>), (FailureKind, Option<String>)>) {
+    ) -> (
+        StepOutcome,
+        Result<(Answer, Map<String, Value>), (FailureKind, Option<String>)>,
+    ) {
         let request = GraphqlRequest {
             query: &step.operation.source,
             operation_name: step.operation.operation_name.as_deref(),

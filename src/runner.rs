@@ -42,7 +42,7 @@ use tokio::runtime::Runtime;
 
 use crate::auth::{HostRealm, Realm, TokenSource};
 use crate::client::{DEFAULT_MAX_RPS, GraphqlClient, MAX_RPS_CEILING, Pacer, http_client};
-use crate::double::{DoubleData, EnvironmentSpec, IonDouble, demo_credentials};
+use crate::double::{DoubleData, EnvironmentSpec, IonDouble, control, demo_credentials};
 use crate::execute::{CaseRun, describe_failure};
 use crate::preflight::{self, Passed};
 use crate::profile::Profiles;
@@ -153,6 +153,8 @@ struct Shared {
     secrets: Vec<Secret>,
     /// The target's pace, shared by every trial.
     pacer: Option<Arc<Pacer>>,
+    /// A live target's API when it is local (a `serve`), where a suite's `double:` applies.
+    local_api: Option<String>,
 }
 
 /// How this run reaches its target.
@@ -204,6 +206,7 @@ impl Shared {
             })?;
         let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
         let mut pacer = target.max_rps.map(|rate| Arc::new(Pacer::new(rate)));
+        let mut local_api = None;
         let mut connection = if target.is_double() {
             Connection::Double
         } else {
@@ -213,6 +216,9 @@ impl Shared {
                     check_rate(&target, &live.api_url, options.allow_high_rate)
                         .map_err(|e| fail("target::select", e))?;
                     let local = Realm::of_url(&live.api_url) == HostRealm::Loopback;
+                    if local {
+                        local_api = Some(live.api_url.clone());
+                    }
                     if pacer.is_none() && !local {
                         pacer = NonZeroU32::new(DEFAULT_MAX_RPS).map(|r| Arc::new(Pacer::new(r)));
                     }
@@ -252,6 +258,7 @@ impl Shared {
         }
         Ok(Shared {
             pacer,
+            local_api,
             secrets,
             profiles,
             requests: Arc::default(),
@@ -286,7 +293,8 @@ impl Shared {
                 Ok(suite) if shared.target.admits(suite.targets.as_deref()) => {
                     for (case_index, case) in suite.cases.iter().enumerate() {
                         let name = format!("{}::{}::{}", suite.id, case.name, shared.target.name);
-                        let unavailable = shared.profiles.unavailable(case).is_some();
+                        let unavailable = shared.profiles.unavailable(case).is_some()
+                            || (suite.double.is_some() && !shared.reaches_a_double());
                         let shared = Arc::clone(&shared);
                         let trial =
                             Trial::test(name, move || shared.run_case(suite_index, case_index));
@@ -325,6 +333,21 @@ impl Shared {
             _ => {}
         }
         if !ignored {
+            let configures: Vec<&str> = shared
+                .suites
+                .iter()
+                .flatten()
+                .filter(|s| s.double.is_some() && shared.target.admits(s.targets.as_deref()))
+                .map(|s| s.id.as_str())
+                .collect();
+            if !configures.is_empty() && !shared.reaches_a_double() {
+                eprintln!(
+                    "ion-contract: suites that set the double's throttle (`double:`) are ignored on \
+                     target {}, which is not an ion-contract double: {}",
+                    shared.target.name,
+                    configures.join(", ")
+                );
+            }
             for (profile, why) in shared.profiles.unavailable_profiles() {
                 eprintln!("ion-contract: cases that run `as: {profile}` are ignored: {why}");
             }
@@ -410,7 +433,35 @@ impl Shared {
                 &double_client
             }
         };
-        let trial_double = double.as_ref().map(|d| (d, &self.double));
+        let double_url = double.as_ref().map(IonDouble::api_url);
+        let configured = match (&suite.double, double_url.or(self.local_api.clone())) {
+            (Some(body), Some(base)) => {
+                let previous = control::set_throttle(&self.http, &base, body).await?;
+                Some((base, previous))
+            }
+            _ => None,
+        };
+        let outcome = self.run_case_on(suite, case, client, double.as_ref()).await;
+        if let (Some((base, previous)), None) = (configured, &double) {
+            control::restore(&self.http, &base, previous).await;
+        }
+        outcome
+    }
+
+    /// Whether the target is an ion-contract double (embedded, or a local `serve`).
+    fn reaches_a_double(&self) -> bool {
+        self.target.is_double() || self.local_api.is_some()
+    }
+
+    /// Runs the case with `client` (and the trial's double, on the double).
+    async fn run_case_on(
+        &self,
+        suite: &Suite,
+        case: &Case,
+        client: &GraphqlClient,
+        double: Option<&IonDouble>,
+    ) -> Result<Map<String, Value>, String> {
+        let trial_double = double.map(|d| (d, &self.double));
         let (profiles, _other_doubles) = self
             .profiles
             .clients(case, client, trial_double, &self.http)

@@ -39,11 +39,13 @@ impl Tally {
 
     /// Notes a passing case whose requests were throttled on the way.
     pub(crate) fn passed(&self, trial: String, steps: &[StepOutcome]) {
-        let throttled: u32 = steps.iter().map(|s| s.delivery.throttled).sum();
+        // Throttled on the way, then answered: a step that asked to see the 429 does not count.
+        let through = || steps.iter().filter(|s| s.status != Some(429));
+        let throttled: u32 = through().map(|s| s.delivery.throttled).sum();
         if throttled == 0 {
             return;
         }
-        let waited: std::time::Duration = steps.iter().map(|s| s.delivery.waited).sum();
+        let waited: std::time::Duration = through().map(|s| s.delivery.waited).sum();
         let line = format!(
             "{trial}: passed after {throttled} throttled attempt(s), waited {}",
             humantime::format_duration(round_ms(waited))

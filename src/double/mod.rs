@@ -83,6 +83,7 @@
 //! [`IonDouble`] serves it on wiremock for trials, and [`serve`] on a plain hyper server for
 //! `ion-contract serve`, a long-running local ION for any client.
 
+pub mod control;
 mod environment;
 mod model;
 mod mutate;
