@@ -248,7 +248,9 @@ impl Environment {
     fn admin(&self, method: &str, path: &str, body: &[u8]) -> Reply {
         match &path[ADMIN_PREFIX.len()..] {
             "requests" => only(method, "GET", || {
-                Reply::json(200, &lock(&self.counters).to_json())
+                let mut counts = lock(&self.counters).to_json();
+                counts["early"] = self.throttle.early().into();
+                Reply::json(200, &counts)
             }),
             "reset" => only(method, "POST", || {
                 *lock(&self.store) = self.data.seed.clone();

@@ -26,6 +26,7 @@
 
 mod settings;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::str::FromStr;
@@ -99,6 +100,19 @@ impl RetryAfter {
             RetryAfter::Seconds => Self::NAMES[0],
             RetryAfter::HttpDate => Self::NAMES[1],
             RetryAfter::Absent => Self::NAMES[2],
+        }
+    }
+
+    /// How long a 429 in this mode tells the client to wait for a wait of `wait` (what its
+    /// header says, rounded up as the header is), if it says anything.
+    pub fn advertised(self, wait: Duration) -> Option<Duration> {
+        let now = SystemTime::now();
+        match self {
+            RetryAfter::Seconds => Some(Duration::from_secs(whole_seconds(wait).max(1))),
+            RetryAfter::HttpDate => next_whole_second(now.checked_add(wait).unwrap_or(now))
+                .duration_since(now)
+                .ok(),
+            RetryAfter::Absent => None,
         }
     }
 
@@ -181,7 +195,15 @@ pub(crate) struct Throttle {
 struct State {
     limit: Option<Limit>,
     storm: Option<Storm>,
+    /// Per client id: when its last advertised `Retry-After` was given, and until when.
+    advised: HashMap<String, (Instant, Instant)>,
+    /// Requests that came before their client's advertised time (see [`EARLY_GRACE`]).
+    early: u64,
 }
+
+/// A request that arrives within this long after a 429 was sent may have left before the
+/// client read it, so it is not counted as early.
+pub(crate) const EARLY_GRACE: Duration = Duration::from_millis(100);
 
 type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
@@ -221,7 +243,7 @@ impl Throttle {
         Throttle {
             state: Mutex::new(State {
                 limit: spec.map(Limit::new),
-                storm: None,
+                ..State::default()
             }),
         }
     }
@@ -230,42 +252,40 @@ impl Throttle {
     /// refuses it.
     pub(crate) fn check(&self, client_id: &str) -> Result<(), Throttled> {
         let mut state = lock(&self.state);
-        let retry_after = state.retry_after();
         let now = Instant::now();
-        match state.storm {
-            Some(Storm::Next(n)) => {
-                state.storm = (n > 1).then(|| Storm::Next(n - 1));
-                return Err(Throttled {
-                    wait: STORM_WAIT,
-                    retry_after,
-                });
-            }
-            Some(Storm::Until(end)) if now < end => {
-                return Err(Throttled {
-                    wait: end - now,
-                    retry_after,
-                });
-            }
-            Some(Storm::Until(_)) => state.storm = None,
-            None => {}
+        if let Some((given, until)) = state.advised.get(client_id)
+            && now >= *given + EARLY_GRACE
+            && now < *until
+        {
+            state.early += 1;
         }
-        let Some(limit) = &state.limit else {
-            return Ok(());
-        };
-        limit
-            .limiter
-            .check_key(&client_id.to_owned())
-            .map_err(|not_until| Throttled {
-                wait: not_until.wait_time_from(limit.limiter.clock().now()),
-                retry_after,
-            })
+        let refused = state.check(client_id, now);
+        if let Err(throttled) = &refused
+            && let Some(wait) = throttled.retry_after.advertised(throttled.wait)
+        {
+            let until = now + wait;
+            let entry = state
+                .advised
+                .entry(client_id.to_owned())
+                .or_insert((now, until));
+            *entry = (now, entry.1.max(until));
+        }
+        refused
     }
 
-    /// What a reset does to the throttle: the buckets start full and a storm ends; the
-    /// settings stay.
+    /// Requests that came before their client's advertised `Retry-After` (not counting
+    /// those within [`EARLY_GRACE`] of the 429, which may have crossed it in flight).
+    pub(crate) fn early(&self) -> u64 {
+        lock(&self.state).early
+    }
+
+    /// What a reset does to the throttle: the buckets start full, a storm ends, and what was
+    /// advertised is forgotten; the settings stay.
     pub(crate) fn reset(&self) {
         let mut state = lock(&self.state);
         state.storm = None;
+        state.advised.clear();
+        state.early = 0;
         if let Some(limit) = &mut state.limit {
             *limit = Limit::new(limit.spec);
         }
@@ -288,6 +308,38 @@ impl Throttle {
 }
 
 impl State {
+    /// The storm, then the bucket of `client_id`.
+    fn check(&mut self, client_id: &str, now: Instant) -> Result<(), Throttled> {
+        let retry_after = self.retry_after();
+        match self.storm {
+            Some(Storm::Next(n)) => {
+                self.storm = (n > 1).then(|| Storm::Next(n - 1));
+                return Err(Throttled {
+                    wait: STORM_WAIT,
+                    retry_after,
+                });
+            }
+            Some(Storm::Until(end)) if now < end => {
+                return Err(Throttled {
+                    wait: end - now,
+                    retry_after,
+                });
+            }
+            Some(Storm::Until(_)) => self.storm = None,
+            None => {}
+        }
+        let Some(limit) = &self.limit else {
+            return Ok(());
+        };
+        limit
+            .limiter
+            .check_key(&client_id.to_owned())
+            .map_err(|not_until| Throttled {
+                wait: not_until.wait_time_from(limit.limiter.clock().now()),
+                retry_after,
+            })
+    }
+
     /// How this environment's 429s say when to come back (seconds without a bucket).
     fn retry_after(&self) -> RetryAfter {
         self.limit
