@@ -20,6 +20,7 @@ mod auth;
 mod robustness;
 #[path = "load/templates.rs"]
 mod templates;
+mod throttle;
 
 const VALID: &str = "tests/fixtures/valid";
 const BROKEN: &str = "tests/fixtures/broken";
@@ -115,6 +116,7 @@ broken_fixtures! {
     yaml_indentation_error_stops_the_file => "yaml-indentation",
     empty_file_is_reported => "empty-file",
     unknown_top_level_key_suggests_the_right_one => "unknown-top-level-key",
+    throttle_settings_and_checks_are_checked => "bad-throttle",
     unknown_step_key_suggests_the_right_one => "unknown-step-key",
     misplaced_key_mentions_its_level => "misplaced-key",
     missing_cases_is_reported_with_an_example => "missing-cases",
@@ -231,7 +233,10 @@ fn discovery_finds_suites_recursively_and_skips_the_rest() {
         .map(|f| suite::suite_id(Path::new(VALID), f))
         .collect();
     // Not: targets.yaml (top level), _drafts/, schema/.
-    assert_eq!(ids, ["account/me", "auth", "mutations", "parts"]);
+    assert_eq!(
+        ids,
+        ["account/me", "auth", "mutations", "parts", "throttle"]
+    );
     assert_eq!(files[0], Path::new("tests/fixtures/valid/account/me.yaml"));
 }
 
@@ -252,7 +257,10 @@ fn load_dir_loads_each_suite_on_its_own() {
         .iter()
         .map(|r| r.as_ref().map_or("failed", |s| s.id.as_str()))
         .collect();
-    assert_eq!(ids, ["account/me", "auth", "mutations", "parts"]);
+    assert_eq!(
+        ids,
+        ["account/me", "auth", "mutations", "parts", "throttle"]
+    );
     let broken = suite::load_dir(Path::new(BROKEN), &context()).expect("broken fixtures");
     assert_eq!(broken.len(), BROKEN_FIXTURES.len());
     assert!(broken.iter().all(Result::is_err));
