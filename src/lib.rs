@@ -30,6 +30,8 @@
 //! | environment mismatch: the preflight of a live target, and `ion-contract preflight` | [`preflight`] |
 //! | which environment a host, issuer or variable belongs to; the 401/403 classes | [`auth::Realm`], [`auth::classify`] |
 //! | steps that run `as:` other credentials | [`profile`] |
+//! | pacing (`max_rps`), Retry-After and retries | [`client`] |
+//! | throttle checks and ramps, a suite's `double:` | [`suite`] (Throttling), [`double`] (Throttling) |
 //!
 //! # Project layout
 //!

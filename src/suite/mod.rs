@@ -14,6 +14,7 @@
 //! targets: [mock, sandbox]       # optional; default: every target
 //! redact:                        # optional: insta selector -> placeholder
 //!   ".case.list.data.parts.edges[].node.cost": "[cost]"
+//! # double: {throttle: {per_second: 5}, storm: {next: 2}}   # optional (see below)
 //! cases:                         # required, non-empty
 //!   - name: list-paginates       # required, unique; [A-Za-z0-9][A-Za-z0-9_.-]*
 //!     steps:                     # required, non-empty
@@ -24,8 +25,10 @@
 //!             parts(first: $n) { pageInfo { endCursor count } }
 //!           }
 //!         variables: {n: 2}      # strings may hold ${capture} and ${env:NAME}
+//!         # retry: false         # optional: no retries, to see a raw 429 or 5xx
 //!         expect:
 //!           status: 200          # default 200 (none with `auth:`)
+//!           # retry_after: present  # present | absent | "<= 5s" (the 429's Retry-After)
 //!           # auth: expired      # expect ION to refuse the request (see below)
 //!           errors: none         # none (default; unchecked with `auth:`) | any |
 //!                                # [{message, contains, code, path}]
@@ -66,6 +69,28 @@
 //!         query: "query Me { me { id } }"
 //!         expect: {auth: wrong-environment}
 //! ```
+//!
+//! # Throttling
+//!
+//! The client retries a 429 for every operation (after `Retry-After`, or a jittered
+//! backoff) and a 5xx for queries only; `retry: false` on a step turns that off, so the step
+//! sees the raw answer and can check its `Retry-After` with `expect.retry_after`.
+//!
+//! A case may instead be a load check driving its one step (see [`LoadCheck`]):
+//!
+//! ```yaml
+//!   - name: twenty-at-fifty-per-second
+//!     throttle: {requests: 20, rate: 50, max_throttled: 40, within: 10s}
+//!     steps: [{query: "query Me { me { id } }"}]
+//!   - name: find-the-safe-rate
+//!     ramp: {from: 10, to: 40, by: 10, requests: 10, max_4xx_share: 0.2, safe_rate_at_least: 10}
+//!     steps: [{query: "query Me { me { id } }"}]
+//! ```
+//!
+//! A suite's `double:` says how the ion-contract double it runs on throttles, for every case:
+//! `throttle: {per_second, burst, retry_after: seconds | http-date | absent}` and
+//! `storm: {next: N}` or `storm: {for_ms: T}`. It applies on the embedded double and on a
+//! local `ion-contract serve` (put back after each case); on ION such suites are ignored.
 //!
 //! # Loading
 //!
