@@ -15,8 +15,12 @@
 //!   it passes, one stderr line names the tenant;
 //! - a case that runs `as:` a profile whose credentials are not set: ignored, with one
 //!   stderr line per profile (see [`crate::profile`]);
-//! - after the run, when most requests were refused (401/403) without a step expecting it,
-//!   one stderr line says the credentials look wrong for the target;
+//! - after the run, on stderr: one line per case that passed only after throttling and per
+//!   load check (what it measured), and, when most requests were refused (401/403) without a
+//!   step expecting it, one line saying the credentials look wrong for the target;
+//! - each trial's requests are paced by the target's `max_rps` (one pacer for the process)
+//!   and a suite's `double:` is applied to the trial's double, or to a local `serve` (and
+//!   put back after the case); on ION those suites' cases are ignored;
 //! - a suite file that fails to load becomes one failing trial `<suite id>::load` whose
 //!   message holds every located diagnostic; the other suites still run;
 //! - `targets.yaml`, the target's name or URLs, or the double's schema or seed failing to

@@ -1,11 +1,14 @@
-//! The client's pacing and retries, against small scripted servers: what is retried, what
-//! never is, and that one target's pace holds across every client sharing it.
+//! The client's pacing and retries, against small scripted servers and the double: what is
+//! retried, what never is, each Retry-After mode and the cap on waits, and that one target's
+//! pace holds across every client sharing it.
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ion_contract::auth::TokenSource;
 use ion_contract::client::{GraphqlClient, GraphqlRequest, Pacer, RetryPolicy};
+use ion_contract::double::{DoubleData, IonDouble, demo_credentials};
 use serde_json::Map;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -139,4 +142,86 @@ async fn one_pace_is_shared_by_every_client_of_a_target_and_never_exceeded() {
             "more than {RATE} requests within one second"
         );
     }
+}
+
+/// A double whose next request gets 429 in `mode`, and a client with its demo key.
+async fn stormy(mode: &str, storm: serde_json::Value) -> (IonDouble, GraphqlClient) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = DoubleData::load(
+        &root.join("suites/schema/ion.graphql"),
+        &root.join("suites/seed/demo.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let double = IonDouble::start(Arc::new(data)).await;
+    let settings = serde_json::json!({"per_second": 100, "retry_after": mode, "storm": storm});
+    let answer = reqwest::Client::new()
+        .post(format!("{}/__double/throttle", double.api_url()))
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    let http = reqwest::Client::new();
+    let tokens =
+        TokenSource::client_credentials(http.clone(), double.auth_url(), demo_credentials());
+    let client = GraphqlClient::new(
+        http,
+        format!("{}/graphql", double.api_url()),
+        Some(Arc::new(tokens)),
+    );
+    (double, client)
+}
+
+async fn early(double: &IonDouble) -> u64 {
+    let url = format!("{}/__double/requests", double.api_url());
+    let counts: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    counts["early"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn each_retry_after_mode_of_the_double_is_honoured() {
+    let variables = Map::new();
+    for (mode, at_least, at_most) in [
+        (
+            "seconds",
+            Duration::from_millis(900),
+            Duration::from_secs(2),
+        ),
+        (
+            "http-date",
+            Duration::from_millis(900),
+            Duration::from_secs(3),
+        ),
+        ("absent", Duration::ZERO, Duration::from_millis(501)),
+    ] {
+        let (double, client) = stormy(mode, serde_json::json!({"next": 1})).await;
+        let response = client.send(request(&variables, false)).await.unwrap();
+        let delivery = response.delivery;
+        assert_eq!(
+            (response.status, delivery.attempts, delivery.throttled),
+            (200, 2, 1),
+            "{mode}"
+        );
+        assert!(
+            delivery.waited >= at_least && delivery.waited <= at_most,
+            "{mode}: waited {:?}",
+            delivery.waited
+        );
+        assert_eq!(early(&double).await, 0, "{mode}");
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_is_kept_not_cut_short() {
+    let variables = Map::new();
+    let (double, client) = stormy("seconds", serde_json::json!({"for_ms": 45_000})).await;
+    let response = client.send(request(&variables, true)).await.unwrap();
+    assert_eq!(response.status, 429);
+    assert_eq!(response.delivery.attempts, 1);
+    assert!(
+        response.delivery.refused_wait >= Some(Duration::from_secs(44)),
+        "{:?}",
+        response.delivery
+    );
+    assert_eq!(early(&double).await, 0);
 }
