@@ -124,13 +124,9 @@ impl Profiles {
                 ),
                 (Some(Resolved::DoubleOf(spec)), Some((_, data))) => {
                     let other = IonDouble::start_with(Arc::clone(data), spec.clone()).await;
-                    let tokens = TokenSource::client_credentials(
-                        http.clone(),
-                        other.auth_url(),
-                        crate::double::demo_credentials(),
-                    );
+                    let tokens = other.demo_client(http).tokens().cloned();
                     started.push(other);
-                    with(Some(Arc::new(tokens)), foreign())
+                    with(tokens, foreign())
                 }
                 (Some(Resolved::Unavailable(why)), _) => return Err(why.clone()),
                 (Some(Resolved::DoubleExpired | Resolved::DoubleOf(_)), None) => {

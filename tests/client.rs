@@ -6,9 +6,8 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ion_contract::auth::TokenSource;
 use ion_contract::client::{GraphqlClient, GraphqlRequest, Pacer, RetryPolicy};
-use ion_contract::double::{DoubleData, IonDouble, demo_credentials};
+use ion_contract::double::{DoubleData, IonDouble};
 use serde_json::Map;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -161,14 +160,7 @@ async fn stormy(mode: &str, storm: serde_json::Value) -> (IonDouble, GraphqlClie
         .await
         .unwrap();
     assert!(answer.status().is_success());
-    let http = reqwest::Client::new();
-    let tokens =
-        TokenSource::client_credentials(http.clone(), double.auth_url(), demo_credentials());
-    let client = GraphqlClient::new(
-        http,
-        format!("{}/graphql", double.api_url()),
-        Some(Arc::new(tokens)),
-    );
+    let client = double.demo_client(&reqwest::Client::new());
     (double, client)
 }
 

@@ -13,6 +13,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use super::DoubleData;
 use super::environment::{CONTENT_TYPE, Environment};
 use super::spec::EnvironmentSpec;
+use crate::auth::TokenSource;
+use crate::client::GraphqlClient;
 use crate::secret::Secret;
 
 /// A running double: one HTTP server on loopback with its own copy of the seed data.
@@ -43,6 +45,18 @@ impl IonDouble {
             server,
             environment,
         }
+    }
+
+    /// A client for this double's `/graphql`, with tokens for the demo key
+    /// ([`super::demo_credentials`]).
+    pub fn demo_client(&self, http: &reqwest::Client) -> GraphqlClient {
+        let tokens = TokenSource::client_credentials(
+            http.clone(),
+            self.auth_url(),
+            super::demo_credentials(),
+        );
+        let endpoint = format!("{}/graphql", self.api_url());
+        GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
     }
 
     /// A token of this double's API key that has already expired (ION answers it 401

@@ -3,11 +3,12 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use super::{Target, Variables};
-use crate::auth::{ClientCredentials, TokenSource};
-use crate::client::GraphqlClient;
+use crate::auth::{ClientCredentials, HostRealm, Realm, TokenSource};
+use crate::client::{DEFAULT_MAX_RPS, GraphqlClient, MAX_RPS_CEILING};
 use crate::secret::Secret;
 
 /// How requests to a live target are authorised.
@@ -93,6 +94,39 @@ impl Live {
             Credentials::ClientCredentials(key) => {
                 TokenSource::client_credentials(http.clone(), self.auth_url.clone(), key.clone())
             }
+        }
+    }
+}
+
+impl Live {
+    /// Whether the API is on a loopback host (a local `ion-contract serve`).
+    pub fn is_local(&self) -> bool {
+        Realm::of_url(&self.api_url) == HostRealm::Loopback
+    }
+
+    /// The pace for `target` reached here: its `max_rps`, else [`DEFAULT_MAX_RPS`] on a
+    /// remote host and none on a local one. Above [`MAX_RPS_CEILING`] on a remote host, an
+    /// error unless `allow_high_rate`.
+    pub fn max_rps(
+        &self,
+        target: &Target,
+        allow_high_rate: bool,
+    ) -> Result<Option<NonZeroU32>, String> {
+        let local = self.is_local();
+        match target.max_rps {
+            Some(rate) if rate.get() > MAX_RPS_CEILING && !local && !allow_high_rate => {
+                Err(format!(
+                    "target {} has max_rps {rate}, above the {MAX_RPS_CEILING} requests per second \
+                     ion-contract sends to ION without an explicit opt-in\nhelp: ION asks that \
+                     load tests be coordinated with its support; once they are, pass \
+                     --allow-high-rate (or set ION_ALLOW_HIGH_RATE=1), or lower max_rps in \
+                     suites/targets.yaml",
+                    target.name
+                ))
+            }
+            Some(rate) => Ok(Some(rate)),
+            None if local => Ok(None),
+            None => Ok(NonZeroU32::new(DEFAULT_MAX_RPS)),
         }
     }
 }
@@ -285,5 +319,23 @@ mod tests {
             "http://localhost:4010"
         );
         assert_eq!(check_url("http://[::1]:1/").unwrap(), "http://[::1]:1");
+    }
+
+    #[test]
+    fn the_pace_defaults_by_host_and_a_high_rate_needs_the_opt_in() {
+        let remote = live(&[("ION_SANDBOX_TOKEN", "t")]).unwrap();
+        let local = live(&[
+            ("ION_SANDBOX_TOKEN", "t"),
+            ("ION_SANDBOX_API_URL", "http://127.0.0.1:4010"),
+        ])
+        .unwrap();
+        let mut target = Targets::default().get("sandbox").unwrap().clone();
+        assert_eq!(remote.max_rps(&target, false).unwrap(), NonZeroU32::new(5));
+        assert_eq!(local.max_rps(&target, false).unwrap(), None);
+        target.max_rps = NonZeroU32::new(50);
+        let refused = remote.max_rps(&target, false).unwrap_err();
+        assert!(refused.contains("--allow-high-rate"), "{refused}");
+        assert_eq!(remote.max_rps(&target, true).unwrap(), NonZeroU32::new(50));
+        assert_eq!(local.max_rps(&target, false).unwrap(), NonZeroU32::new(50));
     }
 }

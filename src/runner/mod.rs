@@ -35,8 +35,9 @@
 //! written to stdout before the libtest report, so `--list` stays machine-readable for
 //! cargo-nextest.
 
-use std::num::NonZeroU32;
-use std::path::{Path, PathBuf};
+mod plan;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -44,18 +45,18 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::auth::{HostRealm, Realm, TokenSource};
-use crate::client::{DEFAULT_MAX_RPS, GraphqlClient, MAX_RPS_CEILING, Pacer, http_client};
-use crate::double::{DoubleData, EnvironmentSpec, IonDouble, control, demo_credentials};
+use crate::client::{GraphqlClient, Pacer, http_client};
+use crate::double::{DoubleData, EnvironmentSpec, IonDouble, control};
 use crate::execute::{CaseRun, describe_failure};
 use crate::preflight::{self, Passed};
 use crate::profile::Profiles;
 use crate::redact;
 use crate::secret::Secret;
 use crate::snapshot;
-use crate::suite::{self, Case, LoadContext, OperationKind, Suite};
+use crate::suite::{self, Case, LoadContext, Suite};
 use crate::tally::Tally;
 use crate::target::{DEFAULT_TARGET, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable};
+use plan::{absolute, preflight_trial, verification_rank};
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
 #[derive(Debug, Clone)]
@@ -217,14 +218,12 @@ impl Shared {
             let env = |name: &str| std::env::var(name).ok();
             match target.live(&env) {
                 Ok(live) => {
-                    check_rate(&target, &live.api_url, options.allow_high_rate)
+                    let rate = live
+                        .max_rps(&target, options.allow_high_rate)
                         .map_err(|e| fail("target::select", e))?;
-                    let local = Realm::of_url(&live.api_url) == HostRealm::Loopback;
-                    if local {
+                    pacer = rate.map(|rate| Arc::new(Pacer::new(rate)));
+                    if live.is_local() {
                         local_api = Some(live.api_url.clone());
-                    }
-                    if pacer.is_none() && !local {
-                        pacer = NonZeroU32::new(DEFAULT_MAX_RPS).map(|r| Arc::new(Pacer::new(r)));
                     }
                     let mut client = live.client(&http);
                     if let Some(pacer) = &pacer {
@@ -422,14 +421,7 @@ impl Shared {
             (Connection::Missing(missing), _) => return Err(format!("{missing}")),
             (Connection::Double, None) => unreachable!("a double was started above"),
             (Connection::Double, Some(double)) => {
-                let tokens = TokenSource::client_credentials(
-                    self.http.clone(),
-                    double.auth_url(),
-                    demo_credentials(),
-                );
-                let endpoint = format!("{}/graphql", double.api_url());
-                let mut client =
-                    GraphqlClient::new(self.http.clone(), endpoint, Some(Arc::new(tokens)));
+                let mut client = double.demo_client(&self.http);
                 if let Some(pacer) = &self.pacer {
                     client = client.with_pacer(Arc::clone(pacer));
                 }
@@ -494,53 +486,4 @@ impl Shared {
             None => Ok(outcome.recorded),
         }
     }
-}
-
-/// Refuses a `max_rps` above the ceiling for a target on a non-loopback host, unless allowed.
-fn check_rate(target: &Target, api_url: &str, allowed: bool) -> Result<(), String> {
-    let Some(rate) = target.max_rps else {
-        return Ok(());
-    };
-    let local = matches!(Realm::of_url(api_url), HostRealm::Loopback);
-    if rate.get() <= MAX_RPS_CEILING || local || allowed {
-        return Ok(());
-    }
-    Err(format!(
-        "target {} has max_rps {rate}, above the {MAX_RPS_CEILING} requests per second ion-contract \
-         sends to ION without an explicit opt-in\nhelp: ION asks that load tests be coordinated \
-         with its support; once they are, pass --allow-high-rate (or set \
-         {ALLOW_HIGH_RATE_ENV}=1), or lower max_rps in suites/targets.yaml",
-        target.name
-    ))
-}
-
-/// The trial `preflight::<target>`: passes when the preflight did (or when only listing),
-/// fails with its diagnosis otherwise.
-fn preflight_trial(target: &str, outcome: Option<Result<Passed, String>>) -> Trial {
-    Trial::test(format!("preflight::{target}"), move || match outcome {
-        Some(Err(diagnosis)) => Err(Failed::from(diagnosis)),
-        None | Some(Ok(_)) => Ok(()),
-    })
-}
-
-/// Where a case comes in the verification order of a live target: 0 when it only asks
-/// `me` (are the credentials and the tenant right?), 1 when it only reads, 2 when it writes.
-fn verification_rank(case: &Case) -> u8 {
-    let operations = || case.steps.iter().map(|step| &step.operation);
-    if operations().any(|op| op.kind == OperationKind::Mutation) {
-        2
-    } else if operations().all(|op| op.root_fields.iter().all(|field| field == "me")) {
-        0
-    } else {
-        1
-    }
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        return path.to_path_buf();
-    }
-    std::env::current_dir()
-        .map(|cwd| cwd.join(path))
-        .unwrap_or_else(|_| path.to_path_buf())
 }
