@@ -2,12 +2,14 @@
 //! retried, what never is, each Retry-After mode and the cap on waits, and that one target's
 //! pace holds across every client sharing it.
 
+mod common;
+
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ion_contract::client::{GraphqlClient, GraphqlRequest, Pacer, RetryPolicy};
-use ion_contract::double::{DoubleData, IonDouble};
+use ion_contract::double::IonDouble;
 use serde_json::Map;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -145,13 +147,7 @@ async fn one_pace_is_shared_by_every_client_of_a_target_and_never_exceeded() {
 
 /// A double whose next request gets 429 in `mode`, and a client with its demo key.
 async fn stormy(mode: &str, storm: serde_json::Value) -> (IonDouble, GraphqlClient) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = DoubleData::load(
-        &root.join("suites/schema/ion.graphql"),
-        &root.join("suites/seed/demo.yaml"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let double = IonDouble::start(Arc::new(data)).await;
+    let double = IonDouble::start(common::double_data()).await;
     let settings = serde_json::json!({"per_second": 100, "retry_after": mode, "storm": storm});
     let answer = reqwest::Client::new()
         .post(format!("{}/__double/throttle", double.api_url()))

@@ -3,8 +3,10 @@
 //! The suites in `suites/` cover reads and writes case by case; this file covers what a
 //! suite cannot express (headers, raw bodies, two doubles at once) and the seed diagnostics.
 
+mod common;
+
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use ion_contract::double::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DoubleData, EnvironmentSpec, IonDouble,
@@ -14,16 +16,7 @@ use serde_json::{Value, json};
 const TOKEN_PATH: &str = "/realms/api-keys/protocol/openid-connect/token";
 
 fn data() -> Arc<DoubleData> {
-    static DATA: OnceLock<Arc<DoubleData>> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let data = DoubleData::load(
-            &root.join("suites/schema/ion.graphql"),
-            &root.join("suites/seed/demo.yaml"),
-        );
-        Arc::new(data.unwrap_or_else(|e| panic!("the starter schema and seed load: {e}")))
-    })
-    .clone()
+    common::double_data()
 }
 
 async fn token_response(double: &IonDouble, path: &str, form: &[(&str, &str)]) -> (u16, Value) {

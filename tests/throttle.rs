@@ -6,9 +6,10 @@
 //! at most burst + 1 requests back to back after fetching its token, which takes a few
 //! milliseconds; storms give exact counts. No test sleeps.
 
+mod common;
+
 use std::num::NonZeroU32;
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ion_contract::double::{
@@ -21,16 +22,7 @@ const TOKEN_PATH: &str = "/realms/api-keys/protocol/openid-connect/token";
 const ME: &str = r#"{"query": "{ me { id } }"}"#;
 
 fn data() -> Arc<DoubleData> {
-    static DATA: OnceLock<Arc<DoubleData>> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let data = DoubleData::load(
-            &root.join("suites/schema/ion.graphql"),
-            &root.join("suites/seed/demo.yaml"),
-        );
-        Arc::new(data.unwrap_or_else(|e| panic!("the starter schema and seed load: {e}")))
-    })
-    .clone()
+    common::double_data()
 }
 
 fn n(value: u32) -> NonZeroU32 {

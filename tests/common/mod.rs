@@ -7,6 +7,23 @@ pub mod serve;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The starter schema and seed, loaded once per test binary, for tests that start doubles.
+pub fn double_data() -> std::sync::Arc<ion_contract::double::DoubleData> {
+    static DATA: std::sync::OnceLock<std::sync::Arc<ion_contract::double::DoubleData>> =
+        std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let root = manifest_dir();
+        let data = ion_contract::double::DoubleData::load(
+            &root.join("suites/schema/ion.graphql"),
+            &root.join("suites/seed/demo.yaml"),
+        );
+        std::sync::Arc::new(
+            data.unwrap_or_else(|e| panic!("the starter schema and seed load: {e}")),
+        )
+    })
+    .clone()
+}
+
 /// The crate root (cargo runs integration tests there).
 pub fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
