@@ -20,6 +20,7 @@ mod auth;
 mod robustness;
 #[path = "load/templates.rs"]
 mod templates;
+#[path = "load/throttle.rs"]
 mod throttle;
 
 const VALID: &str = "tests/fixtures/valid";
