@@ -1,6 +1,8 @@
 //! `createX`, `updateX` and `deleteX` mutations, ION style: creates take an `input` (or, like
 //! `createProcedure`, top-level arguments) and return a payload wrapping the new entity;
 //! updates need the row's current `etag`; deletes take `(etag, id)` and return `{id}`.
+//! `archiveRun` is an update of `archived` (ION cannot delete a run), and
+//! `createAbomForPartInventory(etag, id)` creates the root item of an inventory's as-built BOM.
 //!
 //! The entity a mutation writes is the payload field whose type is an entity (`CreatePart
 //! { part }`, `CreateRunStep { step }`), or for deletes the type its name ends with.
@@ -48,6 +50,9 @@ pub(crate) fn apply(
         store.delete(entity, id);
         return Ok(serde_json::json!({ "id": id }));
     }
+    if name == "createAbomForPartInventory" {
+        return abom_for_part_inventory(store, args);
+    }
     let (field, entity) = entity_field(schema, store, payload).ok_or_else(unsupported)?;
     let object = object_type(schema, &entity).ok_or_else(unsupported)?;
     let input = match args.get("input") {
@@ -63,7 +68,8 @@ pub(crate) fn apply(
             ));
         }
         store.insert(&entity, columns)
-    } else if name.starts_with("update") {
+    } else if name.starts_with("update") || name.starts_with("archive") {
+        // `archiveRun(input: {id, etag, archived})` is an update of `archived`.
         let id = required_id(&input, &entity)?;
         check_etag(store, &entity, id, input.get("etag"))?;
         let columns = columns(schema, store, object, &input, true)?;
@@ -76,6 +82,23 @@ pub(crate) fn apply(
     let mut payload = Map::new();
     payload.insert(field, Value::Object(row));
     Ok(Value::Object(payload))
+}
+
+/// `createAbomForPartInventory(etag, id)`: the root of an inventory's as-built BOM, an
+/// `ABomItem` of the inventory's part holding the inventory, with no parent.
+fn abom_for_part_inventory(store: &mut Store, args: &Map<String, Value>) -> Result<Value, String> {
+    let id = required_id(args, "PartInventory")?;
+    check_etag(store, "PartInventory", id, args.get("etag"))?;
+    let part_id = store
+        .get("PartInventory", id)
+        .and_then(|row| row.get("partId").cloned())
+        .unwrap_or(Value::Null);
+    let mut columns = Map::new();
+    columns.insert("partInventoryId".into(), Value::from(id));
+    columns.insert("partId".into(), part_id);
+    columns.insert("quantity".into(), Value::from(1.0));
+    let row = store.insert("ABomItem", columns);
+    Ok(serde_json::json!({ "abomItem": row }))
 }
 
 /// The payload's entity field and its type: `CreatePart` → (`part`, `Part`).
