@@ -40,6 +40,13 @@ pub enum Command {
     /// and ION answers, 3 on an environment mismatch or refused credentials, 2 when the
     /// target cannot be set up (unknown name, no credentials, invalid targets.yaml).
     Preflight(PreflightArgs),
+    /// Create the seeding chain (suites/seed/chain.yaml) on a target, or remove it (--clean).
+    ///
+    /// Looks each entity up by its key and creates only what is missing, so it can run again
+    /// at any time; --clean deletes what it finds, newest first (a run is archived: ION
+    /// cannot delete runs). Refuses read-only targets (production). Exits 0, 2 when the chain
+    /// or target is unusable, 1 when ION refuses an operation.
+    Seed(SeedArgs),
     /// Serve the double as a long-running local ION, for a client in any language.
     ///
     /// Two isolated environments on 127.0.0.1: the sandbox on --port, production on the next
@@ -125,6 +132,26 @@ pub struct PreflightArgs {
     /// Where the suites (and so targets.yaml) are.
     #[arg(long, value_name = "DIR", default_value = "suites")]
     pub suites: PathBuf,
+}
+
+/// Options of `seed`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The target to seed.
+    #[arg(long, env = "ION_TARGET", default_value = "mock")]
+    pub target: String,
+    /// Remove the chain instead of creating it.
+    #[arg(long)]
+    pub clean: bool,
+    /// The prefix every key carries [default: the chain's `prefix:`].
+    #[arg(long, env = "ION_SEED_PREFIX")]
+    pub prefix: Option<String>,
+    /// The chain file [default: SUITES/seed/chain.yaml].
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+    /// Where the suites, schema and double's seed are.
+    #[command(flatten)]
+    pub files: Files,
 }
 
 /// Options of `serve`.

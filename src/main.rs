@@ -12,11 +12,13 @@ use clap::Parser;
 use ion_contract::client::http_client;
 use ion_contract::double::DoubleData;
 use ion_contract::double::serve::{Server, Shutdown};
+use ion_contract::reach::reach;
+use ion_contract::seeding::{self, Chain, Seeder};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
 use ion_contract::{preflight, runner};
 
-use cli::{Cli, Command, Place, PreflightArgs, RunArgs, ServeArgs};
+use cli::{Cli, Command, Place, PreflightArgs, RunArgs, SeedArgs, ServeArgs};
 
 /// Exit code for invalid suites or configuration.
 const INVALID: u8 = 2;
@@ -36,6 +38,13 @@ fn main() -> ExitCode {
             }
         },
         Command::Preflight(args) => match preflight(&args) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(INVALID)
+            }
+        },
+        Command::Seed(args) => match seed(&args) {
             Ok(code) => code,
             Err(error) => {
                 eprintln!("error: {error:#}");
@@ -119,6 +128,76 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(PREFLIGHT_FAILED))
         }
     }
+}
+
+/// `seed`: creates (or with --clean removes) the chain and prints what it did.
+fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
+    let place = Place {
+        files: args.files.clone(),
+        snapshots: None,
+    };
+    let options = place.options(&args.target);
+    let targets = Targets::load(&options.suites_dir)?;
+    let target = targets.get(&args.target)?;
+    if target.read_only {
+        anyhow::bail!(
+            "target {} is read-only: seeding writes, so it never runs there\nhelp: seed a sandbox (--target sandbox) or the double",
+            target.name
+        );
+    }
+    let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+    let chain_path = args
+        .chain
+        .clone()
+        .unwrap_or_else(|| options.suites_dir.join(seeding::CHAIN_FILE));
+    let chain = Chain::load(&chain_path, data.schema(), args.prefix.as_deref())?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let env = |name: &str| std::env::var(name).ok();
+    let http = http_client()?;
+    runtime.block_on(async {
+        let reached = reach(target, Arc::clone(&data), &env, &http, false)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let seeder = Seeder::new(&chain, data.schema(), &reached.client);
+        let outcome = if args.clean {
+            seeder.clean().await.map(|removed| {
+                for entity in &removed {
+                    println!(
+                        "removed  {:<16} {} {}",
+                        entity.name, entity.type_name, entity.id
+                    );
+                }
+                println!(
+                    "cleaned: {} entities of prefix {} removed",
+                    removed.len(),
+                    chain.prefix
+                );
+            })
+        } else {
+            seeder.seed().await.map(|found| {
+                for entity in &found {
+                    let verb = if entity.created { "created" } else { "found  " };
+                    println!(
+                        "{verb}  {:<16} {} {}",
+                        entity.name, entity.type_name, entity.id
+                    );
+                }
+                let created = found.iter().filter(|f| f.created).count();
+                println!(
+                    "seeded: {} entities of prefix {} ({created} created)",
+                    found.len(),
+                    chain.prefix
+                );
+            })
+        };
+        match outcome {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    })
 }
 
 /// `serve`: the export lines to stdout, then serve until Ctrl-C or SIGTERM.
