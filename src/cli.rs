@@ -47,6 +47,12 @@ pub enum Command {
     /// cannot delete runs). Refuses read-only targets (production). Exits 0, 2 when the chain
     /// or target is unusable, 1 when ION refuses an operation.
     Seed(SeedArgs),
+    /// Compare the seeded chain on a target with its baseline (snapshots/drift@TARGET.snap).
+    ///
+    /// Reports each entity missing or unexpected, each field changed (old -> new) and each
+    /// type count changed, and a verdict: clean (exit 0), drift (exit 5), reset (exit 6: the
+    /// chain is not there at all; run `seed`). --record writes the baseline.
+    Drift(DriftArgs),
     /// Serve the double as a long-running local ION, for a client in any language.
     ///
     /// Two isolated environments on 127.0.0.1: the sandbox on --port, production on the next
@@ -137,12 +143,34 @@ pub struct PreflightArgs {
 /// Options of `seed`.
 #[derive(Debug, Args)]
 pub struct SeedArgs {
-    /// The target to seed.
-    #[arg(long, env = "ION_TARGET", default_value = "mock")]
-    pub target: String,
     /// Remove the chain instead of creating it.
     #[arg(long)]
     pub clean: bool,
+    /// The target and the chain.
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// Options of `drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Record the target's current state as its baseline instead of comparing.
+    #[arg(long)]
+    pub record: bool,
+    /// The snapshots directory [default: snapshots beside the suites directory].
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// The target and the chain.
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// The target and seeding chain `seed` and `drift` work on.
+#[derive(Debug, Args)]
+pub struct ChainArgs {
+    /// The target.
+    #[arg(long, env = "ION_TARGET", default_value = "mock")]
+    pub target: String,
     /// The prefix every key carries [default: the chain's `prefix:`].
     #[arg(long, env = "ION_SEED_PREFIX")]
     pub prefix: Option<String>,

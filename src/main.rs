@@ -12,18 +12,23 @@ use clap::Parser;
 use ion_contract::client::http_client;
 use ion_contract::double::DoubleData;
 use ion_contract::double::serve::{Server, Shutdown};
+use ion_contract::drift_data::{self, Verdict};
 use ion_contract::reach::reach;
 use ion_contract::seeding::{self, Chain, Seeder};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
-use ion_contract::{preflight, runner};
+use ion_contract::{preflight, runner, snapshot};
 
-use cli::{Cli, Command, Place, PreflightArgs, RunArgs, SeedArgs, ServeArgs};
+use cli::{Cli, Command, DriftArgs, Place, PreflightArgs, RunArgs, SeedArgs, ServeArgs};
 
 /// Exit code for invalid suites or configuration.
 const INVALID: u8 = 2;
 /// Exit code for a failed preflight: an environment mismatch or refused credentials.
 const PREFLIGHT_FAILED: u8 = 3;
+/// Exit code of `drift` when the data drifted from the baseline.
+const DRIFT: u8 = 5;
+/// Exit code of `drift` when the chain is not there at all (a reset sandbox).
+const RESET: u8 = 6;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -38,6 +43,13 @@ fn main() -> ExitCode {
             }
         },
         Command::Preflight(args) => match preflight(&args) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(INVALID)
+            }
+        },
+        Command::Drift(args) => match drift(&args) {
             Ok(code) => code,
             Err(error) => {
                 eprintln!("error: {error:#}");
@@ -130,35 +142,57 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `seed`: creates (or with --clean removes) the chain and prints what it did.
-fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
+/// A target, its chain and the double's data, ready for `seed` and `drift`.
+struct Chained<'t> {
+    target: &'t ion_contract::target::Target,
+    data: Arc<DoubleData>,
+    chain: Chain,
+    options: runner::RunOptions,
+}
+
+fn chained<'t>(
+    args: &cli::ChainArgs,
+    targets: &'t Targets,
+    snapshots: Option<std::path::PathBuf>,
+) -> anyhow::Result<Chained<'t>> {
     let place = Place {
         files: args.files.clone(),
-        snapshots: None,
+        snapshots,
     };
     let options = place.options(&args.target);
-    let targets = Targets::load(&options.suites_dir)?;
     let target = targets.get(&args.target)?;
-    if target.read_only {
-        anyhow::bail!(
-            "target {} is read-only: seeding writes, so it never runs there\nhelp: seed a sandbox (--target sandbox) or the double",
-            target.name
-        );
-    }
     let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
     let chain_path = args
         .chain
         .clone()
         .unwrap_or_else(|| options.suites_dir.join(seeding::CHAIN_FILE));
     let chain = Chain::load(&chain_path, data.schema(), args.prefix.as_deref())?;
+    Ok(Chained {
+        target,
+        data,
+        chain,
+        options,
+    })
+}
+
+/// `seed`: creates (or with --clean removes) the chain and prints what it did.
+fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
+    let targets = Targets::load(&args.chain.files.suites)?;
+    let c = chained(&args.chain, &targets, None)?;
+    if c.target.read_only {
+        anyhow::bail!(
+            "target {} is read-only: seeding writes, so it never runs there\nhelp: seed a sandbox (--target sandbox) or the double",
+            c.target.name
+        );
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let env = |name: &str| std::env::var(name).ok();
     let http = http_client()?;
     runtime.block_on(async {
-        let reached = reach(target, Arc::clone(&data), &env, &http, false)
+        let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
             .await
             .map_err(|e| anyhow::anyhow!(e))?;
-        let seeder = Seeder::new(&chain, data.schema(), &reached.client);
+        let seeder = Seeder::new(&c.chain, c.data.schema(), &reached.client);
         let outcome = if args.clean {
             seeder.clean().await.map(|removed| {
                 for entity in &removed {
@@ -170,7 +204,7 @@ fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
                 println!(
                     "cleaned: {} entities of prefix {} removed",
                     removed.len(),
-                    chain.prefix
+                    c.chain.prefix
                 );
             })
         } else {
@@ -186,7 +220,7 @@ fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
                 println!(
                     "seeded: {} entities of prefix {} ({created} created)",
                     found.len(),
-                    chain.prefix
+                    c.chain.prefix
                 );
             })
         };
@@ -196,6 +230,69 @@ fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("error: {error}");
                 Ok(ExitCode::FAILURE)
             }
+        }
+    })
+}
+
+/// `drift`: the verdict and every difference to stdout; exit 0 clean, 5 drift, 6 reset.
+fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
+    let targets = Targets::load(&args.chain.files.suites)?;
+    let c = chained(&args.chain, &targets, args.snapshots.clone())?;
+    let path = snapshot::baseline_path(&c.options.snapshots_dir, &c.target.name);
+    let baseline = snapshot::read_baseline(&path).map_err(|e| anyhow::anyhow!(e))?;
+    if baseline.is_none() && !args.record {
+        anyhow::bail!(
+            "no data baseline for target {} at {}\nhelp: seed the target, then record one with `ion-contract drift --record --target {}`",
+            c.target.name,
+            path.display(),
+            c.target.name
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let env = |name: &str| std::env::var(name).ok();
+    let http = http_client()?;
+    let now = runtime.block_on(async {
+        let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let seeder = Seeder::new(&c.chain, c.data.schema(), &reached.client);
+        if reached.double.is_some() {
+            // A fresh double holds no chain: seed it, so the baseline describes one.
+            seeder.seed().await?;
+        }
+        let found = seeder.find().await?;
+        let counts = seeder.counts().await?;
+        anyhow::Ok(drift_data::observe(&found, &counts))
+    })?;
+    if args.record {
+        snapshot::write_baseline(&path, &c.target.name, &now).map_err(|e| anyhow::anyhow!(e))?;
+        println!(
+            "recorded the data baseline of target {} in {}",
+            c.target.name,
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (verdict, differences) = drift_data::compare(baseline.as_ref().unwrap_or(&now), &now);
+    println!("data drift of target {}: {}", c.target.name, verdict.name());
+    for difference in &differences {
+        println!("  {difference}");
+    }
+    Ok(match verdict {
+        Verdict::Clean => ExitCode::SUCCESS,
+        Verdict::Drift => {
+            println!(
+                "help: the sandbox's data changed since the baseline was recorded; if that is expected, record it again with `ion-contract drift --record --target {}`",
+                c.target.name
+            );
+            ExitCode::from(DRIFT)
+        }
+        Verdict::Reset => {
+            println!(
+                "help: the sandbox was reset: run `ion-contract seed --target {}`",
+                c.target.name
+            );
+            ExitCode::from(RESET)
         }
     })
 }

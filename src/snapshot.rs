@@ -46,3 +46,37 @@ pub fn assert_case_snapshot(
     let name = snapshot_name(suite, case);
     settings.bind(|| insta::assert_json_snapshot!(name, recorded));
 }
+
+/// The data baseline of `target` (see [`crate::drift_data`]): `snapshots/drift@<target>.snap`.
+pub fn baseline_path(snapshots_dir: &Path, target: &str) -> std::path::PathBuf {
+    snapshots_dir.join(format!("drift@{target}.snap"))
+}
+
+/// Reads a baseline snapshot; `Ok(None)` when there is none yet.
+pub fn read_baseline(path: &Path) -> Result<Option<Value>, String> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let snapshot = insta::Snapshot::from_file(path)
+        .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
+    let text = snapshot
+        .as_text()
+        .map(ToString::to_string)
+        .ok_or_else(|| format!("the baseline {} holds no text", path.display()))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("the baseline {} is not JSON: {e}", path.display()))
+}
+
+/// Writes a baseline snapshot in insta's file format (so `cargo insta` can show it).
+pub fn write_baseline(path: &Path, target: &str, baseline: &Value) -> Result<(), String> {
+    let body = serde_json::to_string_pretty(baseline).map_err(|e| e.to_string())?;
+    let text = format!(
+        "---\nsource: ion-contract drift --record\ndescription: \"data baseline of target {target}\"\n---\n{body}\n"
+    );
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
