@@ -9,6 +9,7 @@
 //! | `POST /auth/realms/api-keys/protocol/openid-connect/token` | the same (Keycloak's legacy `/auth` context) |
 //! | `POST /graphql` | the GraphQL response, or ION's 401 / 400, or 429 when throttled ([`super::throttle`]) |
 //! | `GET /__double/requests` | `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t}` (see below) |
+//! | `POST /__double/drift` | `{"delete": {"type", "id"}}` or `{"set": {"type", "id", "fields"}}`: a row changed behind the API's back ([`super::drift`]) |
 //! | `POST /__double/reset` | `{"reset": true}`: the store is a fresh copy of the seed, the counters zero, the buckets full, no storm |
 //! | `POST /__double/expire-tokens` | `{"expired": N}`: every token issued so far now gets 401 `Token is expired.` |
 //! | `GET /__double/throttle` | the throttle settings: `{"per_second": 5, "burst": 5, "retry_after": "seconds", "storm": null}`, or `{"throttle": null}` |
@@ -140,6 +141,11 @@ impl Environment {
         }
     }
 
+    /// Applies a scripted drift (see [`super::drift`]) to the store.
+    pub(crate) fn drift(&self, change: &Value) -> Result<Value, String> {
+        super::drift::apply(&mut lock(&self.store), change.to_string().as_bytes())
+    }
+
     /// A token of this environment's API key that has already expired, as a token saved
     /// from an earlier run would be.
     pub(crate) fn expired_token(&self) -> String {
@@ -262,6 +268,12 @@ impl Environment {
                 let expired = self.issuer.expire_all();
                 Reply::json(200, &json!({ "expired": expired }))
             }),
+            "drift" => only(method, "POST", || {
+                match super::drift::apply(&mut lock(&self.store), body) {
+                    Ok(answer) => Reply::json(200, &answer),
+                    Err(message) => graphql_error(400, &message),
+                }
+            }),
             "throttle" => match method {
                 "GET" => Reply::json(200, &self.throttle.settings()),
                 "POST" => match self.throttle.configure(body) {
@@ -343,8 +355,8 @@ fn not_found(method: &str, path: &str) -> Reply {
     let message = format!(
         "No route for {method} {path}. The ION double serves POST /graphql, POST \
          {TOKEN_PATH} (also under /auth), GET {ADMIN_PREFIX}requests, POST \
-         {ADMIN_PREFIX}reset, POST {ADMIN_PREFIX}expire-tokens and GET or POST \
-         {ADMIN_PREFIX}throttle."
+         {ADMIN_PREFIX}reset, POST {ADMIN_PREFIX}expire-tokens, POST {ADMIN_PREFIX}drift and \
+         GET or POST {ADMIN_PREFIX}throttle."
     );
     Reply::json(404, &json!({ "errors": [{ "message": message }] }))
 }

@@ -58,9 +58,14 @@
 //! Beside ION's paths, every double (embedded or `serve`d) answers four admin endpoints,
 //! which are not counted, are never throttled, and which no ION client calls:
 //!
-//! - `GET /__double/requests`: `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t}`,
-//!   the requests received since start or the last reset, by path (unknown paths included,
-//!   at most 64 distinct paths, the rest under `(other paths)`), and how many got 429.
+//! - `GET /__double/requests`: `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t,
+//!   "early": e}`, the requests received since start or the last reset, by path (unknown
+//!   paths included, at most 64 distinct paths, the rest under `(other paths)`), how many got
+//!   429, and how many came before their client's advertised `Retry-After`.
+//! - `POST /__double/drift`: `{"delete": {"type": "Part", "id": 14}}` or
+//!   `{"set": {"type": "Part", "id": 14, "fields": {"description": "x"}}}` changes the store
+//!   behind the API's back, as a reset or another user would ([`IonDouble::drift`] does the
+//!   same in process).
 //! - `POST /__double/reset`: `{"reset": true}`; the store is a fresh copy of the seed, the
 //!   counters are zero, the throttle's buckets are full and a storm is over. Tokens stay
 //!   valid and the throttle settings stay as they are.
@@ -84,6 +89,7 @@
 //! `ion-contract serve`, a long-running local ION for any client.
 
 pub mod control;
+mod drift;
 mod environment;
 mod model;
 mod mutate;

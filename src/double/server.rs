@@ -59,6 +59,11 @@ impl IonDouble {
         GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
     }
 
+    /// Changes or removes a row behind the API's back: the body of `POST /__double/drift`.
+    pub fn drift(&self, change: &serde_json::Value) -> Result<serde_json::Value, String> {
+        self.environment.drift(change)
+    }
+
     /// A token of this double's API key that has already expired (ION answers it 401
     /// `Token is expired.`), as a token kept from an earlier run would be.
     pub fn expired_token(&self) -> Secret {
