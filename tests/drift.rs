@@ -1,0 +1,146 @@
+//! Seeding and data drift end to end against `ion-contract serve`: the chain is created once
+//! however often `seed` runs, a change behind the API's back is reported with its entity and
+//! field, a reset is told apart from drift, and `seed --clean` leaves the counts as before.
+
+mod common;
+
+use common::serve::Serve;
+use common::{Scratch, ion_contract, output, stderr, stdout};
+use serde_json::{Value, json};
+
+const SANDBOX_API: &str = "ION_SANDBOX_API_URL";
+
+/// `ion-contract <args> --target sandbox` against serve, with baselines in `snapshots`.
+fn run(serve: &Serve, snapshots: &Scratch, args: &[&str]) -> (i32, String) {
+    let dir = snapshots.0.to_string_lossy().into_owned();
+    let mut all = args.to_vec();
+    all.extend(["--target", "sandbox"]);
+    if args[0] == "drift" {
+        all.extend(["--snapshots", dir.as_str()]);
+    }
+    let out = output(ion_contract(&all).envs(serve.env("ION_SANDBOX_")));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn post(serve: &Serve, path: &str, body: &Value) -> Value {
+    let url = format!("{}/__double/{path}", serve.vars[SANDBOX_API]);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let response = reqwest::Client::new()
+                .post(url)
+                .json(body)
+                .send()
+                .await
+                .unwrap();
+            response.json().await.unwrap()
+        })
+}
+
+/// The id of the chain entity `name` as `seed` printed it.
+fn id_of(seeded: &str, name: &str) -> i64 {
+    seeded
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(name))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in:\n{seeded}"))
+}
+
+#[test]
+fn seeding_is_idempotent_and_drift_names_the_entity_and_field() {
+    let serve = Serve::start();
+    let snapshots = Scratch::new("drift-baseline");
+    let (code, seeded) = run(&serve, &snapshots, &["seed"]);
+    assert_eq!(code, 0, "{seeded}");
+    assert!(seeded.contains("(10 created)"), "{seeded}");
+    let (code, again) = run(&serve, &snapshots, &["seed"]);
+    assert_eq!(code, 0, "{again}");
+    assert!(again.contains("(0 created)"), "{again}");
+
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 2, "no baseline yet: {text}");
+    assert!(text.contains("drift --record"), "{text}");
+    let (code, text) = run(&serve, &snapshots, &["drift", "--record"]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(
+        (code, text.lines().next()),
+        (0, Some("data drift of target sandbox: clean")),
+        "{text}"
+    );
+
+    let component = id_of(&seeded, "component");
+    let changed = json!({"set": {"type": "Part", "id": component, "fields": {"description": "Changed by hand"}}});
+    post(&serve, "drift", &changed);
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 5, "{text}");
+    assert!(
+        text.contains(
+            "changed     component.description: \"Integration-test component\" -> \"Changed by hand\""
+        ),
+        "{text}"
+    );
+
+    let unit = id_of(&seeded, "component-unit");
+    post(
+        &serve,
+        "drift",
+        &json!({"delete": {"type": "PartInventory", "id": unit}}),
+    );
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 5, "{text}");
+    assert!(
+        text.contains("missing     component-unit (PartInventory)"),
+        "{text}"
+    );
+
+    // A reset sandbox is not drift: nothing of the chain is there.
+    post(&serve, "reset", &json!({}));
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 6, "{text}");
+    assert!(
+        text.contains("run `ion-contract seed --target sandbox`"),
+        "{text}"
+    );
+    // Seeded again (new ids), the chain matches the baseline.
+    run(&serve, &snapshots, &["seed"]);
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn seed_clean_leaves_the_counts_as_before_seeding() {
+    let serve = Serve::start();
+    let snapshots = Scratch::new("clean-baseline");
+    // The baseline of an unseeded sandbox: no chain, and the counts before seeding.
+    let (code, text) = run(&serve, &snapshots, &["drift", "--record"]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = run(&serve, &snapshots, &["seed"]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 5, "seeding changed the counts: {text}");
+    assert!(text.contains("count       Part: 12 -> 14"), "{text}");
+    let (code, text) = run(&serve, &snapshots, &["seed", "--clean"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("cleaned: 10 entities"), "{text}");
+    // Nothing of the chain, and not one count different from before seeding.
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 6, "{text}");
+    assert!(!text.contains("count "), "{text}");
+    assert!(!text.contains("missing "), "{text}");
+}
+
+#[test]
+fn production_is_never_seeded() {
+    let serve = Serve::start();
+    let out =
+        output(ion_contract(&["seed", "--target", "production"]).envs(serve.env("ION_PROD_")));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    let counts = serve.admin("ION_PROD_API_URL", "GET", "requests");
+    assert_eq!(counts["total"], 0, "{counts}");
+}
