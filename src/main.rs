@@ -35,41 +35,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run(args, false),
         Command::List(args) => run(args, true),
-        Command::Check(place) => match check(&place) {
-            Ok(code) => code,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                ExitCode::from(INVALID)
-            }
-        },
-        Command::Preflight(args) => match preflight(&args) {
-            Ok(code) => code,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                ExitCode::from(INVALID)
-            }
-        },
-        Command::Drift(args) => match drift(&args) {
-            Ok(code) => code,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                ExitCode::from(INVALID)
-            }
-        },
-        Command::Seed(args) => match seed(&args) {
-            Ok(code) => code,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                ExitCode::from(INVALID)
-            }
-        },
-        Command::Serve(args) => match serve(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                ExitCode::from(INVALID)
-            }
-        },
+        Command::Check(place) => check(&place).unwrap_or_else(invalid),
+        Command::Preflight(args) => preflight(&args).unwrap_or_else(invalid),
+        Command::Drift(args) => drift(&args).unwrap_or_else(invalid),
+        Command::Seed(args) => seed(&args).unwrap_or_else(invalid),
+        Command::Serve(args) => serve(&args)
+            .map(|()| ExitCode::SUCCESS)
+            .unwrap_or_else(invalid),
     }
 }
 
@@ -78,6 +50,17 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
     let mut options = args.place.options(&args.target);
     options.allow_high_rate |= args.allow_high_rate;
     runner::run(args.libtest, &options)
+}
+
+/// Reports a configuration or input error (diagnostics already say `error:`) and exits 2.
+fn invalid(error: anyhow::Error) -> ExitCode {
+    let text = format!("{error:#}");
+    if text.starts_with("error:") {
+        eprintln!("{text}");
+    } else {
+        eprintln!("error: {text}");
+    }
+    ExitCode::from(INVALID)
 }
 
 /// `check`: every diagnostic to stderr, a one-line verdict to stdout.

@@ -144,3 +144,26 @@ fn production_is_never_seeded() {
     let counts = serve.admin("ION_PROD_API_URL", "GET", "requests");
     assert_eq!(counts["total"], 0, "{counts}");
 }
+
+#[test]
+fn a_broken_chain_is_reported_at_each_problem_without_sending_anything() {
+    let out = output(&mut ion_contract(&[
+        "seed",
+        "--chain",
+        "tests/fixtures/broken-chain.yaml",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    let errors = stderr(&out);
+    for expected in [
+        "broken-chain.yaml:4:11",
+        "`Locaton` is not an object type of the schema; did you mean 'Location'?",
+        "broken-chain.yaml:8:11",
+        "`partNumbr` cannot look up a Part",
+        "did you mean 'partNumber'?",
+        "`${benchh}` names no earlier entity; did you mean 'bench'?",
+        "the schema has no mutation `createAbomForInventory`",
+        "the seeding chain has 4 problem(s)",
+    ] {
+        assert!(errors.contains(expected), "{expected}:\n{errors}");
+    }
+}

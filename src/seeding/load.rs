@@ -41,6 +41,20 @@ pub(super) fn parse(path: &Path, text: &str, schema: &Schema) -> Result<Chain, V
     }
 }
 
+/// The `name:` of a chain item, when it has one.
+fn name_of(item: &Node) -> Option<String> {
+    let NodeValue::Map(entries) = &item.value else {
+        return None;
+    };
+    entries
+        .iter()
+        .find(|e| e.key == "name")
+        .and_then(|e| match &e.value.value {
+            NodeValue::String(name) => Some(name.clone()),
+            _ => None,
+        })
+}
+
 struct Reader<'a> {
     src: &'a SourceFile,
     schema: &'a Schema,
@@ -68,9 +82,14 @@ impl Reader<'_> {
                         self.problem(&entry.value, "`chain` must be a list of entities", "write `chain:` followed by `- name: ...` items");
                         continue;
                     };
+                    // Names of every entity so far, valid or not, for references.
+                    let mut names: Vec<String> = Vec::new();
                     for item in items {
-                        if let Some(link) = self.link(item, &links) {
+                        if let Some(link) = self.link(item, &names) {
                             links.push(link);
+                        }
+                        if let Some(name) = name_of(item) {
+                            names.push(name);
                         }
                     }
                 }
@@ -97,7 +116,7 @@ impl Reader<'_> {
         })
     }
 
-    fn link(&mut self, node: &Node, earlier: &[Link]) -> Option<Link> {
+    fn link(&mut self, node: &Node, earlier: &[String]) -> Option<Link> {
         let entries = self.mapping(node, "an entity of the chain")?;
         let before = self.problems.len();
         let field = |key: &str| entries.iter().find(|e| e.key == key);
@@ -109,7 +128,7 @@ impl Reader<'_> {
                 value: NodeValue::String(name),
                 at,
             }) => {
-                if earlier.iter().any(|l| l.name == *name) || name == "prefix" {
+                if earlier.contains(name) || name == "prefix" {
                     let node = Node {
                         value: NodeValue::String(name.clone()),
                         at: *at,
@@ -155,7 +174,7 @@ impl Reader<'_> {
                 None
             }
         };
-        let scope: Vec<&str> = earlier.iter().map(|l| l.name.as_str()).collect();
+        let scope: Vec<&str> = earlier.iter().map(String::as_str).collect();
         let key = self.values(field("key"), "key", &scope);
         let fields = self.values(field("fields"), "fields", &scope);
         if let (Some(shape), Some(k)) = (&shape, field("key")) {
