@@ -53,6 +53,13 @@ pub enum Command {
     /// type count changed, and a verdict: clean (exit 0), drift (exit 5), reset (exit 6: the
     /// chain is not there at all; run `seed`). --record writes the baseline.
     Drift(DriftArgs),
+    /// The nightly smoke run after a sandbox reset: preflight, schema, seed, drift, then the
+    /// suites tagged `smoke`, stopping at the first stage that fails.
+    ///
+    /// Prints a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set). Exits 0,
+    /// or the failing stage's code: 3 preflight, 4 schema, 1 seed, 5 drift, 6 reset,
+    /// 101 suites, 2 when the target cannot be set up.
+    Smoke(SmokeArgs),
     /// Serve the double as a long-running local ION, for a client in any language.
     ///
     /// Two isolated environments on 127.0.0.1: the sandbox on --port, production on the next
@@ -158,6 +165,17 @@ pub struct DriftArgs {
     #[arg(long)]
     pub record: bool,
     /// The snapshots directory [default: snapshots beside the suites directory].
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// The target and the chain.
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// Options of `smoke`.
+#[derive(Debug, Args)]
+pub struct SmokeArgs {
+    /// The snapshots directory (the drift baseline) [default: snapshots beside the suites].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
     /// The target and the chain.

@@ -105,6 +105,7 @@ pub mod redact;
 pub mod runner;
 pub mod secret;
 pub mod seeding;
+pub mod smoke;
 pub mod snapshot;
 pub mod suite;
 mod tally;

@@ -19,7 +19,7 @@ use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
 use ion_contract::{preflight, runner, snapshot};
 
-use cli::{Cli, Command, DriftArgs, Place, PreflightArgs, RunArgs, SeedArgs, ServeArgs};
+use cli::{Cli, Command, DriftArgs, Place, PreflightArgs, RunArgs, SeedArgs, ServeArgs, SmokeArgs};
 
 /// Exit code for invalid suites or configuration.
 const INVALID: u8 = 2;
@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Preflight(args) => preflight(&args).unwrap_or_else(invalid),
         Command::Drift(args) => drift(&args).unwrap_or_else(invalid),
         Command::Seed(args) => seed(&args).unwrap_or_else(invalid),
+        Command::Smoke(args) => smoke(&args).unwrap_or_else(invalid),
         Command::Serve(args) => serve(&args)
             .map(|()| ExitCode::SUCCESS)
             .unwrap_or_else(invalid),
@@ -215,6 +216,38 @@ fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
             }
         }
     })
+}
+
+/// `smoke`: the stages, then the summary (to stdout and `$GITHUB_STEP_SUMMARY`).
+fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
+    let place = Place {
+        files: args.chain.files.clone(),
+        snapshots: args.snapshots.clone(),
+    };
+    let run = place.options(&args.chain.target);
+    let chain = args
+        .chain
+        .chain
+        .clone()
+        .unwrap_or_else(|| run.suites_dir.join(seeding::CHAIN_FILE));
+    let options = ion_contract::smoke::SmokeOptions {
+        run,
+        chain,
+        prefix: args.chain.prefix.clone(),
+    };
+    let outcomes = ion_contract::smoke::run(&options);
+    let summary = ion_contract::smoke::summary(&args.chain.target, &outcomes);
+    println!("\n{summary}");
+    if let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) {
+        let mut out = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&file)
+            .with_context(|| format!("cannot append to {}", file.to_string_lossy()))?;
+        out.write_all(summary.as_bytes())
+            .context("cannot write the step summary")?;
+    }
+    Ok(ExitCode::from(ion_contract::smoke::exit_code(&outcomes)))
 }
 
 /// `drift`: the verdict and every difference to stdout; exit 0 clean, 5 drift, 6 reset.

@@ -167,3 +167,70 @@ fn a_broken_chain_is_reported_at_each_problem_without_sending_anything() {
         assert!(errors.contains(expected), "{expected}:\n{errors}");
     }
 }
+
+/// A scratch copy of the committed snapshots, where `drift --record` may write.
+fn snapshots_copy(label: &str) -> Scratch {
+    let scratch = Scratch::new(label);
+    for entry in std::fs::read_dir(common::manifest_dir().join("snapshots"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(entry.path(), scratch.0.join(entry.file_name())).unwrap();
+    }
+    scratch
+}
+
+fn smoke(serve: &Serve, snapshots: &Scratch) -> (i32, String) {
+    let dir = snapshots.0.to_string_lossy().into_owned();
+    let out = output(
+        ion_contract(&["smoke", "--target", "sandbox", "--snapshots", &dir])
+            .envs(serve.env("ION_SANDBOX_"))
+            .env_remove("GITHUB_STEP_SUMMARY"),
+    );
+    (out.status.code().unwrap_or(-1), stdout(&out))
+}
+
+#[test]
+fn after_a_reset_smoke_reseeds_and_passes_and_an_injected_drift_stops_it() {
+    let serve = Serve::start();
+    let snapshots = snapshots_copy("smoke");
+    let (_, seeded) = run(&serve, &snapshots, &["seed"]);
+    let (code, text) = run(&serve, &snapshots, &["drift", "--record"]);
+    assert_eq!(code, 0, "{text}");
+
+    post(&serve, "reset", &json!({}));
+    let (code, report) = smoke(&serve, &snapshots);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("**ion-contract smoke, target sandbox: passed**"),
+        "{report}"
+    );
+    assert!(
+        report.contains("- ✓ seed: 10 entities of prefix ICT- (10 created)"),
+        "{report}"
+    );
+    assert!(report.contains("- ✓ drift: clean"), "{report}");
+    assert!(
+        report.contains("- ✓ suites: 5 passed, 0 failed"),
+        "{report}"
+    );
+
+    assert!(seeded.contains("(10 created)"), "{seeded}");
+    // Change the reseeded bench's description behind the API's back: drift, and the suites
+    // never run.
+    let (_, reseeded) = run(&serve, &snapshots, &["seed"]);
+    let bench = id_of(&reseeded, "bench");
+    post(
+        &serve,
+        "drift",
+        &json!({"set": {"type": "Location", "id": bench, "fields": {"description": "moved"}}}),
+    );
+    let (code, report) = smoke(&serve, &snapshots);
+    assert_eq!(code, 5, "{report}");
+    assert!(report.contains("failed at drift**"), "{report}");
+    assert!(
+        report.contains("changed     bench.description: \"Integration-test bench\" -> \"moved\""),
+        "{report}"
+    );
+    assert!(report.contains("- · suites: not run"), "{report}");
+}

@@ -71,6 +71,8 @@ pub struct RunOptions {
     pub snapshots_dir: PathBuf,
     /// The target's name (`ION_TARGET`, default `mock`).
     pub target: String,
+    /// Only suites with one of these tags (all suites when empty).
+    pub tags: Vec<String>,
     /// Allow a `max_rps` above [`MAX_RPS_CEILING`] against ION's hosts
     /// (`--allow-high-rate`, `ION_ALLOW_HIGH_RATE=1`).
     pub allow_high_rate: bool,
@@ -92,6 +94,7 @@ impl RunOptions {
                 .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
             suites_dir,
             target: DEFAULT_TARGET.into(),
+            tags: Vec::new(),
             allow_high_rate: std::env::var(ALLOW_HIGH_RATE_ENV).is_ok_and(|v| v.trim() == "1"),
         }
     }
@@ -114,7 +117,34 @@ pub fn main_from_env() -> ExitCode {
 
 /// Lists or runs the trials as `args` asks and returns libtest's exit code (0, or 101 when a
 /// trial failed).
-pub fn run(mut args: Arguments, options: &RunOptions) -> ExitCode {
+pub fn run(args: Arguments, options: &RunOptions) -> ExitCode {
+    run_counted(args, options).exit
+}
+
+/// How a run ended: libtest's counts and exit code.
+#[derive(Debug)]
+pub struct Ran {
+    /// Trials that passed.
+    pub passed: u64,
+    /// Trials that failed.
+    pub failed: u64,
+    /// Trials ignored.
+    pub ignored: u64,
+    /// libtest's exit code.
+    pub exit: ExitCode,
+}
+
+/// Runs every trial (libtest's defaults, quiet) and returns the counts: for `smoke`.
+pub fn run_all(options: &RunOptions) -> Ran {
+    let args = Arguments {
+        quiet: true,
+        ..Arguments::default()
+    };
+    run_counted(args, options)
+}
+
+/// [`run`], with the counts.
+pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
     if args.test_threads.is_none() {
         args.test_threads = std::env::var("RUST_TEST_THREADS")
             .ok()
@@ -140,7 +170,12 @@ pub fn run(mut args: Arguments, options: &RunOptions) -> ExitCode {
             eprintln!("{line}");
         }
     }
-    conclusion.exit_code()
+    Ran {
+        passed: conclusion.num_passed,
+        failed: conclusion.num_failed,
+        ignored: conclusion.num_ignored,
+        exit: conclusion.exit_code(),
+    }
 }
 
 /// What every trial shares: parsed once per process.
@@ -197,8 +232,14 @@ impl Shared {
             schema: double.schema(),
             targets: &targets.names(),
         };
-        let suites = suite::load_dir(&options.suites_dir, &context)
+        let mut suites = suite::load_dir(&options.suites_dir, &context)
             .map_err(|e| fail("suites::load", e.to_string()))?;
+        if !options.tags.is_empty() {
+            suites.retain(|loaded| match loaded {
+                Ok(suite) => suite.tags.iter().any(|tag| options.tags.contains(tag)),
+                Err(_) => true,
+            });
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

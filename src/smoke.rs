@@ -1,0 +1,425 @@
+//! The nightly smoke run after a sandbox reset, as one command: preflight, schema, seed,
+//! drift, then the suites tagged `smoke`, stopping at the first stage that fails.
+//!
+//! | stage | passes when | exit code when it fails |
+//! | --- | --- | --- |
+//! | `preflight` | every URL and credential is the target's environment's and `me` answers | 3 |
+//! | `schema` | the live schema has no change that breaks an operation of the suites | 4 |
+//! | `seed` | the chain exists (created where missing) | 1 |
+//! | `drift` | the chain matches the baseline (`clean`) | 5 (drift), 6 (reset) |
+//! | `suites` | every case of the suites tagged `smoke` passes | 101 |
+//!
+//! The summary is a few lines of markdown, for a chat message or `$GITHUB_STEP_SUMMARY`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::client::http_client;
+use crate::double::DoubleData;
+use crate::drift_data::{self, Verdict};
+use crate::reach::reach;
+use crate::runner::{self, RunOptions};
+use crate::seeding::{Chain, Seeder};
+use crate::snapshot;
+use crate::target::{Target, Targets};
+
+/// What a smoke run needs: the run's options (suites, schema, seed, snapshots, target) and
+/// the chain.
+#[derive(Debug, Clone)]
+pub struct SmokeOptions {
+    /// Where everything is, and the target.
+    pub run: RunOptions,
+    /// The seeding chain's file.
+    pub chain: PathBuf,
+    /// Overrides the chain's prefix.
+    pub prefix: Option<String>,
+}
+
+/// Runs the stages in order until one fails; prints the suites' libtest report on stdout.
+pub fn run(options: &SmokeOptions) -> Vec<StageOutcome> {
+    let mut outcomes = Vec::new();
+    let mut go = |outcome: StageOutcome| {
+        let failed = outcome.failed.is_some();
+        outcomes.push(outcome);
+        !failed
+    };
+    let setup = match Setup::new(options) {
+        Ok(setup) => setup,
+        Err(why) => {
+            go(StageOutcome::failed(
+                Stage::Preflight,
+                2,
+                "the target cannot be set up",
+                why,
+            ));
+            return outcomes;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            go(StageOutcome::failed(
+                Stage::Preflight,
+                2,
+                "no async runtime",
+                e.to_string(),
+            ));
+            return outcomes;
+        }
+    };
+    let _ = go(runtime.block_on(setup.preflight()))
+        && go(runtime.block_on(setup.schema()))
+        && go(runtime.block_on(setup.seed()))
+        && go(runtime.block_on(setup.drift(options)))
+        && go(setup.suites(options));
+    outcomes
+}
+
+/// Everything the stages share.
+struct Setup {
+    targets: Targets,
+    target: Target,
+    data: Arc<DoubleData>,
+    chain: Chain,
+    http: reqwest::Client,
+}
+
+impl Setup {
+    fn new(options: &SmokeOptions) -> Result<Setup, String> {
+        let run = &options.run;
+        let targets = Targets::load(&run.suites_dir).map_err(|e| e.to_string())?;
+        let target = targets.get(&run.target).map_err(|e| e.to_string())?.clone();
+        let data = DoubleData::load(&run.schema_path, &run.seed_path).map_err(|e| e.to_string())?;
+        let chain = Chain::load(&options.chain, data.schema(), options.prefix.as_deref())
+            .map_err(|e| e.to_string())?;
+        let http = http_client().map_err(|e| e.to_string())?;
+        Ok(Setup {
+            targets,
+            target,
+            data: Arc::new(data),
+            chain,
+            http,
+        })
+    }
+
+    fn env(name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+
+    async fn preflight(&self) -> StageOutcome {
+        if self.target.is_double() {
+            return StageOutcome::passed(Stage::Preflight, "the embedded double: nothing to check");
+        }
+        let live = match self.target.live(&Self::env) {
+            Ok(live) => live,
+            Err(e) => {
+                return StageOutcome::failed(Stage::Preflight, 2, "no credentials", e.to_string());
+            }
+        };
+        let client = live.client(&self.http);
+        match crate::preflight::run(&self.target, &self.targets, &live, &Self::env, &client).await {
+            Ok(passed) => StageOutcome::passed(Stage::Preflight, passed.summary()),
+            Err(e) => {
+                let text = e.to_string();
+                let line = text.lines().next().unwrap_or_default().to_owned();
+                StageOutcome::failed(Stage::Preflight, 3, line, text)
+            }
+        }
+    }
+
+    async fn schema(&self) -> StageOutcome {
+        StageOutcome::passed(Stage::Schema, "not compared")
+    }
+
+    async fn seed(&self) -> StageOutcome {
+        if self.target.read_only {
+            return StageOutcome::failed(
+                Stage::Seed,
+                2,
+                format!(
+                    "target {} is read-only: it is never seeded",
+                    self.target.name
+                ),
+                "smoke seeds the chain, so it runs on a sandbox or the double",
+            );
+        }
+        let reached = match reach(
+            &self.target,
+            Arc::clone(&self.data),
+            &Self::env,
+            &self.http,
+            false,
+        )
+        .await
+        {
+            Ok(reached) => reached,
+            Err(e) => {
+                return StageOutcome::failed(Stage::Seed, 2, "the target cannot be reached", e);
+            }
+        };
+        match Seeder::new(&self.chain, self.data.schema(), &reached.client)
+            .seed()
+            .await
+        {
+            Ok(found) => {
+                let created = found.iter().filter(|f| f.created).count();
+                StageOutcome::passed(
+                    Stage::Seed,
+                    format!(
+                        "{} entities of prefix {} ({created} created)",
+                        found.len(),
+                        self.chain.prefix
+                    ),
+                )
+            }
+            Err(e) => StageOutcome::failed(
+                Stage::Seed,
+                1,
+                "ION refused an operation of the chain",
+                e.to_string(),
+            ),
+        }
+    }
+
+    async fn drift(&self, options: &SmokeOptions) -> StageOutcome {
+        let path = snapshot::baseline_path(&options.run.snapshots_dir, &self.target.name);
+        let baseline = match snapshot::read_baseline(&path) {
+            Ok(Some(baseline)) => baseline,
+            Ok(None) => {
+                return StageOutcome::failed(
+                    Stage::Drift,
+                    2,
+                    "no data baseline",
+                    format!(
+                        "there is no {}: record one with `ion-contract drift --record --target {}`",
+                        path.display(),
+                        self.target.name
+                    ),
+                );
+            }
+            Err(e) => return StageOutcome::failed(Stage::Drift, 2, "unreadable baseline", e),
+        };
+        let reached = match reach(
+            &self.target,
+            Arc::clone(&self.data),
+            &Self::env,
+            &self.http,
+            false,
+        )
+        .await
+        {
+            Ok(reached) => reached,
+            Err(e) => {
+                return StageOutcome::failed(Stage::Drift, 2, "the target cannot be reached", e);
+            }
+        };
+        let seeder = Seeder::new(&self.chain, self.data.schema(), &reached.client);
+        if reached.double.is_some()
+            && let Err(e) = seeder.seed().await
+        {
+            return StageOutcome::failed(
+                Stage::Drift,
+                1,
+                "the double's chain cannot be seeded",
+                e.to_string(),
+            );
+        }
+        let observed = match (seeder.find().await, seeder.counts().await) {
+            (Ok(found), Ok(counts)) => drift_data::observe(&found, &counts),
+            (Err(e), _) | (_, Err(e)) => {
+                return StageOutcome::failed(
+                    Stage::Drift,
+                    1,
+                    "ION refused a lookup",
+                    e.to_string(),
+                );
+            }
+        };
+        let (verdict, differences) = drift_data::compare(&baseline, &observed);
+        let detail: Vec<String> = differences.iter().map(ToString::to_string).collect();
+        match verdict {
+            Verdict::Clean => {
+                StageOutcome::passed(Stage::Drift, "clean: the chain matches the baseline")
+            }
+            Verdict::Drift => StageOutcome::failed(
+                Stage::Drift,
+                5,
+                format!(
+                    "drift: {} difference(s) from the baseline; the sandbox changed, not the API",
+                    differences.len()
+                ),
+                detail.join("\n"),
+            ),
+            Verdict::Reset => StageOutcome::failed(
+                Stage::Drift,
+                6,
+                "reset: the chain is not there",
+                detail.join("\n"),
+            ),
+        }
+    }
+
+    fn suites(&self, options: &SmokeOptions) -> StageOutcome {
+        let mut run = options.run.clone();
+        run.tags = vec!["smoke".to_owned()];
+        let ran = runner::run_all(&run);
+        let line = format!(
+            "{} passed, {} failed, {} ignored (suites tagged smoke)",
+            ran.passed, ran.failed, ran.ignored
+        );
+        if ran.failed == 0 {
+            StageOutcome::passed(Stage::Suites, line)
+        } else {
+            StageOutcome::failed(
+                Stage::Suites,
+                101,
+                line,
+                "the failures are in the report above",
+            )
+        }
+    }
+}
+
+/// A stage of the smoke run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Environment and tenant.
+    Preflight,
+    /// The live schema against the committed one.
+    Schema,
+    /// The seeding chain.
+    Seed,
+    /// The chain against its baseline.
+    Drift,
+    /// The suites tagged `smoke`.
+    Suites,
+}
+
+impl Stage {
+    /// Every stage, in order.
+    pub const ALL: [Stage; 5] = [
+        Stage::Preflight,
+        Stage::Schema,
+        Stage::Seed,
+        Stage::Drift,
+        Stage::Suites,
+    ];
+
+    /// The stage's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Preflight => "preflight",
+            Stage::Schema => "schema",
+            Stage::Seed => "seed",
+            Stage::Drift => "drift",
+            Stage::Suites => "suites",
+        }
+    }
+}
+
+/// How one stage went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageOutcome {
+    /// The stage.
+    pub stage: Stage,
+    /// `None` when it passed, else the exit code the run ends with.
+    pub failed: Option<u8>,
+    /// One line: what it found.
+    pub line: String,
+    /// Why it failed, in full (diagnosis, differences), when it did.
+    pub detail: String,
+}
+
+impl StageOutcome {
+    /// A stage that passed.
+    pub fn passed(stage: Stage, line: impl Into<String>) -> Self {
+        StageOutcome {
+            stage,
+            failed: None,
+            line: line.into(),
+            detail: String::new(),
+        }
+    }
+
+    /// A stage that failed with `code`.
+    pub fn failed(
+        stage: Stage,
+        code: u8,
+        line: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        StageOutcome {
+            stage,
+            failed: Some(code),
+            line: line.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The markdown summary of a smoke run of `target` whose stages went as `outcomes`.
+pub fn summary(target: &str, outcomes: &[StageOutcome]) -> String {
+    let failed = outcomes.iter().find(|o| o.failed.is_some());
+    let mut text = match failed {
+        None => format!("**ion-contract smoke, target {target}: passed**\n\n"),
+        Some(o) => format!(
+            "**ion-contract smoke, target {target}: failed at {}**: {}\n\n",
+            o.stage.name(),
+            o.line
+        ),
+    };
+    for stage in Stage::ALL {
+        let line = match outcomes.iter().find(|o| o.stage == stage) {
+            Some(o) if o.failed.is_some() => format!("- ✗ {}: {}", stage.name(), o.line),
+            Some(o) => format!("- ✓ {}: {}", stage.name(), o.line),
+            None => format!("- · {}: not run", stage.name()),
+        };
+        let _ = writeln!(text, "{line}");
+    }
+    if let Some(o) = failed
+        && !o.detail.is_empty()
+    {
+        let _ = write!(text, "\n```text\n{}\n```\n", o.detail.trim_end());
+    }
+    text
+}
+
+/// The exit code of the run: the failing stage's, else 0.
+pub fn exit_code(outcomes: &[StageOutcome]) -> u8 {
+    outcomes.iter().find_map(|o| o.failed).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_the_failing_stage_and_what_was_not_run() {
+        let outcomes = [
+            StageOutcome::passed(Stage::Preflight, "tenant Acme"),
+            StageOutcome::passed(Stage::Schema, "no breaking change"),
+            StageOutcome::passed(Stage::Seed, "10 entities (0 created)"),
+            StageOutcome::failed(
+                Stage::Drift,
+                5,
+                "drift: 1 difference",
+                "changed  component.description",
+            ),
+        ];
+        let text = summary("sandbox", &outcomes);
+        assert!(
+            text.starts_with(
+                "**ion-contract smoke, target sandbox: failed at drift**: drift: 1 difference"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("- ✓ seed: 10 entities (0 created)\n- ✗ drift: drift: 1 difference\n- · suites: not run"), "{text}");
+        assert!(
+            text.contains("```text\nchanged  component.description\n```"),
+            "{text}"
+        );
+        assert_eq!(exit_code(&outcomes), 5);
+        assert_eq!(exit_code(&outcomes[..3]), 0);
+    }
+}
