@@ -32,6 +32,9 @@
 //! | steps that run `as:` other credentials | [`profile`] |
 //! | pacing (`max_rps`), Retry-After and retries | [`client`] |
 //! | throttle checks and ramps, a suite's `double:` | [`suite`] (Throttling), [`double`] (Throttling) |
+//! | the seeding chain (`seed`, `seed --clean`) | [`seeding`] |
+//! | data drift against the baseline (`drift`) | [`drift_data`] |
+//! | the nightly smoke run (`smoke`) | [`smoke`] |
 //!
 //! # Project layout
 //!
