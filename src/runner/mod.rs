@@ -73,7 +73,7 @@ pub struct RunOptions {
     pub target: String,
     /// Only suites with one of these tags (all suites when empty).
     pub tags: Vec<String>,
-    /// Allow a `max_rps` above [`MAX_RPS_CEILING`] against ION's hosts
+    /// Allow a `max_rps` above [`crate::client::MAX_RPS_CEILING`] against ION's hosts
     /// (`--allow-high-rate`, `ION_ALLOW_HIGH_RATE=1`).
     pub allow_high_rate: bool,
 }
