@@ -193,6 +193,15 @@ fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
             })
         } else {
             seeder.seed().await.map(|found| {
+                let path = seeding::manifest_path(&c.options.suites_dir, &c.target.name);
+                let manifest = seeding::manifest(&c.target.name, &c.chain, &found);
+                let written = path
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&path, format!("{manifest:#}\n")));
+                if let Err(e) = written {
+                    eprintln!("warning: cannot write the manifest {}: {e}", path.display());
+                }
                 for entity in &found {
                     let verb = if entity.created { "created" } else { "found  " };
                     println!(

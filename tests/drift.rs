@@ -60,6 +60,14 @@ fn seeding_is_idempotent_and_drift_names_the_entity_and_field() {
     let (code, again) = run(&serve, &snapshots, &["seed"]);
     assert_eq!(code, 0, "{again}");
     assert!(again.contains("(0 created)"), "{again}");
+    let manifest = common::manifest_dir().join(".ion-contract/seed-sandbox.json");
+    let manifest: Value = serde_json::from_slice(&std::fs::read(manifest).unwrap()).unwrap();
+    assert_eq!(
+        manifest["entities"].as_array().map(Vec::len),
+        Some(10),
+        "{manifest}"
+    );
+    assert_eq!(manifest["entities"][1]["name"], "assembly");
 
     let (code, text) = run(&serve, &snapshots, &["drift"]);
     assert_eq!(code, 2, "no baseline yet: {text}");

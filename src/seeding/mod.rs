@@ -23,7 +23,7 @@
 //! `${name.etag}` its current etag, `${prefix}` the prefix.
 //!
 //! - **Seeding** ([`Seeder::seed`]) looks each entity up by its key and creates only what is
-//!   missing, with `create<Type>(input: {...key, ...fields})`, or the top-level arguments
+//!   missing (`ion-contract seed` records the ids in `.ion-contract/seed-<target>.json`), with `create<Type>(input: {...key, ...fields})`, or the top-level arguments
 //!   of mutations that take no `input` (`createProcedure(title: ...)`), or the chain's own
 //!   `create:`. Running it twice creates nothing the second time.
 //! - **Cleaning** ([`Seeder::clean`]) goes newest first and deletes what it finds with
@@ -108,6 +108,28 @@ fn render(diagnostics: &[Diagnostic]) -> String {
         diagnostics.len()
     ));
     out.join("\n")
+}
+
+/// The manifest of a seeding: where it is kept, beside the suites directory.
+pub fn manifest_path(suites_dir: &Path, target: &str) -> PathBuf {
+    let project = suites_dir.parent().unwrap_or(Path::new("."));
+    project
+        .join(".ion-contract")
+        .join(format!("seed-{target}.json"))
+}
+
+/// The manifest of a seeding: the target, the prefix and each entity's id, and whether this
+/// seeding created it.
+pub fn manifest(target: &str, chain: &Chain, found: &[Found]) -> Value {
+    let entities: Vec<Value> = found
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "name": f.name, "type": f.type_name, "id": f.id, "created": f.created
+            })
+        })
+        .collect();
+    serde_json::json!({ "target": target, "prefix": chain.prefix, "entities": entities })
 }
 
 impl Chain {
