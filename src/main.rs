@@ -195,10 +195,13 @@ fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
             seeder.seed().await.map(|found| {
                 let path = seeding::manifest_path(&c.options.suites_dir, &c.target.name);
                 let manifest = seeding::manifest(&c.target.name, &c.chain, &found);
+                // Written whole, then renamed: a reader never sees half a manifest.
+                let partial = path.with_extension("json.partial");
                 let written = path
                     .parent()
                     .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(&path, format!("{manifest:#}\n")));
+                    .and_then(|()| std::fs::write(&partial, format!("{manifest:#}\n")))
+                    .and_then(|()| std::fs::rename(&partial, &path));
                 if let Err(e) = written {
                     eprintln!("warning: cannot write the manifest {}: {e}", path.display());
                 }
