@@ -13,7 +13,7 @@ use common::{Scratch, ion_contract, output, stderr, stdout};
 fn the_suites_pass_on_serves_sandbox_through_oauth() {
     let serve = Serve::start();
     // The mismatch suite also runs `as: production` and `as: expired`. The smoke suite reads
-    // the seeded chain, which this sandbox does not have (tests/drift.rs seeds it).
+    // the seeded chain, which this sandbox does not have (tests/seeding.rs seeds it).
     let expired = serve.expired_token("ION_SANDBOX_");
     serve.admin("ION_SANDBOX_API_URL", "POST", "reset");
     let out = output(
