@@ -95,6 +95,7 @@ pub mod check;
 pub mod client;
 pub mod diagnostic;
 pub mod double;
+pub mod drift;
 pub mod execute;
 mod load_check;
 pub mod preflight;

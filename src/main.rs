@@ -10,18 +10,26 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Parser;
 use ion_contract::client::http_client;
+use ion_contract::diagnostic::display_path;
 use ion_contract::double::DoubleData;
 use ion_contract::double::serve::{Server, Shutdown};
+use ion_contract::drift::fetch::{self, FetchError, Fetched};
+use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
-use ion_contract::{preflight, runner};
+use ion_contract::{preflight, redact, runner};
 
-use cli::{Cli, Command, Place, PreflightArgs, RunArgs, ServeArgs};
+use cli::{
+    Cli, Command, DiffArgs, Files, Place, PreflightArgs, PullArgs, RunArgs, SchemaCommand,
+    ServeArgs,
+};
 
 /// Exit code for invalid suites or configuration.
 const INVALID: u8 = 2;
 /// Exit code for a failed preflight: an environment mismatch or refused credentials.
 const PREFLIGHT_FAILED: u8 = 3;
+/// Exit code for schema drift that breaks this project.
+const DRIFT: u8 = 4;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -49,6 +57,16 @@ fn main() -> ExitCode {
                 ExitCode::from(INVALID)
             }
         },
+        Command::Schema(command) => {
+            let outcome = match command {
+                SchemaCommand::Pull(args) => pull(&args),
+                SchemaCommand::Diff(args) => diff(&args),
+            };
+            outcome.unwrap_or_else(|error| {
+                eprintln!("error: {error:#}");
+                ExitCode::from(INVALID)
+            })
+        }
     }
 }
 
@@ -140,4 +158,143 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         eprintln!("ion-contract serve: {signal} received; stopped serving");
         Ok(())
     })
+}
+
+/// `schema pull`: the SDL to a file, one line to stdout saying where.
+fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
+    let fetched = match fetch_schema(&args.target, &args.files, args.allow_high_rate)? {
+        Ok(fetched) => fetched,
+        Err(code) => return Ok(code),
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        let file = format!("{}.graphql", args.target);
+        args.files.suites.join("schema").join(file)
+    });
+    let source = format!("target {} ({})", args.target, fetched.endpoint);
+    schema_file::write(&out, &fetched.schema, &source)?;
+    println!(
+        "wrote the schema of target {} ({} types, from {}) to {}",
+        args.target,
+        schema_file::type_count(&fetched.schema),
+        fetched.endpoint,
+        display_path(&out)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `schema diff`: the report to stdout; exit 0, or 4 when the drift breaks this project.
+fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let options = Place {
+        files: args.files.clone(),
+        snapshots: None,
+    }
+    .options(&args.target);
+    let against = args.against.clone().unwrap_or(options.schema_path.clone());
+    let committed = schema_file::read(
+        &against,
+        "the committed schema",
+        "pass --against with the SDL file the suites are written for",
+    )?;
+    let targets = Targets::load(&options.suites_dir)?;
+    let context = LoadContext {
+        schema: &committed,
+        targets: &targets.names(),
+    };
+    let mut suites = Vec::new();
+    let mut broken = 0;
+    for loaded in suite::load_dir(&options.suites_dir, &context)? {
+        match loaded {
+            Ok(suite) => suites.push(suite),
+            Err(failure) => {
+                broken += 1;
+                eprintln!("{failure}");
+            }
+        }
+    }
+    if broken > 0 {
+        anyhow::bail!(
+            "{broken} suite(s) do not load against {}; schema diff needs the operations of \
+             every suite\nhelp: fix them (`ion-contract check` locates every problem), or pass \
+             --against the schema they are written for",
+            display_path(&against)
+        );
+    }
+    let mut operations = ProjectOperation::from_suites(&suites);
+    for document in &args.documents {
+        operations.extend(ProjectOperation::from_document(document)?);
+    }
+    let (live, live_name) = match &args.live {
+        Some(file) => {
+            let help =
+                "pass --live with an SDL file, e.g. one written by `ion-contract schema pull`";
+            let schema = schema_file::read(file, "the live schema", help)?;
+            (schema, display_path(file))
+        }
+        None => match fetch_schema(&args.target, &args.files, args.allow_high_rate)? {
+            Ok(fetched) => {
+                let name = format!("target {} ({})", args.target, fetched.endpoint);
+                (fetched.schema, name)
+            }
+            Err(code) => return Ok(code),
+        },
+    };
+    let drift = SchemaDrift::compare(&committed, &live, &operations);
+    print!(
+        "{}",
+        drift.render(&live_name, &display_path(&against), args.all)
+    );
+    Ok(if drift.breaks_this_project() {
+        ExitCode::from(DRIFT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads `target`'s schema: from an embedded double, or (after its preflight) from the live
+/// target. `Err(code)` when the preflight failed (reported on stderr).
+fn fetch_schema(
+    target: &str,
+    files: &Files,
+    allow_high_rate: bool,
+) -> anyhow::Result<Result<Fetched, ExitCode>> {
+    let options = Place {
+        files: files.clone(),
+        snapshots: None,
+    }
+    .options(target);
+    let targets = Targets::load(&options.suites_dir)?;
+    let target = targets.get(target)?;
+    let http = http_client()?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let env = |name: &str| std::env::var(name).ok();
+    let outcome = if target.is_double() {
+        let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+        runtime.block_on(fetch::from_double(data, target, &http))
+    } else {
+        runtime.block_on(fetch::from_live(
+            target,
+            &targets,
+            &env,
+            &http,
+            allow_high_rate,
+        ))
+    };
+    let secrets = targets.secret_values(&env);
+    let exposed: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
+    match outcome {
+        Ok(fetched) => {
+            if let Some(summary) = &fetched.preflight {
+                eprintln!("ion-contract: preflight: {summary}");
+            }
+            Ok(Ok(fetched))
+        }
+        Err(error @ FetchError::Preflight { .. }) => {
+            eprintln!("error: {}", redact::scrub_all(&error.to_string(), &exposed));
+            Ok(Err(ExitCode::from(PREFLIGHT_FAILED)))
+        }
+        Err(error) => Err(anyhow::anyhow!(redact::scrub_all(
+            &error.to_string(),
+            &exposed
+        ))),
+    }
 }
