@@ -15,7 +15,7 @@ use std::sync::Arc;
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
-use super::introspect::{IntrospectError, introspect};
+use super::introspect::{IntrospectError, introspect, shown_endpoint};
 use crate::client::Pacer;
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
 use crate::preflight::{self, PreflightError};
@@ -26,7 +26,7 @@ use crate::target::{Target, Targets, Unavailable};
 pub struct Fetched {
     /// The schema.
     pub schema: Valid<Schema>,
-    /// The GraphQL endpoint it was read from.
+    /// The GraphQL endpoint it was read from (without credentials or query).
     pub endpoint: String,
     /// The preflight's one-line summary (tenant and environment), for a live target.
     pub preflight: Option<String>,
@@ -66,7 +66,7 @@ pub async fn from_double(
     let schema = introspect(&client).await?;
     Ok(Fetched {
         schema,
-        endpoint: client.endpoint().to_owned(),
+        endpoint: shown_endpoint(client.endpoint()),
         preflight: None,
     })
 }
@@ -114,7 +114,7 @@ pub async fn from_live(
     let schema = introspect(&client).await?;
     Ok(Fetched {
         schema,
-        endpoint: client.endpoint().to_owned(),
+        endpoint: shown_endpoint(client.endpoint()),
         preflight: Some(preflight),
     })
 }

@@ -92,7 +92,9 @@ fragment TypeRef on __Type {{ {type_ref} }}
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
     /// No HTTP answer (connection, TLS, timeout) or no token.
-    #[error("cannot introspect {endpoint}: {source}")]
+    #[error(
+        "cannot introspect {endpoint}: {source}\nhelp: check that the target's API URL is reachable and its credentials work (`ion-contract preflight --target <target>`), or compare against a schema file with `schema diff --live FILE`"
+    )]
     Client {
         /// The GraphQL endpoint.
         endpoint: String,
@@ -139,12 +141,7 @@ pub enum IntrospectError {
 
 /// Introspects the endpoint `client` posts to and returns its schema.
 pub async fn introspect(client: &GraphqlClient) -> Result<Valid<Schema>, IntrospectError> {
-    let endpoint = client
-        .endpoint()
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let endpoint = shown_endpoint(client.endpoint());
     let data = match ask(client, &endpoint, true).await {
         Ok(Ok(data)) => data,
         // An older server: the newer fields are unknown to it (GraphQL over HTTP answers a
@@ -223,6 +220,25 @@ fn status_error(endpoint: &str, response: &RawResponse) -> IntrospectError {
     }
 }
 
+/// An endpoint as reports show it: without a user, password, query or fragment, which may
+/// hold secrets.
+pub fn shown_endpoint(endpoint: &str) -> String {
+    match url::Url::parse(endpoint) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => endpoint
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
 /// The messages of a GraphQL response's `errors`, or the start of the body.
 fn graphql_errors(body: &Value) -> String {
     let messages: Vec<&str> = body
@@ -265,6 +281,15 @@ mod tests {
                 .unwrap_or_else(|e| panic!("modern={modern}: {}", e.errors));
         }
         assert!(!introspection_query(false).contains("specifiedByURL"));
+    }
+
+    #[test]
+    fn endpoints_are_shown_without_credentials() {
+        assert_eq!(
+            shown_endpoint("https://me:pw@api.example.test/graphql?key=1#x"),
+            "https://api.example.test/graphql"
+        );
+        assert_eq!(shown_endpoint("not a url?key=1"), "not a url");
     }
 
     #[test]

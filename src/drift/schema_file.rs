@@ -25,7 +25,7 @@ pub enum SchemaFileError {
     },
     /// The file is not a valid schema.
     #[error(
-        "{role} {} is not a valid GraphQL schema:\n{errors}",
+        "{role} {} is not a valid GraphQL schema:\n{errors}\nhelp: fix the errors above, or {help}",
         display_path(path)
     )]
     Invalid {
@@ -35,6 +35,8 @@ pub enum SchemaFileError {
         path: PathBuf,
         /// apollo-compiler's errors, located.
         errors: String,
+        /// How to point at another file.
+        help: String,
     },
     /// The file cannot be written.
     #[error(
@@ -62,6 +64,7 @@ pub fn read(path: &Path, role: &str, help: &str) -> Result<Valid<Schema>, Schema
         role: role.to_owned(),
         path: path.to_path_buf(),
         errors: invalid.errors.to_string(),
+        help: help.to_owned(),
     })
 }
 
