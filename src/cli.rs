@@ -73,6 +73,79 @@ pub enum Command {
     /// every mode. `POST <url>/__double/throttle` changes the limit or scripts a storm of
     /// 429s while serving.
     Serve(ServeArgs),
+    /// Schema drift: read a target's schema, or compare it with the committed one for the
+    /// operations this project sends.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+}
+
+/// `schema pull` and `schema diff`.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Read a target's schema by introspection and write it as SDL.
+    ///
+    /// Sends the standard full introspection query through the target's client (its token,
+    /// pace and retries); a live target's preflight runs first. On `mock` an embedded double
+    /// is started. Writes SUITES/schema/<target>.graphql unless --out says otherwise, and
+    /// prints where. Exits 0; 2 when the schema cannot be read or written (the message says
+    /// why and what to do), 3 when a live target's preflight fails.
+    Pull(PullArgs),
+    /// Compare a target's live schema with the committed SDL, for this project's operations.
+    ///
+    /// Classifies every change as breaking, dangerous or safe (graphql-inspector's rules).
+    /// A breaking change is breaking for this project when an operation of a suite step (or
+    /// of a --documents file) uses the type, field, argument, input field or enum value it
+    /// changes, and breaking elsewhere otherwise. Also validates every one of those
+    /// operations against the live schema. Exits 0 when no change breaks this project and
+    /// every operation validates, 4 when the drift breaks this project, 2 on invalid input
+    /// (suites, schema files, documents) or when the live schema cannot be read, 3 when a
+    /// live target's preflight fails.
+    Diff(DiffArgs),
+}
+
+/// Options of `schema pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The target whose schema to read.
+    #[arg(long, env = "ION_TARGET", default_value = "mock")]
+    pub target: String,
+    /// Where to write the SDL [default: SUITES/schema/<target>.graphql].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Allow the target's max_rps above 20 requests per second against ION's hosts.
+    #[arg(long, env = "ION_ALLOW_HIGH_RATE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_high_rate: bool,
+    /// Where the suites (targets.yaml) and, for the double, its schema and seed are.
+    #[command(flatten)]
+    pub files: Files,
+}
+
+/// Options of `schema diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The target whose live schema to read (not used with --live).
+    #[arg(long, env = "ION_TARGET", default_value = "mock")]
+    pub target: String,
+    /// Compare this SDL file instead of introspecting the target (offline).
+    #[arg(long, value_name = "FILE")]
+    pub live: Option<PathBuf>,
+    /// The committed schema to compare with [default: the double's schema,
+    /// SUITES/schema/ion.graphql]. The suites must validate against it.
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<PathBuf>,
+    /// More operations this project sends: .graphql files of queries and mutations (an
+    /// integration's own), whose variables may hold any value.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub documents: Vec<PathBuf>,
+    /// List every dangerous and safe change (by default, of those no operation uses, the first 20 of each and a count).
+    #[arg(long)]
+    pub all: bool,
+    /// Allow the target's max_rps above 20 requests per second against ION's hosts.
+    #[arg(long, env = "ION_ALLOW_HIGH_RATE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_high_rate: bool,
+    /// Where the suites (targets.yaml) and, for the double, its schema and seed are.
+    #[command(flatten)]
+    pub files: Files,
 }
 
 /// Where the suites and the double's schema and seed are.

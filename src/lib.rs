@@ -13,6 +13,8 @@
 //! cargo run -- check             # validate the suites only; exit 0, or 2 with located errors
 //! cargo run -- preflight --target sandbox  # URLs and credentials all the sandbox's? exit 0 or 3
 //! cargo run -- serve             # a local ION (sandbox :4010, production :4011) for any client
+//! cargo run -- schema pull --target sandbox  # the live schema as SDL, by introspection
+//! cargo run -- schema diff --target sandbox  # which live changes break our operations? 0 or 4
 //! ```
 //!
 //! # The manual
@@ -33,8 +35,13 @@
 //! | pacing (`max_rps`), Retry-After and retries | [`client`] |
 //! | throttle checks and ramps, a suite's `double:` | [`suite`] (Throttling), [`double`] (Throttling) |
 //! | the seeding chain (`seed`, `seed --clean`) | [`seeding`] |
-//! | data drift against the baseline (`drift`) | [`drift_data`] |
+//! | data drift against the baseline (`drift`) | [`drift::data`] |
 //! | the nightly smoke run (`smoke`) | [`smoke`] |
+//! | schema drift: `schema pull`, `schema diff`, breaking/dangerous/safe, usage-awareness, exit codes | [`drift`] |
+//! | the classification rules (graphql-inspector's) | [`drift::schema`] |
+//! | what an operation uses, and which changes touch it | [`drift::usage`] |
+//! | introspection and its JSON read back as SDL | [`drift::introspect`], [`drift::sdl`] |
+//! | giving a double another schema (`POST /__double/schema`, [`double::IonDouble::set_schema`]) | [`double`] |
 //!
 //! # Project layout
 //!
@@ -42,6 +49,7 @@
 //! suites/*.yaml              one suite per file; its id is the path without .yaml
 //! suites/documents/*.graphql operations shared by several steps (`document:` + `operation:`)
 //! suites/schema/ion.graphql  the double's schema: a subset of ION's real schema
+//! suites/schema/<target>.graphql  a target's schema as `schema pull` wrote it (not a suite)
 //! suites/seed/demo.yaml      the double's data, fresh for every trial
 //! suites/targets.yaml        where suites may run (optional: mock, sandbox, production built in)
 //! snapshots/*.snap           <suite>__<case>@<target>.snap
@@ -98,7 +106,7 @@ pub mod check;
 pub mod client;
 pub mod diagnostic;
 pub mod double;
-pub mod drift_data;
+pub mod drift;
 pub mod execute;
 mod load_check;
 pub mod preflight;

@@ -1,6 +1,7 @@
 //! The `ion-contract` binary: parses the command line, calls the library and maps the outcome
 //! to an exit code. With `cli.rs`, the only code that uses anyhow.
 
+mod chain_commands;
 mod cli;
 
 use std::io::Write as _;
@@ -10,25 +11,26 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Parser;
 use ion_contract::client::http_client;
+use ion_contract::diagnostic::display_path;
 use ion_contract::double::DoubleData;
 use ion_contract::double::serve::{Server, Shutdown};
-use ion_contract::drift_data::{self, Verdict};
-use ion_contract::reach::reach;
-use ion_contract::seeding::{self, Chain, Seeder};
+use ion_contract::drift::fetch::{self, FetchError, Fetched};
+use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
-use ion_contract::{preflight, runner, snapshot};
+use ion_contract::{preflight, redact, runner};
 
-use cli::{Cli, Command, DriftArgs, Place, PreflightArgs, RunArgs, SeedArgs, ServeArgs, SmokeArgs};
+use cli::{
+    Cli, Command, DiffArgs, Files, Place, PreflightArgs, PullArgs, RunArgs, SchemaCommand,
+    ServeArgs,
+};
 
 /// Exit code for invalid suites or configuration.
 const INVALID: u8 = 2;
 /// Exit code for a failed preflight: an environment mismatch or refused credentials.
 const PREFLIGHT_FAILED: u8 = 3;
-/// Exit code of `drift` when the data drifted from the baseline.
-const DRIFT: u8 = 5;
-/// Exit code of `drift` when the chain is not there at all (a reset sandbox).
-const RESET: u8 = 6;
+/// Exit code for schema drift that breaks this project.
+const SCHEMA_DRIFT: u8 = 4;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -37,12 +39,17 @@ fn main() -> ExitCode {
         Command::List(args) => run(args, true),
         Command::Check(place) => check(&place).unwrap_or_else(invalid),
         Command::Preflight(args) => preflight(&args).unwrap_or_else(invalid),
-        Command::Drift(args) => drift(&args).unwrap_or_else(invalid),
-        Command::Seed(args) => seed(&args).unwrap_or_else(invalid),
-        Command::Smoke(args) => smoke(&args).unwrap_or_else(invalid),
+        Command::Drift(args) => chain_commands::drift(&args).unwrap_or_else(invalid),
+        Command::Seed(args) => chain_commands::seed(&args).unwrap_or_else(invalid),
+        Command::Smoke(args) => chain_commands::smoke(&args).unwrap_or_else(invalid),
         Command::Serve(args) => serve(&args)
             .map(|()| ExitCode::SUCCESS)
             .unwrap_or_else(invalid),
+        Command::Schema(command) => match command {
+            SchemaCommand::Pull(args) => pull(&args),
+            SchemaCommand::Diff(args) => diff(&args),
+        }
+        .unwrap_or_else(invalid),
     }
 }
 
@@ -126,205 +133,6 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A target, its chain and the double's data, ready for `seed` and `drift`.
-struct Chained<'t> {
-    target: &'t ion_contract::target::Target,
-    data: Arc<DoubleData>,
-    chain: Chain,
-    options: runner::RunOptions,
-}
-
-fn chained<'t>(
-    args: &cli::ChainArgs,
-    targets: &'t Targets,
-    snapshots: Option<std::path::PathBuf>,
-) -> anyhow::Result<Chained<'t>> {
-    let place = Place {
-        files: args.files.clone(),
-        snapshots,
-    };
-    let options = place.options(&args.target);
-    let target = targets.get(&args.target)?;
-    let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
-    let chain_path = args
-        .chain
-        .clone()
-        .unwrap_or_else(|| options.suites_dir.join(seeding::CHAIN_FILE));
-    let chain = Chain::load(&chain_path, data.schema(), args.prefix.as_deref())?;
-    Ok(Chained {
-        target,
-        data,
-        chain,
-        options,
-    })
-}
-
-/// `seed`: creates (or with --clean removes) the chain and prints what it did.
-fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
-    let targets = Targets::load(&args.chain.files.suites)?;
-    let c = chained(&args.chain, &targets, None)?;
-    if c.target.read_only {
-        anyhow::bail!(
-            "target {} is read-only: seeding writes, so it never runs there\nhelp: seed a sandbox (--target sandbox) or the double",
-            c.target.name
-        );
-    }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let env = |name: &str| std::env::var(name).ok();
-    let http = http_client()?;
-    runtime.block_on(async {
-        let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
-        let seeder = Seeder::new(&c.chain, c.data.schema(), &reached.client);
-        let outcome = if args.clean {
-            seeder.clean().await.map(|removed| {
-                for entity in &removed {
-                    println!(
-                        "removed  {:<16} {} {}",
-                        entity.name, entity.type_name, entity.id
-                    );
-                }
-                println!(
-                    "cleaned: {} entities of prefix {} removed",
-                    removed.len(),
-                    c.chain.prefix
-                );
-            })
-        } else {
-            seeder.seed().await.map(|found| {
-                let path = seeding::manifest_path(&c.options.suites_dir, &c.target.name);
-                let manifest = seeding::manifest(&c.target.name, &c.chain, &found);
-                // Written whole, then renamed: a reader never sees half a manifest.
-                let partial = path.with_extension("json.partial");
-                let written = path
-                    .parent()
-                    .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(&partial, format!("{manifest:#}\n")))
-                    .and_then(|()| std::fs::rename(&partial, &path));
-                if let Err(e) = written {
-                    eprintln!("warning: cannot write the manifest {}: {e}", path.display());
-                }
-                for entity in &found {
-                    let verb = if entity.created { "created" } else { "found  " };
-                    println!(
-                        "{verb}  {:<16} {} {}",
-                        entity.name, entity.type_name, entity.id
-                    );
-                }
-                let created = found.iter().filter(|f| f.created).count();
-                println!(
-                    "seeded: {} entities of prefix {} ({created} created)",
-                    found.len(),
-                    c.chain.prefix
-                );
-            })
-        };
-        match outcome {
-            Ok(()) => Ok(ExitCode::SUCCESS),
-            Err(error) => {
-                eprintln!("error: {error}");
-                Ok(ExitCode::FAILURE)
-            }
-        }
-    })
-}
-
-/// `smoke`: the stages, then the summary (to stdout and `$GITHUB_STEP_SUMMARY`).
-fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
-    let place = Place {
-        files: args.chain.files.clone(),
-        snapshots: args.snapshots.clone(),
-    };
-    let run = place.options(&args.chain.target);
-    let chain = args
-        .chain
-        .chain
-        .clone()
-        .unwrap_or_else(|| run.suites_dir.join(seeding::CHAIN_FILE));
-    let options = ion_contract::smoke::SmokeOptions {
-        run,
-        chain,
-        prefix: args.chain.prefix.clone(),
-    };
-    let outcomes = ion_contract::smoke::run(&options);
-    let summary = ion_contract::smoke::summary(&args.chain.target, &outcomes);
-    println!("\n{summary}");
-    if let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) {
-        let mut out = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&file)
-            .with_context(|| format!("cannot append to {}", file.to_string_lossy()))?;
-        out.write_all(summary.as_bytes())
-            .context("cannot write the step summary")?;
-    }
-    Ok(ExitCode::from(ion_contract::smoke::exit_code(&outcomes)))
-}
-
-/// `drift`: the verdict and every difference to stdout; exit 0 clean, 5 drift, 6 reset.
-fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
-    let targets = Targets::load(&args.chain.files.suites)?;
-    let c = chained(&args.chain, &targets, args.snapshots.clone())?;
-    let path = snapshot::baseline_path(&c.options.snapshots_dir, &c.target.name);
-    let baseline = snapshot::read_baseline(&path).map_err(|e| anyhow::anyhow!(e))?;
-    if baseline.is_none() && !args.record {
-        anyhow::bail!(
-            "no data baseline for target {} at {}\nhelp: seed the target, then record one with `ion-contract drift --record --target {}`",
-            c.target.name,
-            path.display(),
-            c.target.name
-        );
-    }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let env = |name: &str| std::env::var(name).ok();
-    let http = http_client()?;
-    let now = runtime.block_on(async {
-        let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
-        let seeder = Seeder::new(&c.chain, c.data.schema(), &reached.client);
-        if reached.double.is_some() {
-            // A fresh double holds no chain: seed it, so the baseline describes one.
-            seeder.seed().await?;
-        }
-        let found = seeder.find().await?;
-        let counts = seeder.counts().await?;
-        anyhow::Ok(drift_data::observe(&found, &counts))
-    })?;
-    if args.record {
-        snapshot::write_baseline(&path, &c.target.name, &now).map_err(|e| anyhow::anyhow!(e))?;
-        println!(
-            "recorded the data baseline of target {} in {}",
-            c.target.name,
-            path.display()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let (verdict, differences) = drift_data::compare(baseline.as_ref().unwrap_or(&now), &now);
-    println!("data drift of target {}: {}", c.target.name, verdict.name());
-    for difference in &differences {
-        println!("  {difference}");
-    }
-    Ok(match verdict {
-        Verdict::Clean => ExitCode::SUCCESS,
-        Verdict::Drift => {
-            println!(
-                "help: the sandbox's data changed since the baseline was recorded; if that is expected, record it again with `ion-contract drift --record --target {}`",
-                c.target.name
-            );
-            ExitCode::from(DRIFT)
-        }
-        Verdict::Reset => {
-            println!(
-                "help: the sandbox was reset: run `ion-contract seed --target {}`",
-                c.target.name
-            );
-            ExitCode::from(RESET)
-        }
-    })
-}
-
 /// `serve`: the export lines to stdout, then serve until Ctrl-C or SIGTERM.
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let options = args.place().options(DEFAULT_TARGET);
@@ -344,4 +152,143 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         eprintln!("ion-contract serve: {signal} received; stopped serving");
         Ok(())
     })
+}
+
+/// `schema pull`: the SDL to a file, one line to stdout saying where.
+fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
+    let fetched = match fetch_schema(&args.target, &args.files, args.allow_high_rate)? {
+        Ok(fetched) => fetched,
+        Err(code) => return Ok(code),
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        let file = format!("{}.graphql", args.target);
+        args.files.suites.join("schema").join(file)
+    });
+    let source = format!("target {} ({})", args.target, fetched.endpoint);
+    schema_file::write(&out, &fetched.schema, &source)?;
+    println!(
+        "wrote the schema of target {} ({} types, from {}) to {}",
+        args.target,
+        schema_file::type_count(&fetched.schema),
+        fetched.endpoint,
+        display_path(&out)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `schema diff`: the report to stdout; exit 0, or 4 when the drift breaks this project.
+fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let options = Place {
+        files: args.files.clone(),
+        snapshots: None,
+    }
+    .options(&args.target);
+    let against = args.against.clone().unwrap_or(options.schema_path.clone());
+    let committed = schema_file::read(
+        &against,
+        "the committed schema",
+        "pass --against with the SDL file the suites are written for",
+    )?;
+    let targets = Targets::load(&options.suites_dir)?;
+    let context = LoadContext {
+        schema: &committed,
+        targets: &targets.names(),
+    };
+    let mut suites = Vec::new();
+    let mut broken = 0;
+    for loaded in suite::load_dir(&options.suites_dir, &context)? {
+        match loaded {
+            Ok(suite) => suites.push(suite),
+            Err(failure) => {
+                broken += 1;
+                eprintln!("{failure}");
+            }
+        }
+    }
+    if broken > 0 {
+        anyhow::bail!(
+            "{broken} suite(s) do not load against {}; schema diff needs the operations of \
+             every suite\nhelp: fix them (`ion-contract check` locates every problem), or pass \
+             --against the schema they are written for",
+            display_path(&against)
+        );
+    }
+    let mut operations = ProjectOperation::from_suites(&suites);
+    for document in &args.documents {
+        operations.extend(ProjectOperation::from_document(document)?);
+    }
+    let (live, live_name) = match &args.live {
+        Some(file) => {
+            let help =
+                "pass --live with an SDL file, e.g. one written by `ion-contract schema pull`";
+            let schema = schema_file::read(file, "the live schema", help)?;
+            (schema, display_path(file))
+        }
+        None => match fetch_schema(&args.target, &args.files, args.allow_high_rate)? {
+            Ok(fetched) => {
+                let name = format!("target {} ({})", args.target, fetched.endpoint);
+                (fetched.schema, name)
+            }
+            Err(code) => return Ok(code),
+        },
+    };
+    let drift = SchemaDrift::compare(&committed, &live, &operations);
+    print!(
+        "{}",
+        drift.render(&live_name, &display_path(&against), args.all)
+    );
+    Ok(if drift.breaks_this_project() {
+        ExitCode::from(SCHEMA_DRIFT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads `target`'s schema: from an embedded double, or (after its preflight) from the live
+/// target. `Err(code)` when the preflight failed (reported on stderr).
+fn fetch_schema(
+    target: &str,
+    files: &Files,
+    allow_high_rate: bool,
+) -> anyhow::Result<Result<Fetched, ExitCode>> {
+    let options = Place {
+        files: files.clone(),
+        snapshots: None,
+    }
+    .options(target);
+    let targets = Targets::load(&options.suites_dir)?;
+    let target = targets.get(target)?;
+    let http = http_client()?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let env = |name: &str| std::env::var(name).ok();
+    let outcome = if target.is_double() {
+        let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+        runtime.block_on(fetch::from_double(data, target, &http))
+    } else {
+        runtime.block_on(fetch::from_live(
+            target,
+            &targets,
+            &env,
+            &http,
+            allow_high_rate,
+        ))
+    };
+    let secrets = targets.secret_values(&env);
+    let exposed: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
+    match outcome {
+        Ok(fetched) => {
+            if let Some(summary) = &fetched.preflight {
+                eprintln!("ion-contract: preflight: {summary}");
+            }
+            Ok(Ok(fetched))
+        }
+        Err(error @ FetchError::Preflight { .. }) => {
+            eprintln!("error: {}", redact::scrub_all(&error.to_string(), &exposed));
+            Ok(Err(ExitCode::from(PREFLIGHT_FAILED)))
+        }
+        Err(error) => Err(anyhow::anyhow!(redact::scrub_all(
+            &error.to_string(),
+            &exposed
+        ))),
+    }
 }

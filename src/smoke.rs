@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::client::http_client;
 use crate::double::DoubleData;
-use crate::drift_data::{self, Verdict};
+use crate::drift::data::Verdict;
 use crate::reach::reach;
 use crate::runner::{self, RunOptions};
 use crate::seeding::{Chain, Seeder};
@@ -226,7 +226,7 @@ impl Setup {
             );
         }
         let observed = match (seeder.find().await, seeder.counts().await) {
-            (Ok(found), Ok(counts)) => drift_data::observe(&found, &counts),
+            (Ok(found), Ok(counts)) => crate::drift::data::observe(&found, &counts),
             (Err(e), _) | (_, Err(e)) => {
                 return StageOutcome::failed(
                     Stage::Drift,
@@ -236,7 +236,7 @@ impl Setup {
                 );
             }
         };
-        let (verdict, differences) = drift_data::compare(&baseline, &observed);
+        let (verdict, differences) = crate::drift::data::compare(&baseline, &observed);
         let detail: Vec<String> = differences.iter().map(ToString::to_string).collect();
         match verdict {
             Verdict::Clean => {

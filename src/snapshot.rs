@@ -47,7 +47,7 @@ pub fn assert_case_snapshot(
     settings.bind(|| insta::assert_json_snapshot!(name, recorded));
 }
 
-/// The data baseline of `target` (see [`crate::drift_data`]): `snapshots/drift@<target>.snap`.
+/// The data baseline of `target` (see [`crate::drift::data`]): `snapshots/drift@<target>.snap`.
 pub fn baseline_path(snapshots_dir: &Path, target: &str) -> std::path::PathBuf {
     snapshots_dir.join(format!("drift@{target}.snap"))
 }

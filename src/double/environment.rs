@@ -14,6 +14,8 @@
 //! | `POST /__double/expire-tokens` | `{"expired": N}`: every token issued so far now gets 401 `Token is expired.` |
 //! | `GET /__double/throttle` | the throttle settings: `{"per_second": 5, "burst": 5, "retry_after": "seconds", "storm": null}`, or `{"throttle": null}` |
 //! | `POST /__double/throttle` | changes them (JSON body, see below) and answers the result; 400 for a bad body |
+//! | `POST /__double/schema` | body: SDL text. Serves that schema from now on (validation, execution, introspection) and answers `{"schema": "replaced", "types": N}`; an invalid schema gets 400 with apollo-compiler's errors (`{"errors": [{"message", "locations"}]}`) and changes nothing. An empty body restores the original: `{"schema": "original", "types": N}` |
+//! | `DELETE /__double/schema` | restores the original schema, as an empty `POST` does |
 //! | another method on a known path | 405, with `Allow` |
 //! | any other path | 404 |
 //!
@@ -22,9 +24,13 @@
 //! the last reset, by path, unknown paths included; to keep memory bounded whatever a client
 //! sends, at most [`MAX_COUNTED_PATHS`] distinct paths (each cut to 200 bytes) are kept, and
 //! requests to further paths are counted under `(other paths)`; `throttled` counts the 429s.
-//! A reset leaves tokens valid and the throttle settings as they are, but fills the buckets
-//! and ends a storm, so that what a test does after a reset does not depend on the test
-//! before it.
+//! A reset leaves tokens valid, the throttle settings and the served schema as they are, but
+//! fills the buckets and ends a storm, so that what a test does after a reset does not
+//! depend on the test before it.
+//!
+//! A schema set with `POST /__double/schema` imitates an ION release that changed the schema
+//! (see [`super::served_schema`]): the store is not touched, so rows of types or fields the
+//! new schema lacks are only out of reach until the original is restored.
 //!
 //! The body of `POST /__double/throttle` has any of these fields (an unset field keeps its
 //! value; an empty body or `{}` changes nothing):
@@ -49,10 +55,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use apollo_compiler::Schema;
+use apollo_compiler::validation::Valid;
 use base64::Engine as _;
 use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
+use super::served_schema::{SchemaRejected, Served, ServedSchema};
 use super::spec::EnvironmentSpec;
 use super::store::Store;
 use super::throttle::{TOO_MANY_REQUESTS, Throttle, Throttled};
@@ -77,6 +86,8 @@ const MAX_PATH_LEN: usize = 200;
 pub(crate) struct Environment {
     data: Arc<DoubleData>,
     spec: EnvironmentSpec,
+    /// The schema requests are validated and executed against (swappable at run time).
+    schema: ServedSchema,
     store: Mutex<Store>,
     issuer: Issuer,
     throttle: Throttle,
@@ -114,6 +125,7 @@ impl Environment {
     pub(crate) fn new(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
         Environment {
             store: Mutex::new(data.seed.clone()),
+            schema: ServedSchema::new(Arc::clone(&data.schema)),
             issuer: Issuer::new(&spec.name, spec.realm.issuer()),
             throttle: Throttle::new(spec.throttle),
             counters: Mutex::new(Counters::default()),
@@ -212,14 +224,15 @@ impl Environment {
                 );
             }
         };
+        let schema = self.schema.current();
         let mut store = lock(&self.store);
         let result = match &body {
             Value::Array(batch) => batch
                 .iter()
-                .map(|one| self.run_one(&mut store, one))
+                .map(|one| run_one(&schema, &mut store, one))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            one => self.run_one(&mut store, one),
+            one => run_one(&schema, &mut store, one),
         };
         match result {
             Ok(response) => Reply::json(200, &response),
@@ -227,27 +240,44 @@ impl Environment {
         }
     }
 
-    fn run_one(&self, store: &mut Store, request: &Value) -> Result<Value, &'static str> {
-        let Some(query) = request.get("query").and_then(Value::as_str) else {
-            return Err("Must provide query string.");
+    /// Serves the schema `sdl` from now on (see [`super::served_schema`]).
+    pub(crate) fn set_schema(&self, sdl: &str) -> Result<Served, SchemaRejected> {
+        self.schema.replace(sdl)
+    }
+
+    /// Serves the double's own schema again.
+    pub(crate) fn restore_schema(&self) -> Served {
+        self.schema.restore()
+    }
+
+    /// `POST /__double/schema` (SDL text: replace; empty: restore) and `DELETE` (restore).
+    fn admin_schema(&self, method: &str, body: &[u8]) -> Reply {
+        let served = match method {
+            "DELETE" => self.restore_schema(),
+            "POST" if body.iter().all(u8::is_ascii_whitespace) => self.restore_schema(),
+            "POST" => {
+                let Ok(sdl) = std::str::from_utf8(body) else {
+                    return graphql_error(
+                        400,
+                        "The body is not UTF-8 text. Send the schema as SDL text, or an empty \
+                         body to restore the original schema.",
+                    );
+                };
+                match self.set_schema(sdl) {
+                    Ok(served) => served,
+                    Err(rejected) => {
+                        return Reply::json(400, &json!({ "errors": rejected.errors }));
+                    }
+                }
+            }
+            _ => return not_allowed(method, "POST, DELETE"),
         };
-        let operation_name = request
-            .get("operationName")
-            .and_then(Value::as_str)
-            .filter(|name| !name.is_empty());
-        let empty = Map::new();
-        let variables = match request.get("variables") {
-            Some(Value::Object(map)) => map,
-            None | Some(Value::Null) => &empty,
-            Some(_) => return Err("Variables are invalid JSON: expected an object."),
+        let schema = if served.replaced {
+            "replaced"
+        } else {
+            "original"
         };
-        Ok(resolve::execute(
-            &self.data.schema,
-            store,
-            query,
-            operation_name,
-            variables,
-        ))
+        Reply::json(200, &json!({ "schema": schema, "types": served.types }))
     }
 
     /// The admin endpoints; see the module docs.
@@ -282,9 +312,38 @@ impl Environment {
                 },
                 _ => not_allowed(method, "GET, POST"),
             },
+            "schema" => self.admin_schema(method, body),
             _ => not_found(method, path),
         }
     }
+}
+
+/// Runs one request of a body (a single request, or one of a batch) against `schema`.
+fn run_one(
+    schema: &Valid<Schema>,
+    store: &mut Store,
+    request: &Value,
+) -> Result<Value, &'static str> {
+    let Some(query) = request.get("query").and_then(Value::as_str) else {
+        return Err("Must provide query string.");
+    };
+    let operation_name = request
+        .get("operationName")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty());
+    let empty = Map::new();
+    let variables = match request.get("variables") {
+        Some(Value::Object(map)) => map,
+        None | Some(Value::Null) => &empty,
+        Some(_) => return Err("Variables are invalid JSON: expected an object."),
+    };
+    Ok(resolve::execute(
+        schema,
+        store,
+        query,
+        operation_name,
+        variables,
+    ))
 }
 
 /// Requests counted by path since start or the last reset, and the 429s among them.
@@ -355,8 +414,8 @@ fn not_found(method: &str, path: &str) -> Reply {
     let message = format!(
         "No route for {method} {path}. The ION double serves POST /graphql, POST \
          {TOKEN_PATH} (also under /auth), GET {ADMIN_PREFIX}requests, POST \
-         {ADMIN_PREFIX}reset, POST {ADMIN_PREFIX}expire-tokens, POST {ADMIN_PREFIX}drift and \
-         GET or POST {ADMIN_PREFIX}throttle."
+         {ADMIN_PREFIX}reset, POST {ADMIN_PREFIX}expire-tokens, POST {ADMIN_PREFIX}drift, GET or \
+         POST {ADMIN_PREFIX}throttle and POST or DELETE {ADMIN_PREFIX}schema."
     );
     Reply::json(404, &json!({ "errors": [{ "message": message }] }))
 }

@@ -55,7 +55,7 @@
 //!   N requests or the next T milliseconds, whatever the bucket says. The default is no
 //!   limit.
 //!
-//! Beside ION's paths, every double (embedded or `serve`d) answers four admin endpoints,
+//! Beside ION's paths, every double (embedded or `serve`d) answers these admin endpoints,
 //! which are not counted, are never throttled, and which no ION client calls:
 //!
 //! - `GET /__double/requests`: `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t,
@@ -83,6 +83,15 @@
 //!   `Retry-After` 1 s), `"storm": {"for_ms": T}` (every one for T ms, `Retry-After` the time
 //!   left) or `"storm": null`. Answers the resulting settings, or 400 naming the bad field
 //!   and its valid values (and changes nothing).
+//! - `POST /__double/schema` with SDL text as the body: from now on the environment serves
+//!   that schema (requests are validated and executed against it, introspection shows it),
+//!   as after an ION release that changed the schema; answers
+//!   `{"schema": "replaced", "types": N}`. Its store stays: rows of types or fields the new
+//!   schema lacks are out of reach, not gone. An invalid schema gets 400 with
+//!   apollo-compiler's errors (`{"errors": [{"message", "locations"}]}`) and changes nothing.
+//!   An empty body, or `DELETE /__double/schema`, restores the original schema
+//!   (`{"schema": "original", "types": N}`); a reset leaves the schema as it is.
+//!   [`IonDouble::set_schema`] and [`IonDouble::restore_schema`] do the same in process.
 //!
 //! The request handling lives in one transport-independent place (`environment.rs`);
 //! [`IonDouble`] serves it on wiremock for trials, and [`serve`] on a plain hyper server for
@@ -97,6 +106,7 @@ mod query;
 mod resolve;
 mod seed;
 pub mod serve;
+mod served_schema;
 mod server;
 mod spec;
 mod store;
@@ -105,11 +115,13 @@ mod tls;
 mod token;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::{Diagnostic, display_path};
+pub use served_schema::SchemaRejected;
 pub use server::IonDouble;
 pub use spec::EnvironmentSpec;
 pub use throttle::{RetryAfter, TOO_MANY_REQUESTS, ThrottleSpec, UnknownRetryAfter};
@@ -126,7 +138,7 @@ pub fn demo_credentials() -> crate::auth::ClientCredentials {
 /// The double's schema and seed data, loaded once and shared by every double started.
 #[derive(Debug)]
 pub struct DoubleData {
-    schema: Valid<Schema>,
+    schema: Arc<Valid<Schema>>,
     seed: store::Store,
 }
 
@@ -142,7 +154,10 @@ impl DoubleData {
         })?;
         let seed_text = read(seed_path)?;
         let seed = seed::load(seed_path, &seed_text, &schema).map_err(DoubleError::Seed)?;
-        Ok(DoubleData { schema, seed })
+        Ok(DoubleData {
+            schema: Arc::new(schema),
+            seed,
+        })
     }
 
     /// The schema the double serves; suites are validated against it.

@@ -7,7 +7,7 @@
 //! # The client ids and secrets below are fixed demo values of the double, not secrets.
 //! export ION_SANDBOX_API_URL=http://127.0.0.1:4010 ION_SANDBOX_AUTH_URL=http://127.0.0.1:4010 ION_SANDBOX_CLIENT_ID=ion-contract-sandbox ION_SANDBOX_CLIENT_SECRET=ion-contract-sandbox-secret
 //! export ION_PROD_API_URL=http://127.0.0.1:4011 ION_PROD_AUTH_URL=http://127.0.0.1:4011 ION_PROD_CLIENT_ID=ion-contract-production ION_PROD_CLIENT_SECRET=ion-contract-production-secret
-//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens, POST .../__double/throttle
+//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens, POST .../__double/throttle, POST .../__double/schema
 //! # ...
 //! ```
 //!
@@ -245,7 +245,8 @@ impl Server {
         for env in &self.environments {
             out.push(format!(
                 "# {} admin: GET {url}/__double/requests, POST {url}/__double/reset, POST \
-                 {url}/__double/expire-tokens, POST {url}/__double/throttle",
+                 {url}/__double/expire-tokens, POST {url}/__double/throttle, POST \
+                 {url}/__double/schema",
                 env.spec.name,
                 url = env.url,
             ));

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::DoubleData;
 use super::environment::{CONTENT_TYPE, Environment};
 use super::spec::EnvironmentSpec;
+use super::{DoubleData, SchemaRejected};
 use crate::auth::TokenSource;
 use crate::client::GraphqlClient;
 use crate::secret::Secret;
@@ -68,6 +68,18 @@ impl IonDouble {
     /// `Token is expired.`), as a token kept from an earlier run would be.
     pub fn expired_token(&self) -> Secret {
         Secret::new(self.environment.expired_token())
+    }
+
+    /// Serves the schema `sdl` from now on, as `POST /__double/schema` does: requests are
+    /// validated and executed against it and introspection shows it; the store stays as it
+    /// is. An invalid schema is refused, located, and changes nothing.
+    pub fn set_schema(&self, sdl: &str) -> Result<(), SchemaRejected> {
+        self.environment.set_schema(sdl).map(|_| ())
+    }
+
+    /// Serves the double's own schema again (as `DELETE /__double/schema`).
+    pub fn restore_schema(&self) {
+        self.environment.restore_schema();
     }
 
     /// The API base URL (`<api url>/graphql` is the endpoint).

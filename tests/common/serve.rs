@@ -73,6 +73,31 @@ impl Serve {
     }
 }
 
+impl Serve {
+    /// Sends `method` with a text `body` to an admin endpoint of the environment whose API
+    /// URL is in `variable`; returns the status and the JSON body.
+    pub fn admin_text(
+        &self,
+        variable: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: &str,
+    ) -> (u16, serde_json::Value) {
+        let url = format!("{}/__double/{path}", self.vars[variable]);
+        block_on(async {
+            let response = reqwest::Client::new()
+                .request(method, url)
+                .header("content-type", "text/plain")
+                .body(body.to_owned())
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap())
+        })
+    }
+}
+
 impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();

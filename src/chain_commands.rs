@@ -1,0 +1,221 @@
+//! `seed`, `drift` and `smoke`: the commands that work on the seeding chain.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use ion_contract::client::http_client;
+use ion_contract::double::DoubleData;
+use ion_contract::drift::data::Verdict;
+use ion_contract::reach::reach;
+use ion_contract::seeding::{self, Chain, Seeder};
+use ion_contract::target::Targets;
+use ion_contract::{runner, snapshot};
+
+use crate::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
+
+/// Exit code of `drift` when the data drifted from the baseline.
+const DATA_DRIFT: u8 = 5;
+/// Exit code of `drift` when the chain is not there at all (a reset sandbox).
+const RESET: u8 = 6;
+
+/// A target, its chain and the double's data, ready for `seed` and `drift`.
+struct Chained<'t> {
+    target: &'t ion_contract::target::Target,
+    data: Arc<DoubleData>,
+    chain: Chain,
+    options: runner::RunOptions,
+}
+
+fn chained<'t>(
+    args: &cli::ChainArgs,
+    targets: &'t Targets,
+    snapshots: Option<std::path::PathBuf>,
+) -> anyhow::Result<Chained<'t>> {
+    let place = Place {
+        files: args.files.clone(),
+        snapshots,
+    };
+    let options = place.options(&args.target);
+    let target = targets.get(&args.target)?;
+    let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+    let chain_path = args
+        .chain
+        .clone()
+        .unwrap_or_else(|| options.suites_dir.join(seeding::CHAIN_FILE));
+    let chain = Chain::load(&chain_path, data.schema(), args.prefix.as_deref())?;
+    Ok(Chained {
+        target,
+        data,
+        chain,
+        options,
+    })
+}
+
+/// `seed`: creates (or with --clean removes) the chain and prints what it did.
+pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
+    let targets = Targets::load(&args.chain.files.suites)?;
+    let c = chained(&args.chain, &targets, None)?;
+    if c.target.read_only {
+        anyhow::bail!(
+            "target {} is read-only: seeding writes, so it never runs there\nhelp: seed a sandbox (--target sandbox) or the double",
+            c.target.name
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let env = |name: &str| std::env::var(name).ok();
+    let http = http_client()?;
+    runtime.block_on(async {
+        let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let seeder = Seeder::new(&c.chain, c.data.schema(), &reached.client);
+        let outcome = if args.clean {
+            seeder.clean().await.map(|removed| {
+                for entity in &removed {
+                    println!(
+                        "removed  {:<16} {} {}",
+                        entity.name, entity.type_name, entity.id
+                    );
+                }
+                println!(
+                    "cleaned: {} entities of prefix {} removed",
+                    removed.len(),
+                    c.chain.prefix
+                );
+            })
+        } else {
+            seeder.seed().await.map(|found| {
+                let path = seeding::manifest_path(&c.options.suites_dir, &c.target.name);
+                let manifest = seeding::manifest(&c.target.name, &c.chain, &found);
+                // Written whole, then renamed: a reader never sees half a manifest.
+                let partial = path.with_extension("json.partial");
+                let written = path
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&partial, format!("{manifest:#}\n")))
+                    .and_then(|()| std::fs::rename(&partial, &path));
+                if let Err(e) = written {
+                    eprintln!("warning: cannot write the manifest {}: {e}", path.display());
+                }
+                for entity in &found {
+                    let verb = if entity.created { "created" } else { "found  " };
+                    println!(
+                        "{verb}  {:<16} {} {}",
+                        entity.name, entity.type_name, entity.id
+                    );
+                }
+                let created = found.iter().filter(|f| f.created).count();
+                println!(
+                    "seeded: {} entities of prefix {} ({created} created)",
+                    found.len(),
+                    c.chain.prefix
+                );
+            })
+        };
+        match outcome {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    })
+}
+
+/// `smoke`: the stages, then the summary (to stdout and `$GITHUB_STEP_SUMMARY`).
+pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
+    let place = Place {
+        files: args.chain.files.clone(),
+        snapshots: args.snapshots.clone(),
+    };
+    let run = place.options(&args.chain.target);
+    let chain = args
+        .chain
+        .chain
+        .clone()
+        .unwrap_or_else(|| run.suites_dir.join(seeding::CHAIN_FILE));
+    let options = ion_contract::smoke::SmokeOptions {
+        run,
+        chain,
+        prefix: args.chain.prefix.clone(),
+    };
+    let outcomes = ion_contract::smoke::run(&options);
+    let summary = ion_contract::smoke::summary(&args.chain.target, &outcomes);
+    println!("\n{summary}");
+    if let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) {
+        let mut out = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&file)
+            .with_context(|| format!("cannot append to {}", file.to_string_lossy()))?;
+        out.write_all(summary.as_bytes())
+            .context("cannot write the step summary")?;
+    }
+    Ok(ExitCode::from(ion_contract::smoke::exit_code(&outcomes)))
+}
+
+/// `drift`: the verdict and every difference to stdout; exit 0 clean, 5 drift, 6 reset.
+pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
+    let targets = Targets::load(&args.chain.files.suites)?;
+    let c = chained(&args.chain, &targets, args.snapshots.clone())?;
+    let path = snapshot::baseline_path(&c.options.snapshots_dir, &c.target.name);
+    let baseline = snapshot::read_baseline(&path).map_err(|e| anyhow::anyhow!(e))?;
+    if baseline.is_none() && !args.record {
+        anyhow::bail!(
+            "no data baseline for target {} at {}\nhelp: seed the target, then record one with `ion-contract drift --record --target {}`",
+            c.target.name,
+            path.display(),
+            c.target.name
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let env = |name: &str| std::env::var(name).ok();
+    let http = http_client()?;
+    let now = runtime.block_on(async {
+        let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let seeder = Seeder::new(&c.chain, c.data.schema(), &reached.client);
+        if reached.double.is_some() {
+            // A fresh double holds no chain: seed it, so the baseline describes one.
+            seeder.seed().await?;
+        }
+        let found = seeder.find().await?;
+        let counts = seeder.counts().await?;
+        anyhow::Ok(ion_contract::drift::data::observe(&found, &counts))
+    })?;
+    if args.record {
+        snapshot::write_baseline(&path, &c.target.name, &now).map_err(|e| anyhow::anyhow!(e))?;
+        println!(
+            "recorded the data baseline of target {} in {}",
+            c.target.name,
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (verdict, differences) =
+        ion_contract::drift::data::compare(baseline.as_ref().unwrap_or(&now), &now);
+    println!("data drift of target {}: {}", c.target.name, verdict.name());
+    for difference in &differences {
+        println!("  {difference}");
+    }
+    Ok(match verdict {
+        Verdict::Clean => ExitCode::SUCCESS,
+        Verdict::Drift => {
+            println!(
+                "help: the sandbox's data changed since the baseline was recorded; if that is expected, record it again with `ion-contract drift --record --target {}`",
+                c.target.name
+            );
+            ExitCode::from(DATA_DRIFT)
+        }
+        Verdict::Reset => {
+            println!(
+                "help: the sandbox was reset: run `ion-contract seed --target {}`",
+                c.target.name
+            );
+            ExitCode::from(RESET)
+        }
+    })
+}
