@@ -18,10 +18,13 @@ use std::sync::Arc;
 use crate::client::http_client;
 use crate::double::DoubleData;
 use crate::drift::data::Verdict;
+use crate::drift::fetch;
+use crate::drift::{ProjectOperation, SchemaDrift};
 use crate::reach::reach;
 use crate::runner::{self, RunOptions};
 use crate::seeding::{Chain, Seeder};
 use crate::snapshot;
+use crate::suite::{self, LoadContext, Suite};
 use crate::target::{Target, Targets};
 
 /// What a smoke run needs: the run's options (suites, schema, seed, snapshots, target) and
@@ -69,7 +72,7 @@ pub fn run(options: &SmokeOptions) -> Vec<StageOutcome> {
         }
     };
     let _ = go(runtime.block_on(setup.preflight()))
-        && go(runtime.block_on(setup.schema()))
+        && go(runtime.block_on(setup.schema(options)))
         && go(runtime.block_on(setup.seed()))
         && go(runtime.block_on(setup.drift(options)))
         && go(setup.suites(options));
@@ -128,8 +131,53 @@ impl Setup {
         }
     }
 
-    async fn schema(&self) -> StageOutcome {
-        StageOutcome::passed(Stage::Schema, "not compared")
+    /// The live schema against the committed one, for the operations of every suite.
+    async fn schema(&self, options: &SmokeOptions) -> StageOutcome {
+        let fetched = if self.target.is_double() {
+            fetch::from_double(Arc::clone(&self.data), &self.target, &self.http).await
+        } else {
+            fetch::from_live(&self.target, &self.targets, &Self::env, &self.http, false).await
+        };
+        let live = match fetched {
+            Ok(fetched) => fetched.schema,
+            Err(e) => {
+                return StageOutcome::failed(
+                    Stage::Schema,
+                    2,
+                    "the live schema cannot be read",
+                    e.to_string(),
+                );
+            }
+        };
+        let committed = self.data.schema();
+        let context = LoadContext {
+            schema: committed,
+            targets: &self.targets.names(),
+        };
+        let suites: Vec<Suite> = match suite::load_dir(&options.run.suites_dir, &context) {
+            Ok(loaded) => loaded.into_iter().flatten().collect(),
+            Err(e) => {
+                return StageOutcome::failed(
+                    Stage::Schema,
+                    2,
+                    "the suites cannot be read",
+                    e.to_string(),
+                );
+            }
+        };
+        let operations = ProjectOperation::from_suites(&suites);
+        let drift = SchemaDrift::compare(committed, &live, &operations);
+        let report = drift.render(
+            &format!("target {}", self.target.name),
+            "the committed schema",
+            false,
+        );
+        let headline = report.lines().nth(1).unwrap_or_default().to_owned();
+        if drift.breaks_this_project() {
+            StageOutcome::failed(Stage::Schema, 4, headline, report)
+        } else {
+            StageOutcome::passed(Stage::Schema, headline)
+        }
     }
 
     async fn seed(&self) -> StageOutcome {

@@ -242,3 +242,29 @@ fn after_a_reset_smoke_reseeds_and_passes_and_an_injected_drift_stops_it() {
     );
     assert!(report.contains("- · suites: not run"), "{report}");
 }
+
+#[test]
+fn smoke_stops_at_schema_when_a_field_a_suite_uses_is_gone() {
+    let serve = Serve::start();
+    let snapshots = snapshots_copy("smoke-schema");
+    let committed =
+        std::fs::read_to_string(common::manifest_dir().join("suites/schema/ion.graphql")).unwrap();
+    // `User.email` is what the starter suite `me` asks for.
+    let mut in_user = false;
+    let changed: String = committed
+        .lines()
+        .filter(|line| {
+            in_user = (in_user || line.starts_with("type User ")) && *line != "}";
+            !(in_user && line.trim() == "email: String")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_ne!(changed, committed);
+    let (status, _) = serve.admin_text(SANDBOX_API, reqwest::Method::POST, "schema", &changed);
+    assert_eq!(status, 200);
+    let (code, report) = smoke(&serve, &snapshots);
+    assert_eq!(code, 4, "{report}");
+    assert!(report.contains("failed at schema**"), "{report}");
+    assert!(report.contains("User.email"), "{report}");
+    assert!(report.contains("- · seed: not run"), "{report}");
+}

@@ -97,13 +97,6 @@ pub async fn from_live(
     }
     let preflight = match preflight::run(target, targets, &live, env, &client).await {
         Ok(passed) => passed.summary(),
-        // The URLs, credentials and token passed and ION accepted the token; `me` may fail
-        // because of the very drift being looked for (a field the preflight selects).
-        Err(PreflightError::NoUser { detail, .. }) => format!(
-            "URLs, credentials and token are {}'s and accepted, but `me` gave no user ({detail}); \
-             the schema may have changed under the preflight's own query",
-            target.realm()
-        ),
         Err(source) => {
             return Err(FetchError::Preflight {
                 target: target.name.clone(),

@@ -18,7 +18,9 @@
 //! A mismatch is reported as one diagnosis naming each piece and where it points, with the
 //! fix. No value of a credential is ever part of it: only variable names, URLs and issuers.
 
-use std::fmt::{self, Write as _};
+mod mismatch;
+
+use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
@@ -26,6 +28,7 @@ use serde_json::{Map, Value};
 use crate::auth::{AuthClass, AuthError, Claims, HostRealm, Realm, TokenKnowledge, classify};
 use crate::client::{ClientError, GraphqlClient, GraphqlRequest};
 use crate::target::{Credentials, Live, Target, Targets};
+use mismatch::write_pieces;
 
 /// The query the preflight sends.
 pub const ME_QUERY: &str =
@@ -58,6 +61,20 @@ pub struct Tenant {
     pub organization_id: String,
     /// The user the key acts as (email, or id when there is none).
     pub user: String,
+}
+
+impl std::fmt::Display for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.domain.is_empty() && self.organization_id.is_empty() {
+            write!(f, "{}, as {}", self.organization, self.user)
+        } else {
+            write!(
+                f,
+                "{} ({}, organization {}), as {}",
+                self.organization, self.domain, self.organization_id, self.user
+            )
+        }
+    }
 }
 
 /// A preflight that passed.
@@ -151,10 +168,9 @@ pub struct Mismatch {
 impl Passed {
     /// One line naming the tenant, for stderr before a run.
     pub fn summary(&self) -> String {
-        let t = &self.tenant;
         format!(
-            "target {} ({}): tenant {} ({}, organization {}) as {}",
-            self.target, self.realm, t.organization, t.domain, t.organization_id, t.user
+            "target {} ({}): tenant {}",
+            self.target, self.realm, self.tenant
         )
     }
 
@@ -162,12 +178,7 @@ impl Passed {
     pub fn report(&self) -> String {
         let mut text = format!("preflight of target {}: passed\n", self.target);
         write_pieces(&mut text, self.realm, &self.pieces);
-        let t = &self.tenant;
-        let _ = writeln!(
-            text,
-            "  tenant      {} ({}, organization {}), as {}",
-            t.organization, t.domain, t.organization_id, t.user
-        );
+        let _ = writeln!(text, "  tenant      {}", self.tenant);
         text
     }
 }
@@ -250,15 +261,73 @@ pub async fn run(
     })
 }
 
-/// Asks `me` and reads the tenant from the answer.
+/// Asks `me` and reads the tenant from the answer. When the tenant query itself no longer
+/// validates (the schema changed), `me { id }` tells whether the credentials work, and the
+/// tenant is reported as unknown rather than the credentials as wrong.
 async fn ask_me(
     target: &Target,
     client: &GraphqlClient,
     variables: &str,
 ) -> Result<Tenant, PreflightError> {
+    let body = ask(target, client, variables, ME_QUERY).await?;
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let errors = || match body.get("errors").and_then(Value::as_array) {
+        Some(errors) => errors
+            .iter()
+            .map(|e| text(&e["message"]))
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => "no data.me in the answer".to_owned(),
+    };
+    if let Some(me) = body.pointer("/data/me").filter(|me| me.is_object()) {
+        let org = &me["organization"];
+        let email = text(&me["email"]);
+        return Ok(Tenant {
+            organization: text(&org["name"]),
+            domain: text(&org["domain"]),
+            organization_id: text(&org["id"]),
+            user: if email.is_empty() {
+                format!("user {}", text(&me["id"]))
+            } else {
+                email
+            },
+        });
+    }
+    let detail = errors();
+    let plain = ask(target, client, variables, ME_ID_QUERY).await?;
+    match plain.pointer("/data/me/id").filter(|id| !id.is_null()) {
+        Some(id) => Ok(Tenant {
+            organization: format!(
+                "unknown (the tenant query failed: {detail}; `ion-contract schema diff` shows what changed)"
+            ),
+            domain: String::new(),
+            organization_id: String::new(),
+            user: format!("user {}", text(id)),
+        }),
+        None => Err(PreflightError::NoUser {
+            target: target.name.clone(),
+            detail,
+        }),
+    }
+}
+
+/// `me { id }`: whether the credentials work whatever else the schema says.
+const ME_ID_QUERY: &str = "query IonContractPreflightId { me { id } }";
+
+/// Sends one preflight query; its body, or the refusal classified.
+async fn ask(
+    target: &Target,
+    client: &GraphqlClient,
+    variables: &str,
+    query: &str,
+) -> Result<Value, PreflightError> {
     let empty = Map::new();
     let request = GraphqlRequest {
-        query: ME_QUERY,
+        query,
         operation_name: None,
         variables: &empty,
         idempotent: true,
@@ -282,38 +351,7 @@ async fn ask_me(
             status: response.status,
         });
     }
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    let me = body.pointer("/data/me").filter(|me| me.is_object());
-    let Some(me) = me else {
-        let detail = match body.get("errors").and_then(Value::as_array) {
-            Some(errors) => errors
-                .iter()
-                .map(|e| text(&e["message"]))
-                .collect::<Vec<_>>()
-                .join("; "),
-            None => format!("HTTP {} without data.me", response.status),
-        };
-        return Err(PreflightError::NoUser {
-            target: target.name.clone(),
-            detail,
-        });
-    };
-    let org = &me["organization"];
-    let email = text(&me["email"]);
-    Ok(Tenant {
-        organization: text(&org["name"]),
-        domain: text(&org["domain"]),
-        organization_id: text(&org["id"]),
-        user: if email.is_empty() {
-            format!("user {}", text(&me["id"]))
-        } else {
-            email
-        },
-    })
+    Ok(body)
 }
 
 /// The URLs and variable names, placed before anything is sent.
@@ -391,112 +429,4 @@ fn shared_value(
         }
     }
     None
-}
-
-impl Mismatch {
-    /// Whether anything points elsewhere than the target's environment.
-    fn disagrees(&self) -> bool {
-        self.shared_value.is_some() || self.pieces.iter().any(|p| self.is_foreign(p))
-    }
-
-    fn is_foreign(&self, piece: &Piece) -> bool {
-        matches!(piece.realm, HostRealm::Known(r) if r != self.realm)
-    }
-
-    /// The first sentence: what disagrees, and the fix.
-    fn headline(&self) -> String {
-        let (target, realm) = (&self.target, self.realm);
-        if let Some((ours, theirs)) = &self.shared_value {
-            return format!(
-                "environment mismatch: target {target}, but {ours} holds the same value as \
-                 {theirs}. An API key belongs to one ION environment, so one of them is wrong; \
-                 register an API key in the {realm} tenant and set {}.",
-                self.variables
-            );
-        }
-        let Some(piece) = self.pieces.iter().find(|p| self.is_foreign(p)) else {
-            return format!("environment mismatch: target {target}");
-        };
-        let HostRealm::Known(other) = piece.realm else {
-            return format!("environment mismatch: target {target}");
-        };
-        let credentials = format!(
-            "{} credentials do not work in {}; register an API key in the {realm} tenant and set {}.",
-            capitalised(other.name()),
-            article(realm),
-            self.variables
-        );
-        match piece.what {
-            "token" => format!(
-                "environment mismatch: target {target}, but the token was issued by {other} \
-                 ({}). {credentials}",
-                piece.shown
-            ),
-            "variable" => format!(
-                "environment mismatch: target {target}, but its credentials are read from {}, \
-                 a {other} variable. Name {realm} variables for this target in \
-                 suites/targets.yaml, or select the {other} target.",
-                piece.shown
-            ),
-            what => {
-                let from = piece.from.as_deref().unwrap_or("targets.yaml");
-                let fix = match &piece.configured {
-                    Some(configured) => format!(
-                        "unset {from} to use the target's own {configured}, or set it to a \
-                         {realm} URL"
-                    ),
-                    None => format!("fix `{what}` of target {target} in suites/targets.yaml"),
-                };
-                format!(
-                    "environment mismatch: target {target}, but its {what} {} (from {from}) is \
-                     {other}'s. {}.",
-                    piece.shown,
-                    capitalised(&fix)
-                )
-            }
-        }
-    }
-}
-
-impl fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = self.headline();
-        text.push('\n');
-        write_pieces(&mut text, self.realm, &self.pieces);
-        f.write_str(text.trim_end())
-    }
-}
-
-/// The table of pieces: what each one is, where it was read from and where it points.
-fn write_pieces(text: &mut String, realm: Realm, pieces: &[Piece]) {
-    let _ = writeln!(text, "  target environment: {realm}");
-    for piece in pieces {
-        let verdict = match piece.realm {
-            HostRealm::Known(r) if r != realm => format!("{r}  <- mismatch"),
-            other => other.to_string(),
-        };
-        let from = piece
-            .from
-            .as_deref()
-            .map_or_else(String::new, |from| format!(" (from {from})"));
-        let _ = writeln!(
-            text,
-            "  {:<11} {}{from}: {verdict}",
-            piece.what, piece.shown
-        );
-    }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
-}
-
-fn article(realm: Realm) -> String {
-    match realm {
-        Realm::Sandbox => "a sandbox".to_owned(),
-        other => other.name().to_owned(),
-    }
 }
