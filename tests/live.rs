@@ -12,8 +12,9 @@ use common::{Scratch, ion_contract, output, stderr, stdout};
 #[test]
 fn the_suites_pass_on_serves_sandbox_through_oauth() {
     let serve = Serve::start();
-    // The mismatch suite also runs `as: production` and `as: expired`. The smoke suite reads
-    // the seeded chain, which this sandbox does not have (tests/seeding.rs seeds it).
+    // The mismatch suite also runs `as: production` and `as: expired`. The smoke suite seeds
+    // the chain into this one shared store, which would shift the ids that later cases
+    // snapshot; tests/seeding.rs runs it.
     let expired = serve.expired_token("ION_SANDBOX_");
     serve.admin("ION_SANDBOX_API_URL", "POST", "reset");
     let out = output(

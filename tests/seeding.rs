@@ -268,3 +268,36 @@ fn smoke_stops_at_schema_when_a_field_a_suite_uses_is_gone() {
     assert!(report.contains("User.email"), "{report}");
     assert!(report.contains("- · seed: not run"), "{report}");
 }
+
+#[test]
+fn a_suite_can_ask_for_the_chain_as_a_fixture_and_a_typo_is_located() {
+    let scratch = Scratch::new("fixture");
+    std::fs::create_dir_all(scratch.0.join("seed")).unwrap();
+    std::fs::copy(
+        common::manifest_dir().join("suites/seed/chain.yaml"),
+        scratch.0.join("seed/chain.yaml"),
+    )
+    .unwrap();
+    let suite = "name: Uses the chain\nfixture: chain\ncases:\n  - name: bench\n    steps:\n      - query: 'query { locations(filters: {name: {eq: \"ICT-Bench\"}}) { pageInfo { totalCount } } }'\n        expect:\n          data:\n            - path: $.locations.pageInfo.totalCount\n              equals: 1\n";
+    scratch.write("uses.yaml", suite);
+    let out = output(&mut scratch.command(&["run"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    scratch.write(
+        "uses.yaml",
+        &suite.replace("fixture: chain", "fixture: chian"),
+    );
+    let out = output(&mut scratch.command(&["check"]));
+    assert_eq!(out.status.code(), Some(2));
+    let errors = stderr(&out);
+    assert!(errors.contains("uses.yaml:2:10"), "{errors}");
+    assert!(
+        errors.contains("unknown fixture 'chian'; did you mean 'chain'?"),
+        "{errors}"
+    );
+}

@@ -35,6 +35,7 @@
 //! written to stdout before the libtest report, so `--list` stays machine-readable for
 //! cargo-nextest.
 
+mod fixture;
 mod plan;
 
 use std::path::PathBuf;
@@ -195,6 +196,8 @@ struct Shared {
     pacer: Option<Arc<Pacer>>,
     /// A live target's API when it is local (a `serve`), where a suite's `double:` applies.
     local_api: Option<String>,
+    /// The seeding chain, for suites with `fixture: chain`.
+    fixtures: fixture::Fixtures,
 }
 
 /// How this run reaches its target.
@@ -284,11 +287,14 @@ impl Shared {
             }
         };
         let snapshots_dir = absolute(&options.snapshots_dir);
-        let admitted = suites
+        let admitted_suites: Vec<&Suite> = suites
             .iter()
             .flatten()
             .filter(|suite| target.admits(suite.targets.as_deref()))
-            .flat_map(|suite| &suite.cases);
+            .collect();
+        let fixtures =
+            fixture::Fixtures::load(&options.suites_dir, &admitted_suites, double.schema());
+        let admitted = admitted_suites.iter().flat_map(|suite| &suite.cases);
         let env = |name: &str| std::env::var(name).ok();
         let profiles = Profiles::resolve(&target, &targets, admitted, &env, &http);
         let secrets = targets.secret_values(&env);
@@ -301,6 +307,7 @@ impl Shared {
             *diagnosis = redact::scrub_all(diagnosis, &exposed);
         }
         Ok(Shared {
+            fixtures,
             pacer,
             local_api,
             secrets,
@@ -358,44 +365,7 @@ impl Shared {
                 by_name
             }
         });
-        match &shared.connection {
-            Connection::Missing(missing) => eprintln!(
-                "ion-contract: {missing}; its {} trial(s) are ignored",
-                trials.len()
-            ),
-            Connection::Live {
-                preflight: Some(Ok(passed)),
-                ..
-            } => eprintln!("ion-contract: preflight: {}", passed.summary()),
-            Connection::Live {
-                preflight: Some(Err(diagnosis)),
-                ..
-            } => eprintln!(
-                "ion-contract: target {} failed its preflight; none of its cases is run\n{diagnosis}",
-                shared.target.name
-            ),
-            _ => {}
-        }
-        if !ignored {
-            let configures: Vec<&str> = shared
-                .suites
-                .iter()
-                .flatten()
-                .filter(|s| s.double.is_some() && shared.target.admits(s.targets.as_deref()))
-                .map(|s| s.id.as_str())
-                .collect();
-            if !configures.is_empty() && !shared.reaches_a_double() {
-                eprintln!(
-                    "ion-contract: suites that set the double's throttle (`double:`) are ignored on \
-                     target {}, which is not an ion-contract double: {}",
-                    shared.target.name,
-                    configures.join(", ")
-                );
-            }
-            for (profile, why) in shared.profiles.unavailable_profiles() {
-                eprintln!("ion-contract: cases that run `as: {profile}` are ignored: {why}");
-            }
-        }
+        plan::announce(&shared, trials.len(), ignored);
         trials.into_iter().map(|(_, trial)| trial).collect()
     }
 
@@ -498,6 +468,15 @@ impl Shared {
         client: &GraphqlClient,
         double: Option<&IonDouble>,
     ) -> Result<Map<String, Value>, String> {
+        self.fixtures
+            .prepare(
+                suite,
+                &self.target,
+                self.double.schema(),
+                client,
+                double.is_some(),
+            )
+            .await?;
         let trial_double = double.map(|d| (d, &self.double));
         let (profiles, _other_doubles) = self
             .profiles

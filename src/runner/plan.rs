@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Failed, Trial};
 
+use super::{Connection, Shared};
 use crate::preflight::Passed;
 use crate::suite::{Case, OperationKind};
 
@@ -37,4 +38,46 @@ pub(super) fn absolute(path: &Path) -> PathBuf {
     std::env::current_dir()
         .map(|cwd| cwd.join(path))
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The lines on stderr before the report: why trials are ignored, the preflight's outcome.
+pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
+    match &shared.connection {
+        Connection::Missing(missing) => eprintln!(
+            "ion-contract: {missing}; its {} trial(s) are ignored",
+            trials
+        ),
+        Connection::Live {
+            preflight: Some(Ok(passed)),
+            ..
+        } => eprintln!("ion-contract: preflight: {}", passed.summary()),
+        Connection::Live {
+            preflight: Some(Err(diagnosis)),
+            ..
+        } => eprintln!(
+            "ion-contract: target {} failed its preflight; none of its cases is run\n{diagnosis}",
+            shared.target.name
+        ),
+        _ => {}
+    }
+    if !ignored {
+        let configures: Vec<&str> = shared
+            .suites
+            .iter()
+            .flatten()
+            .filter(|s| s.double.is_some() && shared.target.admits(s.targets.as_deref()))
+            .map(|s| s.id.as_str())
+            .collect();
+        if !configures.is_empty() && !shared.reaches_a_double() {
+            eprintln!(
+                "ion-contract: suites that set the double's throttle (`double:`) are ignored on \
+                     target {}, which is not an ion-contract double: {}",
+                shared.target.name,
+                configures.join(", ")
+            );
+        }
+        for (profile, why) in shared.profiles.unavailable_profiles() {
+            eprintln!("ion-contract: cases that run `as: {profile}` are ignored: {why}");
+        }
+    }
 }

@@ -36,6 +36,7 @@ pub(crate) struct SuiteFile {
     pub targets: Option<Spanned<Vec<Spanned<String>>>>,
     pub redact: Option<Spanned<Entries<Spanned<String>>>>,
     pub double: Option<Spanned<DoubleSpec>>,
+    pub fixture: Option<Spanned<String>>,
     pub cases: Spanned<Vec<Spanned<CaseSpec>>>,
 }
 

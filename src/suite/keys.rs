@@ -87,6 +87,7 @@ const SUITE: &[Key] = &[
         Kind::Struct(Ctx::Double),
         "double: {throttle: {per_second: 5, burst: 2, retry_after: seconds}}",
     ),
+    key("fixture", Kind::Str, "fixture: chain"),
     required(
         "cases",
         Kind::StructList(Ctx::Case),

@@ -15,6 +15,7 @@
 //! redact:                        # optional: insta selector -> placeholder
 //!   ".case.list.data.parts.edges[].node.cost": "[cost]"
 //! # double: {throttle: {per_second: 5}, storm: {next: 2}}   # optional (see below)
+//! # fixture: chain               # optional: seed suites/seed/chain.yaml first ([`crate::seeding`])
 //! cases:                         # required, non-empty
 //!   - name: list-paginates       # required, unique; [A-Za-z0-9][A-Za-z0-9_.-]*
 //!     steps:                     # required, non-empty

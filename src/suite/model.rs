@@ -43,6 +43,9 @@ pub struct Suite {
     /// the double's `POST /__double/throttle`; sent before every case on the embedded double
     /// and on a local `serve`.
     pub double: Option<Value>,
+    /// `fixture: chain`: the seeding chain (`suites/seed/chain.yaml`) is seeded before its
+    /// cases run (on the trial's double, or once per process on a live target).
+    pub seeds_chain: bool,
     /// The cases, in file order.
     pub cases: Vec<Case>,
 }

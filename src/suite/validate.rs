@@ -124,6 +124,19 @@ impl Validator<'_> {
             .double
             .as_ref()
             .and_then(|d| super::throttle::double(&mut self, d));
+        let seeds_chain = match &spec.fixture {
+            None => false,
+            Some(f) if f.value == "chain" => true,
+            Some(f) => {
+                self.diags.push(
+                    self.src
+                        .diag(Pos::from(f.referenced), format!("unknown fixture '{}'{}", f.value, suggest::suffix(&f.value, ["chain"])))
+                        .with_label("not a fixture")
+                        .with_help("`fixture: chain` seeds suites/seed/chain.yaml before the suite's cases run"),
+                );
+                false
+            }
+        };
         if spec.cases.value.is_empty() {
             self.diags.push(
                 self.src
@@ -166,6 +179,7 @@ impl Validator<'_> {
             targets,
             redactions,
             double,
+            seeds_chain,
             cases,
         })
     }
