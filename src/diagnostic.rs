@@ -163,6 +163,17 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Every diagnostic of a file, then one line counting them: how a file with problems (the
+/// targets file, the seeding chain) is reported.
+pub fn render_all(diagnostics: &[Diagnostic], what: &str) -> String {
+    let mut out: Vec<String> = diagnostics.iter().map(|d| format!("{d}\n")).collect();
+    out.push(format!(
+        "error: {what} has {} problem(s)",
+        diagnostics.len()
+    ));
+    out.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,10 @@
 //! cargo-nextest.
 
 mod fixture;
+mod options;
 mod plan;
+
+pub use options::{ALLOW_HIGH_RATE_ENV, RunOptions};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,59 +59,8 @@ use crate::secret::Secret;
 use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, Suite};
 use crate::tally::Tally;
-use crate::target::{DEFAULT_TARGET, MissingCredentials, TARGET_ENV, Target, Targets, Unavailable};
+use crate::target::{MissingCredentials, Target, Targets, Unavailable};
 use plan::{absolute, preflight_trial, verification_rank};
-
-/// Where the suites, the double's files and the snapshots are, and which target to use.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// The suites directory (`suites/`).
-    pub suites_dir: PathBuf,
-    /// The double's schema (default `<suites>/schema/ion.graphql`).
-    pub schema_path: PathBuf,
-    /// The double's seed data (default `<suites>/seed/demo.yaml`).
-    pub seed_path: PathBuf,
-    /// The snapshots directory (`snapshots/`).
-    pub snapshots_dir: PathBuf,
-    /// The target's name (`ION_TARGET`, default `mock`).
-    pub target: String,
-    /// Only suites with one of these tags (all suites when empty).
-    pub tags: Vec<String>,
-    /// Allow a `max_rps` above [`crate::client::MAX_RPS_CEILING`] against ION's hosts
-    /// (`--allow-high-rate`, `ION_ALLOW_HIGH_RATE=1`).
-    pub allow_high_rate: bool,
-}
-
-/// The variable that allows a `max_rps` above the ceiling.
-pub const ALLOW_HIGH_RATE_ENV: &str = "ION_ALLOW_HIGH_RATE";
-
-impl RunOptions {
-    /// The layout of a project: the double's files inside `suites_dir`, `snapshots/` beside
-    /// it, the default target.
-    pub fn new(suites_dir: impl Into<PathBuf>) -> Self {
-        let suites_dir = suites_dir.into();
-        RunOptions {
-            schema_path: suites_dir.join("schema").join("ion.graphql"),
-            seed_path: suites_dir.join("seed").join("demo.yaml"),
-            snapshots_dir: suites_dir
-                .parent()
-                .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
-            suites_dir,
-            target: DEFAULT_TARGET.into(),
-            tags: Vec::new(),
-            allow_high_rate: std::env::var(ALLOW_HIGH_RATE_ENV).is_ok_and(|v| v.trim() == "1"),
-        }
-    }
-
-    /// `suites/` in the current directory, and the target from `ION_TARGET`.
-    pub fn from_env() -> Self {
-        let mut options = RunOptions::new("suites");
-        if let Ok(target) = std::env::var(TARGET_ENV) {
-            options.target = target;
-        }
-        options
-    }
-}
 
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.

@@ -97,17 +97,8 @@ pub enum ChainError {
         source: std::io::Error,
     },
     /// The file has problems; every one is located.
-    #[error("{}", render(.0))]
+    #[error("{}", crate::diagnostic::render_all(.0, "the seeding chain"))]
     Invalid(Vec<Diagnostic>),
-}
-
-fn render(diagnostics: &[Diagnostic]) -> String {
-    let mut out: Vec<String> = diagnostics.iter().map(|d| format!("{d}\n")).collect();
-    out.push(format!(
-        "error: the seeding chain has {} problem(s)",
-        diagnostics.len()
-    ));
-    out.join("\n")
 }
 
 /// The manifest of a seeding: where it is kept, beside the suites directory.

@@ -46,17 +46,8 @@ pub enum TargetsError {
         source: std::io::Error,
     },
     /// The file has problems; every one is located.
-    #[error("{}", render(.0))]
+    #[error("{}", crate::diagnostic::render_all(.0, "the targets file"))]
     Invalid(Vec<Diagnostic>),
-}
-
-fn render(diagnostics: &[Diagnostic]) -> String {
-    let mut out: Vec<String> = diagnostics.iter().map(|d| format!("{d}\n")).collect();
-    out.push(format!(
-        "error: the targets file has {} problem(s)",
-        diagnostics.len()
-    ));
-    out.join("\n")
 }
 
 impl fmt::Display for Variables {
