@@ -204,6 +204,12 @@ pub struct RunArgs {
     /// test, to be coordinated with ION's support first.
     #[arg(long, env = "ION_ALLOW_HIGH_RATE", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_high_rate: bool,
+    /// Run only suites with this tag (repeatable; also ION_TAGS=a,b).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Leave out suites with this tag (repeatable; also ION_SKIP_TAGS=a,b).
+    #[arg(long = "skip-tag", value_name = "TAG")]
+    pub skip_tags: Vec<String>,
     /// libtest's own flags.
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,

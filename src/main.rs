@@ -57,6 +57,17 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
     args.libtest.list |= list;
     let mut options = args.place.options(&args.target);
     options.allow_high_rate |= args.allow_high_rate;
+    let from_env = runner::RunOptions::from_env();
+    options.tags = if args.tags.is_empty() {
+        from_env.tags
+    } else {
+        args.tags
+    };
+    options.skip_tags = if args.skip_tags.is_empty() {
+        from_env.skip_tags
+    } else {
+        args.skip_tags
+    };
     runner::run(args.libtest, &options)
 }
 

@@ -185,3 +185,40 @@ fn run_exits_101_and_locates_the_failure_when_a_case_fails() {
         "{text}"
     );
 }
+
+#[test]
+fn tags_select_and_leave_out_suites_on_the_command_line_and_under_cargo_test() {
+    let names = |out: &Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .filter_map(|l| l.strip_suffix(": test"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let smoke = names(&output(&mut ion_contract(&["list", "--tag", "smoke"])));
+    assert_eq!(
+        smoke,
+        [
+            "me::me-belongs-to-the-organization::mock",
+            "me::me-reports-the-bot-user::mock",
+            "smoke/chain::the-assembly-and-its-run::mock",
+            "smoke/chain::the-component-is-installed::mock",
+        ]
+    );
+    let all = names(&output(&mut ion_contract(&["list"])));
+    let without = names(&output(&mut ion_contract(&[
+        "list",
+        "--skip-tag",
+        "throttle",
+    ])));
+    assert!(all.iter().any(|n| n.starts_with("throttle/")));
+    assert!(!without.iter().any(|n| n.starts_with("throttle/")));
+    assert_eq!(all.len() - without.len(), 10);
+    // cargo test --test suites reads the same selection from the environment.
+    let listed = run_suites(&["--list"]);
+    let under_cargo = names(&output(
+        in_clean_env(&suites_binary(), &["--list"]).env("ION_TAGS", "smoke"),
+    ));
+    assert_eq!(under_cargo, smoke);
+    assert_eq!(names(&listed), all);
+}

@@ -4,6 +4,7 @@
 //! `cargo test --test suites` (tests/suites.rs) and `ion-contract run` both end up in
 //! [`run`], so they list and run the same trials with the same output:
 //!
+//! - suites selected by their tags (`--tag`, `--skip-tag`, `ION_TAGS`, `ION_SKIP_TAGS`);
 //! - one trial per case the target admits, named `<suite id>::<case name>::<target>`: sorted
 //!   by name on the double; on a live target in verification order (cases asking only `me`,
 //!   then reads, then writes), one at a time unless `--test-threads` says otherwise;
@@ -39,7 +40,7 @@ mod fixture;
 mod options;
 mod plan;
 
-pub use options::{ALLOW_HIGH_RATE_ENV, RunOptions};
+pub use options::{ALLOW_HIGH_RATE_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -189,12 +190,10 @@ impl Shared {
         };
         let mut suites = suite::load_dir(&options.suites_dir, &context)
             .map_err(|e| fail("suites::load", e.to_string()))?;
-        if !options.tags.is_empty() {
-            suites.retain(|loaded| match loaded {
-                Ok(suite) => suite.tags.iter().any(|tag| options.tags.contains(tag)),
-                Err(_) => true,
-            });
-        }
+        suites.retain(|loaded| match loaded {
+            Ok(suite) => options.selects(&suite.tags),
+            Err(_) => true,
+        });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

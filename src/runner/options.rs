@@ -17,13 +17,19 @@ pub struct RunOptions {
     pub snapshots_dir: PathBuf,
     /// The target's name (`ION_TARGET`, default `mock`).
     pub target: String,
-    /// Only suites with one of these tags (all suites when empty).
+    /// Only suites with one of these tags (all suites when empty; `--tag`, `ION_TAGS`).
     pub tags: Vec<String>,
+    /// No suite with one of these tags (`--skip-tag`, `ION_SKIP_TAGS`).
+    pub skip_tags: Vec<String>,
     /// Allow a `max_rps` above [`crate::client::MAX_RPS_CEILING`] against ION's hosts
     /// (`--allow-high-rate`, `ION_ALLOW_HIGH_RATE=1`).
     pub allow_high_rate: bool,
 }
 
+/// The variable naming the tags whose suites alone run, comma-separated.
+pub const TAGS_ENV: &str = "ION_TAGS";
+/// The variable naming the tags whose suites are left out, comma-separated.
+pub const SKIP_TAGS_ENV: &str = "ION_SKIP_TAGS";
 /// The variable that allows a `max_rps` above the ceiling.
 pub const ALLOW_HIGH_RATE_ENV: &str = "ION_ALLOW_HIGH_RATE";
 
@@ -41,16 +47,37 @@ impl RunOptions {
             suites_dir,
             target: DEFAULT_TARGET.into(),
             tags: Vec::new(),
+            skip_tags: Vec::new(),
             allow_high_rate: std::env::var(ALLOW_HIGH_RATE_ENV).is_ok_and(|v| v.trim() == "1"),
         }
     }
 
-    /// `suites/` in the current directory, and the target from `ION_TARGET`.
+    /// `suites/` in the current directory, the target from `ION_TARGET` and the tags from
+    /// `ION_TAGS` / `ION_SKIP_TAGS` (comma-separated).
     pub fn from_env() -> Self {
         let mut options = RunOptions::new("suites");
         if let Ok(target) = std::env::var(TARGET_ENV) {
             options.target = target;
         }
+        let list = |name: &str| {
+            std::env::var(name)
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        options.tags = list(TAGS_ENV);
+        options.skip_tags = list(SKIP_TAGS_ENV);
         options
+    }
+
+    /// Whether a suite with `tags` is selected.
+    pub fn selects(&self, tags: &[String]) -> bool {
+        (self.tags.is_empty() || tags.iter().any(|t| self.tags.contains(t)))
+            && !tags.iter().any(|t| self.skip_tags.contains(t))
     }
 }
