@@ -18,9 +18,9 @@ use std::sync::Arc;
 use crate::client::http_client;
 use crate::double::DoubleData;
 use crate::drift::data::Verdict;
-use crate::drift::fetch;
+use crate::drift::introspect::introspect;
 use crate::drift::{ProjectOperation, SchemaDrift};
-use crate::reach::reach;
+use crate::reach::{Reached, reach};
 use crate::runner::{self, RunOptions};
 use crate::seeding::{Chain, Seeder};
 use crate::snapshot;
@@ -71,10 +71,32 @@ pub fn run(options: &SmokeOptions) -> Vec<StageOutcome> {
             return outcomes;
         }
     };
-    let _ = go(runtime.block_on(setup.preflight()))
-        && go(runtime.block_on(setup.schema(options)))
-        && go(runtime.block_on(setup.seed()))
-        && go(runtime.block_on(setup.drift(options)))
+    if !go(runtime.block_on(setup.preflight())) {
+        return outcomes;
+    }
+    // One connection for the schema, seed and drift stages: on the double, the chain the seed
+    // stage creates is the one the drift stage looks at.
+    let reached = match runtime.block_on(reach(
+        &setup.target,
+        Arc::clone(&setup.data),
+        &Setup::env,
+        &setup.http,
+        false,
+    )) {
+        Ok(reached) => reached,
+        Err(why) => {
+            go(StageOutcome::failed(
+                Stage::Schema,
+                2,
+                "the target cannot be reached",
+                why,
+            ));
+            return outcomes;
+        }
+    };
+    let _ = go(runtime.block_on(setup.schema(options, &reached)))
+        && go(runtime.block_on(setup.seed(&reached)))
+        && go(runtime.block_on(setup.drift(options, &reached)))
         && go(setup.suites(options));
     outcomes
 }
@@ -132,14 +154,9 @@ impl Setup {
     }
 
     /// The live schema against the committed one, for the operations of every suite.
-    async fn schema(&self, options: &SmokeOptions) -> StageOutcome {
-        let fetched = if self.target.is_double() {
-            fetch::from_double(Arc::clone(&self.data), &self.target, &self.http).await
-        } else {
-            fetch::from_live(&self.target, &self.targets, &Self::env, &self.http, false).await
-        };
-        let live = match fetched {
-            Ok(fetched) => fetched.schema,
+    async fn schema(&self, options: &SmokeOptions, reached: &Reached) -> StageOutcome {
+        let live = match introspect(&reached.client).await {
+            Ok(schema) => schema,
             Err(e) => {
                 return StageOutcome::failed(
                     Stage::Schema,
@@ -180,7 +197,7 @@ impl Setup {
         }
     }
 
-    async fn seed(&self) -> StageOutcome {
+    async fn seed(&self, reached: &Reached) -> StageOutcome {
         if self.target.read_only {
             return StageOutcome::failed(
                 Stage::Seed,
@@ -192,20 +209,6 @@ impl Setup {
                 "smoke seeds the chain, so it runs on a sandbox or the double",
             );
         }
-        let reached = match reach(
-            &self.target,
-            Arc::clone(&self.data),
-            &Self::env,
-            &self.http,
-            false,
-        )
-        .await
-        {
-            Ok(reached) => reached,
-            Err(e) => {
-                return StageOutcome::failed(Stage::Seed, 2, "the target cannot be reached", e);
-            }
-        };
         match Seeder::new(&self.chain, self.data.schema(), &reached.client)
             .seed()
             .await
@@ -230,7 +233,7 @@ impl Setup {
         }
     }
 
-    async fn drift(&self, options: &SmokeOptions) -> StageOutcome {
+    async fn drift(&self, options: &SmokeOptions, reached: &Reached) -> StageOutcome {
         let path = snapshot::baseline_path(&options.run.snapshots_dir, &self.target.name);
         let baseline = match snapshot::read_baseline(&path) {
             Ok(Some(baseline)) => baseline,
@@ -248,31 +251,7 @@ impl Setup {
             }
             Err(e) => return StageOutcome::failed(Stage::Drift, 2, "unreadable baseline", e),
         };
-        let reached = match reach(
-            &self.target,
-            Arc::clone(&self.data),
-            &Self::env,
-            &self.http,
-            false,
-        )
-        .await
-        {
-            Ok(reached) => reached,
-            Err(e) => {
-                return StageOutcome::failed(Stage::Drift, 2, "the target cannot be reached", e);
-            }
-        };
         let seeder = Seeder::new(&self.chain, self.data.schema(), &reached.client);
-        if reached.double.is_some()
-            && let Err(e) = seeder.seed().await
-        {
-            return StageOutcome::failed(
-                Stage::Drift,
-                1,
-                "the double's chain cannot be seeded",
-                e.to_string(),
-            );
-        }
         let observed = match (seeder.find().await, seeder.counts().await) {
             (Ok(found), Ok(counts)) => crate::drift::data::observe(&found, &counts),
             (Err(e), _) | (_, Err(e)) => {
