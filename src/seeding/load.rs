@@ -9,6 +9,7 @@ use super::graph::shape;
 use super::{Chain, Link};
 use crate::diagnostic::Diagnostic;
 use crate::suite::format::{Entry, Node, NodeValue};
+use crate::suite::node_problems::NodeProblems;
 use crate::suite::source::SourceFile;
 use crate::suite::suggest;
 
@@ -68,7 +69,7 @@ impl Reader<'_> {
         let mut links = Vec::new();
         let mut chain_seen = false;
         for entry in entries {
-            if !self.known(entry, &TOP_KEYS, "at the top of the chain") {
+            if !self.known_key(entry, &TOP_KEYS, "at the top of the chain") {
                 continue;
             }
             match entry.key.as_str() {
@@ -121,7 +122,7 @@ impl Reader<'_> {
         let before = self.problems.len();
         let field = |key: &str| entries.iter().find(|e| e.key == key);
         for entry in entries {
-            self.known(entry, &LINK_KEYS, "in an entity of the chain");
+            self.known_key(entry, &LINK_KEYS, "in an entity of the chain");
         }
         let name = match field("name").map(|f| &f.value) {
             Some(Node {
@@ -233,7 +234,7 @@ impl Reader<'_> {
     ) -> Option<(String, Map<String, Value>)> {
         let entries = self.mapping(node, "`create`")?;
         for entry in entries {
-            self.known(entry, &CREATE_KEYS, "in `create`");
+            self.known_key(entry, &CREATE_KEYS, "in `create`");
         }
         let mutation = entries.iter().find(|e| e.key == "mutation");
         let Some(Entry {
@@ -320,37 +321,14 @@ impl Reader<'_> {
             _ => &[],
         }
     }
+}
 
-    fn known(&mut self, entry: &Entry, keys: &[&str], where_: &str) -> bool {
-        if keys.contains(&entry.key.as_str()) {
-            return true;
-        }
-        let hint = suggest::suffix(&entry.key, keys.iter().copied());
-        let diag = self
-            .src
-            .diag(
-                entry.key_at,
-                format!("unknown key `{}` {where_}{hint}", entry.key),
-            )
-            .with_help(format!("valid keys {where_}: {}", keys.join(", ")));
-        self.problems.push(diag);
-        false
+impl NodeProblems for Reader<'_> {
+    fn source(&self) -> &SourceFile {
+        self.src
     }
 
-    fn mapping<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Entry]> {
-        if let NodeValue::Map(entries) = &node.value {
-            return Some(entries);
-        }
-        self.problem(
-            node,
-            format!("{what} must be a mapping, found {}", node.kind()),
-            "write `key: value` pairs",
-        );
-        None
-    }
-
-    fn problem(&mut self, node: &Node, message: impl Into<String>, help: impl Into<String>) {
-        let diag = self.src.diag(node.at, message).with_help(help);
-        self.problems.push(diag);
+    fn problems(&mut self) -> &mut Vec<Diagnostic> {
+        &mut self.problems
     }
 }

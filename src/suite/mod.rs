@@ -120,6 +120,7 @@ mod jsonpath;
 mod keys;
 mod load;
 mod model;
+pub(crate) mod node_problems;
 mod parse;
 mod selection;
 mod selector;

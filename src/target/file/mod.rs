@@ -12,6 +12,7 @@ use crate::client::{DEFAULT_MAX_RPS, MAX_RPS_CEILING};
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::suite::Profile;
 use crate::suite::format::{Entry, Node, NodeValue};
+use crate::suite::node_problems::NodeProblems;
 use crate::suite::source::SourceFile;
 use crate::suite::suggest;
 
@@ -412,41 +413,6 @@ impl Reader<'_> {
             *slot = Some(name);
         }
     }
-
-    fn known_key(&mut self, entry: &Entry, keys: &[&str], where_: &str) -> bool {
-        if keys.contains(&entry.key.as_str()) {
-            return true;
-        }
-        let message = format!(
-            "unknown key `{}` {where_}{}",
-            entry.key,
-            suggest::suffix(&entry.key, keys.iter().copied())
-        );
-        let diag = self
-            .src
-            .diag(entry.key_at, message)
-            .with_label("unknown key")
-            .with_help(format!("valid keys {where_}: {}", keys.join(", ")));
-        self.problems.push(diag);
-        false
-    }
-
-    fn mapping<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Entry]> {
-        if let NodeValue::Map(entries) = &node.value {
-            return Some(entries);
-        }
-        self.problem(
-            node,
-            format!("{what} must be a mapping, found {}", node.kind()),
-            "write `key: value` pairs",
-        );
-        None
-    }
-
-    fn problem(&mut self, node: &Node, message: impl Into<String>, help: impl Into<String>) {
-        let diag = self.src.diag(node.at, message).with_help(help);
-        self.problems.push(diag);
-    }
 }
 
 fn environment_names() -> String {
@@ -475,3 +441,13 @@ fn is_variable_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+impl NodeProblems for Reader<'_> {
+    fn source(&self) -> &SourceFile {
+        self.src
+    }
+
+    fn problems(&mut self) -> &mut Vec<Diagnostic> {
+        &mut self.problems
+    }
+}
