@@ -176,14 +176,10 @@ impl CaseRun<'_> {
             .map_err(|e| (FailureKind::Template(e), None))?;
         let (ran, judged) = self.send(step, &variables, captures).await;
         outcome.steps.push(ran);
-        let (body, captured) = judged?;
+        let (entry, captured) = judged?;
         captures.extend(captured);
-        if let Some(key) = &step.snapshot {
-            let mut entry = json!({ "status": body.status, "data": body.data });
-            if let Some(errors) = body.errors {
-                entry["errors"] = errors;
-            }
-            outcome.recorded.insert(key.clone(), redact::redact(&entry));
+        if let (Some(key), Some(entry)) = (&step.snapshot, entry) {
+            outcome.recorded.insert(key.clone(), entry);
         }
         Ok(())
     }
@@ -202,7 +198,7 @@ impl CaseRun<'_> {
     }
 
     /// Sends the step once (with the client's pacing and retries) and checks the response:
-    /// what happened, and the response's parts and captures or why it failed.
+    /// what happened, and (for a snapshotted step) its snapshot entry and the captures, or why it failed.
     pub(crate) async fn send(
         &self,
         step: &Step,
@@ -210,7 +206,7 @@ impl CaseRun<'_> {
         captures: &Map<String, Value>,
     ) -> (
         StepOutcome,
-        Result<(Answer, Map<String, Value>), (FailureKind, Option<String>)>,
+        Result<(Option<Value>, Map<String, Value>), (FailureKind, Option<String>)>,
     ) {
         let request = GraphqlRequest {
             query: &step.operation.source,
@@ -284,21 +280,16 @@ impl CaseRun<'_> {
         if !mismatches.is_empty() {
             return (ran, Err((FailureKind::Mismatches(mismatches), shown())));
         }
-        let answer = Answer {
-            status: response.status,
-            data: data.clone(),
-            errors: body.get("errors").cloned(),
-        };
-        (ran, Ok((answer, captured)))
+        // Built only for a snapshotted step: `{status, data, errors}`, redacted.
+        let entry = step.snapshot.as_ref().map(|_| {
+            let mut entry = json!({ "status": response.status, "data": data });
+            if let Some(errors) = body.get("errors") {
+                entry["errors"] = errors.clone();
+            }
+            redact::redact(&entry)
+        });
+        (ran, Ok((entry, captured)))
     }
-}
-
-/// The parts of a passing response a snapshot records.
-#[derive(Debug, Clone)]
-pub(crate) struct Answer {
-    status: u16,
-    data: Value,
-    errors: Option<Value>,
 }
 
 /// The body for a failure message: redacted JSON, or text, cut at 2,000 characters.
