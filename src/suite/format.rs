@@ -37,6 +37,7 @@ pub(crate) struct SuiteFile {
     pub redact: Option<Spanned<Entries<Spanned<String>>>>,
     pub double: Option<Spanned<DoubleSpec>>,
     pub fixture: Option<Spanned<String>>,
+    pub lock: Option<Spanned<String>>,
     pub cases: Spanned<Vec<Spanned<CaseSpec>>>,
 }
 

@@ -88,6 +88,7 @@ const SUITE: &[Key] = &[
         "double: {throttle: {per_second: 5, burst: 2, retry_after: seconds}}",
     ),
     key("fixture", Kind::Str, "fixture: chain"),
+    key("lock", Kind::Str, "lock: parts-inventory"),
     required(
         "cases",
         Kind::StructList(Ctx::Case),

@@ -16,6 +16,7 @@
 //!   ".case.list.data.parts.edges[].node.cost": "[cost]"
 //! # double: {throttle: {per_second: 5}, storm: {next: 2}}   # optional (see below)
 //! # fixture: chain               # optional: seed suites/seed/chain.yaml first ([`crate::seeding`])
+//! # lock: parts-inventory        # optional: cases of suites with one lock never run at once
 //! cases:                         # required, non-empty
 //!   - name: list-paginates       # required, unique; [A-Za-z0-9][A-Za-z0-9_.-]*
 //!     steps:                     # required, non-empty

@@ -46,6 +46,9 @@ pub struct Suite {
     /// `fixture: chain`: the seeding chain (`suites/seed/chain.yaml`) is seeded before its
     /// cases run (on the trial's double, or once per process on a live target).
     pub seeds_chain: bool,
+    /// `lock: <name>`: no two cases of suites with the same lock run at once, on one target
+    /// (across threads and processes; see [`crate::lock`]).
+    pub lock: Option<String>,
     /// The cases, in file order.
     pub cases: Vec<Case>,
 }

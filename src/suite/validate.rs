@@ -137,6 +137,19 @@ impl Validator<'_> {
                 false
             }
         };
+        let lock = spec.lock.as_ref().map(|lock| {
+            if let Some((offset, c)) = bad_case_name_char(&lock.value) {
+                let d = self
+                    .in_string(Pos::from(lock.referenced), &lock.value, offset, 1, format!("invalid lock name '{}': {c:?} is not allowed here", lock.value))
+                    .with_label("not allowed")
+                    .with_help(format!(
+                        "a lock names a lock file: use letters, digits, `_`, `.` and `-`, starting with a letter or digit, e.g. '{}'",
+                        sanitize_case_name(&lock.value)
+                    ));
+                self.diags.push(d);
+            }
+            lock.value.clone()
+        });
         if spec.cases.value.is_empty() {
             self.diags.push(
                 self.src
@@ -180,6 +193,7 @@ impl Validator<'_> {
             redactions,
             double,
             seeds_chain,
+            lock,
             cases,
         })
     }
