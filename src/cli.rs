@@ -7,7 +7,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand};
 use ion_contract::double::serve::ServeOptions;
 use ion_contract::double::{RetryAfter, ThrottleSpec};
-use ion_contract::runner::RunOptions;
+use ion_contract::report::ReportPaths;
+use ion_contract::runner::{RunOptions, Shard};
 
 /// Contract-and-mismatch tests for integrations built on ION's GraphQL API.
 #[derive(Debug, Parser)]
@@ -210,9 +211,42 @@ pub struct RunArgs {
     /// Leave out suites with this tag (repeatable; also ION_SKIP_TAGS=a,b).
     #[arg(long = "skip-tag", value_name = "TAG")]
     pub skip_tags: Vec<String>,
+    /// Run only the I-th of N shares of the cases (1/4 ... 4/4); the N shares together run
+    /// every case once, and cases of suites with one `lock:` stay in one share.
+    #[arg(long, value_name = "I/N", env = "ION_SHARD")]
+    pub shard: Option<Shard>,
+    /// The reports to write after the run.
+    #[command(flatten)]
+    pub reports: ReportArgs,
     /// libtest's own flags.
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
+}
+
+/// Where `run` and `smoke` write their reports.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write JUnit XML here: one testcase per case, with its failure, 429s and refusals.
+    #[arg(long, value_name = "FILE", env = "ION_REPORT_JUNIT")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON report here: one object per case (outcome, duration, steps, requests,
+    /// throttled attempts, refusal classes).
+    #[arg(long, value_name = "FILE", env = "ION_REPORT_JSON")]
+    pub json: Option<PathBuf>,
+    /// Write a markdown summary here (appended to when it is $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE", env = "ION_REPORT_SUMMARY")]
+    pub summary: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    /// The paths, for the runner.
+    pub fn paths(&self) -> ReportPaths {
+        ReportPaths {
+            junit: self.junit.clone(),
+            json: self.json.clone(),
+            summary: self.summary.clone(),
+        }
+    }
 }
 
 /// Options of `preflight`.

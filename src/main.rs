@@ -68,6 +68,8 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
     } else {
         args.skip_tags
     };
+    options.shard = args.shard;
+    options.reports = args.reports.paths();
     runner::run(args.libtest, &options)
 }
 

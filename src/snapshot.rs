@@ -47,6 +47,30 @@ pub fn assert_case_snapshot(
     settings.bind(|| insta::assert_json_snapshot!(name, recorded));
 }
 
+/// The failure message of a case whose response does not match its snapshot: `panic` is
+/// insta's own message (insta has printed the difference on stderr).
+pub fn mismatch_message(
+    snapshots_dir: &Path,
+    suite: &Suite,
+    case: &Case,
+    target: &str,
+    panic: &str,
+) -> String {
+    let file = snapshots_dir.join(format!(
+        "{}@{target}.snap",
+        snapshot_name(suite, case).replace('/', "__")
+    ));
+    format!(
+        "{}::{}::{target}: the response does not match its snapshot {}\n  \
+         {panic}\n  insta printed the difference on stderr; review it with `cargo insta \
+         review` (or accept every change with INSTA_UPDATE=always), and commit the snapshot \
+         when the change is expected",
+        suite.id,
+        case.name,
+        file.display()
+    )
+}
+
 /// The data baseline of `target` (see [`crate::drift::data`]): `snapshots/drift@<target>.snap`.
 pub fn baseline_path(snapshots_dir: &Path, target: &str) -> std::path::PathBuf {
     snapshots_dir.join(format!("drift@{target}.snap"))

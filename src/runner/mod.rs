@@ -39,29 +39,37 @@
 mod fixture;
 mod options;
 mod plan;
+mod record;
+mod shard;
 
 pub use options::{ALLOW_HIGH_RATE_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV};
+pub use shard::{SHARD_ENV, Shard};
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Instant;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Arguments, Conclusion};
 use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 
 use crate::client::{GraphqlClient, Pacer, http_client};
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble, control};
 use crate::execute::{CaseRun, describe_failure};
+use crate::exit;
+use crate::lock::{self, SuiteLock};
 use crate::preflight::{self, Passed};
 use crate::profile::Profiles;
 use crate::redact;
+use crate::report::{self, Collector, FailureClass, RunReport, TrialKind, TrialRecord};
 use crate::secret::Secret;
 use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, Suite};
-use crate::tally::Tally;
 use crate::target::{MissingCredentials, Target, Targets, Unavailable};
 use plan::{absolute, preflight_trial, verification_rank};
+use record::{Finished, Planned, panic_message, recorded};
 
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.
@@ -69,13 +77,13 @@ pub fn main_from_env() -> ExitCode {
     run(Arguments::from_args(), &RunOptions::from_env())
 }
 
-/// Lists or runs the trials as `args` asks and returns libtest's exit code (0, or 101 when a
-/// trial failed).
+/// Lists or runs the trials as `args` asks, writes the reports `options` asks for, and
+/// returns the exit code (see [`Ran::exit`]).
 pub fn run(args: Arguments, options: &RunOptions) -> ExitCode {
     run_counted(args, options).exit
 }
 
-/// How a run ended: libtest's counts and exit code.
+/// How a run ended.
 #[derive(Debug)]
 pub struct Ran {
     /// Trials that passed.
@@ -84,8 +92,12 @@ pub struct Ran {
     pub failed: u64,
     /// Trials ignored.
     pub ignored: u64,
-    /// libtest's exit code.
+    /// The exit code: 0 when every trial passed; 2 when a suite, the targets, the double's
+    /// files, the options or a report were invalid; 3 when the target's preflight failed;
+    /// else libtest's (101 when a case failed). See [`crate::exit`].
     pub exit: ExitCode,
+    /// What every trial did (`None` when only listing).
+    pub report: Option<RunReport>,
 }
 
 /// Runs every trial (libtest's defaults, quiet) and returns the counts: for `smoke`.
@@ -97,7 +109,7 @@ pub fn run_all(options: &RunOptions) -> Ran {
     run_counted(args, options)
 }
 
-/// [`run`], with the counts.
+/// [`run`], with the counts and the report.
 pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
     if args.test_threads.is_none() {
         args.test_threads = std::env::var("RUST_TEST_THREADS")
@@ -105,30 +117,111 @@ pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
             .and_then(|v| v.trim().parse().ok())
             .filter(|n| *n > 0);
     }
-    let mut summary = None;
-    let trials = match Shared::new(options, args.list) {
+    let started = Instant::now();
+    let collector = Arc::new(Collector::default());
+    let planned = match Shared::new(options, args.list) {
         Ok(shared) => {
             // A live target is shared and rate-limited: one trial at a time, in
             // verification order, unless asked otherwise.
             if !shared.target.is_double() && args.test_threads.is_none() {
                 args.test_threads = Some(1);
             }
-            summary = Some((Arc::clone(&shared.requests), shared.target.name.clone()));
-            shared.trials()
+            shared.plan(&collector)
         }
-        Err(trial) => vec![*trial],
+        Err(problem) => vec![problem.planned(&collector, &options.target)],
     };
-    let conclusion = libtest_mimic::run(&args, trials);
-    if let Some((counts, target)) = summary {
-        for line in counts.summary(&target) {
-            eprintln!("{line}");
+    let keeps = options
+        .shard
+        .map(|shard| shard.keeps(planned.iter().map(|p| p.unit.as_deref())));
+    let mut trials = Vec::new();
+    for (i, planned) in planned.into_iter().enumerate() {
+        if keeps.as_ref().is_some_and(|keeps| !keeps[i]) {
+            continue;
         }
+        if !args.list && !args.is_filtered_out(&planned.trial) && args.is_ignored(&planned.trial)
+        {
+            collector.push(planned.ignored_record());
+        }
+        trials.push(planned.trial);
     }
+    let conclusion = libtest_mimic::run(&args, trials);
+    if args.list {
+        return ran(&conclusion, conclusion.exit_code(), None);
+    }
+    let report = RunReport::new(&options.target, started.elapsed(), collector.take());
+    for line in &report.highlights {
+        eprintln!("ion-contract: {line}");
+    }
+    if let Some(verdict) = report.refusal_verdict() {
+        eprintln!("ion-contract: {verdict}");
+    }
+    let mut exit = exit_code(&report, &conclusion);
+    if let Err(e) = write_reports(&report, options) {
+        eprintln!("error: {e}");
+        exit = ExitCode::from(exit::INVALID);
+    }
+    ran(&conclusion, exit, Some(report))
+}
+
+fn ran(conclusion: &Conclusion, exit: ExitCode, report: Option<RunReport>) -> Ran {
     Ran {
         passed: conclusion.num_passed,
         failed: conclusion.num_failed,
         ignored: conclusion.num_ignored,
-        exit: conclusion.exit_code(),
+        exit,
+        report,
+    }
+}
+
+/// 2 when something was invalid, 3 when the preflight failed, else libtest's code.
+fn exit_code(report: &RunReport, conclusion: &Conclusion) -> ExitCode {
+    let failed = |classes: &[FailureClass]| {
+        report
+            .failures()
+            .any(|t| t.failure.as_ref().is_some_and(|f| classes.contains(&f.class)))
+    };
+    if failed(&[FailureClass::Invalid]) {
+        ExitCode::from(exit::INVALID)
+    } else if failed(&[FailureClass::Preflight, FailureClass::NotRun]) {
+        ExitCode::from(exit::PREFLIGHT_FAILED)
+    } else {
+        conclusion.exit_code()
+    }
+}
+
+/// Writes the reports the options ask for; under nextest (one trial per process) says why
+/// it does not.
+fn write_reports(report: &RunReport, options: &RunOptions) -> Result<(), report::ReportError> {
+    let env = |name: &str| std::env::var(name).ok();
+    if !options.reports.any() {
+        return Ok(());
+    }
+    if report::under_nextest(&env) {
+        eprintln!(
+            "ion-contract: reports are not written under cargo-nextest, where each process \
+             runs one trial; use nextest's JUnit (`cargo nextest run --profile ci`)"
+        );
+        return Ok(());
+    }
+    report::write_reports(report, &options.reports, &env)
+}
+
+/// A problem that stops every trial: it becomes the run's one (failing) trial.
+struct SetupProblem {
+    name: &'static str,
+    message: String,
+}
+
+impl SetupProblem {
+    fn planned(self, collector: &Arc<Collector>, target: &str) -> Planned {
+        Planned::failing(
+            collector,
+            self.name,
+            TrialKind::Setup,
+            target,
+            FailureClass::Invalid,
+            self.message,
+        )
     }
 }
 
@@ -142,7 +235,8 @@ struct Shared {
     snapshots_dir: PathBuf,
     suites: Vec<Result<Suite, suite::LoadFailure>>,
     profiles: Profiles,
-    requests: Arc<Tally>,
+    /// Where suite locks are taken (see [`crate::lock`]).
+    lock_dir: PathBuf,
     /// The values of every credential variable: scrubbed from messages and snapshots.
     secrets: Vec<Secret>,
     /// The target's pace, shared by every trial.
@@ -170,12 +264,11 @@ enum Connection {
 impl Shared {
     /// Loads everything, and runs a live target's preflight unless only `listing`; a problem
     /// that stops every trial comes back as one failing trial.
-    fn new(options: &RunOptions, listing: bool) -> Result<Shared, Box<Trial>> {
-        let fail = |name: &str, message: String| {
-            Box::new(Trial::test(name.to_string(), move || {
-                Err(Failed::from(message))
-            }))
-        };
+    fn new(options: &RunOptions, listing: bool) -> Result<Shared, SetupProblem> {
+        let fail = |name: &'static str, message: String| SetupProblem { name, message };
+        if !options.invalid_env.is_empty() {
+            return Err(fail("options::env", options.invalid_env.join("\n")));
+        }
         let targets =
             Targets::load(&options.suites_dir).map_err(|e| fail("targets::load", e.to_string()))?;
         let target = targets
@@ -263,7 +356,7 @@ impl Shared {
             local_api,
             secrets,
             profiles,
-            requests: Arc::default(),
+            lock_dir: lock::lock_dir(&env),
             runtime: Arc::new(runtime),
             http,
             double: Arc::new(double),
@@ -274,65 +367,101 @@ impl Shared {
         })
     }
 
-    /// One trial per admitted case. On the double they are sorted by name; on a live target
-    /// they follow the verification order: `me`, then reads, then writes.
-    fn trials(self) -> Vec<Trial> {
+    /// One trial per admitted case (plus the preflight's and one per suite that did not
+    /// load). On the double they are sorted by name; on a live target they follow the
+    /// verification order: `me`, then reads, then writes.
+    fn plan(self, collector: &Arc<Collector>) -> Vec<Planned> {
         let shared = Arc::new(self);
-        let ignored = matches!(shared.connection, Connection::Missing(_));
-        let mut trials = Vec::new();
+        let target = shared.target.name.as_str();
+        let missing = match &shared.connection {
+            Connection::Missing(missing) => Some(missing.to_string()),
+            _ => None,
+        };
+        let mut planned = Vec::new();
         if let Connection::Live { preflight, .. } = &shared.connection {
-            trials.push((0, preflight_trial(&shared.target.name, preflight.clone())));
+            planned.push(preflight_trial(collector, target, preflight.clone()));
         }
         for (suite_index, loaded) in shared.suites.iter().enumerate() {
             match loaded {
-                Err(failure) => {
-                    let message = failure.to_string();
-                    let trial = Trial::test(format!("{}::load", failure.suite_id), move || {
-                        Err(Failed::from(message))
-                    });
-                    trials.push((0, trial));
-                }
+                Err(failure) => planned.push(Planned::failing(
+                    collector,
+                    &format!("{}::load", failure.suite_id),
+                    TrialKind::SuiteLoad,
+                    target,
+                    FailureClass::Invalid,
+                    failure.to_string(),
+                )),
                 Ok(suite) if shared.target.admits(suite.targets.as_deref()) => {
                     for (case_index, case) in suite.cases.iter().enumerate() {
-                        let name = format!("{}::{}::{}", suite.id, case.name, shared.target.name);
-                        let unavailable = shared.profiles.unavailable(case).is_some()
-                            || (suite.double.is_some() && !shared.reaches_a_double());
-                        let shared = Arc::clone(&shared);
-                        let trial =
-                            Trial::test(name, move || shared.run_case(suite_index, case_index));
-                        let rank = 1 + verification_rank(case);
-                        trials.push((rank, trial.with_ignored_flag(ignored || unavailable)));
+                        let name = format!("{}::{}::{target}", suite.id, case.name);
+                        let ignored_because = missing
+                            .clone()
+                            .or_else(|| shared.profiles.unavailable(case))
+                            .or_else(|| {
+                                (suite.double.is_some() && !shared.reaches_a_double()).then(|| {
+                                    format!(
+                                        "the suite sets the double's throttle (`double:`) and \
+                                         target {target} is not an ion-contract double"
+                                    )
+                                })
+                            });
+                        let record = TrialRecord::new(&name, TrialKind::Case, target);
+                        let runs = Arc::clone(&shared);
+                        let trial = recorded(collector, record.clone(), move || {
+                            runs.run_case(suite_index, case_index)
+                        });
+                        planned.push(Planned {
+                            trial: trial.with_ignored_flag(ignored_because.is_some()),
+                            rank: 1 + verification_rank(case),
+                            record,
+                            ignored_because,
+                            unit: Some(match &suite.lock {
+                                Some(lock) => format!("lock:{lock}"),
+                                None => name,
+                            }),
+                        });
                     }
                 }
                 Ok(_) => {}
             }
         }
         let live = !shared.target.is_double();
-        trials.sort_by(|(rank_a, a), (rank_b, b)| {
-            let by_name = a.name().cmp(b.name());
+        planned.sort_by(|a, b| {
+            let by_name = a.trial.name().cmp(b.trial.name());
             if live {
-                rank_a.cmp(rank_b).then(by_name)
+                a.rank.cmp(&b.rank).then(by_name)
             } else {
                 by_name
             }
         });
-        plan::announce(&shared, trials.len(), ignored);
-        trials.into_iter().map(|(_, trial)| trial).collect()
+        plan::announce(&shared, planned.len(), missing.is_some());
+        planned
     }
 
-    /// Runs one case, then compares its snapshot on the trial's thread.
-    fn run_case(&self, suite_index: usize, case_index: usize) -> Result<(), Failed> {
+    /// Runs one case (holding its suite's lock on a live target), then compares its
+    /// snapshot on the trial's thread.
+    fn run_case(&self, suite_index: usize, case_index: usize) -> Finished {
         let Some(Ok(suite)) = self.suites.get(suite_index) else {
-            return Err("internal error: the suite of this trial is missing".into());
+            return Finished::failed(
+                FailureClass::Harness,
+                "internal error: the suite of this trial is missing".into(),
+            );
         };
         let case = &suite.cases[case_index];
-        let recorded = self
-            .runtime
-            .block_on(self.run_on_target(suite, case))
-            .map_err(|message| self.scrub(&message))?;
-        if !recorded.is_empty() {
-            let secrets: Vec<&str> = self.secrets.iter().map(Secret::expose).collect();
-            let recorded = redact::scrub_value(&Value::Object(recorded), &secrets);
+        let _lock = match self.lock(suite, case) {
+            Ok(lock) => lock,
+            Err(e) => return Finished::failed(FailureClass::Harness, e.to_string()),
+        };
+        let (mut finished, recorded) = self.runtime.block_on(self.run_on_target(suite, case));
+        if let Some((_, message)) = &mut finished.failure {
+            *message = self.scrub(message);
+        }
+        if recorded.is_empty() {
+            return finished;
+        }
+        let secrets: Vec<&str> = self.secrets.iter().map(Secret::expose).collect();
+        let recorded = redact::scrub_value(&Value::Object(recorded), &secrets);
+        let compared = catch_unwind(AssertUnwindSafe(|| {
             snapshot::assert_case_snapshot(
                 &self.snapshots_dir,
                 suite,
@@ -340,8 +469,37 @@ impl Shared {
                 &self.target.name,
                 &recorded,
             );
+        }));
+        if let Err(panic) = compared {
+            let message = snapshot::mismatch_message(
+                &self.snapshots_dir,
+                suite,
+                case,
+                &self.target.name,
+                &panic_message(panic.as_ref()),
+            );
+            finished.failure = Some((FailureClass::Snapshot, self.scrub(&message)));
         }
-        Ok(())
+        finished
+    }
+
+    /// The suite's lock, on a live target (the embedded double gives every case its own
+    /// store); says on stderr when it waits for another holder.
+    fn lock(&self, suite: &Suite, case: &Case) -> Result<Option<SuiteLock>, lock::LockError> {
+        let (Some(name), Connection::Live { client, .. }) = (&suite.lock, &self.connection) else {
+            return Ok(None);
+        };
+        SuiteLock::acquire(&self.lock_dir, client.endpoint(), name, |path| {
+            eprintln!(
+                "ion-contract: {}::{}::{} waits for the suite lock '{name}' ({}), held by \
+                 another case",
+                suite.id,
+                case.name,
+                self.target.name,
+                path.display()
+            );
+        })
+        .map(Some)
     }
 
     /// `text` without any credential value or token in it.
@@ -351,12 +509,9 @@ impl Shared {
     }
 
     /// Runs the case's steps on the target (a fresh double, or the shared live client);
-    /// returns the recorded responses, or the failure message.
-    async fn run_on_target(
-        &self,
-        suite: &Suite,
-        case: &Case,
-    ) -> Result<Map<String, Value>, String> {
+    /// returns what it did and the responses to snapshot.
+    async fn run_on_target(&self, suite: &Suite, case: &Case) -> (Finished, Map<String, Value>) {
+        let failed = |class, message| (Finished::failed(class, message), Map::new());
         let double = match self.connection {
             Connection::Double => {
                 let spec = EnvironmentSpec::demo_in(self.target.imitates);
@@ -374,13 +529,18 @@ impl Shared {
                 _,
             ) => {
                 let headline = diagnosis.lines().next().unwrap_or_default();
-                return Err(format!(
-                    "not run: target {} failed its preflight (see preflight::{}): {headline}",
-                    self.target.name, self.target.name
-                ));
+                return failed(
+                    FailureClass::NotRun,
+                    format!(
+                        "not run: target {} failed its preflight (see preflight::{}): {headline}",
+                        self.target.name, self.target.name
+                    ),
+                );
             }
             (Connection::Live { client, .. }, _) => client,
-            (Connection::Missing(missing), _) => return Err(format!("{missing}")),
+            (Connection::Missing(missing), _) => {
+                return failed(FailureClass::NotRun, missing.to_string());
+            }
             (Connection::Double, None) => unreachable!("a double was started above"),
             (Connection::Double, Some(double)) => {
                 let mut client = double.demo_client(&self.http);
@@ -393,10 +553,11 @@ impl Shared {
         };
         let double_url = double.as_ref().map(IonDouble::api_url);
         let configured = match (&suite.double, double_url.or(self.local_api.clone())) {
-            (Some(body), Some(base)) => {
-                let previous = control::set_throttle(&self.http, &base, body).await?;
-                Some((base, previous))
-            }
+            (Some(body), Some(base)) => match control::set_throttle(&self.http, &base, body).await
+            {
+                Ok(previous) => Some((base, previous)),
+                Err(e) => return failed(FailureClass::Harness, e),
+            },
             _ => None,
         };
         let outcome = self.run_case_on(suite, case, client, double.as_ref()).await;
@@ -418,8 +579,10 @@ impl Shared {
         case: &Case,
         client: &GraphqlClient,
         double: Option<&IonDouble>,
-    ) -> Result<Map<String, Value>, String> {
-        self.fixtures
+    ) -> (Finished, Map<String, Value>) {
+        let failed = |message| (Finished::failed(FailureClass::Harness, message), Map::new());
+        let prepared = self
+            .fixtures
             .prepare(
                 suite,
                 &self.target,
@@ -427,12 +590,19 @@ impl Shared {
                 client,
                 double.is_some(),
             )
-            .await?;
+            .await;
+        if let Err(e) = prepared {
+            return failed(e);
+        }
         let trial_double = double.map(|d| (d, &self.double));
-        let (profiles, _other_doubles) = self
+        let (profiles, _other_doubles) = match self
             .profiles
             .clients(case, client, trial_double, &self.http)
-            .await?;
+            .await
+        {
+            Ok(clients) => clients,
+            Err(e) => return failed(e),
+        };
         let env = |name: &str| std::env::var(name).ok();
         let credential_variables = self.target.credential_variables();
         let run = CaseRun {
@@ -446,15 +616,15 @@ impl Shared {
             env: &env,
         };
         let outcome = run.run().await;
-        self.requests.count(&outcome.steps);
-        let trial = format!("{}::{}::{}", suite.id, case.name, self.target.name);
-        self.requests.notes(&trial, &outcome.notes);
-        if outcome.failure.is_none() && case.load.is_none() {
-            self.requests.passed(trial, &outcome.steps);
-        }
-        match &outcome.failure {
-            Some(failure) => Err(describe_failure(&run, failure)),
-            None => Ok(outcome.recorded),
-        }
+        let failure = outcome
+            .failure
+            .as_ref()
+            .map(|failure| (FailureClass::of(failure), describe_failure(&run, failure)));
+        let finished = Finished {
+            steps: outcome.steps,
+            notes: outcome.notes,
+            failure,
+        };
+        (finished, outcome.recorded)
     }
 }

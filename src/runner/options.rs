@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::shard::{SHARD_ENV, Shard};
+use crate::report::ReportPaths;
 use crate::target::{DEFAULT_TARGET, TARGET_ENV};
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
@@ -24,6 +26,14 @@ pub struct RunOptions {
     /// Allow a `max_rps` above [`crate::client::MAX_RPS_CEILING`] against ION's hosts
     /// (`--allow-high-rate`, `ION_ALLOW_HIGH_RATE=1`).
     pub allow_high_rate: bool,
+    /// Only this share of the cases (`--shard i/n`, `ION_SHARD`).
+    pub shard: Option<Shard>,
+    /// The reports to write after the run (`--junit`, `--json`, `--summary`, and the
+    /// `ION_REPORT_*` variables).
+    pub reports: ReportPaths,
+    /// Problems with the variables [`RunOptions::from_env`] read: each fails the run as
+    /// invalid, as one trial `options::env`.
+    pub invalid_env: Vec<String>,
 }
 
 /// The variable naming the tags whose suites alone run, comma-separated.
@@ -49,11 +59,15 @@ impl RunOptions {
             tags: Vec::new(),
             skip_tags: Vec::new(),
             allow_high_rate: std::env::var(ALLOW_HIGH_RATE_ENV).is_ok_and(|v| v.trim() == "1"),
+            shard: None,
+            reports: ReportPaths::default(),
+            invalid_env: Vec::new(),
         }
     }
 
-    /// `suites/` in the current directory, the target from `ION_TARGET` and the tags from
-    /// `ION_TAGS` / `ION_SKIP_TAGS` (comma-separated).
+    /// `suites/` in the current directory, the target from `ION_TARGET`, the tags from
+    /// `ION_TAGS` / `ION_SKIP_TAGS` (comma-separated), the shard from `ION_SHARD` and the
+    /// reports from `ION_REPORT_JUNIT`, `ION_REPORT_JSON`, `ION_REPORT_SUMMARY`.
     pub fn from_env() -> Self {
         let mut options = RunOptions::new("suites");
         if let Ok(target) = std::env::var(TARGET_ENV) {
@@ -72,6 +86,13 @@ impl RunOptions {
         };
         options.tags = list(TAGS_ENV);
         options.skip_tags = list(SKIP_TAGS_ENV);
+        if let Some(text) = std::env::var(SHARD_ENV).ok().filter(|v| !v.trim().is_empty()) {
+            match text.parse() {
+                Ok(shard) => options.shard = Some(shard),
+                Err(e) => options.invalid_env.push(format!("{SHARD_ENV}: {e}")),
+            }
+        }
+        options.reports = ReportPaths::from_env(&|name| std::env::var(name).ok());
         options
     }
 

@@ -3,19 +3,33 @@
 
 use std::path::{Path, PathBuf};
 
-use libtest_mimic::{Failed, Trial};
+use std::sync::Arc;
 
+use super::record::{Finished, Planned, recorded};
 use super::{Connection, Shared};
 use crate::preflight::Passed;
+use crate::report::{Collector, FailureClass, TrialKind, TrialRecord};
 use crate::suite::{Case, OperationKind};
 
-/// The trial `preflight::<target>`: passes when the preflight did (or when only listing),
-/// fails with its diagnosis otherwise.
-pub(super) fn preflight_trial(target: &str, outcome: Option<Result<Passed, String>>) -> Trial {
-    Trial::test(format!("preflight::{target}"), move || match outcome {
-        Some(Err(diagnosis)) => Err(Failed::from(diagnosis)),
-        None | Some(Ok(_)) => Ok(()),
-    })
+/// The trial `preflight::<target>`, in every shard: passes when the preflight did (or when
+/// only listing), fails with its diagnosis otherwise.
+pub(super) fn preflight_trial(
+    collector: &Arc<Collector>,
+    target: &str,
+    outcome: Option<Result<Passed, String>>,
+) -> Planned {
+    let record = TrialRecord::new(&format!("preflight::{target}"), TrialKind::Preflight, target);
+    let trial = recorded(collector, record.clone(), move || match outcome {
+        Some(Err(diagnosis)) => Finished::failed(FailureClass::Preflight, diagnosis),
+        None | Some(Ok(_)) => Finished::default(),
+    });
+    Planned {
+        trial,
+        rank: 0,
+        record,
+        ignored_because: None,
+        unit: None,
+    }
 }
 
 /// Where a case comes in the verification order of a live target: 0 when it only asks

@@ -1,0 +1,31 @@
+//! The exit codes of every command: one meaning each, stable across releases (CI scripts
+//! branch on them). The README's table lists the same codes; a test keeps the two in step.
+
+/// Everything passed.
+pub const SUCCESS: u8 = 0;
+/// ION refused an operation of the seeding chain (`seed`, `smoke`).
+pub const SEED_REFUSED: u8 = 1;
+/// Invalid suites, targets, chain, options or reports, or a target that cannot be set up.
+pub const INVALID: u8 = 2;
+/// A live target's preflight failed: an environment mismatch or refused credentials.
+pub const PREFLIGHT_FAILED: u8 = 3;
+/// Schema drift that breaks an operation of this project.
+pub const SCHEMA_DRIFT: u8 = 4;
+/// Data drift from the recorded baseline.
+pub const DATA_DRIFT: u8 = 5;
+/// The seeded chain is not there at all: a reset sandbox.
+pub const RESET: u8 = 6;
+/// A case failed (libtest's code).
+pub const CASE_FAILED: u8 = 101;
+
+/// Every code, in the README's order.
+pub const ALL: [u8; 8] = [
+    SUCCESS,
+    SEED_REFUSED,
+    INVALID,
+    PREFLIGHT_FAILED,
+    SCHEMA_DRIFT,
+    DATA_DRIFT,
+    RESET,
+    CASE_FAILED,
+];
