@@ -1,6 +1,6 @@
 //! `seed`, `drift` and `smoke`: the commands that work on the seeding chain.
 
-use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -11,14 +11,11 @@ use ion_contract::drift::data::Verdict;
 use ion_contract::reach::reach;
 use ion_contract::seeding::{self, Chain, Seeder};
 use ion_contract::target::Targets;
-use ion_contract::{runner, snapshot};
+use ion_contract::report::{self, ReportPaths};
+use ion_contract::{exit, runner, snapshot};
 
 use crate::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
 
-/// Exit code of `drift` when the data drifted from the baseline.
-const DATA_DRIFT: u8 = 5;
-/// Exit code of `drift` when the chain is not there at all (a reset sandbox).
-const RESET: u8 = 6;
 
 /// A target, its chain and the double's data, ready for `seed` and `drift`.
 struct Chained<'t> {
@@ -118,7 +115,7 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(error) => {
                 eprintln!("error: {error}");
-                Ok(ExitCode::FAILURE)
+                Ok(ExitCode::from(exit::SEED_REFUSED))
             }
         }
     })
@@ -141,19 +138,29 @@ pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
         chain,
         prefix: args.chain.prefix.clone(),
     };
-    let outcomes = ion_contract::smoke::run(&options);
-    let summary = ion_contract::smoke::summary(&args.chain.target, &outcomes);
+    let smoked = ion_contract::smoke::run(&options);
+    let target = &args.chain.target;
+    let summary = ion_contract::smoke::summary(target, &smoked.outcomes);
     println!("\n{summary}");
-    if let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) {
-        let mut out = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&file)
-            .with_context(|| format!("cannot append to {}", file.to_string_lossy()))?;
-        out.write_all(summary.as_bytes())
-            .context("cannot write the step summary")?;
+    let env = |name: &str| std::env::var(name).ok();
+    let mut summaries: Vec<PathBuf> = env("GITHUB_STEP_SUMMARY")
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    let paths = args.reports.paths();
+    if let Some(file) = paths.summary.clone().filter(|f| !summaries.contains(f)) {
+        summaries.push(file);
     }
-    Ok(ExitCode::from(ion_contract::smoke::exit_code(&outcomes)))
+    for file in &summaries {
+        report::write_summary(file, &summary, &env)?;
+    }
+    let reports = ReportPaths {
+        summary: None,
+        ..paths
+    };
+    report::write_reports(&smoked.report(target), &reports, &env)?;
+    Ok(ExitCode::from(ion_contract::smoke::exit_code(&smoked.outcomes)))
 }
 
 /// `drift`: the verdict and every difference to stdout; exit 0 clean, 5 drift, 6 reset.
@@ -208,14 +215,14 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
                 "help: the sandbox's data changed since the baseline was recorded; if that is expected, record it again with `ion-contract drift --record --target {}`",
                 c.target.name
             );
-            ExitCode::from(DATA_DRIFT)
+            ExitCode::from(exit::DATA_DRIFT)
         }
         Verdict::Reset => {
             println!(
                 "help: the sandbox was reset: run `ion-contract seed --target {}`",
                 c.target.name
             );
-            ExitCode::from(RESET)
+            ExitCode::from(exit::RESET)
         }
     })
 }

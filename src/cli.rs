@@ -291,6 +291,11 @@ pub struct SmokeArgs {
     /// The snapshots directory (the drift baseline) [default: snapshots beside the suites].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
+    /// The reports to write: JUnit and JSON hold one testcase per stage
+    /// (`smoke::<stage>::<target>`) and one per case of the suites stage; the summary is the
+    /// stages' markdown (also appended to $GITHUB_STEP_SUMMARY when set).
+    #[command(flatten)]
+    pub reports: ReportArgs,
     /// The target and the chain.
     #[command(flatten)]
     pub chain: ChainArgs,

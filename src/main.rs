@@ -25,12 +25,7 @@ use cli::{
     ServeArgs,
 };
 
-/// Exit code for invalid suites or configuration.
-const INVALID: u8 = 2;
-/// Exit code for a failed preflight: an environment mismatch or refused credentials.
-const PREFLIGHT_FAILED: u8 = 3;
-/// Exit code for schema drift that breaks this project.
-const SCHEMA_DRIFT: u8 = 4;
+use ion_contract::exit::{INVALID, PREFLIGHT_FAILED, SCHEMA_DRIFT};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

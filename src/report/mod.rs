@@ -25,6 +25,7 @@ mod write;
 pub use record::{FailureClass, Outcome, StepRecord, TrialKind, TrialRecord};
 pub use write::{
     JSON_ENV, JUNIT_ENV, ReportError, ReportPaths, SUMMARY_ENV, under_nextest, write_reports,
+    write_summary,
 };
 
 use std::sync::Mutex;

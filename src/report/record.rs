@@ -21,6 +21,8 @@ pub enum TrialKind {
     /// A problem that stops every trial: the targets file, the target's name or URLs, the
     /// double's schema or seed (`targets::load`, `target::select`, `ion-double::load`, ...).
     Setup,
+    /// A stage of `smoke`: `smoke::<stage>::<target>`.
+    Stage,
 }
 
 /// How a trial ended.
@@ -62,6 +64,14 @@ pub enum FailureClass {
     Preflight,
     /// A suite, the targets file or the double's files are invalid.
     Invalid,
+    /// The live schema changed in a way that breaks an operation of this project.
+    SchemaDrift,
+    /// ION refused an operation of the seeding chain.
+    SeedRefused,
+    /// The seeded data drifted from its baseline.
+    DataDrift,
+    /// The seeded chain is not there at all: the sandbox was reset.
+    Reset,
     /// The harness itself could not run the case (a lock, a fixture, the double).
     Harness,
 }
@@ -98,6 +108,10 @@ impl FailureClass {
             FailureClass::NotRun => "not-run",
             FailureClass::Preflight => "preflight",
             FailureClass::Invalid => "invalid",
+            FailureClass::SchemaDrift => "schema-drift",
+            FailureClass::SeedRefused => "seed-refused",
+            FailureClass::DataDrift => "data-drift",
+            FailureClass::Reset => "reset",
             FailureClass::Harness => "harness",
         }
     }

@@ -82,11 +82,21 @@ pub fn write_reports(
         write(path, "JSON report", &json::render(report), false)?;
     }
     if let Some(path) = &paths.summary {
-        let step_summary = env("GITHUB_STEP_SUMMARY").map(PathBuf::from);
-        let append = step_summary.as_deref() == Some(path.as_path());
-        write(path, "summary", &markdown::render(report), append)?;
+        write_summary(path, &markdown::render(report), env)?;
     }
     Ok(())
+}
+
+/// Writes a markdown summary to `path`: appended when it is the file `$GITHUB_STEP_SUMMARY`
+/// names, replaced otherwise.
+pub fn write_summary(
+    path: &Path,
+    markdown: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ReportError> {
+    let step_summary = env("GITHUB_STEP_SUMMARY").map(PathBuf::from);
+    let append = step_summary.as_deref() == Some(path);
+    write(path, "summary", markdown, append)
 }
 
 fn write(path: &Path, what: &'static str, text: &str, append: bool) -> Result<(), ReportError> {

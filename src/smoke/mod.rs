@@ -11,16 +11,21 @@
 //!
 //! The summary is a few lines of markdown, for a chat message or `$GITHUB_STEP_SUMMARY`.
 
+mod report;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::client::http_client;
+use crate::exit;
 use crate::double::DoubleData;
 use crate::drift::data::Verdict;
 use crate::drift::introspect::introspect;
 use crate::drift::{ProjectOperation, SchemaDrift};
 use crate::reach::{Reached, reach};
+use crate::report::{ReportPaths, RunReport};
 use crate::runner::{self, RunOptions};
 use crate::seeding::{Chain, Seeder};
 use crate::snapshot;
@@ -39,8 +44,30 @@ pub struct SmokeOptions {
     pub prefix: Option<String>,
 }
 
+/// How a smoke run went: each stage that ran, and the suites stage's report when it ran.
+#[derive(Debug)]
+pub struct Smoked {
+    /// The stages that ran, in order; the last one failed when any did.
+    pub outcomes: Vec<StageOutcome>,
+    /// The report of the suites tagged `smoke`, when that stage ran.
+    pub suites: Option<RunReport>,
+    /// How long the whole run took.
+    pub duration: Duration,
+}
+
 /// Runs the stages in order until one fails; prints the suites' libtest report on stdout.
-pub fn run(options: &SmokeOptions) -> Vec<StageOutcome> {
+pub fn run(options: &SmokeOptions) -> Smoked {
+    let started = Instant::now();
+    let mut suites = None;
+    let outcomes = stages(options, &mut suites);
+    Smoked {
+        outcomes,
+        suites,
+        duration: started.elapsed(),
+    }
+}
+
+fn stages(options: &SmokeOptions, suites: &mut Option<RunReport>) -> Vec<StageOutcome> {
     let mut outcomes = Vec::new();
     let mut go = |outcome: StageOutcome| {
         let failed = outcome.failed.is_some();
@@ -52,7 +79,7 @@ pub fn run(options: &SmokeOptions) -> Vec<StageOutcome> {
         Err(why) => {
             go(StageOutcome::failed(
                 Stage::Preflight,
-                2,
+                exit::INVALID,
                 "the target cannot be set up",
                 why,
             ));
@@ -64,7 +91,7 @@ pub fn run(options: &SmokeOptions) -> Vec<StageOutcome> {
         Err(e) => {
             go(StageOutcome::failed(
                 Stage::Preflight,
-                2,
+                exit::INVALID,
                 "no async runtime",
                 e.to_string(),
             ));
@@ -87,7 +114,7 @@ pub fn run(options: &SmokeOptions) -> Vec<StageOutcome> {
         Err(why) => {
             go(StageOutcome::failed(
                 Stage::Schema,
-                2,
+                exit::INVALID,
                 "the target cannot be reached",
                 why,
             ));
@@ -97,7 +124,7 @@ pub fn run(options: &SmokeOptions) -> Vec<StageOutcome> {
     let _ = go(runtime.block_on(setup.schema(options, &reached)))
         && go(runtime.block_on(setup.seed(&reached)))
         && go(runtime.block_on(setup.drift(options, &reached)))
-        && go(setup.suites(options));
+        && go(setup.suites(options, suites));
     outcomes
 }
 
@@ -139,7 +166,7 @@ impl Setup {
         let live = match self.target.live(&Self::env) {
             Ok(live) => live,
             Err(e) => {
-                return StageOutcome::failed(Stage::Preflight, 2, "no credentials", e.to_string());
+                return StageOutcome::failed(Stage::Preflight, exit::INVALID, "no credentials", e.to_string());
             }
         };
         let client = live.client(&self.http);
@@ -148,7 +175,7 @@ impl Setup {
             Err(e) => {
                 let text = e.to_string();
                 let line = text.lines().next().unwrap_or_default().to_owned();
-                StageOutcome::failed(Stage::Preflight, 3, line, text)
+                StageOutcome::failed(Stage::Preflight, exit::PREFLIGHT_FAILED, line, text)
             }
         }
     }
@@ -160,7 +187,7 @@ impl Setup {
             Err(e) => {
                 return StageOutcome::failed(
                     Stage::Schema,
-                    2,
+                    exit::INVALID,
                     "the live schema cannot be read",
                     e.to_string(),
                 );
@@ -176,7 +203,7 @@ impl Setup {
             Err(e) => {
                 return StageOutcome::failed(
                     Stage::Schema,
-                    2,
+                    exit::INVALID,
                     "the suites cannot be read",
                     e.to_string(),
                 );
@@ -191,7 +218,7 @@ impl Setup {
         );
         let headline = report.lines().nth(1).unwrap_or_default().to_owned();
         if drift.breaks_this_project() {
-            StageOutcome::failed(Stage::Schema, 4, headline, report)
+            StageOutcome::failed(Stage::Schema, exit::SCHEMA_DRIFT, headline, report)
         } else {
             StageOutcome::passed(Stage::Schema, headline)
         }
@@ -201,7 +228,7 @@ impl Setup {
         if self.target.read_only {
             return StageOutcome::failed(
                 Stage::Seed,
-                2,
+                exit::INVALID,
                 format!(
                     "target {} is read-only: it is never seeded",
                     self.target.name
@@ -226,7 +253,7 @@ impl Setup {
             }
             Err(e) => StageOutcome::failed(
                 Stage::Seed,
-                1,
+                exit::SEED_REFUSED,
                 "ION refused an operation of the chain",
                 e.to_string(),
             ),
@@ -240,7 +267,7 @@ impl Setup {
             Ok(None) => {
                 return StageOutcome::failed(
                     Stage::Drift,
-                    2,
+                    exit::INVALID,
                     "no data baseline",
                     format!(
                         "there is no {}: record one with `ion-contract drift --record --target {}`",
@@ -249,7 +276,7 @@ impl Setup {
                     ),
                 );
             }
-            Err(e) => return StageOutcome::failed(Stage::Drift, 2, "unreadable baseline", e),
+            Err(e) => return StageOutcome::failed(Stage::Drift, exit::INVALID, "unreadable baseline", e),
         };
         let seeder = Seeder::new(&self.chain, self.data.schema(), &reached.client);
         let observed = match (seeder.find().await, seeder.counts().await) {
@@ -257,7 +284,7 @@ impl Setup {
             (Err(e), _) | (_, Err(e)) => {
                 return StageOutcome::failed(
                     Stage::Drift,
-                    1,
+                    exit::SEED_REFUSED,
                     "ION refused a lookup",
                     e.to_string(),
                 );
@@ -271,7 +298,7 @@ impl Setup {
             }
             Verdict::Drift => StageOutcome::failed(
                 Stage::Drift,
-                5,
+                exit::DATA_DRIFT,
                 format!(
                     "drift: {} difference(s) from the baseline; the sandbox changed, not the API",
                     differences.len()
@@ -280,30 +307,34 @@ impl Setup {
             ),
             Verdict::Reset => StageOutcome::failed(
                 Stage::Drift,
-                6,
+                exit::RESET,
                 "reset: the chain is not there",
                 detail.join("\n"),
             ),
         }
     }
 
-    fn suites(&self, options: &SmokeOptions) -> StageOutcome {
+    fn suites(&self, options: &SmokeOptions, report: &mut Option<RunReport>) -> StageOutcome {
         let mut run = options.run.clone();
         run.tags = vec!["smoke".to_owned()];
+        run.reports = ReportPaths::default();
         let ran = runner::run_all(&run);
         let line = format!(
             "{} passed, {} failed, {} ignored (suites tagged smoke)",
             ran.passed, ran.failed, ran.ignored
         );
+        let detail = ran.report.as_ref().map_or_else(String::new, |ran| {
+            let heads: Vec<String> = ran
+                .failures()
+                .filter_map(|trial| trial.message_head(3))
+                .collect();
+            heads.join("\n")
+        });
+        *report = ran.report;
         if ran.failed == 0 {
             StageOutcome::passed(Stage::Suites, line)
         } else {
-            StageOutcome::failed(
-                Stage::Suites,
-                101,
-                line,
-                "the failures are in the report above",
-            )
+            StageOutcome::failed(Stage::Suites, exit::CASE_FAILED, line, detail)
         }
     }
 }
@@ -429,7 +460,7 @@ mod tests {
             StageOutcome::passed(Stage::Seed, "10 entities (0 created)"),
             StageOutcome::failed(
                 Stage::Drift,
-                5,
+                exit::DATA_DRIFT,
                 "drift: 1 difference",
                 "changed  component.description",
             ),
