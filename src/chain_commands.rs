@@ -9,13 +9,12 @@ use ion_contract::client::http_client;
 use ion_contract::double::DoubleData;
 use ion_contract::drift::data::Verdict;
 use ion_contract::reach::reach;
+use ion_contract::report::{self, ReportPaths};
 use ion_contract::seeding::{self, Chain, Seeder};
 use ion_contract::target::Targets;
-use ion_contract::report::{self, ReportPaths};
 use ion_contract::{exit, runner, snapshot};
 
 use crate::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
-
 
 /// A target, its chain and the double's data, ready for `seed` and `drift`.
 struct Chained<'t> {
@@ -160,7 +159,9 @@ pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
         ..paths
     };
     report::write_reports(&smoked.report(target), &reports, &env)?;
-    Ok(ExitCode::from(ion_contract::smoke::exit_code(&smoked.outcomes)))
+    Ok(ExitCode::from(ion_contract::smoke::exit_code(
+        &smoked.outcomes,
+    )))
 }
 
 /// `drift`: the verdict and every difference to stdout; exit 0 clean, 5 drift, 6 reset.

@@ -119,7 +119,13 @@ fn file_name(api: &str) -> String {
         .map_or(api, |(_, rest)| rest)
         .trim_end_matches('/');
     bare.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -153,8 +159,8 @@ mod tests {
         );
         let other = SuiteLock::try_acquire(dir, api, "runs").expect("lockable");
         assert!(other.is_some(), "another lock name is independent");
-        let elsewhere = SuiteLock::try_acquire(dir, "http://127.0.0.1:4011", "parts")
-            .expect("lockable");
+        let elsewhere =
+            SuiteLock::try_acquire(dir, "http://127.0.0.1:4011", "parts").expect("lockable");
         assert!(elsewhere.is_some(), "another API is independent");
         drop(held);
         assert!(

@@ -3,37 +3,12 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Output;
 
-use common::{Scratch, in_clean_env, ion_contract, manifest_dir, output, stderr, stdout};
-
-/// The `suites` test binary cargo built beside this one (the newest, if several exist).
-fn suites_binary() -> PathBuf {
-    let me = std::env::current_exe().expect("the test knows its own path");
-    let deps = me.parent().expect("test binaries live in a directory");
-    let mut candidates: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(deps)
-        .expect("the deps directory is readable")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name.starts_with("suites-") && p.extension().is_none_or(|e| e == "exe")
-        })
-        .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
-        .collect();
-    candidates.sort();
-    candidates
-        .pop()
-        .map(|(_, p)| p)
-        .expect("cargo builds the suites test binary before running tests (run `cargo test`)")
-}
-
-/// The `suites` test binary with `args`, in the crate root, without the developer's `ION_*`
-/// variables.
-fn run_suites(args: &[&str]) -> Output {
-    output(&mut in_clean_env(&suites_binary(), args))
-}
+use common::{
+    Scratch, in_clean_env, ion_contract, manifest_dir, output, run_suites, stderr, stdout,
+    suites_binary,
+};
 
 #[test]
 fn list_prints_only_sorted_trial_names_in_the_suite_case_target_form() {

@@ -96,7 +96,7 @@ fn a_production_key_sent_to_the_sandbox_is_refused_by_its_token_endpoint() {
     );
     let out = output(ion_contract(&["run", "--target", "sandbox", "me::"]).envs(env));
     let report = stdout(&out);
-    assert_eq!(out.status.code(), Some(101), "{report}");
+    assert_eq!(out.status.code(), Some(3), "a failed preflight: {report}");
     assert!(report.contains("invalid_client"), "{report}");
     assert!(
         !report.contains(&serve.vars["ION_PROD_CLIENT_SECRET"]),
@@ -130,7 +130,11 @@ fn over_tls_the_run_trusts_serves_certificate_through_ssl_cert_file() {
             .env_remove("SSL_CERT_FILE"),
     );
     let report = stdout(&untrusted);
-    assert_eq!(untrusted.status.code(), Some(101), "{report}");
+    assert_eq!(
+        untrusted.status.code(),
+        Some(3),
+        "a failed preflight: {report}"
+    );
     assert!(
         report.contains("trust its certificate with SSL_CERT_FILE"),
         "{report}"

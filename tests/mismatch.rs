@@ -98,7 +98,11 @@ fn the_preflight_stops_a_sandbox_target_fed_a_production_token_before_any_graphq
 
     let out = output(ion_contract(&["run", "--target", "sandbox"]).envs(sandbox.clone()));
     let (report, errors) = (stdout(&out), stderr(&out));
-    assert_eq!(out.status.code(), Some(101), "{report}{errors}");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a failed preflight: {report}{errors}"
+    );
     let diagnosis = "environment mismatch: target sandbox, but the token was issued by \
          production (iss https://auth-production-pub.buildwithion.com/realms/api-keys). \
          Production credentials do not work in a sandbox; register an API key in the sandbox \

@@ -136,6 +136,6 @@ fn check_reports_an_unknown_suite_target_and_a_broken_targets_file() {
     assert!(errors.contains("did you mean 'environment'?"), "{errors}");
 
     let run = output(&mut scratch.command(&["run"]));
-    assert_eq!(run.status.code(), Some(101));
+    assert_eq!(run.status.code(), Some(2), "an invalid targets file");
     assert!(stdout(&run).contains("targets::load"), "{}", stdout(&run));
 }

@@ -23,11 +23,7 @@ pub fn render(report: &RunReport) -> String {
         (0, ran) => format!("all {ran} passed"),
         (failed, ran) => format!("{failed} of {ran} failed"),
     };
-    let _ = writeln!(
-        out,
-        "## ion-contract on `{}`: {verdict}\n",
-        report.target
-    );
+    let _ = writeln!(out, "## ion-contract on `{}`: {verdict}\n", report.target);
     let requests: u32 = report.trials.iter().map(|t| t.requests).sum();
     let throttled: u32 = report.trials.iter().map(|t| t.throttled).sum();
     let _ = writeln!(
@@ -47,10 +43,7 @@ pub fn render(report: &RunReport) -> String {
         .filter(|t| t.failure.as_ref().map(|f| f.class) == Some(FailureClass::Snapshot))
         .collect();
     if !drifted.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n### Responses that no longer match their snapshot\n"
-        );
+        let _ = writeln!(out, "\n### Responses that no longer match their snapshot\n");
         for trial in drifted {
             let _ = writeln!(out, "- `{}`", trial.name);
         }
@@ -80,7 +73,11 @@ fn failures(out: &mut String, report: &RunReport) {
         let class = trial.failure.as_ref().map_or("failed", |f| f.class.name());
         let head = trial.message_head(MESSAGE_LINES).unwrap_or_default();
         let fence = fence_for(&head);
-        let _ = writeln!(out, "**`{}`** ({class})\n\n{fence}text\n{head}\n{fence}\n", trial.name);
+        let _ = writeln!(
+            out,
+            "**`{}`** ({class})\n\n{fence}text\n{head}\n{fence}\n",
+            trial.name
+        );
     }
     if failed.len() > SHOWN_FAILURES {
         let _ = writeln!(
@@ -100,7 +97,10 @@ fn refusals(out: &mut String, report: &RunReport) {
     if refused.is_empty() && report.refusal_verdict().is_none() {
         return;
     }
-    let _ = writeln!(out, "\n### Refused by ION (401/403) where no step expected it\n");
+    let _ = writeln!(
+        out,
+        "\n### Refused by ION (401/403) where no step expected it\n"
+    );
     for trial in refused {
         let classes: Vec<&str> = trial.mismatch_classes.iter().map(|c| c.name()).collect();
         let _ = writeln!(out, "- `{}`: {}", trial.name, classes.join(", "));
@@ -112,7 +112,11 @@ fn refusals(out: &mut String, report: &RunReport) {
 
 fn ignored(out: &mut String, report: &RunReport) {
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
-    for trial in report.trials.iter().filter(|t| t.outcome == Outcome::Ignored) {
+    for trial in report
+        .trials
+        .iter()
+        .filter(|t| t.outcome == Outcome::Ignored)
+    {
         let why = trial.ignored_because.as_deref().unwrap_or("ignored");
         *reasons.entry(why).or_default() += 1;
     }
@@ -127,11 +131,7 @@ fn ignored(out: &mut String, report: &RunReport) {
 
 /// A code fence longer than any run of backticks in `text`.
 fn fence_for(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat((longest + 1).max(3))
 }
 

@@ -138,8 +138,7 @@ pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
         if keeps.as_ref().is_some_and(|keeps| !keeps[i]) {
             continue;
         }
-        if !args.list && !args.is_filtered_out(&planned.trial) && args.is_ignored(&planned.trial)
-        {
+        if !args.list && !args.is_filtered_out(&planned.trial) && args.is_ignored(&planned.trial) {
             collector.push(planned.ignored_record());
         }
         trials.push(planned.trial);
@@ -176,9 +175,11 @@ fn ran(conclusion: &Conclusion, exit: ExitCode, report: Option<RunReport>) -> Ra
 /// 2 when something was invalid, 3 when the preflight failed, else libtest's code.
 fn exit_code(report: &RunReport, conclusion: &Conclusion) -> ExitCode {
     let failed = |classes: &[FailureClass]| {
-        report
-            .failures()
-            .any(|t| t.failure.as_ref().is_some_and(|f| classes.contains(&f.class)))
+        report.failures().any(|t| {
+            t.failure
+                .as_ref()
+                .is_some_and(|f| classes.contains(&f.class))
+        })
     };
     if failed(&[FailureClass::Invalid]) {
         ExitCode::from(exit::INVALID)
@@ -553,11 +554,12 @@ impl Shared {
         };
         let double_url = double.as_ref().map(IonDouble::api_url);
         let configured = match (&suite.double, double_url.or(self.local_api.clone())) {
-            (Some(body), Some(base)) => match control::set_throttle(&self.http, &base, body).await
-            {
-                Ok(previous) => Some((base, previous)),
-                Err(e) => return failed(FailureClass::Harness, e),
-            },
+            (Some(body), Some(base)) => {
+                match control::set_throttle(&self.http, &base, body).await {
+                    Ok(previous) => Some((base, previous)),
+                    Err(e) => return failed(FailureClass::Harness, e),
+                }
+            }
             _ => None,
         };
         let outcome = self.run_case_on(suite, case, client, double.as_ref()).await;

@@ -86,7 +86,10 @@ impl RunOptions {
         };
         options.tags = list(TAGS_ENV);
         options.skip_tags = list(SKIP_TAGS_ENV);
-        if let Some(text) = std::env::var(SHARD_ENV).ok().filter(|v| !v.trim().is_empty()) {
+        if let Some(text) = std::env::var(SHARD_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
             match text.parse() {
                 Ok(shard) => options.shard = Some(shard),
                 Err(e) => options.invalid_env.push(format!("{SHARD_ENV}: {e}")),

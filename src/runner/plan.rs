@@ -18,7 +18,11 @@ pub(super) fn preflight_trial(
     target: &str,
     outcome: Option<Result<Passed, String>>,
 ) -> Planned {
-    let record = TrialRecord::new(&format!("preflight::{target}"), TrialKind::Preflight, target);
+    let record = TrialRecord::new(
+        &format!("preflight::{target}"),
+        TrialKind::Preflight,
+        target,
+    );
     let trial = recorded(collector, record.clone(), move || match outcome {
         Some(Err(diagnosis)) => Finished::failed(FailureClass::Preflight, diagnosis),
         None | Some(Ok(_)) => Finished::default(),

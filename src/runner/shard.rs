@@ -79,10 +79,16 @@ mod tests {
     #[test]
     fn shards_parse_and_explain_what_is_wrong() {
         assert_eq!("2/3".parse(), Ok(Shard { index: 2, count: 3 }));
-        assert_eq!(" 1 / 1 ".parse::<Shard>().map(|s| s.to_string()), Ok("1/1".into()));
+        assert_eq!(
+            " 1 / 1 ".parse::<Shard>().map(|s| s.to_string()),
+            Ok("1/1".into())
+        );
         for bad in ["0/2", "3/2", "1/0", "1", "a/b", "-1/2"] {
             let error = bad.parse::<Shard>().expect_err(bad);
-            assert!(error.contains(&format!("'{bad}' is not a shard")), "{error}");
+            assert!(
+                error.contains(&format!("'{bad}' is not a shard")),
+                "{error}"
+            );
         }
     }
 

@@ -19,11 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::http_client;
-use crate::exit;
 use crate::double::DoubleData;
 use crate::drift::data::Verdict;
 use crate::drift::introspect::introspect;
 use crate::drift::{ProjectOperation, SchemaDrift};
+use crate::exit;
 use crate::reach::{Reached, reach};
 use crate::report::{ReportPaths, RunReport};
 use crate::runner::{self, RunOptions};
@@ -166,7 +166,12 @@ impl Setup {
         let live = match self.target.live(&Self::env) {
             Ok(live) => live,
             Err(e) => {
-                return StageOutcome::failed(Stage::Preflight, exit::INVALID, "no credentials", e.to_string());
+                return StageOutcome::failed(
+                    Stage::Preflight,
+                    exit::INVALID,
+                    "no credentials",
+                    e.to_string(),
+                );
             }
         };
         let client = live.client(&self.http);
@@ -276,7 +281,9 @@ impl Setup {
                     ),
                 );
             }
-            Err(e) => return StageOutcome::failed(Stage::Drift, exit::INVALID, "unreadable baseline", e),
+            Err(e) => {
+                return StageOutcome::failed(Stage::Drift, exit::INVALID, "unreadable baseline", e);
+            }
         };
         let seeder = Seeder::new(&self.chain, self.data.schema(), &reached.client);
         let observed = match (seeder.find().await, seeder.counts().await) {

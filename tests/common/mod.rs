@@ -50,6 +50,33 @@ pub fn in_clean_env(program: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// The `suites` test binary cargo built beside this one (the newest, if several exist).
+pub fn suites_binary() -> PathBuf {
+    let me = std::env::current_exe().expect("the test knows its own path");
+    let deps = me.parent().expect("test binaries live in a directory");
+    let mut candidates: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(deps)
+        .expect("the deps directory is readable")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with("suites-") && p.extension().is_none_or(|e| e == "exe")
+        })
+        .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
+        .collect();
+    candidates.sort();
+    candidates
+        .pop()
+        .map(|(_, p)| p)
+        .expect("cargo builds the suites test binary before running tests (run `cargo test`)")
+}
+
+/// The `suites` test binary with `args`, in the crate root, without the developer's `ION_*`
+/// variables.
+pub fn run_suites(args: &[&str]) -> Output {
+    output(&mut in_clean_env(&suites_binary(), args))
+}
+
 /// Runs a command to completion.
 pub fn output(command: &mut Command) -> Output {
     command.output().expect("the program starts")
