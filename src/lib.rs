@@ -37,6 +37,9 @@
 //! | the seeding chain (`seed`, `seed --clean`) | [`seeding`] |
 //! | data drift against the baseline (`drift`) | [`drift::data`] |
 //! | the nightly smoke run (`smoke`) | [`smoke`] |
+//! | reports for CI: JUnit, JSON, markdown summary | [`report`] |
+//! | exit codes of every command | [`exit`] |
+//! | shards (`--shard i/n`) and suite locks (`lock:`) | [`runner::Shard`], [`lock`] |
 //! | schema drift: `schema pull`, `schema diff`, breaking/dangerous/safe, usage-awareness, exit codes | [`drift`] |
 //! | the classification rules (graphql-inspector's) | [`drift::schema`] |
 //! | what an operation uses, and which changes touch it | [`drift::usage`] |

@@ -34,7 +34,7 @@ pub fn render(report: &RunReport) -> String {
         totals.passed,
         totals.failed,
         totals.ignored,
-        humantime::format_duration(Duration::from_millis(report.duration_ms))
+        seconds(report.duration_ms)
     );
     failures(&mut out, report);
     refusals(&mut out, report);
@@ -127,6 +127,11 @@ fn ignored(out: &mut String, report: &RunReport) {
     for (why, count) in reasons {
         let _ = writeln!(out, "- {count} trial(s): {why}");
     }
+}
+
+/// `1234` ms as `1.2s`.
+fn seconds(ms: u64) -> String {
+    format!("{:.1}s", Duration::from_millis(ms).as_secs_f64())
 }
 
 /// A code fence longer than any run of backticks in `text`.

@@ -16,9 +16,17 @@
 //!   it passes, one stderr line names the tenant;
 //! - a case that runs `as:` a profile whose credentials are not set: ignored, with one
 //!   stderr line per profile (see [`crate::profile`]);
-//! - after the run, on stderr: one line per case that passed only after throttling and per
-//!   load check (what it measured), and, when most requests were refused (401/403) without a
-//!   step expecting it, one line saying the credentials look wrong for the target;
+//! - `--shard i/n` (`ION_SHARD`) keeps one share of the cases (see [`Shard`]);
+//! - a suite with `lock: <name>` holds that lock (see [`crate::lock`]) while each of its
+//!   cases runs on a live target;
+//! - every trial's outcome is recorded as it ends (see [`crate::report`]); after the run, on
+//!   stderr: one line per case that passed only after throttling and per load check (what it
+//!   measured), and, when most requests were refused (401/403) without a step expecting it,
+//!   one line saying the credentials look wrong for the target; then the reports the options
+//!   ask for are written;
+//! - the exit code is 0, 2 when a suite, the targets, the double's files, an option or a
+//!   report was invalid, 3 when the target's preflight failed, else libtest's 101 (see
+//!   [`crate::exit`]);
 //! - each trial's requests are paced by the target's `max_rps` (one pacer for the process)
 //!   and a suite's `double:` is applied to the trial's double, or to a local `serve` (and
 //!   put back after the case); on ION those suites' cases are ignored;

@@ -1,8 +1,9 @@
 //! `--shard i/n`: one of n machines runs its share of the cases, and the n shares together
 //! run every case exactly once.
 //!
-//! Cases are dealt round-robin in trial-name order, so the shares stay even and the same
-//! suites give the same split on every machine. Every case of suites with the same `lock:`
+//! Cases are dealt round-robin in the order they are listed (by name on the double, in
+//! verification order on a live target), so the shares stay even and the same suites give
+//! the same split on every machine. Every case of suites with the same `lock:`
 //! is dealt as one, so they land in one shard and never run at once on two machines. A
 //! suite file that does not load is dealt like a case (one shard reports it); the trials that
 //! stand for the whole run (`preflight::<target>`, `targets::load`, ...) are in every shard.
@@ -54,7 +55,7 @@ impl fmt::Display for Shard {
 }
 
 impl Shard {
-    /// Which of `units` (in trial-name order; `None` for a trial in every shard) this shard
+    /// Which of `units` (in listing order; `None` for a trial in every shard) this shard
     /// keeps.
     pub fn keeps<'a>(&self, units: impl IntoIterator<Item = Option<&'a str>>) -> Vec<bool> {
         let mut dealt: HashMap<&str, usize> = HashMap::new();
