@@ -109,6 +109,24 @@ fn no_credential_value_reaches_stdout_stderr_or_a_file() {
         (vec!["list", "--target", "sandbox"], 0),
         (vec!["preflight", "--target", "production"], 0),
     ] {
+        let mut args = args;
+        let reports = scratch.0.join("reports").join(outputs.len().to_string());
+        let report_args: Vec<String> = [
+            ("--junit", "junit.xml"),
+            ("--json", "report.json"),
+            ("--summary", "summary.md"),
+        ]
+        .iter()
+        .flat_map(|(flag, file)| {
+            [
+                (*flag).to_owned(),
+                reports.join(file).to_string_lossy().into_owned(),
+            ]
+        })
+        .collect();
+        if args[0] == "run" {
+            args.extend(report_args.iter().map(String::as_str));
+        }
         let mut command = match args[0] {
             // preflight reads only targets.yaml: the starter one is the scratch one's.
             "preflight" => common::ion_contract(&args),
@@ -151,6 +169,17 @@ fn no_credential_value_reaches_stdout_stderr_or_a_file() {
         "{written:?}"
     );
     outputs.extend(written);
+    // The reports of the three runs, failing cases and all.
+    let reports = files(&scratch.0.join("reports"));
+    assert_eq!(reports.len(), 9, "{reports:?}");
+    assert!(
+        reports
+            .iter()
+            .any(|(path, text)| path.ends_with("junit.xml")
+                && text.contains("leaky::secret-in-a-failing-expectation::mock")),
+        "{reports:?}"
+    );
+    outputs.extend(reports);
 
     let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_-]+\.eyJ").expect("regex");
     for (place, text) in &outputs {
