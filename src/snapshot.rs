@@ -47,28 +47,28 @@ pub fn assert_case_snapshot(
     settings.bind(|| insta::assert_json_snapshot!(name, recorded));
 }
 
-/// The failure message of a case whose response does not match its snapshot: `panic` is
-/// insta's own message (insta has printed the difference on stderr).
-pub fn mismatch_message(
-    snapshots_dir: &Path,
-    suite: &Suite,
-    case: &Case,
-    target: &str,
-    panic: &str,
-) -> String {
+/// The failure message of a case whose response does not match its snapshot, or has none
+/// yet (insta has printed the difference, or the new snapshot, on stderr).
+pub fn mismatch_message(snapshots_dir: &Path, suite: &Suite, case: &Case, target: &str) -> String {
     let file = snapshots_dir.join(format!(
         "{}@{target}.snap",
         snapshot_name(suite, case).replace('/', "__")
     ));
-    format!(
-        "{}::{}::{target}: the response does not match its snapshot {}\n  \
-         {panic}\n  insta printed the difference on stderr; review it with `cargo insta \
-         review` (or accept every change with INSTA_UPDATE=always), and commit the snapshot \
-         when the change is expected",
-        suite.id,
-        case.name,
-        file.display()
-    )
+    let trial = format!("{}::{}::{target}", suite.id, case.name);
+    if file.exists() {
+        format!(
+            "{trial}: the response does not match its snapshot {}\n  insta printed the \
+             difference on stderr; review it with `cargo insta review` (or accept every change \
+             with INSTA_UPDATE=always), and commit the snapshot when the change is expected",
+            file.display()
+        )
+    } else {
+        format!(
+            "{trial}: no snapshot recorded yet at {}\n  record it where it may be written \
+             (not with CI set): `INSTA_UPDATE=always`, or `cargo insta review`; then commit it",
+            file.display()
+        )
+    }
 }
 
 /// The data baseline of `target` (see [`crate::drift::data`]): `snapshots/drift@<target>.snap`.

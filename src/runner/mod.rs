@@ -77,7 +77,7 @@ use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, Suite};
 use crate::target::{MissingCredentials, Target, Targets, Unavailable};
 use plan::{absolute, preflight_trial, verification_rank};
-use record::{Finished, Planned, panic_message, recorded};
+use record::{Finished, Planned, recorded};
 
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.
@@ -479,14 +479,9 @@ impl Shared {
                 &recorded,
             );
         }));
-        if let Err(panic) = compared {
-            let message = snapshot::mismatch_message(
-                &self.snapshots_dir,
-                suite,
-                case,
-                &self.target.name,
-                &panic_message(panic.as_ref()),
-            );
+        if compared.is_err() {
+            let message =
+                snapshot::mismatch_message(&self.snapshots_dir, suite, case, &self.target.name);
             finished.failure = Some((FailureClass::Snapshot, self.scrub(&message)));
         }
         finished

@@ -104,7 +104,7 @@ pub(super) fn recorded(
 }
 
 /// The text of a panic's payload.
-pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
+fn panic_message(payload: &(dyn Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
