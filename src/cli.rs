@@ -19,15 +19,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The help of `run` and `list` (libtest's own template names no program).
+const RUN_HELP: &str = "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the suites as tests: the same trials and report as `cargo test --test suites`.
     ///
     /// Accepts libtest's flags too: FILTER, --exact, --skip, --list, --ignored,
-    /// --include-ignored, --test-threads, --format, -q. Exits 0, or 101 when a case fails.
+    /// --include-ignored, --test-threads, --format, -q. Exits 0; 101 when a case fails; 2 when
+    /// a suite, targets.yaml, an option or a report is invalid; 3 when a live target's
+    /// preflight fails.
+    #[command(help_template = RUN_HELP)]
     Run(RunArgs),
     /// List the trials `run` would run, one per line (`NAME: test`).
+    #[command(help_template = RUN_HELP)]
     List(RunArgs),
     /// Load every suite and validate its operations against the double's schema; no network.
     ///
