@@ -111,6 +111,7 @@ pub mod execute;
 mod load_check;
 pub mod preflight;
 pub mod profile;
+pub mod progress;
 pub mod reach;
 pub mod redact;
 pub mod runner;
