@@ -63,8 +63,11 @@ const WRAP_ON: &str = "\x1b[?7h";
 
 /// The progress line of one command: drawn on a writer (stderr), or hidden (a no-op).
 pub struct Progress {
-    shared: Option<Arc<Mutex<Renderer<Box<dyn Write + Send>>>>>,
+    shared: Option<Arc<Mutex<Screen>>>,
 }
+
+/// The renderer of a drawn [`Progress`], on whatever it writes to.
+type Screen = Renderer<Box<dyn Write + Send>>;
 
 /// A phase of a [`Progress`]: finishes (and redraws or clears the line) when dropped.
 #[must_use = "a phase finishes, and its part of the line goes, when it is dropped"]
@@ -159,7 +162,7 @@ impl Progress {
         renderer.timer = spawned.is_ok();
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut Renderer<Box<dyn Write + Send>>) -> R) -> Option<R> {
+    fn with<R>(&self, f: impl FnOnce(&mut Screen) -> R) -> Option<R> {
         self.shared.as_ref().map(|shared| f(&mut lock(shared)))
     }
 }

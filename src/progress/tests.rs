@@ -24,14 +24,23 @@ fn a_phase_draws_in_place_and_finishing_clears_the_line() {
     let mut r = renderer();
     let id = r.start(2, "seed".into(), t);
     assert_eq!(r.out, b"\r\x1b[2K\x1b[?7lseed [0/2]\x1b[?7h");
-    assert_eq!(r.advance(Some(id), "location (Location)".into(), at(t, 200)), None);
-    assert_eq!(r.advance(Some(id), "assembly (Part)".into(), at(t, 400)), None);
+    assert_eq!(
+        r.advance(Some(id), "location (Location)".into(), at(t, 200)),
+        None
+    );
+    assert_eq!(
+        r.advance(Some(id), "assembly (Part)".into(), at(t, 400)),
+        None
+    );
     r.finish(id, at(t, 500));
     assert_eq!(
         screen(&r.out),
         "|seed [0/2]|seed [1/2] location (Location)|seed [2/2] assembly (Part)|"
     );
-    assert!(r.out.ends_with(b"\r\x1b[2K"), "the line is cleared at the end");
+    assert!(
+        r.out.ends_with(b"\r\x1b[2K"),
+        "the line is cleared at the end"
+    );
 }
 
 #[test]
@@ -44,8 +53,15 @@ fn redraws_are_rate_limited_but_the_first_and_last_steps_always_show() {
     assert_eq!(screen(&r.out), "|read [0/4]", "too soon: not drawn yet");
     // The timer comes back when the interval ends and draws the latest step.
     r.draw_pending(at(t, 100));
-    assert_eq!(r.advance(Some(id), "c".into(), at(t, 150)), Some(at(t, 200)));
-    assert_eq!(r.advance(Some(id), "d".into(), at(t, 160)), None, "last step");
+    assert_eq!(
+        r.advance(Some(id), "c".into(), at(t, 150)),
+        Some(at(t, 200))
+    );
+    assert_eq!(
+        r.advance(Some(id), "d".into(), at(t, 160)),
+        None,
+        "last step"
+    );
     r.draw_pending(at(t, 200));
     r.finish(id, at(t, 210));
     assert_eq!(screen(&r.out), "|read [0/4]|read [2/4] b|read [4/4] d|");
@@ -159,7 +175,8 @@ fn a_hidden_progress_runs_what_it_suspends_and_draws_nothing() {
 
 #[test]
 fn the_line_is_wanted_on_a_terminal_outside_ci_unless_forced() {
-    let cases: [(&[(&str, &str)], bool, bool); 11] = [
+    type Vars<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Vars<'_>, bool, bool); 11] = [
         (&[], true, true),
         (&[], false, false),
         (&[("CI", "true")], true, false),
@@ -170,7 +187,11 @@ fn the_line_is_wanted_on_a_terminal_outside_ci_unless_forced() {
         (&[("TERM", "dumb")], true, false),
         (&[("ION_PROGRESS", "1"), ("CI", "true")], false, true),
         (&[("ION_PROGRESS", "0")], true, false),
-        (&[("ION_PROGRESS", "perhaps"), ("TERM", "xterm")], true, true),
+        (
+            &[("ION_PROGRESS", "perhaps"), ("TERM", "xterm")],
+            true,
+            true,
+        ),
     ];
     for (vars, terminal, expected) in cases {
         let env = |name: &str| {
@@ -178,6 +199,10 @@ fn the_line_is_wanted_on_a_terminal_outside_ci_unless_forced() {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| (*v).to_owned())
         };
-        assert_eq!(wanted(&env, terminal), expected, "{vars:?}, terminal {terminal}");
+        assert_eq!(
+            wanted(&env, terminal),
+            expected,
+            "{vars:?}, terminal {terminal}"
+        );
     }
 }
