@@ -37,6 +37,7 @@
 //! | the seeding chain (`seed`, `seed --clean`) | [`seeding`] |
 //! | data drift against the baseline (`drift`) | [`drift::data`] |
 //! | the nightly smoke run (`smoke`) | [`smoke`] |
+//! | the progress line of `seed`, `drift` and `smoke` (`ION_PROGRESS`) | [`progress`] |
 //! | schema drift: `schema pull`, `schema diff`, breaking/dangerous/safe, usage-awareness, exit codes | [`drift`] |
 //! | the classification rules (graphql-inspector's) | [`drift::schema`] |
 //! | what an operation uses, and which changes touch it | [`drift::usage`] |
