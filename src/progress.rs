@@ -41,7 +41,7 @@
 //! step and every finish or resume are always drawn; a step that comes too soon is drawn
 //! when the interval ends, by a short-lived timer thread (at most one at a time), so a slow
 //! step that started right after a fast one is still named while it is waited on. A fast
-//! double seeding ten entities in a few milliseconds draws three lines, not ten.
+//! double seeding ten entities in a few milliseconds draws two or three lines, not ten.
 //! Hand-written rather than indicatif: the whole need is this file, and the rendering is
 //! tested byte for byte.
 
@@ -222,7 +222,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The line's state and its writer; every method takes the time it is called at.
+/// The line's state and its writer; the methods that may draw take the time they are called
+/// at, so tests drive the rate limit with explicit instants.
 struct Renderer<W> {
     out: W,
     phases: Vec<PhaseState>,
