@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use ion_contract::client::http_client;
 use ion_contract::double::DoubleData;
 use ion_contract::drift::data::Verdict;
+use ion_contract::progress::Progress;
 use ion_contract::reach::reach;
 use ion_contract::report::{self, ReportPaths};
 use ion_contract::seeding::{self, Chain, Seeder};
@@ -62,11 +63,13 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let env = |name: &str| std::env::var(name).ok();
     let http = http_client()?;
+    let progress = Progress::on_stderr();
     runtime.block_on(async {
         let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
             .await
             .map_err(|e| anyhow::anyhow!(e))?;
-        let seeder = Seeder::new(&c.chain, c.data.schema(), &reached.client);
+        let seeder =
+            Seeder::new(&c.chain, c.data.schema(), &reached.client).with_progress(&progress);
         let outcome = if args.clean {
             seeder.clean().await.map(|removed| {
                 for entity in &removed {
@@ -137,7 +140,7 @@ pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
         chain,
         prefix: args.chain.prefix.clone(),
     };
-    let smoked = ion_contract::smoke::run(&options);
+    let smoked = ion_contract::smoke::run(&options, &Progress::on_stderr());
     let target = &args.chain.target;
     let summary = ion_contract::smoke::summary(target, &smoked.outcomes);
     println!("\n{summary}");
@@ -181,11 +184,13 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let env = |name: &str| std::env::var(name).ok();
     let http = http_client()?;
+    let progress = Progress::on_stderr();
     let now = runtime.block_on(async {
         let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
             .await
             .map_err(|e| anyhow::anyhow!(e))?;
-        let seeder = Seeder::new(&c.chain, c.data.schema(), &reached.client);
+        let seeder =
+            Seeder::new(&c.chain, c.data.schema(), &reached.client).with_progress(&progress);
         if reached.double.is_some() {
             // A fresh double holds no chain: seed it, so the baseline describes one.
             seeder.seed().await?;

@@ -40,6 +40,7 @@
 //! | reports for CI: JUnit, JSON, markdown summary | [`report`] |
 //! | exit codes of every command | [`exit`] |
 //! | shards (`--shard i/n`) and suite locks (`lock:`) | [`runner::Shard`], [`lock`] |
+//! | the progress line of `seed`, `drift` and `smoke` (`ION_PROGRESS`) | [`progress`] |
 //! | schema drift: `schema pull`, `schema diff`, breaking/dangerous/safe, usage-awareness, exit codes | [`drift`] |
 //! | the classification rules (graphql-inspector's) | [`drift::schema`] |
 //! | what an operation uses, and which changes touch it | [`drift::usage`] |
@@ -116,6 +117,7 @@ mod load_check;
 pub mod lock;
 pub mod preflight;
 pub mod profile;
+pub mod progress;
 pub mod reach;
 pub mod redact;
 pub mod report;

@@ -82,6 +82,13 @@ pub struct Link {
     pub at: (u32, u32),
 }
 
+/// How the progress line names it: `assembly (Part)`.
+impl std::fmt::Display for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.name, self.type_name)
+    }
+}
+
 /// Why the chain could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {

@@ -1,6 +1,6 @@
 //! Seeding, finding, cleaning and counting the chain on a target, through its GraphQL API.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use apollo_compiler::Schema;
 use serde_json::{Map, Value, json};
@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use super::graph::{Mutation, Shape, shape};
 use super::{Chain, Link};
 use crate::client::{GraphqlClient, GraphqlRequest};
+use crate::progress::Progress;
 
 /// An entity of the chain as found (or made) on the target.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +44,7 @@ pub struct Seeder<'a> {
     chain: &'a Chain,
     schema: &'a Schema,
     client: &'a GraphqlClient,
+    progress: &'a Progress,
 }
 
 impl<'a> Seeder<'a> {
@@ -52,13 +54,21 @@ impl<'a> Seeder<'a> {
             chain,
             schema,
             client,
+            progress: Progress::hidden_ref(),
         }
+    }
+
+    /// Shows each entity on `progress` as it is seeded, read, removed or counted.
+    pub fn with_progress(self, progress: &'a Progress) -> Self {
+        Seeder { progress, ..self }
     }
 
     /// Creates what is missing; returns every entity, found or created, in chain order.
     pub async fn seed(&self) -> Result<Vec<Found>, SeedError> {
         let mut found: Vec<Found> = Vec::new();
+        let phase = self.progress.start(self.chain.links.len(), "seed");
         for link in &self.chain.links {
+            phase.advance(link);
             let shape = self.shape(link)?;
             let key = self.resolve(link, &link.key, &found).await?;
             if let Some(existing) = self.lookup(link, &shape, &key).await? {
@@ -81,7 +91,9 @@ impl<'a> Seeder<'a> {
     pub async fn find(&self) -> Result<Vec<(String, Option<Found>)>, SeedError> {
         let mut found: Vec<Found> = Vec::new();
         let mut all = Vec::new();
+        let phase = self.progress.start(self.chain.links.len(), "read");
         for link in &self.chain.links {
+            phase.advance(link);
             let shape = self.shape(link)?;
             let entity = match self.resolve(link, &link.key, &found).await {
                 Ok(key) => self.lookup(link, &shape, &key).await?,
@@ -104,10 +116,12 @@ impl<'a> Seeder<'a> {
             .filter_map(|(_, f)| f)
             .collect();
         let mut removed = Vec::new();
+        let phase = self.progress.start(present.len(), "clean");
         for entity in present.iter().rev() {
             let Some(link) = self.chain.link(&entity.name) else {
                 continue;
             };
+            phase.advance(link);
             let shape = self.shape(link)?;
             // Its etag may have changed since it was found (a child was removed).
             let key = self.resolve(link, &link.key, &present).await?;
@@ -152,10 +166,18 @@ impl<'a> Seeder<'a> {
     /// Each chain type's count of rows (archived ones left out where the type has them).
     pub async fn counts(&self) -> Result<BTreeMap<String, u64>, SeedError> {
         let mut counts = BTreeMap::new();
+        let types: BTreeSet<&str> = self
+            .chain
+            .links
+            .iter()
+            .map(|l| l.type_name.as_str())
+            .collect();
+        let phase = self.progress.start(types.len(), "count");
         for link in &self.chain.links {
             if counts.contains_key(&link.type_name) {
                 continue;
             }
+            phase.advance(&link.type_name);
             let shape = self.shape(link)?;
             let filters = if shape.filter_fields.iter().any(|f| f == "archived") {
                 "(filters: {archived: {eq: false}})"

@@ -24,6 +24,7 @@ use crate::drift::data::Verdict;
 use crate::drift::introspect::introspect;
 use crate::drift::{ProjectOperation, SchemaDrift};
 use crate::exit;
+use crate::progress::Progress;
 use crate::reach::{Reached, reach};
 use crate::report::{ReportPaths, RunReport};
 use crate::runner::{self, RunOptions};
@@ -56,10 +57,12 @@ pub struct Smoked {
 }
 
 /// Runs the stages in order until one fails; prints the suites' libtest report on stdout.
-pub fn run(options: &SmokeOptions) -> Smoked {
+/// `progress` shows the stage, and the entity the seed and drift stages are at, until the
+/// suites run.
+pub fn run(options: &SmokeOptions, progress: &Progress) -> Smoked {
     let started = Instant::now();
     let mut suites = None;
-    let outcomes = stages(options, &mut suites);
+    let outcomes = stages(options, progress, &mut suites);
     Smoked {
         outcomes,
         suites,
@@ -67,14 +70,21 @@ pub fn run(options: &SmokeOptions) -> Smoked {
     }
 }
 
-fn stages(options: &SmokeOptions, suites: &mut Option<RunReport>) -> Vec<StageOutcome> {
+fn stages(
+    options: &SmokeOptions,
+    progress: &Progress,
+    suites: &mut Option<RunReport>,
+) -> Vec<StageOutcome> {
+    let stages = progress.start(Stage::ALL.len(), "smoke");
+    let stage = |stage: Stage| stages.advance(stage.name());
     let mut outcomes = Vec::new();
     let mut go = |outcome: StageOutcome| {
         let failed = outcome.failed.is_some();
         outcomes.push(outcome);
         !failed
     };
-    let setup = match Setup::new(options) {
+    stage(Stage::Preflight);
+    let setup = match Setup::new(options, progress) {
         Ok(setup) => setup,
         Err(why) => {
             go(StageOutcome::failed(
@@ -103,6 +113,7 @@ fn stages(options: &SmokeOptions, suites: &mut Option<RunReport>) -> Vec<StageOu
     }
     // One connection for the schema, seed and drift stages: on the double, the chain the seed
     // stage creates is the one the drift stage looks at.
+    stage(Stage::Schema);
     let reached = match runtime.block_on(reach(
         &setup.target,
         Arc::clone(&setup.data),
@@ -121,24 +132,35 @@ fn stages(options: &SmokeOptions, suites: &mut Option<RunReport>) -> Vec<StageOu
             return outcomes;
         }
     };
-    let _ = go(runtime.block_on(setup.schema(options, &reached)))
-        && go(runtime.block_on(setup.seed(&reached)))
-        && go(runtime.block_on(setup.drift(options, &reached)))
-        && go(setup.suites(options, suites));
+    let ready = go(runtime.block_on(setup.schema(options, &reached)))
+        && {
+            stage(Stage::Seed);
+            go(runtime.block_on(setup.seed(&reached)))
+        }
+        && {
+            stage(Stage::Drift);
+            go(runtime.block_on(setup.drift(options, &reached)))
+        };
+    // The suites' libtest report is the progress from here on: the line goes first.
+    stages.finish();
+    if ready {
+        go(setup.suites(options, suites));
+    }
     outcomes
 }
 
 /// Everything the stages share.
-struct Setup {
+struct Setup<'p> {
     targets: Targets,
     target: Target,
     data: Arc<DoubleData>,
     chain: Chain,
     http: reqwest::Client,
+    progress: &'p Progress,
 }
 
-impl Setup {
-    fn new(options: &SmokeOptions) -> Result<Setup, String> {
+impl<'p> Setup<'p> {
+    fn new(options: &SmokeOptions, progress: &'p Progress) -> Result<Setup<'p>, String> {
         let run = &options.run;
         let targets = Targets::load(&run.suites_dir).map_err(|e| e.to_string())?;
         let target = targets.get(&run.target).map_err(|e| e.to_string())?.clone();
@@ -152,7 +174,12 @@ impl Setup {
             data: Arc::new(data),
             chain,
             http,
+            progress,
         })
+    }
+
+    fn seeder<'a>(&'a self, reached: &'a Reached) -> Seeder<'a> {
+        Seeder::new(&self.chain, self.data.schema(), &reached.client).with_progress(self.progress)
     }
 
     fn env(name: &str) -> Option<String> {
@@ -241,10 +268,7 @@ impl Setup {
                 "smoke seeds the chain, so it runs on a sandbox or the double",
             );
         }
-        match Seeder::new(&self.chain, self.data.schema(), &reached.client)
-            .seed()
-            .await
-        {
+        match self.seeder(reached).seed().await {
             Ok(found) => {
                 let created = found.iter().filter(|f| f.created).count();
                 StageOutcome::passed(
@@ -285,7 +309,7 @@ impl Setup {
                 return StageOutcome::failed(Stage::Drift, exit::INVALID, "unreadable baseline", e);
             }
         };
-        let seeder = Seeder::new(&self.chain, self.data.schema(), &reached.client);
+        let seeder = self.seeder(reached);
         let observed = match (seeder.find().await, seeder.counts().await) {
             (Ok(found), Ok(counts)) => crate::drift::data::observe(&found, &counts),
             (Err(e), _) | (_, Err(e)) => {
