@@ -4,7 +4,7 @@
 mod chain_commands;
 mod cli;
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use ion_contract::double::DoubleData;
 use ion_contract::double::serve::{Server, Shutdown};
 use ion_contract::drift::fetch::{self, FetchError, Fetched};
 use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
+use ion_contract::progress::Progress;
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
 use ion_contract::{preflight, redact, runner};
@@ -65,6 +66,11 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
     };
     options.shard = args.shard;
     options.reports = args.reports.paths();
+    // On a terminal libtest's report already names each trial as it ends; the progress line
+    // is for a report that goes to a file or a pipe.
+    if !list && !std::io::stdout().is_terminal() {
+        options.progress = Arc::new(Progress::on_stderr());
+    }
     runner::run(args.libtest, &options)
 }
 

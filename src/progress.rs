@@ -1,4 +1,4 @@
-//! A progress line on stderr for long interactive commands (`seed`, `drift`, `smoke`).
+//! A progress line on stderr for long interactive commands (`run`, `seed`, `drift`, `smoke`).
 //!
 //! One line, redrawn in place: `seed [3/10] assembly (Part)`. A phase counts its steps
 //! (`what [step/total] label`); a phase started inside another one shows after it

@@ -142,3 +142,35 @@ fn smoke_shows_its_stages_and_clears_the_line_before_the_suites_and_the_summary(
         "{text}"
     );
 }
+
+#[test]
+fn run_draws_each_trial_when_its_report_goes_to_a_pipe_and_nothing_by_default() {
+    let scratch = Scratch::new("progress-run");
+    let case = |name: &str| {
+        format!("  - name: {name}\n    steps:\n      - query: \"{{ me {{ id }} }}\"\n")
+    };
+    scratch.write(
+        "who.yaml",
+        &format!("name: Who\ncases:\n{}{}", case("a"), case("b")),
+    );
+    let quiet = output(&mut scratch.command(&["run"]));
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert!(
+        !stderr(&quiet).contains('\x1b'),
+        "in CI: {:?}",
+        stderr(&quiet)
+    );
+    let forced = output(
+        scratch
+            .command(&["run", "--test-threads", "1"])
+            .env("ION_PROGRESS", "1"),
+    );
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    let drawn = stderr(&forced);
+    assert!(drawn.contains("run [0/2]"), "{drawn:?}");
+    assert!(drawn.contains("run [2/2] who::b::mock"), "{drawn:?}");
+    assert!(drawn.ends_with(CLEAR), "{drawn:?}");
+    assert_cleared_before_anything_else(&drawn);
+    let untimed = |out: &Output| stdout(out).split("; finished in").next().map(str::to_owned);
+    assert_eq!(untimed(&forced), untimed(&quiet), "the report is the same");
+}

@@ -70,6 +70,7 @@ use crate::exit;
 use crate::lock::{self, SuiteLock};
 use crate::preflight::{self, Passed};
 use crate::profile::Profiles;
+use crate::progress::Progress;
 use crate::redact;
 use crate::report::{self, Collector, FailureClass, RunReport, TrialKind, TrialRecord};
 use crate::secret::Secret;
@@ -77,7 +78,7 @@ use crate::snapshot;
 use crate::suite::{self, Case, LoadContext, Suite};
 use crate::target::{MissingCredentials, Target, Targets, Unavailable};
 use plan::{absolute, preflight_trial, verification_rank};
-use record::{Finished, Planned, recorded};
+use record::{Finished, Planned, Recorder, recorded};
 
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.
@@ -126,7 +127,11 @@ pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
             .filter(|n| *n > 0);
     }
     let started = Instant::now();
-    let collector = Arc::new(Collector::default());
+    let recorder = Recorder {
+        collector: Arc::new(Collector::default()),
+        progress: Arc::clone(&options.progress),
+    };
+    let collector = &recorder.collector;
     let planned = match Shared::new(options, args.list) {
         Ok(shared) => {
             // A live target is shared and rate-limited: one trial at a time, in
@@ -134,9 +139,9 @@ pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
             if !shared.target.is_double() && args.test_threads.is_none() {
                 args.test_threads = Some(1);
             }
-            shared.plan(&collector)
+            shared.plan(&recorder)
         }
-        Err(problem) => vec![problem.planned(&collector, &options.target)],
+        Err(problem) => vec![problem.planned(&recorder, &options.target)],
     };
     let keeps = options
         .shard
@@ -151,7 +156,13 @@ pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
         }
         trials.push(planned.trial);
     }
+    let to_run = trials
+        .iter()
+        .filter(|t| !args.is_filtered_out(t) && !args.is_ignored(t))
+        .count();
+    let phase = (!args.list).then(|| recorder.progress.start(to_run, "run"));
     let conclusion = libtest_mimic::run(&args, trials);
+    drop(phase);
     if args.list {
         return ran(&conclusion, conclusion.exit_code(), None);
     }
@@ -222,9 +233,9 @@ struct SetupProblem {
 }
 
 impl SetupProblem {
-    fn planned(self, collector: &Arc<Collector>, target: &str) -> Planned {
+    fn planned(self, recorder: &Recorder, target: &str) -> Planned {
         Planned::failing(
-            collector,
+            recorder,
             self.name,
             TrialKind::Setup,
             target,
@@ -246,6 +257,8 @@ struct Shared {
     profiles: Profiles,
     /// Where suite locks are taken (see [`crate::lock`]).
     lock_dir: PathBuf,
+    /// The progress line (hidden unless the command asked for it).
+    progress: Arc<Progress>,
     /// The values of every credential variable: scrubbed from messages and snapshots.
     secrets: Vec<Secret>,
     /// The target's pace, shared by every trial.
@@ -366,6 +379,7 @@ impl Shared {
             secrets,
             profiles,
             lock_dir: lock::lock_dir(&env),
+            progress: Arc::clone(&options.progress),
             runtime: Arc::new(runtime),
             http,
             double: Arc::new(double),
@@ -379,7 +393,7 @@ impl Shared {
     /// One trial per admitted case (plus the preflight's and one per suite that did not
     /// load). On the double they are sorted by name; on a live target they follow the
     /// verification order: `me`, then reads, then writes.
-    fn plan(self, collector: &Arc<Collector>) -> Vec<Planned> {
+    fn plan(self, recorder: &Recorder) -> Vec<Planned> {
         let shared = Arc::new(self);
         let target = shared.target.name.as_str();
         let missing = match &shared.connection {
@@ -388,12 +402,12 @@ impl Shared {
         };
         let mut planned = Vec::new();
         if let Connection::Live { preflight, .. } = &shared.connection {
-            planned.push(preflight_trial(collector, target, preflight.clone()));
+            planned.push(preflight_trial(recorder, target, preflight.clone()));
         }
         for (suite_index, loaded) in shared.suites.iter().enumerate() {
             match loaded {
                 Err(failure) => planned.push(Planned::failing(
-                    collector,
+                    recorder,
                     &format!("{}::load", failure.suite_id),
                     TrialKind::SuiteLoad,
                     target,
@@ -416,7 +430,7 @@ impl Shared {
                             });
                         let record = TrialRecord::new(&name, TrialKind::Case, target);
                         let runs = Arc::clone(&shared);
-                        let trial = recorded(collector, record.clone(), move || {
+                        let trial = recorded(recorder, record.clone(), move || {
                             runs.run_case(suite_index, case_index)
                         });
                         planned.push(Planned {
@@ -494,14 +508,16 @@ impl Shared {
             return Ok(None);
         };
         SuiteLock::acquire(&self.lock_dir, client.endpoint(), name, |path| {
-            eprintln!(
-                "ion-contract: {}::{}::{} waits for the suite lock '{name}' ({}), held by \
-                 another case",
-                suite.id,
-                case.name,
-                self.target.name,
-                path.display()
-            );
+            self.progress.suspend(|| {
+                eprintln!(
+                    "ion-contract: {}::{}::{} waits for the suite lock '{name}' ({}), held \
+                     by another case",
+                    suite.id,
+                    case.name,
+                    self.target.name,
+                    path.display()
+                );
+            });
         })
         .map(Some)
     }

@@ -1,8 +1,10 @@
 //! Where a run finds its files, and which target it runs against.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::shard::{SHARD_ENV, Shard};
+use crate::progress::Progress;
 use crate::report::ReportPaths;
 use crate::target::{DEFAULT_TARGET, TARGET_ENV};
 
@@ -34,6 +36,9 @@ pub struct RunOptions {
     /// Problems with the variables [`RunOptions::from_env`] read: each fails the run as
     /// invalid, as one trial `options::env`.
     pub invalid_env: Vec<String>,
+    /// The progress line the run draws (see [`crate::progress`]); hidden unless a command
+    /// passes one.
+    pub progress: Arc<Progress>,
 }
 
 /// The variable naming the tags whose suites alone run, comma-separated.
@@ -62,6 +67,7 @@ impl RunOptions {
             shard: None,
             reports: ReportPaths::default(),
             invalid_env: Vec::new(),
+            progress: Arc::new(Progress::hidden()),
         }
     }
 

@@ -3,18 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use std::sync::Arc;
-
-use super::record::{Finished, Planned, recorded};
+use super::record::{Finished, Planned, Recorder, recorded};
 use super::{Connection, Shared};
 use crate::preflight::Passed;
-use crate::report::{Collector, FailureClass, TrialKind, TrialRecord};
+use crate::report::{FailureClass, TrialKind, TrialRecord};
 use crate::suite::{Case, OperationKind};
 
 /// The trial `preflight::<target>`, in every shard: passes when the preflight did (or when
 /// only listing), fails with its diagnosis otherwise.
 pub(super) fn preflight_trial(
-    collector: &Arc<Collector>,
+    recorder: &Recorder,
     target: &str,
     outcome: Option<Result<Passed, String>>,
 ) -> Planned {
@@ -23,7 +21,7 @@ pub(super) fn preflight_trial(
         TrialKind::Preflight,
         target,
     );
-    let trial = recorded(collector, record.clone(), move || match outcome {
+    let trial = recorded(recorder, record.clone(), move || match outcome {
         Some(Err(diagnosis)) => Finished::failed(FailureClass::Preflight, diagnosis),
         None | Some(Ok(_)) => Finished::default(),
     });

@@ -9,7 +9,15 @@ use std::time::Instant;
 use libtest_mimic::{Failed, Trial};
 
 use crate::execute::StepOutcome;
+use crate::progress::Progress;
 use crate::report::{Collector, FailureClass, TrialKind, TrialRecord};
+
+/// Where trials tell how they went: the records for the reports, and the progress line.
+#[derive(Debug, Clone)]
+pub(super) struct Recorder {
+    pub collector: Arc<Collector>,
+    pub progress: Arc<Progress>,
+}
 
 /// A trial before the run: the trial, its place in a live target's order, its record, why
 /// it is ignored (when it is) and what `--shard` deals it with.
@@ -29,7 +37,7 @@ impl Planned {
     /// A trial of `kind` that fails with `message`, as a problem of `class`; in every shard
     /// unless it is a suite's own.
     pub fn failing(
-        collector: &Arc<Collector>,
+        recorder: &Recorder,
         name: &str,
         kind: TrialKind,
         target: &str,
@@ -38,7 +46,7 @@ impl Planned {
     ) -> Planned {
         let record = TrialRecord::new(name, kind, target);
         Planned {
-            trial: recorded(collector, record.clone(), move || {
+            trial: recorded(recorder, record.clone(), move || {
                 Finished::failed(class, message)
             }),
             rank: 0,
@@ -72,15 +80,17 @@ impl Finished {
     }
 }
 
-/// A trial that runs `body`, keeps its record in `collector` and passes or fails as it did.
-/// A panic in `body` fails the trial (class `harness`) rather than losing its record.
+/// A trial that runs `body`, keeps its record and passes or fails as it did; the progress
+/// line names it as it starts. A panic in `body` fails the trial (class `harness`) rather
+/// than losing its record.
 pub(super) fn recorded(
-    collector: &Arc<Collector>,
+    recorder: &Recorder,
     record: TrialRecord,
     body: impl FnOnce() -> Finished + Send + 'static,
 ) -> Trial {
-    let collector = Arc::clone(collector);
+    let recorder = recorder.clone();
     Trial::test(record.name.clone(), move || {
+        recorder.progress.advance(&record.name);
         let started = Instant::now();
         let finished = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
             Finished::failed(
@@ -98,7 +108,7 @@ pub(super) fn recorded(
             }
             None => Ok(()),
         };
-        collector.push(record);
+        recorder.collector.push(record);
         result
     })
 }
