@@ -154,6 +154,7 @@ broken_fixtures! {
     duplicate_case_names_are_refused => "duplicate-case-names",
     duplicate_step_names_are_refused => "duplicate-step-names",
     invalid_case_name_suggests_a_valid_one => "invalid-case-name",
+    invalid_lock_name_suggests_a_valid_one => "invalid-lock-name",
     bad_redaction_selector_is_refused_without_panicking => "bad-redaction-selector",
     duplicate_capture_names_are_refused => "duplicate-capture",
     a_step_without_query_or_document_is_refused => "no-query",

@@ -138,15 +138,14 @@ impl Validator<'_> {
             }
         };
         let lock = spec.lock.as_ref().map(|lock| {
-            if let Some((offset, c)) = bad_case_name_char(&lock.value) {
-                let d = self
-                    .in_string(Pos::from(lock.referenced), &lock.value, offset, 1, format!("invalid lock name '{}': {c:?} is not allowed here", lock.value))
-                    .with_label("not allowed")
-                    .with_help(format!(
-                        "a lock names a lock file: use letters, digits, `_`, `.` and `-`, starting with a letter or digit, e.g. '{}'",
-                        sanitize_case_name(&lock.value)
-                    ));
-                self.diags.push(d);
+            if lock.value.is_empty() {
+                self.diags.push(
+                    self.src
+                        .diag(Pos::from(lock.referenced), "the lock name is empty")
+                        .with_help("name the lock the suites that share data hold, e.g. `lock: parts-inventory`, or remove `lock:`"),
+                );
+            } else {
+                self.file_name_rule(lock, "lock", "a lock names a lock file");
             }
             lock.value.clone()
         });
@@ -255,6 +254,21 @@ impl Validator<'_> {
         out
     }
 
+    /// `name` follows `[A-Za-z0-9][A-Za-z0-9_.-]*`, the rule of names that become part of file
+    /// names (`why` says which), or gets a diagnostic at its first bad character.
+    fn file_name_rule(&mut self, name: &Spanned<String>, what: &str, why: &str) {
+        if let Some((offset, c)) = bad_case_name_char(&name.value) {
+            let d = self
+                .in_string(Pos::from(name.referenced), &name.value, offset, 1, format!("invalid {what} name '{}': {c:?} is not allowed here", name.value))
+                .with_label("not allowed")
+                .with_help(format!(
+                    "{why}: use letters, digits, `_`, `.` and `-`, starting with a letter or digit, e.g. '{}'",
+                    sanitize_case_name(&name.value)
+                ));
+            self.diags.push(d);
+        }
+    }
+
     fn redaction(
         &mut self,
         selector: &Spanned<String>,
@@ -285,15 +299,12 @@ impl Validator<'_> {
                     .diag(Pos::from(name.referenced), "a case name is empty")
                     .with_help("name the case, e.g. `name: list-parts`"),
             );
-        } else if let Some((offset, c)) = bad_case_name_char(&name.value) {
-            let d = self
-                .in_string(Pos::from(name.referenced), &name.value, offset, 1, format!("invalid case name '{}': {c:?} is not allowed here", name.value))
-                .with_label("not allowed")
-                .with_help(format!(
-                    "case names become part of test and snapshot file names: use letters, digits, `_`, `.` and `-`, starting with a letter or digit, e.g. '{}'",
-                    sanitize_case_name(&name.value)
-                ));
-            self.diags.push(d);
+        } else {
+            self.file_name_rule(
+                name,
+                "case",
+                "case names become part of test and snapshot file names",
+            );
         }
         if case.steps.value.is_empty() {
             self.diags.push(
