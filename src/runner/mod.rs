@@ -44,6 +44,7 @@
 //! written to stdout before the libtest report, so `--list` stays machine-readable for
 //! cargo-nextest.
 
+mod case;
 mod fixture;
 mod options;
 mod plan;
@@ -53,32 +54,28 @@ mod shard;
 pub use options::{ALLOW_HIGH_RATE_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV};
 pub use shard::{SHARD_ENV, Shard};
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 use libtest_mimic::{Arguments, Conclusion};
-use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 
 use crate::client::{GraphqlClient, Pacer, http_client};
-use crate::double::{DoubleData, EnvironmentSpec, IonDouble, control};
-use crate::execute::{CaseRun, describe_failure};
+use crate::double::DoubleData;
 use crate::exit;
-use crate::lock::{self, SuiteLock};
+use crate::lock;
 use crate::preflight::{self, Passed};
 use crate::profile::Profiles;
 use crate::progress::Progress;
 use crate::redact;
 use crate::report::{self, Collector, FailureClass, RunReport, TrialKind, TrialRecord};
 use crate::secret::Secret;
-use crate::snapshot;
-use crate::suite::{self, Case, LoadContext, Suite};
+use crate::suite::{self, LoadContext, Suite};
 use crate::target::{MissingCredentials, Target, Targets, Unavailable};
 use plan::{absolute, preflight_trial, verification_rank};
-use record::{Finished, Planned, Recorder, recorded};
+use record::{Planned, Recorder, recorded};
 
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.
@@ -461,191 +458,8 @@ impl Shared {
         planned
     }
 
-    /// Runs one case (holding its suite's lock on a live target), then compares its
-    /// snapshot on the trial's thread.
-    fn run_case(&self, suite_index: usize, case_index: usize) -> Finished {
-        let Some(Ok(suite)) = self.suites.get(suite_index) else {
-            return Finished::failed(
-                FailureClass::Harness,
-                "internal error: the suite of this trial is missing".into(),
-            );
-        };
-        let case = &suite.cases[case_index];
-        let _lock = match self.lock(suite, case) {
-            Ok(lock) => lock,
-            Err(e) => return Finished::failed(FailureClass::Harness, e.to_string()),
-        };
-        let (mut finished, recorded) = self.runtime.block_on(self.run_on_target(suite, case));
-        if let Some((_, message)) = &mut finished.failure {
-            *message = self.scrub(message);
-        }
-        if recorded.is_empty() {
-            return finished;
-        }
-        let secrets: Vec<&str> = self.secrets.iter().map(Secret::expose).collect();
-        let recorded = redact::scrub_value(&Value::Object(recorded), &secrets);
-        let compared = catch_unwind(AssertUnwindSafe(|| {
-            snapshot::assert_case_snapshot(
-                &self.snapshots_dir,
-                suite,
-                case,
-                &self.target.name,
-                &recorded,
-            );
-        }));
-        if compared.is_err() {
-            let message =
-                snapshot::mismatch_message(&self.snapshots_dir, suite, case, &self.target.name);
-            finished.failure = Some((FailureClass::Snapshot, self.scrub(&message)));
-        }
-        finished
-    }
-
-    /// The suite's lock, on a live target (the embedded double gives every case its own
-    /// store); says on stderr when it waits for another holder.
-    fn lock(&self, suite: &Suite, case: &Case) -> Result<Option<SuiteLock>, lock::LockError> {
-        let (Some(name), Connection::Live { client, .. }) = (&suite.lock, &self.connection) else {
-            return Ok(None);
-        };
-        SuiteLock::acquire(&self.lock_dir, client.endpoint(), name, |path| {
-            self.progress.suspend(|| {
-                eprintln!(
-                    "ion-contract: {}::{}::{} waits for the suite lock '{name}' ({}), held \
-                     by another case",
-                    suite.id,
-                    case.name,
-                    self.target.name,
-                    path.display()
-                );
-            });
-        })
-        .map(Some)
-    }
-
-    /// `text` without any credential value or token in it.
-    fn scrub(&self, text: &str) -> String {
-        let secrets: Vec<&str> = self.secrets.iter().map(Secret::expose).collect();
-        redact::scrub_all(text, &secrets)
-    }
-
-    /// Runs the case's steps on the target (a fresh double, or the shared live client);
-    /// returns what it did and the responses to snapshot.
-    async fn run_on_target(&self, suite: &Suite, case: &Case) -> (Finished, Map<String, Value>) {
-        let failed = |class, message| (Finished::failed(class, message), Map::new());
-        let double = match self.connection {
-            Connection::Double => {
-                let spec = EnvironmentSpec::demo_in(self.target.imitates);
-                Some(IonDouble::start_with(Arc::clone(&self.double), spec).await)
-            }
-            _ => None,
-        };
-        let double_client;
-        let client = match (&self.connection, &double) {
-            (
-                Connection::Live {
-                    preflight: Some(Err(diagnosis)),
-                    ..
-                },
-                _,
-            ) => {
-                let headline = diagnosis.lines().next().unwrap_or_default();
-                return failed(
-                    FailureClass::NotRun,
-                    format!(
-                        "not run: target {} failed its preflight (see preflight::{}): {headline}",
-                        self.target.name, self.target.name
-                    ),
-                );
-            }
-            (Connection::Live { client, .. }, _) => client,
-            (Connection::Missing(missing), _) => {
-                return failed(FailureClass::NotRun, missing.to_string());
-            }
-            (Connection::Double, None) => unreachable!("a double was started above"),
-            (Connection::Double, Some(double)) => {
-                let mut client = double.demo_client(&self.http);
-                if let Some(pacer) = &self.pacer {
-                    client = client.with_pacer(Arc::clone(pacer));
-                }
-                double_client = client;
-                &double_client
-            }
-        };
-        let double_url = double.as_ref().map(IonDouble::api_url);
-        let configured = match (&suite.double, double_url.or(self.local_api.clone())) {
-            (Some(body), Some(base)) => {
-                match control::set_throttle(&self.http, &base, body).await {
-                    Ok(previous) => Some((base, previous)),
-                    Err(e) => return failed(FailureClass::Harness, e),
-                }
-            }
-            _ => None,
-        };
-        let outcome = self.run_case_on(suite, case, client, double.as_ref()).await;
-        if let (Some((base, previous)), None) = (configured, &double) {
-            control::restore(&self.http, &base, previous).await;
-        }
-        outcome
-    }
-
     /// Whether the target is an ion-contract double (embedded, or a local `serve`).
     fn reaches_a_double(&self) -> bool {
         self.target.is_double() || self.local_api.is_some()
-    }
-
-    /// Runs the case with `client` (and the trial's double, on the double).
-    async fn run_case_on(
-        &self,
-        suite: &Suite,
-        case: &Case,
-        client: &GraphqlClient,
-        double: Option<&IonDouble>,
-    ) -> (Finished, Map<String, Value>) {
-        let failed = |message| (Finished::failed(FailureClass::Harness, message), Map::new());
-        let prepared = self
-            .fixtures
-            .prepare(
-                suite,
-                &self.target,
-                self.double.schema(),
-                client,
-                double.is_some(),
-            )
-            .await;
-        if let Err(e) = prepared {
-            return failed(e);
-        }
-        let trial_double = double.map(|d| (d, &self.double));
-        let (profiles, _other_doubles) = match self
-            .profiles
-            .clients(case, client, trial_double, &self.http)
-            .await
-        {
-            Ok(clients) => clients,
-            Err(e) => return failed(e),
-        };
-        let env = |name: &str| std::env::var(name).ok();
-        let credential_variables = self.target.credential_variables();
-        let run = CaseRun {
-            suite,
-            case,
-            target: &self.target.name,
-            credential_variables: &credential_variables,
-            read_only: self.target.read_only,
-            client,
-            profiles: &profiles,
-            env: &env,
-        };
-        let outcome = run.run().await;
-        let failure = outcome
-            .failure
-            .as_ref()
-            .map(|failure| (FailureClass::of(failure), describe_failure(&run, failure)));
-        let finished = Finished {
-            steps: outcome.steps,
-            notes: outcome.notes,
-            failure,
-        };
-        (finished, outcome.recorded)
     }
 }

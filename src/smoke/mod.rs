@@ -13,7 +13,8 @@
 
 mod report;
 
-use std::fmt::Write as _;
+pub use report::{exit_code, summary};
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -444,71 +445,5 @@ impl StageOutcome {
             line: line.into(),
             detail: detail.into(),
         }
-    }
-}
-
-/// The markdown summary of a smoke run of `target` whose stages went as `outcomes`.
-pub fn summary(target: &str, outcomes: &[StageOutcome]) -> String {
-    let failed = outcomes.iter().find(|o| o.failed.is_some());
-    let mut text = match failed {
-        None => format!("**ion-contract smoke, target {target}: passed**\n\n"),
-        Some(o) => format!(
-            "**ion-contract smoke, target {target}: failed at {}**: {}\n\n",
-            o.stage.name(),
-            o.line
-        ),
-    };
-    for stage in Stage::ALL {
-        let line = match outcomes.iter().find(|o| o.stage == stage) {
-            Some(o) if o.failed.is_some() => format!("- ✗ {}: {}", stage.name(), o.line),
-            Some(o) => format!("- ✓ {}: {}", stage.name(), o.line),
-            None => format!("- · {}: not run", stage.name()),
-        };
-        let _ = writeln!(text, "{line}");
-    }
-    if let Some(o) = failed
-        && !o.detail.is_empty()
-    {
-        let _ = write!(text, "\n```text\n{}\n```\n", o.detail.trim_end());
-    }
-    text
-}
-
-/// The exit code of the run: the failing stage's, else 0.
-pub fn exit_code(outcomes: &[StageOutcome]) -> u8 {
-    outcomes.iter().find_map(|o| o.failed).unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_summary_names_the_failing_stage_and_what_was_not_run() {
-        let outcomes = [
-            StageOutcome::passed(Stage::Preflight, "tenant Acme"),
-            StageOutcome::passed(Stage::Schema, "no breaking change"),
-            StageOutcome::passed(Stage::Seed, "10 entities (0 created)"),
-            StageOutcome::failed(
-                Stage::Drift,
-                exit::DATA_DRIFT,
-                "drift: 1 difference",
-                "changed  component.description",
-            ),
-        ];
-        let text = summary("sandbox", &outcomes);
-        assert!(
-            text.starts_with(
-                "**ion-contract smoke, target sandbox: failed at drift**: drift: 1 difference"
-            ),
-            "{text}"
-        );
-        assert!(text.contains("- ✓ seed: 10 entities (0 created)\n- ✗ drift: drift: 1 difference\n- · suites: not run"), "{text}");
-        assert!(
-            text.contains("```text\nchanged  component.description\n```"),
-            "{text}"
-        );
-        assert_eq!(exit_code(&outcomes), 5);
-        assert_eq!(exit_code(&outcomes[..3]), 0);
     }
 }

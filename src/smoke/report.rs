@@ -1,6 +1,9 @@
-//! A smoke run as a report: one trial per stage (`smoke::<stage>::<target>`), then the
-//! trials of the suites stage, so CI shows a run that stopped at `drift` as that stage's
-//! failing testcase and the stages after it as skipped.
+//! A smoke run told: its markdown summary, its exit code, and its report, with one trial per
+//! stage (`smoke::<stage>::<target>`) and then the trials of the suites stage, so CI shows a
+//! run that stopped at `drift` as that stage's failing testcase and the stages after it as
+//! skipped.
+
+use std::fmt::Write as _;
 
 use super::{Smoked, Stage, StageOutcome};
 use crate::exit;
@@ -62,6 +65,38 @@ fn class_of(code: u8) -> FailureClass {
     }
 }
 
+/// The markdown summary of a smoke run of `target` whose stages went as `outcomes`.
+pub fn summary(target: &str, outcomes: &[StageOutcome]) -> String {
+    let failed = outcomes.iter().find(|o| o.failed.is_some());
+    let mut text = match failed {
+        None => format!("**ion-contract smoke, target {target}: passed**\n\n"),
+        Some(o) => format!(
+            "**ion-contract smoke, target {target}: failed at {}**: {}\n\n",
+            o.stage.name(),
+            o.line
+        ),
+    };
+    for stage in Stage::ALL {
+        let line = match outcomes.iter().find(|o| o.stage == stage) {
+            Some(o) if o.failed.is_some() => format!("- ✗ {}: {}", stage.name(), o.line),
+            Some(o) => format!("- ✓ {}: {}", stage.name(), o.line),
+            None => format!("- · {}: not run", stage.name()),
+        };
+        let _ = writeln!(text, "{line}");
+    }
+    if let Some(o) = failed
+        && !o.detail.is_empty()
+    {
+        let _ = write!(text, "\n```text\n{}\n```\n", o.detail.trim_end());
+    }
+    text
+}
+
+/// The exit code of the run: the failing stage's, else 0.
+pub fn exit_code(outcomes: &[StageOutcome]) -> u8 {
+    outcomes.iter().find_map(|o| o.failed).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -93,5 +128,34 @@ mod tests {
         );
         assert_eq!(outcome("smoke::suites::sandbox"), (Outcome::Ignored, None));
         assert_eq!((report.totals.failed, report.totals.ignored), (1, 1));
+    }
+
+    #[test]
+    fn the_summary_names_the_failing_stage_and_what_was_not_run() {
+        let outcomes = [
+            StageOutcome::passed(Stage::Preflight, "tenant Acme"),
+            StageOutcome::passed(Stage::Schema, "no breaking change"),
+            StageOutcome::passed(Stage::Seed, "10 entities (0 created)"),
+            StageOutcome::failed(
+                Stage::Drift,
+                exit::DATA_DRIFT,
+                "drift: 1 difference",
+                "changed  component.description",
+            ),
+        ];
+        let text = summary("sandbox", &outcomes);
+        assert!(
+            text.starts_with(
+                "**ion-contract smoke, target sandbox: failed at drift**: drift: 1 difference"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("- ✓ seed: 10 entities (0 created)\n- ✗ drift: drift: 1 difference\n- · suites: not run"), "{text}");
+        assert!(
+            text.contains("```text\nchanged  component.description\n```"),
+            "{text}"
+        );
+        assert_eq!(exit_code(&outcomes), 5);
+        assert_eq!(exit_code(&outcomes[..3]), 0);
     }
 }
