@@ -11,12 +11,11 @@
 
 use regex::Regex;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 
 use crate::auth::AuthClass;
 use crate::suite::captures::TemplateScope;
 use crate::suite::format::{
-    AssertionSpec, ErrorMatcherSpec, ErrorsSpec, ExpectSpec, Node, NodeValue,
+    AssertionSpec, ErrorMatcherSpec, ErrorsSpec, ExpectSpec, Node, NodeValue, Spanned,
 };
 use crate::suite::model::{
     DataAssertion, ErrorMatcher, ErrorsExpectation, Expect, JsonType, Predicate,

@@ -100,9 +100,9 @@
 //! (file:line:col, what, how to fix) rather than stopping at the first problem:
 //!
 //! 1. **discover** ([`discover`], [`suite_id`]): which files are suites, and their ids;
-//! 2. **parse** (`parse`, `shape`, `format`): YAML syntax (an error stops the file), then every
-//!    unknown, duplicate or missing key and every wrongly typed value at once, then the typed
-//!    serde shape of `format`;
+//! 2. **parse** (`parse`, `node`, `shape`, `format`): YAML syntax (an error stops the file),
+//!    then every unknown, duplicate or missing key and every wrongly typed value at once, then
+//!    the typed serde shape of `format`;
 //! 3. **validate** (`validate`, `expect`, `captures`, `graphql`, `variables`, `selection`):
 //!    names; credential profiles (`as:`) and `auth` classes; operations validated against the
 //!    GraphQL schema with apollo-compiler (errors mapped back into the suite file or the
@@ -121,6 +121,7 @@ mod jsonpath;
 mod keys;
 mod load;
 mod model;
+mod node;
 pub(crate) mod node_problems;
 mod parse;
 mod selection;

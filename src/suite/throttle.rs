@@ -9,9 +9,8 @@
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use serde_saphyr::Spanned;
 
-use crate::suite::format::{DoubleSpec, Node, NodeValue, RampSpec, ThrottleSpec};
+use crate::suite::format::{DoubleSpec, Node, NodeValue, RampSpec, Spanned, ThrottleSpec};
 use crate::suite::model::{RampCheck, RetryAfterExpectation, ThrottleCheck};
 use crate::suite::source::Pos;
 use crate::suite::suggest;

@@ -12,11 +12,10 @@ use std::path::Path;
 
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
-use serde_saphyr::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use crate::suite::captures::{CaptureDef, TemplateScope};
-use crate::suite::format::{CaseSpec, SuiteFile};
+use crate::suite::format::{CaseSpec, Spanned, SuiteFile};
 use crate::suite::model::{Case, LoadCheck, Redaction, Suite};
 use crate::suite::source::{Pos, SourceFile};
 use crate::suite::template;
