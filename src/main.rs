@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::Schema(command) => match command {
             SchemaCommand::Pull(args) => pull(&args),
             SchemaCommand::Diff(args) => diff(&args),
+            SchemaCommand::SuiteFormat => suite_format(),
         }
         .unwrap_or_else(invalid),
     }
@@ -163,6 +164,14 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         eprintln!("ion-contract serve: {signal} received; stopped serving");
         Ok(())
     })
+}
+
+/// `schema suite-format`: the suite files' JSON Schema to stdout.
+fn suite_format() -> anyhow::Result<ExitCode> {
+    std::io::stdout()
+        .write_all(suite::json_schema().as_bytes())
+        .context("cannot write the schema to stdout")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `schema pull`: the SDL to a file, one line to stdout saying where.

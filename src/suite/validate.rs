@@ -32,6 +32,10 @@ pub(crate) struct Validator<'a> {
     pub diags: Vec<Diagnostic>,
 }
 
+/// The rule for case and lock names (they become parts of file names), as a regex for the
+/// suite schema; [`bad_case_name_char`] checks it.
+pub(crate) const FILE_NAME_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
+
 /// `[A-Za-z0-9][A-Za-z0-9_.-]*`: the offset of the first character that breaks the rule.
 fn bad_case_name_char(name: &str) -> Option<(usize, char)> {
     name.chars().enumerate().find(|&(i, c)| {
