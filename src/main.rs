@@ -168,10 +168,13 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
 
 /// `schema suite-format`: the suite files' JSON Schema to stdout.
 fn suite_format() -> anyhow::Result<ExitCode> {
-    std::io::stdout()
-        .write_all(suite::json_schema().as_bytes())
-        .context("cannot write the schema to stdout")?;
-    Ok(ExitCode::SUCCESS)
+    match std::io::stdout().write_all(suite::json_schema().as_bytes()) {
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write the schema to stdout")
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// `schema pull`: the SDL to a file, one line to stdout saying where.
