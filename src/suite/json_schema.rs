@@ -64,20 +64,6 @@ impl<T: JsonSchema + 'static> JsonSchema for Spanned<T> {
     }
 }
 
-impl JsonSchema for Node {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> Cow<'static, str> {
-        "AnyValue".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        Schema::from(true)
-    }
-}
-
 impl<V: JsonSchema> JsonSchema for Entries<V> {
     fn inline_schema() -> bool {
         true
@@ -122,65 +108,54 @@ impl JsonSchema for ErrorsSpec {
     }
 }
 
-impl JsonSchema for SnapshotSpec {
-    fn inline_schema() -> bool {
-        true
-    }
+/// `JsonSchema` for a type whose schema is inline and fixed.
+macro_rules! fixed_schema {
+    ($ty:ty, $name:literal, $schema:expr) => {
+        impl JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
 
-    fn schema_name() -> Cow<'static, str> {
-        "Snapshot".into()
-    }
+            fn schema_name() -> Cow<'static, str> {
+                $name.into()
+            }
 
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "oneOf": [
-                {
-                    "type": "boolean",
-                    "description": "`true`: snapshot under the step's name",
-                },
-                {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "snapshot under this key",
-                },
-            ]
-        })
-    }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                $schema
+            }
+        }
+    };
 }
+
+fixed_schema!(Node, "AnyValue", Schema::from(true));
+
+fixed_schema!(
+    SnapshotSpec,
+    "Snapshot",
+    json_schema!({
+        "oneOf": [
+            {
+                "type": "boolean",
+                "description": "`true`: snapshot under the step's name",
+            },
+            {
+                "type": "string",
+                "minLength": 1,
+                "description": "snapshot under this key",
+            },
+        ]
+    })
+);
 
 /// Schema-only stand-in for a [`Node`] the loader reads as a whole number.
 pub(crate) struct Integer;
 
-impl JsonSchema for Integer {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> Cow<'static, str> {
-        "Integer".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "integer"})
-    }
-}
+fixed_schema!(Integer, "Integer", json_schema!({"type": "integer"}));
 
 /// Schema-only stand-in for a [`Node`] the loader reads as any number.
 pub(crate) struct Decimal;
 
-impl JsonSchema for Decimal {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> Cow<'static, str> {
-        "Number".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "number"})
-    }
-}
+fixed_schema!(Decimal, "Number", json_schema!({"type": "number"}));
 
 /// Takes back the `null` schemars allows for every `Option` (in `type`, `enum` or an
 /// `anyOf` branch), in every subschema: no key of a suite file takes `null`. Free-form
