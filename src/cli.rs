@@ -82,12 +82,12 @@ pub enum Command {
     /// 429s while serving.
     Serve(ServeArgs),
     /// Schema drift: read a target's schema, or compare it with the committed one for the
-    /// operations this project sends.
+    /// operations this project sends; or print the suite files' JSON Schema.
     #[command(subcommand)]
     Schema(SchemaCommand),
 }
 
-/// `schema pull` and `schema diff`.
+/// `schema pull`, `schema diff` and `schema suite-format`.
 #[derive(Debug, Subcommand)]
 pub enum SchemaCommand {
     /// Read a target's schema by introspection and write it as SDL.
@@ -109,6 +109,13 @@ pub enum SchemaCommand {
     /// (suites, schema files, documents) or when the live schema cannot be read, 3 when a
     /// live target's preflight fails.
     Diff(DiffArgs),
+    /// Print the JSON Schema of suite files, for editors (YAML language servers).
+    ///
+    /// Generated from the suite format the loader reads: every key, its type and the values
+    /// it takes. The project keeps it as suites/suite.schema.json, which suite files name in
+    /// their first line (`# yaml-language-server: $schema=./suite.schema.json`); regenerate it
+    /// with `ion-contract schema suite-format > suites/suite.schema.json`. Exits 0.
+    SuiteFormat,
 }
 
 /// Options of `schema pull`.

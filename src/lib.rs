@@ -56,6 +56,7 @@
 //! suites/schema/<target>.graphql  a target's schema as `schema pull` wrote it (not a suite)
 //! suites/seed/demo.yaml      the double's data, fresh for every trial
 //! suites/targets.yaml        where suites may run (optional: mock, sandbox, production built in)
+//! suites/suite.schema.json   the suite format as a JSON Schema, for editors (`schema suite-format`)
 //! snapshots/*.snap           <suite>__<case>@<target>.snap
 //! ```
 //!

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Schema(command) => match command {
             SchemaCommand::Pull(args) => pull(&args),
             SchemaCommand::Diff(args) => diff(&args),
+            SchemaCommand::SuiteFormat => suite_format(),
         }
         .unwrap_or_else(invalid),
     }
@@ -166,6 +167,17 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         eprintln!("ion-contract serve: {signal} received; stopped serving");
         Ok(())
     })
+}
+
+/// `schema suite-format`: the suite files' JSON Schema to stdout.
+fn suite_format() -> anyhow::Result<ExitCode> {
+    match std::io::stdout().write_all(suite::json_schema().as_bytes()) {
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write the schema to stdout")
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// `schema pull`: the SDL to a file, one line to stdout saying where.

@@ -11,12 +11,11 @@
 
 use regex::Regex;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 
 use crate::auth::AuthClass;
 use crate::suite::captures::TemplateScope;
 use crate::suite::format::{
-    AssertionSpec, ErrorMatcherSpec, ErrorsSpec, ExpectSpec, Node, NodeValue,
+    AssertionSpec, ErrorMatcherSpec, ErrorsSpec, ExpectSpec, Node, NodeValue, Spanned,
 };
 use crate::suite::model::{
     DataAssertion, ErrorMatcher, ErrorsExpectation, Expect, JsonType, Predicate,
@@ -28,7 +27,8 @@ use crate::suite::validate::Validator;
 const PREDICATES: &str =
     "equals, exists, absent, type, matches, length, min, max, contains, one_of";
 
-const TYPES: [(&str, JsonType); 7] = [
+/// The names `type:` takes.
+pub(crate) const TYPES: [(&str, JsonType); 7] = [
     ("string", JsonType::String),
     ("number", JsonType::Number),
     ("integer", JsonType::Integer),
@@ -37,6 +37,9 @@ const TYPES: [(&str, JsonType); 7] = [
     ("array", JsonType::Array),
     ("null", JsonType::Null),
 ];
+
+/// The statuses `status:` takes (`min`, `max`, inclusive).
+pub(crate) const STATUS_CODES: (u16, u16) = (100, 599);
 
 /// Builds a step's expectations (the defaults when there is no `expect:`).
 pub(crate) fn build(
@@ -160,7 +163,7 @@ fn status(v: &mut Validator<'_>, node: &Node) -> Option<u16> {
         _ => None,
     };
     match code {
-        Some(code) if (100..=599).contains(&code) => Some(code),
+        Some(code) if (STATUS_CODES.0..=STATUS_CODES.1).contains(&code) => Some(code),
         _ => {
             v.diags.push(
                 v.src

@@ -1,8 +1,9 @@
 //! The on-disk shape of a suite file, as serde reads it. Nothing here is checked beyond types.
 //!
-//! Every value a diagnostic may point at is wrapped in serde-saphyr's [`Spanned`], or is a
-//! [`Node`] (which carries its own position). serde-saphyr loses spans inside
-//! `#[serde(flatten)]` and untagged enums, so this module uses neither:
+//! Every value a diagnostic may point at is wrapped in [`Spanned`] (serde-saphyr's, re-wrapped
+//! so that this crate can implement traits for it), or is a [`Node`] (which carries its own
+//! position). serde-saphyr loses spans inside `#[serde(flatten)]` and untagged enums, so this
+//! module uses neither:
 //!
 //! - predicates are a struct of optional fields ([`AssertionSpec`]); "at least one" is checked
 //!   by the validator;
@@ -16,144 +17,288 @@
 //!
 //! `equals: null` must mean "equals JSON null", not "no `equals`": those fields use
 //! [`present`], which turns a key that is there into `Some` whatever its value.
+//!
+//! The types also derive schemars' `JsonSchema`: [`super::json_schema()`] makes the suite
+//! files' JSON Schema (`suites/suite.schema.json`) from them. Their doc comments are its
+//! descriptions, which editors show to suite authors: keep them short and about the key.
+//! The `#[schemars(...)]` attributes add what the loader checks exactly (enums, ranges,
+//! patterns, "`query` or `document`") and take their values from the checking code where
+//! it has them.
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
-use serde_saphyr::Spanned;
+use serde_saphyr::Location;
 
-use crate::suite::source::Pos;
+use crate::auth::AuthClass;
+use crate::suite::expect::{STATUS_CODES, TYPES};
+use crate::suite::json_schema::{Decimal, Integer};
+pub(crate) use crate::suite::node::{Entry, Node, NodeValue};
+use crate::suite::template::NAME_PATTERN;
+use crate::suite::throttle::{BUCKET, RATES, RETRY_AFTER_MODES, STORM_MS, THROTTLED};
+use crate::suite::validate::FILE_NAME_PATTERN;
 
-/// A whole suite file.
-#[derive(Debug, Deserialize)]
+/// An ion-contract suite: named cases of GraphQL steps and what their responses must be.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "ion-contract suite")]
 pub(crate) struct SuiteFile {
+    /// The suite's name, shown in reports (`name: Parts`).
+    #[schemars(length(min = 1))]
     pub name: Spanned<String>,
+    /// What the suite covers, in a sentence.
     pub description: Option<Spanned<String>>,
+    /// Labels to select suites by (`run --tag smoke`), e.g. `[parts, read]`.
+    #[schemars(extend("uniqueItems" = true), inner(length(min = 1)))]
     pub tags: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The targets the suite may run on, e.g. `[mock, sandbox]`; default: every target.
+    #[schemars(length(min = 1), extend("uniqueItems" = true), inner(length(min = 1)))]
     pub targets: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Snapshot redactions: an insta selector and its placeholder, e.g.
+    /// `".case.list.data.parts.edges[].node.cost": "[cost]"`.
     pub redact: Option<Spanned<Entries<Spanned<String>>>>,
+    /// How the ion-contract double throttles while this suite runs on it (ignored on ION).
     pub double: Option<Spanned<DoubleSpec>>,
+    /// Data to seed before the cases run: `chain` seeds `suites/seed/chain.yaml`.
+    #[schemars(extend("enum" = ["chain"]))]
     pub fixture: Option<Spanned<String>>,
+    /// A lock name: cases of suites with the same lock never run at the same time.
+    #[schemars(regex(pattern = FILE_NAME_PATTERN))]
     pub lock: Option<Spanned<String>>,
+    /// The cases; each runs as one test per target (`<suite>::<case>::<target>`).
+    #[schemars(length(min = 1))]
     pub cases: Spanned<Vec<Spanned<CaseSpec>>>,
 }
 
-/// The suite's `double:`: how the ion-contract double it runs on behaves.
-#[derive(Debug, Deserialize)]
+/// How the ion-contract double behaves while the suite runs on it (on the embedded double
+/// and on `ion-contract serve`; suites with `double:` are ignored on ION).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Double")]
 pub(crate) struct DoubleSpec {
+    /// The double's rate limit: a token bucket per API key.
     pub throttle: Option<Spanned<DoubleThrottleSpec>>,
+    /// A storm of HTTP 429 answers, by count (`next`) or by time (`for_ms`).
     pub storm: Option<Spanned<StormSpec>>,
 }
 
-/// `double.throttle:`: the double's token bucket per API key.
-#[derive(Debug, Deserialize)]
+/// The double's token bucket per API key, e.g. `{per_second: 5, burst: 2, retry_after: seconds}`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "DoubleThrottle")]
 pub(crate) struct DoubleThrottleSpec {
+    /// Requests per second the bucket refills.
+    #[schemars(with = "Integer", range(min = BUCKET.0, max = BUCKET.1))]
     pub per_second: Node,
+    /// Requests the bucket holds; default: `per_second`.
+    #[schemars(with = "Option<Integer>", range(min = BUCKET.0, max = BUCKET.1))]
     pub burst: Option<Node>,
+    /// The 429's `Retry-After`: `seconds` (`Retry-After: 2`), `http-date` or `absent`.
+    #[schemars(extend("enum" = RETRY_AFTER_MODES))]
     pub retry_after: Option<Spanned<String>>,
 }
 
-/// `double.storm:`: 429 for the next N requests, or for T milliseconds.
-#[derive(Debug, Deserialize)]
+/// A storm of 429 answers: the next N requests (`next`) or every request for T milliseconds
+/// (`for_ms`); exactly one of the two.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Storm")]
+#[schemars(extend("oneOf" = [{"required": ["next"]}, {"required": ["for_ms"]}]))]
 pub(crate) struct StormSpec {
+    /// Answer the next N requests with 429.
+    #[schemars(with = "Option<Integer>", range(min = BUCKET.0, max = BUCKET.1))]
     pub next: Option<Node>,
+    /// Answer every request with 429 for this many milliseconds.
+    #[schemars(with = "Option<Integer>", range(min = STORM_MS.0, max = STORM_MS.1))]
     pub for_ms: Option<Node>,
 }
 
-/// A case's `throttle:` check: its one step sent many times at a rate.
-#[derive(Debug, Deserialize)]
+/// Sends the case's one step many times at a rate (retrying as usual): every request must
+/// succeed in the end, e.g. `{requests: 20, rate: 10, max_throttled: 5, within: 10s}`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Throttle")]
 pub(crate) struct ThrottleSpec {
+    /// How many requests to send.
+    #[schemars(with = "Integer", range(min = RATES.0, max = RATES.1))]
     pub requests: Node,
+    /// Requests per second.
+    #[schemars(with = "Integer", range(min = RATES.0, max = RATES.1))]
     pub rate: Node,
+    /// At most this many answers, over every attempt, may be 429.
+    #[schemars(with = "Option<Integer>", range(min = THROTTLED.0, max = THROTTLED.1))]
     pub max_throttled: Option<Node>,
+    /// The whole may take at most this long, e.g. `10s` or `1500ms`.
     pub within: Option<Spanned<String>>,
 }
 
-/// A case's `ramp:` check: its one step at rising rates, until 4xx answers pass a share.
-#[derive(Debug, Deserialize)]
+/// Sends the case's one step at rising rates, without retries, until the share of 4xx
+/// answers passes a limit, e.g. `{from: 2, to: 10, by: 2, requests: 10, max_4xx_share: 0.2}`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Ramp")]
 pub(crate) struct RampSpec {
+    /// The first rate, in requests per second.
+    #[schemars(with = "Integer", range(min = RATES.0, max = RATES.1))]
     pub from: Node,
+    /// The highest rate, in requests per second (at least `from`).
+    #[schemars(with = "Integer", range(min = RATES.0, max = RATES.1))]
     pub to: Node,
+    /// The step between rates; default 1.
+    #[schemars(with = "Option<Integer>", range(min = RATES.0, max = RATES.1))]
     pub by: Option<Node>,
+    /// Requests sent at each rate.
+    #[schemars(with = "Integer", range(min = RATES.0, max = RATES.1))]
     pub requests: Node,
+    /// The share of 4xx answers (0 to 1) past which a rate is too fast; default 0.1.
+    #[schemars(with = "Option<Decimal>", range(min = 0, max = 1))]
     pub max_4xx_share: Option<Node>,
+    /// The last safe rate (the one before the limit) must be at least this.
+    #[schemars(with = "Option<Integer>", range(min = RATES.0, max = RATES.1))]
     pub safe_rate_at_least: Option<Node>,
 }
 
-/// One item of `cases:`.
-#[derive(Debug, Deserialize)]
+/// A case: steps that run in order, sharing captures. A `throttle:` or `ramp:` case drives
+/// exactly one step, and has not both.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Case")]
+#[schemars(extend(
+    "not" = {"required": ["throttle", "ramp"]},
+    "dependentSchemas" = {
+        "throttle": {"properties": {"steps": {"maxItems": 1}}},
+        "ramp": {"properties": {"steps": {"maxItems": 1}}},
+    },
+))]
 pub(crate) struct CaseSpec {
+    /// Unique in the suite; part of test and snapshot names: letters, digits, `_`, `.`, `-`.
+    #[schemars(regex(pattern = FILE_NAME_PATTERN))]
     pub name: Spanned<String>,
+    /// What the case checks, in a sentence.
     pub description: Option<Spanned<String>>,
+    /// Make this a throttling check of its one step.
     pub throttle: Option<Spanned<ThrottleSpec>>,
+    /// Make this a ramp of its one step: find the rate where ION starts refusing.
     pub ramp: Option<Spanned<RampSpec>>,
+    /// The steps, in order.
+    #[schemars(length(min = 1))]
     pub steps: Spanned<Vec<Spanned<StepSpec>>>,
 }
-
-/// One item of `steps:`.
-#[derive(Debug, Deserialize)]
+/// A step: one GraphQL request (`query:` inline, or `document:` and `operation:`), what its
+/// response must be, and values to capture for later steps.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Step")]
+#[schemars(extend(
+    "oneOf" = [{"required": ["query"]}, {"required": ["document"]}],
+    "dependentRequired" = {"operation": ["document"]},
+))]
 pub(crate) struct StepSpec {
+    /// Unique in the case; default `step-<n>`.
+    #[schemars(length(min = 1))]
     pub name: Option<Spanned<String>>,
+    /// Send other credentials: a target's name (`production`), or `anonymous` (no
+    /// `Authorization`), `malformed`, `expired` or `unknown-issuer`.
     #[serde(rename = "as")]
     pub as_: Option<Spanned<String>>,
+    /// The GraphQL operation, inline (one operation; use `|` for several lines).
+    #[schemars(length(min = 1))]
     pub query: Option<Spanned<String>>,
+    /// A `.graphql` file holding the operation, relative to this suite file.
     pub document: Option<Spanned<String>>,
+    /// Which operation of the `document` to send, when it holds several.
     pub operation: Option<Spanned<String>>,
+    /// The operation's variables, e.g. `{first: 2, after: "${cursor}"}`; strings may use
+    /// `${capture}` and `${env:NAME}`.
     pub variables: Option<Spanned<Entries<Node>>>,
+    /// `false`: no retries, so the step sees a raw 429 or 5xx; default `true`.
     pub retry: Option<Spanned<bool>>,
+    /// What the response must be; default: HTTP 200 and no GraphQL errors.
     pub expect: Option<Spanned<ExpectSpec>>,
+    /// Values for later steps (`${name}`): a name and a JSONPath into `data`, e.g.
+    /// `cursor: $.parts.pageInfo.endCursor`.
+    #[schemars(extend("propertyNames" = {"pattern": NAME_PATTERN}))]
     pub capture: Option<Spanned<Entries<Spanned<String>>>>,
+    /// Record the response as an insta snapshot: `true` (under the step's name) or a key.
     pub snapshot: Option<Spanned<SnapshotSpec>>,
 }
 
-/// A step's `expect:`.
-#[derive(Debug, Deserialize)]
+/// What a step's response must be.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Expect")]
 pub(crate) struct ExpectSpec {
+    /// The HTTP status; default 200 (not checked with `auth:` unless written).
+    #[schemars(with = "Option<Integer>", range(min = STATUS_CODES.0, max = STATUS_CODES.1))]
     pub status: Option<Node>,
+    /// Expect ION to refuse the request, for this reason.
+    #[schemars(extend("enum" = AuthClass::ALL.map(AuthClass::name)))]
     pub auth: Option<Spanned<String>>,
+    /// GraphQL errors: `none` (the default), `any`, or a list of matchers.
     pub errors: Option<Spanned<ErrorsSpec>>,
+    /// The 429's `Retry-After` header: `present`, `absent`, or at most a duration (`"<= 5s"`).
+    #[schemars(extend("anyOf" = [
+        {"enum": ["present", "absent"]},
+        {"type": "string", "pattern": "^\\s*<="},
+    ]))]
     pub retry_after: Option<Spanned<String>>,
+    /// Assertions on the response's `data`, each a JSONPath and predicates.
     pub data: Option<Spanned<Vec<Spanned<AssertionSpec>>>>,
 }
 
-/// One item of `expect.data:`.
-#[derive(Debug, Deserialize)]
+/// An assertion: a JSONPath (RFC 9535) into the response's `data` and at least one predicate.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Assertion", extend("minProperties" = 2))]
 pub(crate) struct AssertionSpec {
+    /// Where in `data`, e.g. `$.parts.pageInfo.count`.
     pub path: Spanned<String>,
+    /// The value there equals this (any JSON value, `null` included).
     #[serde(default, deserialize_with = "present")]
     pub equals: Option<Node>,
+    /// `true`: the path matches something; `false`: nothing.
     pub exists: Option<Spanned<bool>>,
+    /// `true`: the path matches nothing.
     pub absent: Option<Spanned<bool>>,
+    /// The value's JSON type.
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = TYPES.map(|(name, _)| name)))]
     pub type_: Option<Spanned<String>>,
+    /// The value is a string this regex matches (Rust regex syntax), e.g. `'^PN-[0-9]+$'`.
     pub matches: Option<Spanned<String>>,
+    /// The number of items of a list, keys of an object or characters of a string.
+    #[schemars(with = "Option<Integer>", range(min = 0))]
     pub length: Option<Node>,
+    /// The value is a number of at least this.
+    #[schemars(with = "Option<Decimal>")]
     pub min: Option<Node>,
+    /// The value is a number of at most this.
+    #[schemars(with = "Option<Decimal>")]
     pub max: Option<Node>,
+    /// A list holds this item, an object this key, or a string this text.
     #[serde(default, deserialize_with = "present")]
     pub contains: Option<Node>,
+    /// The value equals one of these.
+    #[schemars(length(min = 1))]
     pub one_of: Option<Spanned<Vec<Node>>>,
 }
 
-/// One item of `expect.errors:` when it is a list.
-#[derive(Debug, Deserialize)]
+/// A GraphQL error the response must hold: at least one of `message`, `contains`, `code`,
+/// `path`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ErrorMatcher", extend("minProperties" = 1))]
 pub(crate) struct ErrorMatcherSpec {
+    /// The error's whole message.
     pub message: Option<Spanned<String>>,
+    /// Text in the error's message.
     pub contains: Option<Spanned<String>>,
+    /// The error's `extensions.code`, e.g. `CONCURRENCY_CONFLICT`.
     pub code: Option<Spanned<String>>,
+    /// The error's `path`: field names and list indices, e.g. `[parts, edges, 0, node]`.
+    #[schemars(extend("items" = {"type": ["string", "integer"], "minimum": 0}))]
     pub path: Option<Spanned<Vec<Node>>>,
 }
 
@@ -222,6 +367,25 @@ impl<'de> Deserialize<'de> for SnapshotSpec {
     }
 }
 
+/// A value and where the file gives it: serde-saphyr's `Spanned`, re-wrapped so that this
+/// crate can implement traits for it.
+#[derive(Debug)]
+pub(crate) struct Spanned<T> {
+    pub value: T,
+    /// Where the value is written (for an alias, where it is used).
+    pub referenced: Location,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
+        Ok(Spanned {
+            value: spanned.value,
+            referenced: spanned.referenced,
+        })
+    }
+}
+
 /// A mapping with user-chosen keys, in file order, keys and values spanned.
 #[derive(Debug)]
 pub(crate) struct Entries<V>(pub Vec<(Spanned<String>, V)>);
@@ -243,142 +407,5 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
             }
         }
         deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
-    }
-}
-
-/// A YAML value with its position, and the positions of everything inside it.
-#[derive(Debug, Clone)]
-pub(crate) struct Node {
-    pub value: NodeValue,
-    pub at: Pos,
-}
-
-/// The JSON-like content of a [`Node`].
-#[derive(Debug, Clone)]
-pub(crate) enum NodeValue {
-    Null,
-    Bool(bool),
-    Number(Number),
-    String(String),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
-}
-
-/// One key and value of a [`NodeValue::Map`].
-#[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    pub key: String,
-    pub key_at: Pos,
-    pub value: Node,
-}
-
-impl Node {
-    /// The value as JSON (a mapping's later duplicate keys win; duplicates are reported
-    /// before any value is used).
-    pub(crate) fn to_json(&self) -> Value {
-        match &self.value {
-            NodeValue::Null => Value::Null,
-            NodeValue::Bool(b) => Value::Bool(*b),
-            NodeValue::Number(n) => Value::Number(n.clone()),
-            NodeValue::String(s) => Value::String(s.clone()),
-            NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
-            NodeValue::Map(entries) => Value::Object(
-                entries
-                    .iter()
-                    .map(|e| (e.key.clone(), e.value.to_json()))
-                    .collect::<Map<_, _>>(),
-            ),
-        }
-    }
-
-    /// "a string", "a list", ... for messages.
-    pub(crate) fn kind(&self) -> &'static str {
-        match &self.value {
-            NodeValue::Null => "nothing (null)",
-            NodeValue::Bool(_) => "a boolean",
-            NodeValue::Number(_) => "a number",
-            NodeValue::String(_) => "a string",
-            NodeValue::Seq(_) => "a list",
-            NodeValue::Map(_) => "a mapping",
-        }
-    }
-
-    /// True for strings, numbers and booleans (YAML scalars serde reads as strings).
-    pub(crate) fn is_scalar(&self) -> bool {
-        matches!(
-            self.value,
-            NodeValue::Bool(_) | NodeValue::Number(_) | NodeValue::String(_)
-        )
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let spanned = Spanned::<NodeValue>::deserialize(deserializer)?;
-        Ok(Node {
-            value: spanned.value,
-            at: Pos::from(spanned.referenced),
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for NodeValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = NodeValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any YAML value")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(NodeValue::Null)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(NodeValue::Null)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                NodeValue::deserialize(d)
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(NodeValue::Bool(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(NodeValue::Number(v.into()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(NodeValue::Number(v.into()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Number::from_f64(v)
-                    .map(NodeValue::Number)
-                    .ok_or_else(|| E::custom(format!("{v} is not a finite number")))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(NodeValue::String(v.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(NodeValue::String(v))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<Node>()? {
-                    items.push(item);
-                }
-                Ok(NodeValue::Seq(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    let value = map.next_value::<Node>()?;
-                    entries.push(Entry {
-                        key: key.value,
-                        key_at: Pos::from(key.referenced),
-                        value,
-                    });
-                }
-                Ok(NodeValue::Map(entries))
-            }
-        }
-        deserializer.deserialize_any(V)
     }
 }

@@ -24,10 +24,9 @@ use apollo_compiler::diagnostic::ToCliReport;
 use apollo_compiler::parser::LineColumn;
 use apollo_compiler::validation::{DiagnosticList, Valid};
 use apollo_compiler::{ExecutableDocument, Node, Schema, executable};
-use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Diagnostic, display_path};
-use crate::suite::format::StepSpec;
+use crate::suite::format::{Spanned, StepSpec};
 use crate::suite::model::{Operation, OperationKind};
 use crate::suite::source::{Pos, SourceFile};
 use crate::suite::suggest;

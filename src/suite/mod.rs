@@ -45,6 +45,19 @@
 //! Templates (`${name}`, `${env:NAME}`, `$${` for a literal `${`) are described in
 //! [`template`].
 //!
+//! The format is also a JSON Schema, [`json_schema()`], generated from the types the loader
+//! reads and committed as `suites/suite.schema.json` (`ion-contract schema suite-format`
+//! prints it; a test checks that the committed file is current). Suite files name it in
+//! their first line, relative to the file, so that editors using the YAML language server
+//! complete and check keys as you type:
+//!
+//! ```yaml
+//! # yaml-language-server: $schema=./suite.schema.json
+//! ```
+//!
+//! The schema covers the shape of a suite (keys, types, the values a key takes); loading
+//! checks the rest.
+//!
 //! # Credentials and expected refusals
 //!
 //! A step sends the target's own credentials unless it says `as: <profile>`:
@@ -100,9 +113,9 @@
 //! (file:line:col, what, how to fix) rather than stopping at the first problem:
 //!
 //! 1. **discover** ([`discover`], [`suite_id`]): which files are suites, and their ids;
-//! 2. **parse** (`parse`, `shape`, `format`): YAML syntax (an error stops the file), then every
-//!    unknown, duplicate or missing key and every wrongly typed value at once, then the typed
-//!    serde shape of `format`;
+//! 2. **parse** (`parse`, `node`, `shape`, `format`): YAML syntax (an error stops the file),
+//!    then every unknown, duplicate or missing key and every wrongly typed value at once, then
+//!    the typed serde shape of `format`;
 //! 3. **validate** (`validate`, `expect`, `captures`, `graphql`, `variables`, `selection`):
 //!    names; credential profiles (`as:`) and `auth` classes; operations validated against the
 //!    GraphQL schema with apollo-compiler (errors mapped back into the suite file or the
@@ -117,10 +130,12 @@ mod expect;
 pub(crate) mod format;
 mod graphql;
 mod graphql_hints;
+mod json_schema;
 mod jsonpath;
 mod keys;
 mod load;
 mod model;
+mod node;
 pub(crate) mod node_problems;
 mod parse;
 mod selection;
@@ -136,5 +151,6 @@ mod variables;
 
 pub use apollo_compiler::Schema;
 pub use apollo_compiler::validation::Valid;
+pub use json_schema::json_schema;
 pub use load::{DiscoverError, LoadContext, LoadFailure, discover, load_dir, load_suite, suite_id};
 pub use model::*;

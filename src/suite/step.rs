@@ -9,11 +9,10 @@
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::executable::SelectionSet;
 use serde_json::Map;
-use serde_saphyr::Spanned;
 
 use crate::suite::captures::{TemplateScope, fixed_name};
 use crate::suite::expect;
-use crate::suite::format::{SnapshotSpec, StepSpec};
+use crate::suite::format::{SnapshotSpec, Spanned, StepSpec};
 use crate::suite::graphql::{self, StepScope};
 use crate::suite::model::{Capture, Profile, Step};
 use crate::suite::source::Pos;

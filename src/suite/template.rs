@@ -111,6 +111,11 @@ pub enum Segment {
     },
 }
 
+/// The rule for template and capture names, as a regex for the suite schema; [`is_name`]
+/// checks it.
+pub(crate) const NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+/// Whether `name` follows [`NAME_PATTERN`].
 pub(crate) fn is_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars

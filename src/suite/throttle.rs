@@ -9,9 +9,8 @@
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use serde_saphyr::Spanned;
 
-use crate::suite::format::{DoubleSpec, Node, NodeValue, RampSpec, ThrottleSpec};
+use crate::suite::format::{DoubleSpec, Node, NodeValue, RampSpec, Spanned, ThrottleSpec};
 use crate::suite::model::{RampCheck, RetryAfterExpectation, ThrottleCheck};
 use crate::suite::source::Pos;
 use crate::suite::suggest;
@@ -56,12 +55,12 @@ pub(crate) fn double(v: &mut Validator<'_>, spec: &Spanned<DoubleSpec>) -> Optio
     let mut body = Map::new();
     if let Some(throttle) = &spec.value.throttle {
         let t = &throttle.value;
-        let per_second = whole(v, &t.per_second, "per_second", 1, 10_000);
+        let per_second = whole(v, &t.per_second, "per_second", BUCKET);
         body.insert("per_second".into(), json!(per_second));
         let burst = t
             .burst
             .as_ref()
-            .map_or(per_second, |b| whole(v, b, "burst", 1, 10_000));
+            .map_or(per_second, |b| whole(v, b, "burst", BUCKET));
         body.insert("burst".into(), json!(burst));
         if let Some(mode) = &t.retry_after {
             match mode.value.as_str() {
@@ -88,8 +87,8 @@ pub(crate) fn double(v: &mut Validator<'_>, spec: &Spanned<DoubleSpec>) -> Optio
     if let Some(storm) = &spec.value.storm {
         let s = &storm.value;
         let storm_body = match (&s.next, &s.for_ms) {
-            (Some(next), None) => json!({"next": whole(v, next, "next", 1, 10_000)}),
-            (None, Some(ms)) => json!({"for_ms": whole(v, ms, "for_ms", 1, 600_000)}),
+            (Some(next), None) => json!({"next": whole(v, next, "next", BUCKET)}),
+            (None, Some(ms)) => json!({"for_ms": whole(v, ms, "for_ms", STORM_MS)}),
             _ => {
                 v.diags.push(
                     v.src
@@ -104,7 +103,7 @@ pub(crate) fn double(v: &mut Validator<'_>, spec: &Spanned<DoubleSpec>) -> Optio
     (v.diags.len() == before && !body.is_empty()).then_some(Value::Object(body))
 }
 
-const RETRY_AFTER_MODES: [&str; 3] = ["seconds", "http-date", "absent"];
+pub(crate) const RETRY_AFTER_MODES: [&str; 3] = ["seconds", "http-date", "absent"];
 
 /// Reads a case's `throttle:`.
 pub(crate) fn throttle(
@@ -114,12 +113,12 @@ pub(crate) fn throttle(
     let before = v.diags.len();
     let s = &spec.value;
     let check = ThrottleCheck {
-        requests: whole(v, &s.requests, "requests", 1, 1_000),
-        rate: whole(v, &s.rate, "rate", 1, 1_000),
+        requests: whole(v, &s.requests, "requests", RATES),
+        rate: whole(v, &s.rate, "rate", RATES),
         max_throttled: s
             .max_throttled
             .as_ref()
-            .map(|m| whole(v, m, "max_throttled", 0, 100_000)),
+            .map(|m| whole(v, m, "max_throttled", THROTTLED)),
         within: s.within.as_ref().and_then(|w| duration(v, w, "within")),
         at: Pos::from(spec.referenced).location(),
     };
@@ -130,8 +129,8 @@ pub(crate) fn throttle(
 pub(crate) fn ramp(v: &mut Validator<'_>, spec: &Spanned<RampSpec>) -> Option<RampCheck> {
     let before = v.diags.len();
     let s = &spec.value;
-    let from = whole(v, &s.from, "from", 1, 1_000);
-    let to = whole(v, &s.to, "to", 1, 1_000);
+    let from = whole(v, &s.from, "from", RATES);
+    let to = whole(v, &s.to, "to", RATES);
     if v.diags.len() == before && to < from {
         v.diags.push(
             v.src
@@ -157,13 +156,13 @@ pub(crate) fn ramp(v: &mut Validator<'_>, spec: &Spanned<RampSpec>) -> Option<Ra
     let check = RampCheck {
         from,
         to,
-        by: s.by.as_ref().map_or(1, |b| whole(v, b, "by", 1, 1_000)),
-        requests: whole(v, &s.requests, "requests", 1, 1_000),
+        by: s.by.as_ref().map_or(1, |b| whole(v, b, "by", RATES)),
+        requests: whole(v, &s.requests, "requests", RATES),
         max_4xx_share: share,
         safe_rate_at_least: s
             .safe_rate_at_least
             .as_ref()
-            .map(|n| whole(v, n, "safe_rate_at_least", 1, 1_000)),
+            .map(|n| whole(v, n, "safe_rate_at_least", RATES)),
         at: Pos::from(spec.referenced).location(),
     };
     (v.diags.len() == before).then_some(check)
@@ -172,8 +171,19 @@ pub(crate) fn ramp(v: &mut Validator<'_>, spec: &Spanned<RampSpec>) -> Option<Ra
 /// The 4xx share past which a ramp stops, unless `max_4xx_share` says otherwise.
 pub const DEFAULT_MAX_4XX_SHARE: f64 = 0.1;
 
+/// The whole numbers, `(min, max)` inclusive, that rates and request counts take
+/// (`requests`, `rate`, `from`, `to`, `by`, `safe_rate_at_least`); the suite schema says the
+/// same.
+pub(crate) const RATES: (u32, u32) = (1, 1_000);
+/// The double's bucket (`per_second`, `burst`) and a storm's `next`.
+pub(crate) const BUCKET: (u32, u32) = (1, 10_000);
+/// A storm's `for_ms`.
+pub(crate) const STORM_MS: (u32, u32) = (1, 600_000);
+/// A throttle check's `max_throttled`.
+pub(crate) const THROTTLED: (u32, u32) = (0, 100_000);
+
 /// A whole number from `min` to `max` (a diagnostic and `min` otherwise).
-fn whole(v: &mut Validator<'_>, node: &Node, name: &str, min: u32, max: u32) -> u32 {
+fn whole(v: &mut Validator<'_>, node: &Node, name: &str, (min, max): (u32, u32)) -> u32 {
     let value = match &node.value {
         NodeValue::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
         _ => None,

@@ -12,11 +12,10 @@ use std::path::Path;
 
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
-use serde_saphyr::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use crate::suite::captures::{CaptureDef, TemplateScope};
-use crate::suite::format::{CaseSpec, SuiteFile};
+use crate::suite::format::{CaseSpec, Spanned, SuiteFile};
 use crate::suite::model::{Case, LoadCheck, Redaction, Suite};
 use crate::suite::source::{Pos, SourceFile};
 use crate::suite::template;
@@ -32,6 +31,10 @@ pub(crate) struct Validator<'a> {
     pub targets: &'a [String],
     pub diags: Vec<Diagnostic>,
 }
+
+/// The rule for case and lock names (they become parts of file names), as a regex for the
+/// suite schema; [`bad_case_name_char`] checks it.
+pub(crate) const FILE_NAME_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
 
 /// `[A-Za-z0-9][A-Za-z0-9_.-]*`: the offset of the first character that breaks the rule.
 fn bad_case_name_char(name: &str) -> Option<(usize, char)> {

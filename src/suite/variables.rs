@@ -15,14 +15,13 @@ use apollo_compiler::request::coerce_variable_values;
 use apollo_compiler::response::JsonMap;
 use apollo_compiler::schema::ExtendedType;
 use serde_json::{Map, Value};
-use serde_saphyr::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::suite::format::{Entries, Entry, Node, NodeValue};
+use crate::suite::format::{Entries, Entry, Node, NodeValue, Spanned};
 use crate::suite::graphql::{Resolved, StepScope};
 use crate::suite::source::Pos;
 use crate::suite::{suggest, template};
