@@ -36,7 +36,7 @@ fn code_lines(markdown: &str) -> Vec<String> {
 }
 
 /// The words of a shell command line: `${{ ... }}` expressions become `1`, quotes go, a
-/// trailing `# comment` and anything after `|` are dropped.
+/// trailing `# comment` and anything after a pipe, redirection or `&&` are dropped.
 fn words(command: &str) -> Vec<String> {
     let mut text = command.to_owned();
     while let Some(start) = text.find("${{") {
@@ -45,8 +45,12 @@ fn words(command: &str) -> Vec<String> {
             .map_or(text.len(), |e| start + e + 2);
         text.replace_range(start..end, "1");
     }
-    let text = text.split(" #").next().unwrap_or_default();
-    let text = text.split(" |").next().unwrap_or_default();
+    let end = [" #", " |", " >", " 2>", " &&", " ;"]
+        .iter()
+        .filter_map(|cut| text.find(cut))
+        .min()
+        .unwrap_or(text.len());
+    let text = &text[..end];
     text.split_whitespace()
         .map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_owned())
         .collect()
