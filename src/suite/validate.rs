@@ -141,15 +141,12 @@ impl Validator<'_> {
             }
         };
         let lock = spec.lock.as_ref().map(|lock| {
-            if lock.value.is_empty() {
-                self.diags.push(
-                    self.src
-                        .diag(Pos::from(lock.referenced), "the lock name is empty")
-                        .with_help("name the lock the suites that share data hold, e.g. `lock: parts-inventory`, or remove `lock:`"),
-                );
-            } else {
-                self.file_name_rule(lock, "lock", "a lock names a lock file");
-            }
+            self.file_name_rule(
+                lock,
+                "lock",
+                "a lock names a lock file",
+                "lock: parts-inventory",
+            );
             lock.value.clone()
         });
         if spec.cases.value.is_empty() {
@@ -257,10 +254,20 @@ impl Validator<'_> {
         out
     }
 
-    /// `name` follows `[A-Za-z0-9][A-Za-z0-9_.-]*`, the rule of names that become part of file
-    /// names (`why` says which), or gets a diagnostic at its first bad character.
-    fn file_name_rule(&mut self, name: &Spanned<String>, what: &str, why: &str) {
-        if let Some((offset, c)) = bad_case_name_char(&name.value) {
+    /// `name` is not empty and follows `[A-Za-z0-9][A-Za-z0-9_.-]*`, the rule of names that
+    /// become part of file names (`why` says which), or gets a diagnostic: `example` shows a
+    /// good one.
+    fn file_name_rule(&mut self, name: &Spanned<String>, what: &str, why: &str, example: &str) {
+        if name.value.is_empty() {
+            self.diags.push(
+                self.src
+                    .diag(
+                        Pos::from(name.referenced),
+                        format!("the {what} name is empty"),
+                    )
+                    .with_help(format!("name the {what}, e.g. `{example}`")),
+            );
+        } else if let Some((offset, c)) = bad_case_name_char(&name.value) {
             let d = self
                 .in_string(Pos::from(name.referenced), &name.value, offset, 1, format!("invalid {what} name '{}': {c:?} is not allowed here", name.value))
                 .with_label("not allowed")
@@ -296,19 +303,12 @@ impl Validator<'_> {
     fn case(&mut self, spec: &Spanned<CaseSpec>) -> Option<Case> {
         let case = &spec.value;
         let name = &case.name;
-        if name.value.is_empty() {
-            self.diags.push(
-                self.src
-                    .diag(Pos::from(name.referenced), "a case name is empty")
-                    .with_help("name the case, e.g. `name: list-parts`"),
-            );
-        } else {
-            self.file_name_rule(
-                name,
-                "case",
-                "case names become part of test and snapshot file names",
-            );
-        }
+        self.file_name_rule(
+            name,
+            "case",
+            "case names become part of test and snapshot file names",
+            "name: list-parts",
+        );
         if case.steps.value.is_empty() {
             self.diags.push(
                 self.src
