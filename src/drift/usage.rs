@@ -164,10 +164,10 @@ impl Walker<'_> {
             match variables {
                 None => self.unknown(named),
                 Some(values) => match values.get(variable.name.as_str()) {
-                    Some(value) => self.json(named, value),
+                    Some(value) => self.value(named, value),
                     None => {
                         if let Some(default) = &variable.default_value {
-                            self.literal(named, default);
+                            self.value(named, &**default);
                         }
                     }
                 },
@@ -200,7 +200,7 @@ impl Walker<'_> {
                         ));
                         if let Some(definition) = field.definition.argument_by_name(&argument.name)
                         {
-                            self.literal(definition.ty.inner_named_type(), &argument.value);
+                            self.value(definition.ty.inner_named_type(), &*argument.value);
                         }
                     }
                     self.selection_set(&field.selection_set);
@@ -242,20 +242,21 @@ impl Walker<'_> {
                 .directive_arguments
                 .insert((name.to_string(), argument.name.to_string()));
             if let Some(arg) = definition.and_then(|d| d.argument_by_name(&argument.name)) {
-                self.literal(arg.ty.inner_named_type(), &argument.value);
+                self.value(arg.ty.inner_named_type(), &*argument.value);
             }
         }
     }
 
-    /// A value written in the operation, of (a list of) the named type `named`.
-    fn literal(&mut self, named: &str, value: &Literal) {
-        match value {
-            Literal::List(items) => {
+    /// A value written in the operation or given a variable by a suite step, of (a list
+    /// of) the named type `named`.
+    fn value<V: InputValue>(&mut self, named: &str, value: &V) {
+        match value.shape() {
+            Shape::List(items) => {
                 for item in items {
-                    self.literal(named, item);
+                    self.value(named, item);
                 }
             }
-            Literal::Object(fields) => {
+            Shape::Object(fields) => {
                 let Some(ExtendedType::InputObject(input)) = self.schema.types.get(named) else {
                     return;
                 };
@@ -263,59 +264,27 @@ impl Walker<'_> {
                 for (field, value) in fields {
                     self.uses
                         .input_fields
-                        .insert((named.to_owned(), field.to_string()));
+                        .insert((named.to_owned(), field.to_owned()));
                     if let Some(definition) = input.fields.get(field) {
-                        self.literal(definition.ty.inner_named_type(), value);
+                        self.value(definition.ty.inner_named_type(), value);
                     }
                 }
             }
-            Literal::Enum(value) => {
-                self.uses.types.insert(named.to_owned());
-                self.uses
-                    .enum_values
-                    .insert((named.to_owned(), value.to_string()));
-            }
-            // A variable's value is walked with the variable; the rest are scalars.
-            _ => {}
-        }
-    }
-
-    /// A variable's value from a suite step, of (a list of) the named type `named`.
-    fn json(&mut self, named: &str, value: &Value) {
-        match value {
-            Value::Array(items) => {
-                for item in items {
-                    self.json(named, item);
-                }
-            }
-            Value::Object(fields) => {
-                let Some(ExtendedType::InputObject(input)) = self.schema.types.get(named) else {
-                    return;
-                };
-                self.input_type(named);
-                for (field, value) in fields {
-                    self.uses
-                        .input_fields
-                        .insert((named.to_owned(), field.clone()));
-                    if let Some(definition) = input.fields.get(field.as_str()) {
-                        self.json(definition.ty.inner_named_type(), value);
-                    }
-                }
-            }
-            Value::String(text)
+            Shape::Word(text)
                 if matches!(self.schema.types.get(named), Some(ExtendedType::Enum(_))) =>
             {
                 self.uses.types.insert(named.to_owned());
                 if text.contains("${") {
-                    // Filled in when the step runs: any value of the enum.
+                    // A step's template, filled in when the step runs: any value of the enum.
                     self.uses.any_value.insert(named.to_owned());
                 } else {
                     self.uses
                         .enum_values
-                        .insert((named.to_owned(), text.clone()));
+                        .insert((named.to_owned(), text.to_owned()));
                 }
             }
-            _ => {}
+            // A variable's value is walked with the variable; the rest are scalars.
+            Shape::Word(_) | Shape::Other => {}
         }
     }
 
@@ -349,3 +318,53 @@ impl Walker<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// What a value is, as far as what it uses goes.
+enum Shape<'v, V: ?Sized> {
+    /// A list of values.
+    List(Vec<&'v V>),
+    /// An input object's fields.
+    Object(Vec<(&'v str, &'v V)>),
+    /// An enum value written in an operation, or a string a step gives (an enum's value when
+    /// the type is an enum).
+    Word(&'v str),
+    /// A scalar, null or a variable.
+    Other,
+}
+
+/// A value written in an operation ([`Literal`]) or given by a step ([`Value`]).
+trait InputValue {
+    fn shape(&self) -> Shape<'_, Self>;
+}
+
+impl InputValue for Literal {
+    fn shape(&self) -> Shape<'_, Self> {
+        match self {
+            Literal::List(items) => Shape::List(items.iter().map(|item| &**item).collect()),
+            Literal::Object(fields) => Shape::Object(
+                fields
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), &**value))
+                    .collect(),
+            ),
+            Literal::Enum(value) => Shape::Word(value.as_str()),
+            _ => Shape::Other,
+        }
+    }
+}
+
+impl InputValue for Value {
+    fn shape(&self) -> Shape<'_, Self> {
+        match self {
+            Value::Array(items) => Shape::List(items.iter().collect()),
+            Value::Object(fields) => Shape::Object(
+                fields
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value))
+                    .collect(),
+            ),
+            Value::String(text) => Shape::Word(text),
+            _ => Shape::Other,
+        }
+    }
+}
