@@ -13,6 +13,7 @@ use super::model::{as_id, field_definition};
 use super::store::{GENERATED_COLUMNS, Row, Store};
 use crate::diagnostic::Diagnostic;
 use crate::suite::format::{Entry, Node, NodeValue};
+use crate::suite::node_problems::NodeProblems;
 use crate::suite::source::SourceFile;
 use crate::suite::suggest;
 
@@ -272,22 +273,14 @@ impl<'a> Seed<'a> {
             }
         }
     }
+}
 
-    fn mapping(&mut self, node: &'a Node, what: &str) -> Option<&'a [Entry]> {
-        if let NodeValue::Map(entries) = &node.value {
-            return Some(entries);
-        }
-        let kind = node.kind();
-        self.problem(
-            node,
-            format!("{what} must be a mapping, found {kind}"),
-            "write `key: value` pairs",
-        );
-        None
+impl NodeProblems for Seed<'_> {
+    fn source(&self) -> &SourceFile {
+        self.src
     }
 
-    fn problem(&mut self, node: &Node, message: impl Into<String>, help: impl Into<String>) {
-        let diag = self.src.diag(node.at, message).with_help(help);
-        self.problems.push(diag);
+    fn problems(&mut self) -> &mut Vec<Diagnostic> {
+        &mut self.problems
     }
 }
