@@ -1,6 +1,6 @@
 //! Located problems in a YAML file read as [`Node`]s (the targets file, the seeding chain,
-//! the double's seed):
-//! unknown keys with did-you-mean, values that must be mappings, and any other problem.
+//! the double's seed): unknown keys with did-you-mean, values that must be mappings, and any
+//! other problem.
 
 use crate::diagnostic::Diagnostic;
 use crate::suite::format::{Entry, Node, NodeValue};
