@@ -16,6 +16,8 @@
 //! | `POST /__double/throttle` | changes them (JSON body, see below) and answers the result; 400 for a bad body |
 //! | `POST /__double/schema` | body: SDL text. Serves that schema from now on (validation, execution, introspection) and answers `{"schema": "replaced", "types": N}`; an invalid schema gets 400 with apollo-compiler's errors (`{"errors": [{"message", "locations"}]}`) and changes nothing. An empty body restores the original: `{"schema": "original", "types": N}` |
 //! | `DELETE /__double/schema` | restores the original schema, as an empty `POST` does |
+//! | `GET /__double/keys` | the API keys' roles: `{"keys": {"ion-contract-demo": "admin", "ion-contract-demo-editor": "editor", "ion-contract-demo-reader": "reader"}}` ([`super::keys`]) |
+//! | `POST /__double/keys` | `{"client_id", "role"}`: regenerates that key with the role (tokens issued from now on carry it; earlier ones keep theirs) and answers the roles; 400 for a bad body |
 //! | another method on a known path | 405, with `Allow` |
 //! | any other path | 404 |
 //!
@@ -25,7 +27,7 @@
 //! sends, at most [`MAX_COUNTED_PATHS`] distinct paths (each cut to 200 bytes) are kept, and
 //! requests to further paths are counted under `(other paths)`; `throttled` counts the 429s.
 //! A reset leaves tokens valid, the throttle settings and the served schema as they are, but
-//! fills the buckets and ends a storm, so that what a test does after a reset does not
+//! gives the keys their first roles, fills the buckets and ends a storm, so that what a test does after a reset does not
 //! depend on the test before it.
 //!
 //! A schema set with `POST /__double/schema` imitates an ION release that changed the schema
@@ -61,6 +63,7 @@ use base64::Engine as _;
 use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
+use super::keys::{Keys, Role};
 use super::served_schema::{SchemaRejected, Served, ServedSchema};
 use super::spec::EnvironmentSpec;
 use super::store::Store;
@@ -90,6 +93,8 @@ pub(crate) struct Environment {
     schema: ServedSchema,
     store: Mutex<Store>,
     issuer: Issuer,
+    /// The API keys and the role each has now ([`super::keys`]).
+    keys: Mutex<Keys>,
     throttle: Throttle,
     counters: Mutex<Counters>,
 }
@@ -127,6 +132,7 @@ impl Environment {
             store: Mutex::new(data.seed.clone()),
             schema: ServedSchema::new(Arc::clone(&data.schema)),
             issuer: Issuer::new(&spec.name, spec.realm.issuer()),
+            keys: Mutex::new(Keys::of(&spec)),
             throttle: Throttle::new(spec.throttle),
             counters: Mutex::new(Counters::default()),
             data,
@@ -161,7 +167,7 @@ impl Environment {
     /// A token of this environment's API key that has already expired, as a token saved
     /// from an earlier run would be.
     pub(crate) fn expired_token(&self) -> String {
-        self.issuer.issue(&self.spec.client_id, 0)
+        self.issuer.issue(&self.spec.client_id, Role::Admin, 0)
     }
 
     /// `POST .../protocol/openid-connect/token`: Keycloak's client-credentials grant, with
@@ -180,20 +186,22 @@ impl Environment {
                 form.get("client_secret").cloned(),
             ),
         };
-        let known = client_id.as_deref() == Some(self.spec.client_id.as_str())
-            && client_secret.as_deref() == Some(self.spec.client_secret.as_str());
-        if !known {
+        let (client_id, client_secret) = (
+            client_id.unwrap_or_default(),
+            client_secret.unwrap_or_default(),
+        );
+        let Some(role) = lock(&self.keys).authenticate(&client_id, &client_secret) else {
             return oauth_error(
                 401,
                 "invalid_client",
                 "Invalid client or Invalid client credentials",
             );
-        }
+        };
         let lifetime = self.spec.token_lifetime_secs;
         Reply::json(
             200,
             &json!({
-                "access_token": self.issuer.issue(&self.spec.client_id, lifetime),
+                "access_token": self.issuer.issue(&client_id, role, lifetime),
                 "expires_in": lifetime,
                 "refresh_expires_in": 0,
                 "token_type": "Bearer",
@@ -207,11 +215,11 @@ impl Environment {
     /// JSON array of them.
     fn graphql(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let authorization = headers.get("authorization").and_then(|h| h.to_str().ok());
-        let client_id = match self.issuer.verify(authorization) {
-            Ok(client_id) => client_id,
+        let verified = match self.issuer.verify(authorization) {
+            Ok(verified) => verified,
             Err(rejection) => return graphql_error(401, rejection.message()),
         };
-        if let Err(throttled) = self.throttle.check(&client_id) {
+        if let Err(throttled) = self.throttle.check(&verified.client_id) {
             lock(&self.counters).throttled += 1;
             return too_many_requests(throttled);
         }
@@ -229,10 +237,10 @@ impl Environment {
         let result = match &body {
             Value::Array(batch) => batch
                 .iter()
-                .map(|one| run_one(&schema, &mut store, one))
+                .map(|one| run_one(&schema, &mut store, verified.role, one))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            one => run_one(&schema, &mut store, one),
+            one => run_one(&schema, &mut store, verified.role, one),
         };
         match result {
             Ok(response) => Reply::json(200, &response),
@@ -288,8 +296,17 @@ impl Environment {
                 counts["early"] = self.throttle.early().into();
                 Reply::json(200, &counts)
             }),
+            "keys" => match method {
+                "GET" => Reply::json(200, &lock(&self.keys).to_json()),
+                "POST" => match lock(&self.keys).regenerate(body) {
+                    Ok(keys) => Reply::json(200, &keys),
+                    Err(message) => graphql_error(400, &message),
+                },
+                _ => not_allowed(method, "GET, POST"),
+            },
             "reset" => only(method, "POST", || {
                 *lock(&self.store) = self.data.seed.clone();
+                *lock(&self.keys) = Keys::of(&self.spec);
                 *lock(&self.counters) = Counters::default();
                 self.throttle.reset();
                 Reply::json(200, &json!({ "reset": true }))
@@ -322,6 +339,7 @@ impl Environment {
 fn run_one(
     schema: &Valid<Schema>,
     store: &mut Store,
+    role: Role,
     request: &Value,
 ) -> Result<Value, &'static str> {
     let Some(query) = request.get("query").and_then(Value::as_str) else {
@@ -340,6 +358,7 @@ fn run_one(
     Ok(resolve::execute(
         schema,
         store,
+        role,
         query,
         operation_name,
         variables,

@@ -100,6 +100,7 @@
 pub mod control;
 mod drift;
 mod environment;
+mod keys;
 mod model;
 mod mutate;
 mod query;
@@ -121,6 +122,7 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::{Diagnostic, display_path};
+pub use keys::{Role, key_for};
 pub use served_schema::SchemaRejected;
 pub use server::IonDouble;
 pub use spec::EnvironmentSpec;

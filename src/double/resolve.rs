@@ -15,6 +15,7 @@ use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value, json};
 
+use super::keys::{Action, Role};
 use super::model::{Related, connection_node, related};
 use super::mutate;
 use super::query::{Filter, connection, sort};
@@ -27,12 +28,16 @@ const CONFLICT_CODE: &str = "CONCURRENCY_CONFLICT";
 pub(crate) struct Context<'s> {
     pub schema: &'s Valid<Schema>,
     pub store: RefCell<&'s mut Store>,
+    /// The role the request's token carries: what its mutations may do.
+    pub role: Role,
 }
 
-/// Runs `query` and returns the GraphQL response body (`{data, errors}`).
+/// Runs `query` for a token of `role` and returns the GraphQL response body
+/// (`{data, errors}`).
 pub(crate) fn execute(
     schema: &Valid<Schema>,
     store: &mut Store,
+    role: Role,
     query: &str,
     operation_name: Option<&str>,
     variables: &Map<String, Value>,
@@ -60,6 +65,7 @@ pub(crate) fn execute(
     let context = Context {
         schema,
         store: RefCell::new(store),
+        role,
     };
     let root = Root {
         context: &context,
@@ -115,6 +121,10 @@ impl ObjectValue for Root<'_> {
         let name = info.field_name();
         let schema = self.context.schema;
         if self.is_mutation {
+            let action = Action::of(name);
+            if !self.context.role.allows(action) {
+                return Err(error(action.refusal()));
+            }
             let mut store = self.context.store.borrow_mut();
             let payload =
                 mutate::apply(schema, &mut store, name, &field.ty, &args).map_err(error)?;

@@ -7,7 +7,9 @@
 //! # The client ids and secrets below are fixed demo values of the double, not secrets.
 //! export ION_SANDBOX_API_URL=http://127.0.0.1:4010 ION_SANDBOX_AUTH_URL=http://127.0.0.1:4010 ION_SANDBOX_CLIENT_ID=ion-contract-sandbox ION_SANDBOX_CLIENT_SECRET=ion-contract-sandbox-secret
 //! export ION_PROD_API_URL=http://127.0.0.1:4011 ION_PROD_AUTH_URL=http://127.0.0.1:4011 ION_PROD_CLIENT_ID=ion-contract-production ION_PROD_CLIENT_SECRET=ion-contract-production-secret
-//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens, POST .../__double/throttle, POST .../__double/schema
+//! # sandbox keys with fewer permissions (a mutation they may not do gets ION's permission error): editor ion-contract-sandbox-editor / ion-contract-sandbox-secret-editor, reader ion-contract-sandbox-reader / ion-contract-sandbox-secret-reader
+//! # ...
+//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens, POST .../__double/throttle, POST .../__double/schema, GET/POST .../__double/keys
 //! # ...
 //! ```
 //!
@@ -55,6 +57,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::DoubleData;
 use super::environment::{CONTENT_TYPE, Environment, Reply};
+use super::keys::{Role, key_for};
 use super::spec::EnvironmentSpec;
 use super::throttle::{RetryAfter, ThrottleSpec};
 use super::tls;
@@ -243,10 +246,23 @@ impl Server {
             ));
         }
         for env in &self.environments {
+            let key = |role| {
+                let (id, secret) = key_for(&env.spec, role);
+                format!("{role} {id} / {secret}")
+            };
+            out.push(format!(
+                "# {} keys with fewer permissions (a mutation they may not do gets ION's \
+                 permission error): {}, {}",
+                env.spec.name,
+                key(Role::Editor),
+                key(Role::Reader),
+            ));
+        }
+        for env in &self.environments {
             out.push(format!(
                 "# {} admin: GET {url}/__double/requests, POST {url}/__double/reset, POST \
                  {url}/__double/expire-tokens, POST {url}/__double/throttle, POST \
-                 {url}/__double/schema",
+                 {url}/__double/schema, GET/POST {url}/__double/keys",
                 env.spec.name,
                 url = env.url,
             ));

@@ -24,6 +24,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::keys::Role;
+
 /// The client id of the double's demo API key.
 pub const DEMO_CLIENT_ID: &str = "ion-contract-demo";
 /// The secret of the double's demo API key. Not a secret: the double is local.
@@ -50,6 +52,15 @@ impl Rejection {
             Rejection::Expired => "Token is expired.",
         }
     }
+}
+
+/// Who a verified token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Verified {
+    /// The API key's client id (`azp`).
+    pub client_id: String,
+    /// The role the key had when the token was issued.
+    pub role: Role,
 }
 
 /// Issues and checks the tokens of one environment (one auth server).
@@ -79,8 +90,9 @@ impl Issuer {
         }
     }
 
-    /// A signed token for `client_id`, valid for `lifetime_secs` from now.
-    pub(crate) fn issue(&self, client_id: &str, lifetime_secs: u64) -> String {
+    /// A signed token for `client_id`, carrying `role` (see [`super::keys`]), valid for
+    /// `lifetime_secs` from now.
+    pub(crate) fn issue(&self, client_id: &str, role: Role, lifetime_secs: u64) -> String {
         let now = unix_now();
         let jti = self.next_jti.fetch_add(1, Ordering::Relaxed);
         let header = json!({"alg": "HS256", "typ": "JWT", "kid": self.kid});
@@ -89,6 +101,7 @@ impl Issuer {
             "azp": client_id,
             "sub": format!("service-account-{client_id}"),
             "typ": "Bearer",
+            "role": role.name(),
             "jti": format!("{}.{jti}", self.kid),
             "iat": now,
             "exp": now + lifetime_secs,
@@ -106,8 +119,9 @@ impl Issuer {
     }
 
     /// Checks an `Authorization` header: a bare token, `Bearer <token>` or `Token <token>`.
-    /// Returns the client id the token was issued to (its `azp` claim).
-    pub(crate) fn verify(&self, authorization: Option<&str>) -> Result<String, Rejection> {
+    /// Returns the client id the token was issued to (its `azp` claim) and the role it
+    /// carries.
+    pub(crate) fn verify(&self, authorization: Option<&str>) -> Result<Verified, Rejection> {
         let header = authorization.map(str::trim).filter(|h| !h.is_empty());
         let token = header.ok_or(Rejection::Missing)?;
         let token = ["Bearer ", "Token "]
@@ -149,11 +163,16 @@ impl Issuer {
         if !fresh || cut {
             return Err(Rejection::Expired);
         }
-        // Every token this issuer signs names its client.
-        claims["azp"]
+        // Every token this issuer signs names its client and role.
+        let client_id = claims["azp"].as_str().ok_or(Rejection::Malformed)?;
+        let role = claims["role"]
             .as_str()
-            .map(str::to_owned)
-            .ok_or(Rejection::Malformed)
+            .and_then(|role| role.parse().ok())
+            .ok_or(Rejection::Malformed)?;
+        Ok(Verified {
+            client_id: client_id.to_owned(),
+            role,
+        })
     }
 
     fn mac(&self) -> Hmac<Sha256> {
@@ -202,6 +221,13 @@ fn unix_now() -> u64 {
 mod tests {
     use super::*;
 
+    fn admin() -> Verified {
+        Verified {
+            client_id: DEMO_CLIENT_ID.to_owned(),
+            role: Role::Admin,
+        }
+    }
+
     fn claims_and_header(token: &str) -> (Value, Value) {
         let decode = |part: &str| -> Value {
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
@@ -213,22 +239,16 @@ mod tests {
     #[test]
     fn a_fresh_token_passes_in_every_header_form() {
         let issuer = Issuer::new("demo", "http://127.0.0.1:1");
-        let token = issuer.issue(DEMO_CLIENT_ID, 60);
-        assert_eq!(issuer.verify(Some(&token)), Ok(DEMO_CLIENT_ID.to_owned()));
-        assert_eq!(
-            issuer.verify(Some(&format!("Bearer {token}"))),
-            Ok(DEMO_CLIENT_ID.to_owned())
-        );
-        assert_eq!(
-            issuer.verify(Some(&format!("token {token}"))),
-            Ok(DEMO_CLIENT_ID.to_owned())
-        );
+        let token = issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60);
+        assert_eq!(issuer.verify(Some(&token)), Ok(admin()));
+        assert_eq!(issuer.verify(Some(&format!("Bearer {token}"))), Ok(admin()));
+        assert_eq!(issuer.verify(Some(&format!("token {token}"))), Ok(admin()));
     }
 
     #[test]
     fn tokens_name_their_key_issuer_and_sequence() {
         let issuer = Issuer::new("sandbox", "https://auth.example.test/realms/api-keys");
-        let (claims, header) = claims_and_header(&issuer.issue(DEMO_CLIENT_ID, 60));
+        let (claims, header) = claims_and_header(&issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60));
         let kid = header["kid"].as_str().unwrap();
         assert!(
             kid.starts_with("sandbox-") && kid.len() == "sandbox-".len() + 8,
@@ -245,11 +265,12 @@ mod tests {
         assert_eq!(issuer.verify(Some("  ")), Err(Rejection::Missing));
         assert_eq!(issuer.verify(Some("Bearer abc")), Err(Rejection::Malformed));
         assert_eq!(issuer.verify(Some("a.b.c.d")), Err(Rejection::Malformed));
-        let other = Issuer::new("demo", "http://127.0.0.1:2").issue(DEMO_CLIENT_ID, 60);
+        let other =
+            Issuer::new("demo", "http://127.0.0.1:2").issue(DEMO_CLIENT_ID, Role::Admin, 60);
         assert_eq!(issuer.verify(Some(&other)), Err(Rejection::WrongIssuer));
-        let expired = issuer.issue(DEMO_CLIENT_ID, 0);
+        let expired = issuer.issue(DEMO_CLIENT_ID, Role::Admin, 0);
         assert_eq!(issuer.verify(Some(&expired)), Err(Rejection::Expired));
-        let mut tampered = issuer.issue(DEMO_CLIENT_ID, 60);
+        let mut tampered = issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60);
         tampered.push('A');
         assert!(issuer.verify(Some(&tampered)).is_err());
     }
@@ -258,7 +279,7 @@ mod tests {
     fn same_name_and_url_still_means_another_key() {
         let first = Issuer::new("demo", "http://127.0.0.1:1");
         let second = Issuer::new("demo", "http://127.0.0.1:1");
-        let token = second.issue(DEMO_CLIENT_ID, 60);
+        let token = second.issue(DEMO_CLIENT_ID, Role::Admin, 60);
         assert_eq!(first.verify(Some(&token)), Err(Rejection::WrongIssuer));
     }
 
@@ -266,14 +287,14 @@ mod tests {
     fn expire_all_expires_earlier_tokens_only() {
         let issuer = Issuer::new("demo", "http://127.0.0.1:1");
         let old = [
-            issuer.issue(DEMO_CLIENT_ID, 60),
-            issuer.issue(DEMO_CLIENT_ID, 60),
+            issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60),
+            issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60),
         ];
         assert_eq!(issuer.expire_all(), 2);
         for token in &old {
             assert_eq!(issuer.verify(Some(token)), Err(Rejection::Expired));
         }
-        let new = issuer.issue(DEMO_CLIENT_ID, 60);
-        assert_eq!(issuer.verify(Some(&new)), Ok(DEMO_CLIENT_ID.to_owned()));
+        let new = issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60);
+        assert_eq!(issuer.verify(Some(&new)), Ok(admin()));
     }
 }
