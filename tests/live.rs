@@ -38,8 +38,9 @@ fn the_suites_pass_on_serves_sandbox_through_oauth() {
     assert!(report.contains(" 0 failed; 0 ignored"), "{report}");
     let counts = serve.admin("ION_SANDBOX_API_URL", "GET", "requests");
     assert_eq!(
-        counts["paths"]["/realms/api-keys/protocol/openid-connect/token"], 1,
-        "one token for the whole run: {counts}"
+        counts["paths"]["/realms/api-keys/protocol/openid-connect/token"], 3,
+        "one token per key for the whole run (the target's own, `as: reader`, `as: editor`): \
+         {counts}"
     );
     assert!(
         counts["paths"]["/graphql"].as_u64().unwrap() > 20,

@@ -173,3 +173,43 @@ async fn a_token_keeps_the_role_its_key_had_when_it_was_issued() {
         "a reset gives keys their first roles"
     );
 }
+
+#[test]
+fn the_permissions_suite_passes_against_serve_as_a_sandbox() {
+    let serve = common::serve::Serve::start();
+    let out = common::output(
+        common::ion_contract(&["run", "--target", "sandbox", "permissions/"])
+            .envs(serve.env("ION_SANDBOX_")),
+    );
+    let report = common::stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{report}{}",
+        common::stderr(&out)
+    );
+    assert!(
+        report.contains("test result: ok. 3 passed; 0 failed; 0 ignored"),
+        "the three cases, none ignored: {report}"
+    );
+    // Without the reader and editor variables those cases are ignored, saying why.
+    let without: Vec<(&str, &str)> = serve
+        .env("ION_SANDBOX_")
+        .into_iter()
+        .filter(|(name, _)| !name.contains("READER") && !name.contains("EDITOR"))
+        .collect();
+    let out = common::output(
+        common::ion_contract(&["run", "--target", "sandbox", "permissions/"]).envs(without),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        common::stdout(&out).contains("3 ignored"),
+        "{}",
+        common::stdout(&out)
+    );
+    assert!(
+        common::stderr(&out).contains("`as: reader` on target `sandbox` needs ION_SANDBOX_READER_CLIENT_ID and ION_SANDBOX_READER_CLIENT_SECRET"),
+        "{}",
+        common::stderr(&out)
+    );
+}

@@ -159,6 +159,11 @@ impl Environment {
         }
     }
 
+    /// What this environment imitates.
+    pub(crate) fn spec(&self) -> &EnvironmentSpec {
+        &self.spec
+    }
+
     /// Applies a scripted drift (see [`super::drift`]) to the store.
     pub(crate) fn drift(&self, change: &Value) -> Result<Value, String> {
         super::drift::apply(&mut lock(&self.store), change.to_string().as_bytes())

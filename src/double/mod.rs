@@ -45,6 +45,11 @@
 //!   names it in the token's `kid`, so a token from one double gets `Unable to find
 //!   appropriate RSA key` from every other, as a production token does from ION's sandbox.
 //!   [`IonDouble::expired_token`] hands out a token of its key that has already expired.
+//! - **Permissions.** Each environment has three API keys, `admin` (its own), `editor` and
+//!   `reader` (see [`keys`] for their credentials and [`Role`]); a mutation the
+//!   token's role may not do gets HTTP 200, `null` data and ION's `User does not have
+//!   permission to update this resource.` (create/update/delete). A token keeps the role its
+//!   key had when it was issued (`POST /__double/keys` regenerates a key with another role).
 //! - **Throttling.** ION documents 429 but no limits, no rate-limit headers and no
 //!   `Retry-After`, so a double throttles only when asked: [`EnvironmentSpec::throttle`]
 //!   ([`ThrottleSpec`]), `serve --rate-limit`, or `POST /__double/throttle` at run time. It
@@ -100,7 +105,7 @@
 pub mod control;
 mod drift;
 mod environment;
-mod keys;
+pub mod keys;
 mod model;
 mod mutate;
 mod query;

@@ -5,10 +5,8 @@
 //! $ ion-contract serve
 //! # ion-contract serve: two local ION environments, each with its own store, API key and signing key.
 //! # The client ids and secrets below are fixed demo values of the double, not secrets.
-//! export ION_SANDBOX_API_URL=http://127.0.0.1:4010 ION_SANDBOX_AUTH_URL=http://127.0.0.1:4010 ION_SANDBOX_CLIENT_ID=ion-contract-sandbox ION_SANDBOX_CLIENT_SECRET=ion-contract-sandbox-secret
-//! export ION_PROD_API_URL=http://127.0.0.1:4011 ION_PROD_AUTH_URL=http://127.0.0.1:4011 ION_PROD_CLIENT_ID=ion-contract-production ION_PROD_CLIENT_SECRET=ion-contract-production-secret
-//! # sandbox keys with fewer permissions (a mutation they may not do gets ION's permission error): editor ion-contract-sandbox-editor / ion-contract-sandbox-secret-editor, reader ion-contract-sandbox-reader / ion-contract-sandbox-secret-reader
-//! # ...
+//! export ION_SANDBOX_API_URL=http://127.0.0.1:4010 ION_SANDBOX_AUTH_URL=http://127.0.0.1:4010 ION_SANDBOX_CLIENT_ID=ion-contract-sandbox ION_SANDBOX_CLIENT_SECRET=ion-contract-sandbox-secret ION_SANDBOX_READER_CLIENT_ID=ion-contract-sandbox-reader ION_SANDBOX_READER_CLIENT_SECRET=ion-contract-sandbox-secret-reader ION_SANDBOX_EDITOR_CLIENT_ID=ion-contract-sandbox-editor ION_SANDBOX_EDITOR_CLIENT_SECRET=ion-contract-sandbox-secret-editor
+//! export ION_PROD_API_URL=http://127.0.0.1:4011 ION_PROD_AUTH_URL=http://127.0.0.1:4011 ION_PROD_CLIENT_ID=ion-contract-production ION_PROD_CLIENT_SECRET=ion-contract-production-secret ION_PROD_READER_CLIENT_ID=... (and the editor key)
 //! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens, POST .../__double/throttle, POST .../__double/schema, GET/POST .../__double/keys
 //! # ...
 //! ```
@@ -237,25 +235,19 @@ impl Server {
         ];
         for env in &self.environments {
             let p = env.prefix;
+            let key = |role: Role| {
+                let (id, secret) = key_for(&env.spec, role);
+                let r = role.name().to_ascii_uppercase();
+                format!(" ION_{p}_{r}_CLIENT_ID={id} ION_{p}_{r}_CLIENT_SECRET={secret}")
+            };
             out.push(format!(
                 "export ION_{p}_API_URL={url} ION_{p}_AUTH_URL={url} ION_{p}_CLIENT_ID={id} \
-                 ION_{p}_CLIENT_SECRET={secret}",
+                 ION_{p}_CLIENT_SECRET={secret}{reader}{editor}",
                 url = env.url,
                 id = env.spec.client_id,
                 secret = env.spec.client_secret,
-            ));
-        }
-        for env in &self.environments {
-            let key = |role| {
-                let (id, secret) = key_for(&env.spec, role);
-                format!("{role} {id} / {secret}")
-            };
-            out.push(format!(
-                "# {} keys with fewer permissions (a mutation they may not do gets ION's \
-                 permission error): {}, {}",
-                env.spec.name,
-                key(Role::Editor),
-                key(Role::Reader),
+                reader = key(Role::Reader),
+                editor = key(Role::Editor),
             ));
         }
         for env in &self.environments {

@@ -11,6 +11,7 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::environment::{CONTENT_TYPE, Environment};
+use super::keys::{Role, key_for};
 use super::spec::EnvironmentSpec;
 use super::{DoubleData, SchemaRejected};
 use crate::auth::TokenSource;
@@ -50,11 +51,26 @@ impl IonDouble {
     /// A client for this double's `/graphql`, with tokens for the demo key
     /// ([`super::demo_credentials`]).
     pub fn demo_client(&self, http: &reqwest::Client) -> GraphqlClient {
-        let tokens = TokenSource::client_credentials(
-            http.clone(),
-            self.auth_url(),
-            super::demo_credentials(),
-        );
+        self.client_with(http, super::demo_credentials())
+    }
+
+    /// A client for this double's `/graphql`, with tokens for its API key of `role` (see
+    /// [`super::Role`]).
+    pub fn key_client(&self, role: Role, http: &reqwest::Client) -> GraphqlClient {
+        let (client_id, secret) = key_for(self.environment.spec(), role);
+        let credentials = crate::auth::ClientCredentials {
+            client_id,
+            client_secret: Secret::new(secret),
+        };
+        self.client_with(http, credentials)
+    }
+
+    fn client_with(
+        &self,
+        http: &reqwest::Client,
+        credentials: crate::auth::ClientCredentials,
+    ) -> GraphqlClient {
+        let tokens = TokenSource::client_credentials(http.clone(), self.auth_url(), credentials);
         let endpoint = format!("{}/graphql", self.api_url());
         GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
     }

@@ -200,7 +200,8 @@ pub(crate) struct StepSpec {
     #[schemars(length(min = 1))]
     pub name: Option<Spanned<String>>,
     /// Send other credentials: a target's name (`production`), or `anonymous` (no
-    /// `Authorization`), `malformed`, `expired` or `unknown-issuer`.
+    /// `Authorization`), `malformed`, `expired`, `unknown-issuer`, or `reader` / `editor` (an
+    /// API key of the target's environment with fewer permissions).
     #[serde(rename = "as")]
     pub as_: Option<Spanned<String>>,
     /// The GraphQL operation, inline (one operation; use `|` for several lines).

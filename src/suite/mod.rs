@@ -69,8 +69,13 @@
 //! | `malformed` | a token ION cannot parse |
 //! | `expired` | a token the target's environment issued that has expired |
 //! | `unknown-issuer` | a well-formed JWT from an issuer that is no ION environment |
+//! | `reader` | an API key of the target's environment that may only read |
+//! | `editor` | an API key of the target's environment that may read, create and update, not delete |
 //!
-//! A reserved name wins over a target of the same name. `expect.auth:` expects ION to refuse
+//! `reader` and `editor` are the double's own keys of those roles on the double, and on a
+//! live target the keys its `reader_client_id`/`reader_client_secret` and
+//! `editor_client_id`/`editor_client_secret` variables name (see [`crate::profile`]). A
+//! reserved name wins over a target of the same name. `expect.auth:` expects ION to refuse
 //! the request, with one [`AuthClass`](crate::auth::AuthClass): `wrong-environment`,
 //! `expired`, `missing`, `malformed`, `forbidden` or `unauthorized`. With `auth:`, `status` and
 //! `errors` are checked only when written; a status the class never has is refused when the

@@ -170,11 +170,23 @@ pub enum Profile {
     Expired,
     /// A well-formed JWT from an issuer that is no ION environment (`as: unknown-issuer`).
     UnknownIssuer,
+    /// An API key of the target's environment that may only read (`as: reader`).
+    Reader,
+    /// An API key of the target's environment that may read, create and update, but not
+    /// delete (`as: editor`).
+    Editor,
 }
 
 impl Profile {
     /// The reserved profile names, which are not targets.
-    pub const RESERVED: [&'static str; 4] = ["anonymous", "malformed", "expired", "unknown-issuer"];
+    pub const RESERVED: [&'static str; 6] = [
+        "anonymous",
+        "malformed",
+        "expired",
+        "unknown-issuer",
+        "reader",
+        "editor",
+    ];
 
     /// The reserved profile called `name`, if it is one.
     pub fn reserved(name: &str) -> Option<Profile> {
@@ -183,6 +195,8 @@ impl Profile {
             Profile::Malformed,
             Profile::Expired,
             Profile::UnknownIssuer,
+            Profile::Reader,
+            Profile::Editor,
         ]
         .into_iter()
         .find(|p| p.name() == name)
@@ -196,6 +210,8 @@ impl Profile {
             Profile::Malformed => "malformed",
             Profile::Expired => "expired",
             Profile::UnknownIssuer => "unknown-issuer",
+            Profile::Reader => "reader",
+            Profile::Editor => "editor",
         }
     }
 }

@@ -27,6 +27,10 @@
 //!       api_url: ION_GOV_SANDBOX_API_URL      # overrides api_url when set
 //!       auth_url: ION_GOV_SANDBOX_AUTH_URL    # overrides auth_url when set
 //!       expired_token: ION_GOV_SANDBOX_EXPIRED_TOKEN  # for steps that run `as: expired`
+//!       reader_client_id: ION_GOV_SANDBOX_READER_CLIENT_ID  # a read-only user's key, for
+//!       reader_client_secret: ION_GOV_SANDBOX_READER_CLIENT_SECRET  # `as: reader`
+//!       editor_client_id: ION_GOV_SANDBOX_EDITOR_CLIENT_ID  # and one that may not delete,
+//!       editor_client_secret: ION_GOV_SANDBOX_EDITOR_CLIENT_SECRET  # for `as: editor`
 //!   mock-production:              # the embedded double, imitating ION's production
 //!     environment: mock
 //!     imitates: production        # its tokens carry production's issuer (default: sandbox)
@@ -190,6 +194,16 @@ pub struct Variables {
     /// Holds a token this environment issued that has since expired, for steps that run
     /// `as: expired`.
     pub expired_token: Option<String>,
+    /// Hold the client id and secret of an API key that may only read, for steps that run
+    /// `as: reader`.
+    pub reader_client_id: Option<String>,
+    /// See [`Variables::reader_client_id`].
+    pub reader_client_secret: Option<String>,
+    /// Hold the client id and secret of an API key that may read, create and update but not
+    /// delete, for steps that run `as: editor`.
+    pub editor_client_id: Option<String>,
+    /// See [`Variables::editor_client_id`].
+    pub editor_client_secret: Option<String>,
 }
 
 /// A target as defined: built in, or from `targets.yaml`.
@@ -259,6 +273,10 @@ impl Target {
                     api_url: var("API_URL"),
                     auth_url: var("AUTH_URL"),
                     expired_token: var("EXPIRED_TOKEN"),
+                    reader_client_id: var("READER_CLIENT_ID"),
+                    reader_client_secret: var("READER_CLIENT_SECRET"),
+                    editor_client_id: var("EDITOR_CLIENT_ID"),
+                    editor_client_secret: var("EDITOR_CLIENT_SECRET"),
                 },
                 ..Target::new(name, environment)
             }
@@ -342,7 +360,13 @@ impl Targets {
             .iter()
             .flat_map(|t| {
                 let v = &t.variables;
-                [&v.client_secret, &v.token, &v.expired_token]
+                [
+                    &v.client_secret,
+                    &v.token,
+                    &v.expired_token,
+                    &v.reader_client_secret,
+                    &v.editor_client_secret,
+                ]
             })
             .filter_map(|name| env(name.as_deref()?))
             .map(|value| value.trim().to_owned())

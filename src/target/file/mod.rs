@@ -26,13 +26,17 @@ const TARGET_KEYS: [&str; 7] = [
     "imitates",
     "max_rps",
 ];
-const VARIABLE_KEYS: [&str; 6] = [
+const VARIABLE_KEYS: [&str; 10] = [
     "client_id",
     "client_secret",
     "token",
     "api_url",
     "auth_url",
     "expired_token",
+    "reader_client_id",
+    "reader_client_secret",
+    "editor_client_id",
+    "editor_client_secret",
 ];
 
 /// Why `targets.yaml` could not be used.
@@ -60,6 +64,10 @@ impl fmt::Display for Variables {
             &self.api_url,
             &self.auth_url,
             &self.expired_token,
+            &self.reader_client_id,
+            &self.reader_client_secret,
+            &self.editor_client_id,
+            &self.editor_client_secret,
         ]
         .into_iter()
         .filter_map(|n| n.as_deref())
@@ -408,6 +416,10 @@ impl Reader<'_> {
                 "token" => &mut v.token,
                 "api_url" => &mut v.api_url,
                 "auth_url" => &mut v.auth_url,
+                "reader_client_id" => &mut v.reader_client_id,
+                "reader_client_secret" => &mut v.reader_client_secret,
+                "editor_client_id" => &mut v.editor_client_id,
+                "editor_client_secret" => &mut v.editor_client_secret,
                 _ => &mut v.expired_token,
             };
             *slot = Some(name);
