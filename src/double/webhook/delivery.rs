@@ -184,7 +184,7 @@ async fn deliver(
         if answer.status.is_some() {
             columns.insert("responseReceivedAt".into(), now().into());
         }
-        super::record(&store, delivery.event_id, columns);
+        super::record(&store, delivery.event_id, &delivery.body, columns);
         if succeeded {
             return;
         }

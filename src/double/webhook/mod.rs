@@ -233,12 +233,82 @@ fn attach(store: &mut Store, adding: bool, args: &Map<String, Value>) -> Result<
     Ok(json!({ "webhookReceiver": row }))
 }
 
-/// Sets columns of an event row, if it is still there (a reset may have dropped it).
-pub(crate) fn record(shared: &Mutex<Store>, event_id: i64, columns: Row) {
+/// Sets columns of the event row `event_id` whose `requestData` is `body`: after a reset the
+/// row is gone, or the id belongs to another event, and nothing is written.
+pub(crate) fn record(shared: &Mutex<Store>, event_id: i64, body: &[u8], columns: Row) {
     let mut store = lock(shared);
-    if store.get(EVENT, event_id).is_some() {
+    let same_event = store
+        .get(EVENT, event_id)
+        .and_then(|row| row.get("requestData"))
+        .and_then(Value::as_str)
+        .is_some_and(|data| data.as_bytes() == body);
+    if same_event {
         store.update(EVENT, event_id, columns);
     }
     // Event rows fire nothing; keep the journal empty for the next writer.
     store.take_changes();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn row(value: Value) -> Row {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn tables_map_to_ions_resource_names() {
+        assert_eq!(resource("Part"), Some("PARTS"));
+        assert_eq!(resource("PartInventory"), Some("PARTS_INVENTORY"));
+        assert_eq!(resource(EVENT), None, "deliveries never fire deliveries");
+        assert_eq!(resource(RECEIVER), None, "receivers hold shared secrets");
+    }
+
+    #[test]
+    fn an_outcome_is_recorded_only_on_its_own_event() {
+        let mut store = Store::new(1, BTreeMap::new());
+        store.add_table(EVENT);
+        store.insert(
+            EVENT,
+            row(json!({"status": "SENDING", "requestData": "{\"a\":1}"})),
+        );
+        let shared = Mutex::new(store);
+        // After a reset, id 1 may be another event: its body differs, so nothing changes.
+        record(&shared, 1, b"{\"b\":2}", row(json!({"status": "FAILED"})));
+        assert_eq!(lock(&shared).get(EVENT, 1).unwrap()["status"], "SENDING");
+        record(
+            &shared,
+            1,
+            b"{\"a\":1}",
+            row(json!({"status": "SUCCEEDED"})),
+        );
+        assert_eq!(lock(&shared).get(EVENT, 1).unwrap()["status"], "SUCCEEDED");
+        record(&shared, 9, b"{\"a\":1}", row(json!({"status": "FAILED"})));
+        assert!(lock(&shared).get(EVENT, 9).is_none());
+        assert!(
+            lock(&shared).take_changes().is_empty(),
+            "the journal is drained"
+        );
+    }
+
+    #[test]
+    fn receivers_without_a_secret_get_a_random_one() {
+        let mut columns = Row::new();
+        fill_in_create(RECEIVER, &mut columns);
+        let secret = columns["sharedSecret"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(secret.len(), 32);
+        assert!(secret.chars().all(|c| c.is_ascii_hexdigit()));
+        let mut given = row(json!({"sharedSecret": "mine"}));
+        fill_in_create(RECEIVER, &mut given);
+        assert_eq!(given["sharedSecret"], "mine");
+        let mut part = Row::new();
+        fill_in_create("Part", &mut part);
+        assert!(part.is_empty());
+    }
 }
