@@ -14,7 +14,7 @@ use ion_contract::client::{GraphqlClient, GraphqlRequest};
 use ion_contract::double::{IonDouble, WebhookRetry};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const SECRET: &str = "whsec-test-0123456789";
@@ -232,4 +232,169 @@ async fn a_receiver_that_never_accepts_ends_failed_after_the_last_attempt() {
     assert_eq!(events[0]["responseStatusCode"], 503);
     let received = sink.received_requests().await.unwrap_or_default();
     assert_eq!(received.len(), FAST.attempts as usize);
+}
+
+/// A receiver for `sink` (its path `/hooks/ion`): `(id, etag)`.
+async fn receiver(client: &GraphqlClient, sink: &MockServer) -> (Value, Value) {
+    let data = run(
+        client,
+        "mutation($input: CreateWebhookReceiverInput!) { createWebhookReceiver(input: $input) \
+         { webhookReceiver { id _etag } } }",
+        json!({"input": {"name": "sink", "webhookUri": format!("{}/hooks/ion", sink.uri()),
+                         "sharedSecret": SECRET}}),
+    )
+    .await;
+    let created = &data["createWebhookReceiver"]["webhookReceiver"];
+    (created["id"].clone(), created["_etag"].clone())
+}
+
+#[tokio::test]
+async fn static_headers_are_sent_but_never_replace_the_signature() {
+    let sink = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("authorization", "Bearer sink-token"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&sink)
+        .await;
+    let (_double, client) = start().await;
+    let (receiver_id, mut etag) = receiver(&client, &sink).await;
+    for (key, value) in [
+        ("authorization", "Bearer sink-token"),
+        ("x-ion-signature", "forged"),
+    ] {
+        let data = run(
+            &client,
+            "mutation($input: CreateWebhookHeaderInput!) { createWebhookHeader(input: $input) \
+             { webhookHeader { id } } }",
+            json!({"input": {"key": key, "value": value}}),
+        )
+        .await;
+        let header_id = &data["createWebhookHeader"]["webhookHeader"]["id"];
+        let data = run(
+            &client,
+            "mutation($input: WebhookReceiverHeaderInput) { addHeaderToWebhookReceiver(input: \
+             $input) { webhookReceiver { _etag headers { key } } } }",
+            json!({"input": {"etag": etag, "webhookReceiverId": receiver_id,
+                             "webhookHeaderId": header_id}}),
+        )
+        .await;
+        etag = data["addHeaderToWebhookReceiver"]["webhookReceiver"]["_etag"].clone();
+    }
+    let data = run(
+        &client,
+        "query($id: ID!) { webhookReceiver(id: $id) { headers { key value } } }",
+        json!({"id": receiver_id.to_string()}),
+    )
+    .await;
+    assert_eq!(
+        data["webhookReceiver"]["headers"][0],
+        json!({"key": "authorization", "value": "Bearer sink-token"})
+    );
+    run(
+        &client,
+        "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: \
+         $input) { webhookSubscription { id } } }",
+        json!({"input": {"resource": "PARTS", "action": "CREATE",
+                         "receiverId": receiver_id.to_string()}}),
+    )
+    .await;
+
+    create_part(&client, "PN-HOOK-4").await;
+    let events = settled_events(&client).await;
+
+    assert_eq!(events[0]["status"], "SUCCEEDED", "{events:?}");
+    let received = sink.received_requests().await.unwrap_or_default();
+    assert_eq!(received.len(), 1);
+    assert_signed(&received[0]);
+}
+
+#[tokio::test]
+async fn updates_and_deletes_carry_old_and_new_and_inactive_subscriptions_stay_quiet() {
+    let sink = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&sink)
+        .await;
+    let (_double, client) = start().await;
+    let create = subscribe(&client, &sink, "PARTS", "CREATE").await;
+    let update = subscribe(&client, &sink, "PARTS", "UPDATE").await;
+    let delete = subscribe(&client, &sink, "PARTS", "DELETE").await;
+    subscribe(&client, &sink, "LOCATIONS", "UPDATE").await;
+    let data = run(
+        &client,
+        "query($id: ID!) { webhookSubscription(id: $id) { _etag } }",
+        json!({"id": create.to_string()}),
+    )
+    .await;
+    run(
+        &client,
+        "mutation($input: UpdateWebhookSubscriptionInput!) { updateWebhookSubscription(input: \
+         $input) { webhookSubscription { active } } }",
+        json!({"input": {"id": create.to_string(), "etag": data["webhookSubscription"]["_etag"],
+                         "active": false}}),
+    )
+    .await;
+
+    let part = create_part(&client, "PN-HOOK-5").await;
+    let data = run(
+        &client,
+        "query($id: ID!) { part(id: $id) { _etag } }",
+        json!({"id": part.to_string()}),
+    )
+    .await;
+    let data = run(
+        &client,
+        "mutation($input: UpdatePartInput!) { updatePart(input: $input) { part { _etag } } }",
+        json!({"input": {"id": part.to_string(), "etag": data["part"]["_etag"],
+                         "description": "Renamed probe"}}),
+    )
+    .await;
+    run(
+        &client,
+        "mutation($etag: String!, $id: ID!) { deletePart(etag: $etag, id: $id) { id } }",
+        json!({"etag": data["updatePart"]["part"]["_etag"], "id": part.to_string()}),
+    )
+    .await;
+    let events = settled_events(&client).await;
+
+    let subscriptions: Vec<_> = events.iter().map(|e| e["subscriptionId"].clone()).collect();
+    assert_eq!(subscriptions, [json!(update), json!(delete)], "{events:?}");
+    let mut bodies: Vec<Value> = sink
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("a JSON event"))
+        .collect();
+    bodies.sort_by_key(|b| b["event_id"].as_i64());
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0]["action"], "UPDATE");
+    assert_eq!(bodies[0]["old"]["description"], "Webhook probe");
+    assert_eq!(bodies[0]["new"]["description"], "Renamed probe");
+    assert_eq!(bodies[1]["action"], "DELETE");
+    assert_eq!(bodies[1]["old"]["id"], part);
+    assert_eq!(bodies[1]["new"], Value::Null);
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let sink = MockServer::start().await;
+    Mock::given(path("/hooks/ion"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", "/elsewhere"))
+        .mount(&sink)
+        .await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&sink)
+        .await;
+    let (_double, client) = start().await;
+    subscribe(&client, &sink, "PARTS", "CREATE").await;
+
+    create_part(&client, "PN-HOOK-6").await;
+    let events = settled_events(&client).await;
+
+    assert_eq!(events[0]["status"], "FAILED");
+    assert_eq!(events[0]["responseStatusCode"], 307);
+    sink.verify().await;
 }
