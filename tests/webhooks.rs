@@ -1,17 +1,21 @@
 //! Webhooks in the embedded double, end to end: an integration registers a receiver (a
 //! wiremock sink started here) and a subscription through GraphQL with the demo client,
 //! changes data, and the sink receives signed events; `webhookEvents` is the audit trail.
+//! The last test does the same through `ion-contract serve`, whose runtime is hyper's.
 //!
 //! Nothing here sleeps for a fixed time: each test waits (with a timeout) until the event's
 //! status in `webhookEvents` is final, then looks at what the sink received.
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use ion_contract::auth::{ClientCredentials, TokenSource};
 use ion_contract::client::{GraphqlClient, GraphqlRequest};
 use ion_contract::double::{IonDouble, WebhookRetry};
+use ion_contract::secret::Secret;
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use wiremock::matchers::{header, method, path};
@@ -397,4 +401,41 @@ async fn redirects_are_not_followed() {
     assert_eq!(events[0]["status"], "FAILED");
     assert_eq!(events[0]["responseStatusCode"], 307);
     sink.verify().await;
+}
+
+#[tokio::test]
+async fn serve_delivers_webhooks_as_the_embedded_double_does() {
+    let sink = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&sink)
+        .await;
+    let serve = common::serve::Serve::start();
+    let var = |name: &str| {
+        serve
+            .vars
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("serve exports {name}"))
+    };
+    let http = reqwest::Client::new();
+    let credentials = ClientCredentials {
+        client_id: var("ION_SANDBOX_CLIENT_ID"),
+        client_secret: Secret::new(var("ION_SANDBOX_CLIENT_SECRET")),
+    };
+    let tokens =
+        TokenSource::client_credentials(http.clone(), var("ION_SANDBOX_AUTH_URL"), credentials);
+    let endpoint = format!("{}/graphql", var("ION_SANDBOX_API_URL"));
+    let client = GraphqlClient::new(http, endpoint, Some(Arc::new(tokens)));
+    subscribe(&client, &sink, "PARTS", "CREATE").await;
+
+    let part = create_part(&client, "PN-HOOK-7").await;
+    let events = settled_events(&client).await;
+
+    assert_eq!(events[0]["status"], "SUCCEEDED", "{events:?}");
+    let received = sink.received_requests().await.unwrap_or_default();
+    assert_eq!(received.len(), 1);
+    assert_signed(&received[0]);
+    let body: Value = serde_json::from_slice(&received[0].body).expect("a JSON event");
+    assert_eq!(body["id"], part);
 }
