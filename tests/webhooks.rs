@@ -439,3 +439,57 @@ async fn serve_delivers_webhooks_as_the_embedded_double_does() {
     let body: Value = serde_json::from_slice(&received[0].body).expect("a JSON event");
     assert_eq!(body["id"], part);
 }
+
+#[tokio::test]
+async fn a_static_header_that_is_not_valid_http_fails_the_delivery_without_showing_its_value() {
+    let sink = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&sink)
+        .await;
+    let (_double, client) = start().await;
+    let (receiver_id, etag) = receiver(&client, &sink).await;
+    let data = run(
+        &client,
+        "mutation($input: CreateWebhookHeaderInput!) { createWebhookHeader(input: $input) \
+         { webhookHeader { id } } }",
+        json!({"input": {"key": "x-token", "value": "line\nbreak-secret"}}),
+    )
+    .await;
+    let header_id = &data["createWebhookHeader"]["webhookHeader"]["id"];
+    run(
+        &client,
+        "mutation($input: WebhookReceiverHeaderInput) { addHeaderToWebhookReceiver(input: \
+         $input) { webhookReceiver { id } } }",
+        json!({"input": {"etag": etag, "webhookReceiverId": receiver_id,
+                         "webhookHeaderId": header_id}}),
+    )
+    .await;
+    run(
+        &client,
+        "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: \
+         $input) { webhookSubscription { id } } }",
+        json!({"input": {"resource": "PARTS", "action": "CREATE",
+                         "receiverId": receiver_id.to_string()}}),
+    )
+    .await;
+
+    create_part(&client, "PN-HOOK-8").await;
+    let events = settled_events(&client).await;
+    let data = run(
+        &client,
+        "{ webhookEvents { edges { node { responseData } } } }",
+        json!({}),
+    )
+    .await;
+
+    assert_eq!(events[0]["status"], "FAILED");
+    let response_data = data["webhookEvents"]["edges"][0]["node"]["responseData"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(response_data.contains("\"x-token\""), "{response_data}");
+    assert!(!response_data.contains("secret"), "{response_data}");
+    sink.verify().await;
+}

@@ -9,9 +9,12 @@
 //!   documents the header and the HMAC but not the encoding; this is the common one.
 //!
 //! Redirects are never followed, and a static header never replaces the signature or
-//! the content type. Success is the receiver's `expectedResponseCode` (default 200);
-//! anything else, or no answer, is retried: [`WebhookRetry`] attempts in all, waiting
-//! `base_delay`, then twice that, and so on up to `max_delay`. The event goes `SENDING`,
+//! the content type; a static header that is not valid HTTP fails the attempt (its value
+//! is never shown). Plain `http` is allowed, for local sinks (ION requires `https`).
+//!
+//! Success is the receiver's `expectedResponseCode` (default 200); anything else, or no
+//! answer, is retried: [`WebhookRetry`] attempts in all, waiting `base_delay`, then twice
+//! that, and so on up to `max_delay`. The event goes `SENDING`,
 //! then `RETRYING` after each failed attempt that will be retried (with `numberOfRetries`
 //! the retries sent so far), and ends `SUCCEEDED` or `FAILED`, with the last answer's
 //! `responseStatusCode`, `responseData` (cut to 4 KiB) and `responseReceivedAt`. A
@@ -205,9 +208,19 @@ async fn send(client: &reqwest::Client, delivery: &Delivery) -> Answer {
     for (key, value) in &delivery.headers {
         let reserved =
             key.eq_ignore_ascii_case(SIGNATURE_HEADER) || key.eq_ignore_ascii_case("content-type");
-        if !reserved {
-            request = request.header(key.as_str(), value.as_str());
+        if reserved {
+            continue;
         }
+        let name = http::HeaderName::from_bytes(key.as_bytes());
+        let value = http::HeaderValue::from_str(value);
+        let (Ok(name), Ok(value)) = (name, value) else {
+            // The value is not shown: static headers often carry a receiver's credentials.
+            return Answer {
+                status: None,
+                data: format!("the receiver's static header {key:?} is not a valid HTTP header"),
+            };
+        };
+        request = request.header(name, value);
     }
     let request = request
         .header("content-type", "application/json")
