@@ -493,3 +493,27 @@ async fn a_static_header_that_is_not_valid_http_fails_the_delivery_without_showi
     assert!(!response_data.contains("secret"), "{response_data}");
     sink.verify().await;
 }
+
+#[tokio::test]
+async fn a_drift_fires_webhooks_as_any_committed_change_does_in_ion() {
+    let sink = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&sink)
+        .await;
+    let (double, client) = start().await;
+    subscribe(&client, &sink, "PARTS", "UPDATE").await;
+
+    double
+        .drift(&json!({"set": {"type": "Part", "id": 3, "fields": {"description": "Drifted"}}}))
+        .expect("the drift applies");
+    let events = settled_events(&client).await;
+
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["status"], "SUCCEEDED");
+    let received = sink.received_requests().await.unwrap_or_default();
+    let body: Value = serde_json::from_slice(&received[0].body).expect("a JSON event");
+    assert_eq!(body["action"], "UPDATE");
+    assert_eq!(body["id"], 3);
+    assert_eq!(body["new"]["description"], "Drifted");
+}

@@ -18,6 +18,8 @@
 //! "old", "new"}`: the `WebhookEvent` id (the same on every redelivery, so a receiver can
 //! drop duplicates), the subscription, its resource and action, the changed row's id, and
 //! the row before (`null` on create) and after (`null` on delete), as `x(id:)` reads it.
+//! Deliveries of different events run concurrently, so a receiver may see them out of
+//! order (ION promises no order either); `event_id`s grow with the changes.
 
 pub(crate) mod delivery;
 
