@@ -58,6 +58,25 @@ async fn a_created_part_sends_exactly_one_signed_event() {
         Some(received[0].body.as_slice()),
         "requestData is the exact body sent"
     );
+    let data = run(
+        &client,
+        "query($id: ID!) { webhookSubscription(id: $id) { events { id status } \
+         receiver { subscriptions { id } } } \
+         webhookReceivers(filters: {subscriptions: {events: {status: {eq: SUCCEEDED}}}}) \
+         { pageInfo { totalCount } } }",
+        json!({"id": subscription.to_string()}),
+    )
+    .await;
+    let subscription_view = &data["webhookSubscription"];
+    assert_eq!(
+        subscription_view["events"],
+        json!([{"id": event["id"], "status": "SUCCEEDED"}])
+    );
+    assert_eq!(
+        subscription_view["receiver"]["subscriptions"],
+        json!([{"id": subscription}])
+    );
+    assert_eq!(data["webhookReceivers"]["pageInfo"]["totalCount"], 1);
 }
 
 #[tokio::test]
