@@ -153,7 +153,8 @@ fn run_draws_each_trial_when_its_report_goes_to_a_pipe_and_nothing_by_default() 
         "who.yaml",
         &format!("name: Who\ncases:\n{}{}", case("a"), case("b")),
     );
-    let quiet = output(&mut scratch.command(&["run"]));
+    // One thread in both runs, so libtest reports the trials in the same order.
+    let quiet = output(&mut scratch.command(&["run", "--test-threads", "1"]));
     assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
     assert!(
         !stderr(&quiet).contains('\x1b'),

@@ -69,6 +69,7 @@ use super::spec::EnvironmentSpec;
 use super::store::Store;
 use super::throttle::{TOO_MANY_REQUESTS, Throttle, Throttled};
 use super::token::Issuer;
+use super::webhook::{WebhookRetry, Webhooks};
 use super::{DoubleData, resolve};
 use crate::auth::{LEGACY_TOKEN_PATH, TOKEN_PATH};
 
@@ -91,12 +92,14 @@ pub(crate) struct Environment {
     spec: EnvironmentSpec,
     /// The schema requests are validated and executed against (swappable at run time).
     schema: ServedSchema,
-    store: Mutex<Store>,
+    /// Shared with the webhook deliveries, which record their outcome on event rows.
+    store: Arc<Mutex<Store>>,
     issuer: Issuer,
     /// The API keys and the role each has now ([`super::keys`]).
     keys: Mutex<Keys>,
     throttle: Throttle,
     counters: Mutex<Counters>,
+    webhooks: Webhooks,
 }
 
 /// An answer: a status, a JSON body and any extra headers (lower-case names).
@@ -129,12 +132,13 @@ impl Environment {
     /// An environment imitating `spec`, its store a fresh copy of the seed.
     pub(crate) fn new(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
         Environment {
-            store: Mutex::new(data.seed.clone()),
+            store: Arc::new(Mutex::new(data.seed.clone())),
             schema: ServedSchema::new(Arc::clone(&data.schema)),
             issuer: Issuer::new(&spec.name, spec.realm.issuer()),
             keys: Mutex::new(Keys::of(&spec)),
             throttle: Throttle::new(spec.throttle),
             counters: Mutex::new(Counters::default()),
+            webhooks: Webhooks::default(),
             data,
             spec,
         }
@@ -166,7 +170,20 @@ impl Environment {
 
     /// Applies a scripted drift (see [`super::drift`]) to the store.
     pub(crate) fn drift(&self, change: &Value) -> Result<Value, String> {
-        super::drift::apply(&mut lock(&self.store), change.to_string().as_bytes())
+        self.drift_body(change.to_string().as_bytes())
+    }
+
+    /// A drift is a committed change like any other: it fires webhooks, as ION's do.
+    fn drift_body(&self, body: &[u8]) -> Result<Value, String> {
+        let mut store = lock(&self.store);
+        let answer = super::drift::apply(&mut store, body);
+        self.webhooks.after_writes(&self.store, &mut store);
+        answer
+    }
+
+    /// Sets how webhook deliveries are retried from now on.
+    pub(crate) fn set_webhook_retry(&self, retry: WebhookRetry) {
+        self.webhooks.set_retry(retry);
     }
 
     /// A token of this environment's API key that has already expired, as a token saved
@@ -247,6 +264,8 @@ impl Environment {
                 .map(Value::Array),
             one => run_one(&schema, &mut store, verified.role, one),
         };
+        self.webhooks.after_writes(&self.store, &mut store);
+        drop(store);
         match result {
             Ok(response) => Reply::json(200, &response),
             Err(message) => graphql_error(400, message),
@@ -320,11 +339,9 @@ impl Environment {
                 let expired = self.issuer.expire_all();
                 Reply::json(200, &json!({ "expired": expired }))
             }),
-            "drift" => only(method, "POST", || {
-                match super::drift::apply(&mut lock(&self.store), body) {
-                    Ok(answer) => Reply::json(200, &answer),
-                    Err(message) => graphql_error(400, &message),
-                }
+            "drift" => only(method, "POST", || match self.drift_body(body) {
+                Ok(answer) => Reply::json(200, &answer),
+                Err(message) => graphql_error(400, &message),
             }),
             "throttle" => match method {
                 "GET" => Reply::json(200, &self.throttle.settings()),

@@ -59,6 +59,20 @@
 //!   `Retry-After` in delta-seconds, an HTTP-date, or none. Storms script 429s for the next
 //!   N requests or the next T milliseconds, whatever the bucket says. The default is no
 //!   limit.
+//! - **Webhooks.** Receivers, their static headers, subscriptions and events are tables
+//!   (`createWebhookReceiver`, `createWebhookHeader` + `addHeaderToWebhookReceiver`,
+//!   `createWebhookSubscription`, `webhookEvents`, ...). Every committed create, update or
+//!   delete of a table that has a `ResourceEnum` value (`PARTS`, `PARTS_INVENTORY`, `RUNS`,
+//!   ...; a drift too, as ION fires on any database change) is POSTed to each active
+//!   receiver with an active subscription for that resource and action: JSON
+//!   `{"event_id", "subscription_id", "resource", "action", "id", "old", "new"}`, the
+//!   receiver's static headers, and `x-ion-signature`, the lowercase hex HMAC-SHA256 of
+//!   the exact body under the receiver's `sharedSecret`. Deliveries run in the background,
+//!   never follow redirects, and are retried with exponential backoff until the receiver
+//!   answers its `expectedResponseCode` ([`WebhookRetry`], set with
+//!   [`IonDouble::set_webhook_retry`]); each is a `WebhookEvent` row going `SENDING` →
+//!   `RETRYING` → `SUCCEEDED` or `FAILED`, with `numberOfRetries`, `responseStatusCode`,
+//!   `responseData` and `requestData`. See `webhook/` for the details.
 //!
 //! Beside ION's paths, every double (embedded or `serve`d) answers these admin endpoints,
 //! which are not counted, are never throttled, and which no ION client calls:
@@ -119,6 +133,7 @@ mod store;
 mod throttle;
 mod tls;
 mod token;
+mod webhook;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -133,6 +148,7 @@ pub use server::IonDouble;
 pub use spec::EnvironmentSpec;
 pub use throttle::{RetryAfter, TOO_MANY_REQUESTS, ThrottleSpec, UnknownRetryAfter};
 pub use token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
+pub use webhook::WebhookRetry;
 
 /// The demo API key every per-trial double accepts ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`]).
 pub fn demo_credentials() -> crate::auth::ClientCredentials {

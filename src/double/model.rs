@@ -9,7 +9,9 @@
 //! - a list of the type itself (`children: [ABomItem]` on `ABomItem`) is every row whose
 //!   `parentId` is the row's id;
 //! - otherwise a list field `steps: [RunStep]` on `Run` is every `RunStep` whose `runId`
-//!   column is the run's id.
+//!   column is the run's id; when the target type has no field named after the type but
+//!   one singular field of it (`WebhookSubscription.receiver: WebhookReceiver`), that
+//!   field's column (`receiverId`) is used instead.
 
 use apollo_compiler::Schema;
 use apollo_compiler::schema::{ExtendedType, FieldDefinition};
@@ -46,6 +48,7 @@ pub(crate) enum Related {
 
 /// Follows the relation field `field` (whose type names the entity type `target`).
 pub(crate) fn related(
+    schema: &Schema,
     store: &Store,
     type_name: &str,
     row: &Row,
@@ -72,7 +75,7 @@ pub(crate) fn related(
     let key = if target == type_name {
         "parentId".to_owned()
     } else {
-        foreign_key(type_name)
+        back_reference(schema, type_name, target)
     };
     let id = row_id(row);
     let rows = store
@@ -81,6 +84,28 @@ pub(crate) fn related(
         .cloned()
         .collect();
     Related::Many(rows)
+}
+
+/// The column of `target` rows that points back at a row of `type_name`: `runId` when
+/// `target` has a `run` field (or no field of `type_name` at all), else the column of its
+/// one singular field of that type (`receiverId` for `receiver: WebhookReceiver`).
+fn back_reference(schema: &Schema, type_name: &str, target: &str) -> String {
+    let key = foreign_key(type_name);
+    let stem = &key[..key.len() - "Id".len()];
+    if field_definition(schema, target, stem).is_some() {
+        return key;
+    }
+    let Some(ExtendedType::Object(object)) = schema.types.get(target) else {
+        return key;
+    };
+    let mut pointing = object
+        .fields
+        .iter()
+        .filter(|(_, f)| !f.ty.is_list() && f.ty.inner_named_type() == type_name);
+    match (pointing.next(), pointing.next()) {
+        (Some((name, _)), None) => format!("{name}Id"),
+        _ => key,
+    }
 }
 
 /// The column that points at a row of `type_name`: `Part` → `partId`, `ABomItem` → `aBomItemId`.
@@ -148,6 +173,21 @@ mod tests {
         assert_eq!(foreign_key("Part"), "partId");
         assert_eq!(foreign_key("PartInventory"), "partInventoryId");
         assert_eq!(foreign_key("ABomItem"), "aBomItemId");
+    }
+
+    #[test]
+    fn list_relations_read_the_column_of_the_field_pointing_back() {
+        let sdl = "type Run { id: Int } type RunStep { id: Int run: Run } \
+                   type WebhookReceiver { id: Int } \
+                   type WebhookSubscription { id: Int receiver: WebhookReceiver } \
+                   type Lone { id: Int }";
+        let schema = Schema::parse(sdl, "relations.graphql").unwrap();
+        assert_eq!(back_reference(&schema, "Run", "RunStep"), "runId");
+        assert_eq!(
+            back_reference(&schema, "WebhookReceiver", "WebhookSubscription"),
+            "receiverId"
+        );
+        assert_eq!(back_reference(&schema, "Lone", "RunStep"), "loneId");
     }
 
     #[test]

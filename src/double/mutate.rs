@@ -53,6 +53,9 @@ pub(crate) fn apply(
     if name == "createAbomForPartInventory" {
         return abom_for_part_inventory(store, args);
     }
+    if let Some(answer) = super::webhook::header_mutation(store, name, args) {
+        return answer;
+    }
     let (field, entity) = entity_field(schema, store, payload).ok_or_else(unsupported)?;
     let object = object_type(schema, &entity).ok_or_else(unsupported)?;
     let input = match args.get("input") {
@@ -60,7 +63,8 @@ pub(crate) fn apply(
         _ => args.clone(),
     };
     let row = if name.starts_with("create") {
-        let columns = columns(schema, store, object, &input, false)?;
+        let mut columns = columns(schema, store, object, &input, false)?;
+        super::webhook::fill_in_create(&entity, &mut columns);
         let missing = missing_required(object, store, &entity, &columns);
         if let Some(column) = missing {
             return Err(format!(
@@ -186,7 +190,12 @@ fn required_id(args: &Map<String, Value>, entity: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("give the id of the {entity} to change"))
 }
 
-fn check_etag(store: &Store, entity: &str, id: i64, etag: Option<&Value>) -> Result<(), String> {
+pub(crate) fn check_etag(
+    store: &Store,
+    entity: &str,
+    id: i64,
+    etag: Option<&Value>,
+) -> Result<(), String> {
     let row = store.get(entity, id).ok_or_else(|| not_found(entity, id))?;
     match etag.and_then(Value::as_str) {
         Some(etag) if Some(etag) == row.get("_etag").and_then(Value::as_str) => Ok(()),

@@ -88,7 +88,15 @@ impl Filter<'_> {
             ));
         };
         let target = field.ty.inner_named_type().as_str();
-        match related(self.store, type_name, row, key, target, field.ty.is_list()) {
+        match related(
+            self.schema,
+            self.store,
+            type_name,
+            row,
+            key,
+            target,
+            field.ty.is_list(),
+        ) {
             Related::One(Some(other)) => self.matches(target, &other, filter),
             Related::One(None) => Ok(false),
             Related::Many(rows) => {

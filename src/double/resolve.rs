@@ -241,6 +241,7 @@ impl ObjectValue for Object<'_, '_> {
         let store = self.context.store.borrow();
         if self.is_entity && store.is_table(named) {
             let value = match related(
+                self.context.schema,
                 &store,
                 &self.type_name,
                 &self.fields,

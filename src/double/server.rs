@@ -13,7 +13,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use super::environment::{CONTENT_TYPE, Environment};
 use super::keys::{Role, key_for};
 use super::spec::EnvironmentSpec;
-use super::{DoubleData, SchemaRejected};
+use super::{DoubleData, SchemaRejected, WebhookRetry};
 use crate::auth::TokenSource;
 use crate::client::GraphqlClient;
 use crate::secret::Secret;
@@ -91,6 +91,12 @@ impl IonDouble {
     /// is. An invalid schema is refused, located, and changes nothing.
     pub fn set_schema(&self, sdl: &str) -> Result<(), SchemaRejected> {
         self.environment.set_schema(sdl).map(|_| ())
+    }
+
+    /// Sets how webhook deliveries are retried from now on (default:
+    /// [`WebhookRetry::default`]); tests shorten the waits.
+    pub fn set_webhook_retry(&self, retry: WebhookRetry) {
+        self.environment.set_webhook_retry(retry);
     }
 
     /// Serves the double's own schema again (as `DELETE /__double/schema`).

@@ -1,6 +1,10 @@
 //! The double's in-memory data: one table of rows per entity type, plus the system columns
 //! ION keeps on every entity (`_etag`, `_created`, `_updated`, `entityId`).
 //!
+//! Every write through [`Store::insert`], [`Store::update`] or [`Store::delete`] is also
+//! journaled as a [`Change`] (old and new row), for the double's webhooks: whoever writes
+//! under the store's lock drains the journal with [`Store::take_changes`] before letting go.
+//!
 //! Etags are deterministic: a digest of the type, the id and a store-wide write counter, so
 //! the same trial run twice sees the same etags, and every write gives a fresh one.
 
@@ -18,6 +22,35 @@ pub(crate) const GENERATED_COLUMNS: [&str; 4] = ["_etag", "_created", "_updated"
 /// When the seed data was "created": fixed, so snapshots of seed rows never change.
 const SEED_TIMESTAMP: &str = "2026-01-05T09:00:00+00:00";
 
+/// What a write did to a row; ION's webhook actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    /// The `WebhookSubscriptionActions` value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "CREATE",
+            Action::Update => "UPDATE",
+            Action::Delete => "DELETE",
+        }
+    }
+}
+
+/// One committed write: the row before (none on create) and after (none on delete).
+#[derive(Debug, Clone)]
+pub(crate) struct Change {
+    pub(crate) type_name: String,
+    pub(crate) id: i64,
+    pub(crate) action: Action,
+    pub(crate) old: Option<Row>,
+    pub(crate) new: Option<Row>,
+}
+
 /// Every table of the double, keyed by GraphQL object type name.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Store {
@@ -30,6 +63,8 @@ pub(crate) struct Store {
     me: i64,
     writes: u64,
     next_entity_id: i64,
+    /// The writes since the journal was last drained.
+    changes: Vec<Change>,
 }
 
 impl Store {
@@ -41,6 +76,7 @@ impl Store {
             me,
             writes: 0,
             next_entity_id: 1,
+            changes: Vec::new(),
         }
     }
 
@@ -116,6 +152,7 @@ impl Store {
             .entry(type_name.to_owned())
             .or_default()
             .insert(id, row.clone());
+        self.journal(type_name, id, Action::Create, None, Some(row.clone()));
         row
     }
 
@@ -124,15 +161,42 @@ impl Store {
         self.writes += 1;
         let writes = self.writes;
         let row = self.tables.get_mut(type_name)?.get_mut(&id)?;
+        let old = row.clone();
         row.extend(fields);
         row.insert("_updated".into(), now().into());
         row.insert("_etag".into(), etag(type_name, id, writes).into());
-        Some(row.clone())
+        let new = row.clone();
+        self.journal(type_name, id, Action::Update, Some(old), Some(new.clone()));
+        Some(new)
     }
 
     pub(crate) fn delete(&mut self, type_name: &str, id: i64) -> Option<Row> {
         self.writes += 1;
-        self.tables.get_mut(type_name)?.remove(&id)
+        let old = self.tables.get_mut(type_name)?.remove(&id)?;
+        self.journal(type_name, id, Action::Delete, Some(old.clone()), None);
+        Some(old)
+    }
+
+    /// The writes since the last call, oldest first; the journal is empty afterwards.
+    pub(crate) fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    fn journal(
+        &mut self,
+        type_name: &str,
+        id: i64,
+        action: Action,
+        old: Option<Row>,
+        new: Option<Row>,
+    ) {
+        self.changes.push(Change {
+            type_name: type_name.to_owned(),
+            id,
+            action,
+            old,
+            new,
+        });
     }
 }
 
@@ -201,5 +265,37 @@ mod tests {
         assert!(store.is_table("Part"));
         let next = store.insert("Part", Row::new());
         assert_eq!(next["id"], json!(2), "ids are never reused");
+    }
+
+    #[test]
+    fn writes_are_journaled_with_old_and_new_rows_until_drained() {
+        let mut store = Store::new(1, BTreeMap::new());
+        store.seed("Part", row(json!({"id": 1, "partNumber": "PN-1"})));
+        assert!(store.take_changes().is_empty(), "seeding is not a change");
+        store.insert("Part", row(json!({"partNumber": "PN-2"})));
+        store.update("Part", 1, row(json!({"partNumber": "PN-1b"})));
+        store.delete("Part", 2);
+        assert!(store.update("Part", 9, Row::new()).is_none());
+        let changes = store.take_changes();
+        let actions: Vec<_> = changes.iter().map(|c| (c.action, c.id)).collect();
+        assert_eq!(
+            actions,
+            [
+                (Action::Create, 2),
+                (Action::Update, 1),
+                (Action::Delete, 2)
+            ]
+        );
+        assert!(changes[0].old.is_none());
+        assert_eq!(
+            changes[1].old.as_ref().unwrap()["partNumber"],
+            json!("PN-1")
+        );
+        assert_eq!(
+            changes[1].new.as_ref().unwrap()["partNumber"],
+            json!("PN-1b")
+        );
+        assert!(changes[2].new.is_none());
+        assert!(store.take_changes().is_empty());
     }
 }
