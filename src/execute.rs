@@ -20,7 +20,8 @@ use crate::client::{
 use crate::profile::AsProfile;
 use crate::redact;
 use crate::suite::template;
-use crate::suite::{Case, LoadCheck, OperationKind, Step, Suite};
+use crate::suite::{Case, LoadCheck, OperationKind, Step, Suite, WebhookExpectation};
+use crate::webhook::{Watch, WebhookSetup};
 
 /// How a case ended.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +81,8 @@ pub enum FailureKind {
     NotGraphql(String),
     /// Expectations or captures that did not hold.
     Mismatches(Vec<Mismatch>),
+    /// The step's `expect_webhook:` did not hold, or its receiver could not be used.
+    Webhook(Vec<Mismatch>),
 }
 
 /// Everything a case needs besides the case itself.
@@ -101,6 +104,8 @@ pub struct CaseRun<'a> {
     pub profiles: &'a BTreeMap<String, AsProfile>,
     /// Reads environment variables for `${env:NAME}`.
     pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// How `expect_webhook:` steps see deliveries on this target.
+    pub webhooks: &'a WebhookSetup,
 }
 
 impl CaseRun<'_> {
@@ -117,9 +122,18 @@ impl CaseRun<'_> {
                 LoadCheck::Ramp(check) => self.ramp(step, check).await,
             };
         }
+        let watch = match self.watch().await {
+            Ok(watch) => watch,
+            Err(failure) => {
+                outcome.failure = Some(failure);
+                return outcome;
+            }
+        };
         let mut captures = Map::new();
         for (index, step) in self.case.steps.iter().enumerate() {
-            let result = self.run_step(step, &mut captures, &mut outcome).await;
+            let result = self
+                .run_step(step, &mut captures, &mut outcome, watch.as_ref())
+                .await;
             if let Err((kind, response)) = result {
                 let ran = outcome.steps.get(index);
                 let auth = ran
@@ -135,7 +149,37 @@ impl CaseRun<'_> {
                 break;
             }
         }
+        if let Some(watch) = watch
+            && let Err(e) = watch.finish(self.client).await
+        {
+            outcome.notes.push(format!(
+                "{}::{}::{}: could not remove the webhook receiver it registered: {e}",
+                self.suite.id, self.case.name, self.target
+            ));
+        }
         outcome
+    }
+
+    /// The case's webhook receiver, registered when a step expects a webhook.
+    async fn watch(&self) -> Result<Option<Watch>, StepFailure> {
+        let expecting: Vec<(usize, &WebhookExpectation)> = (self.case.steps.iter().enumerate())
+            .filter_map(|(i, step)| Some((i, step.expect_webhook.as_ref()?)))
+            .collect();
+        let Some(&(first, _)) = expecting.first() else {
+            return Ok(None);
+        };
+        let expectations: Vec<&WebhookExpectation> = expecting.iter().map(|(_, e)| *e).collect();
+        let name = format!("{}::{}::{}", self.suite.id, self.case.name, self.target);
+        match self.webhooks.watch(self.client, &name, &expectations).await {
+            Ok(watch) => Ok(Some(watch)),
+            Err(mismatch) => Err(StepFailure {
+                step: first,
+                kind: FailureKind::Webhook(vec![mismatch]),
+                response: None,
+                auth: None,
+                delivery: Delivery::default(),
+            }),
+        }
     }
 
     /// On a read-only target, the case's first mutation, refused before any step runs: a
@@ -149,7 +193,9 @@ impl CaseRun<'_> {
             .steps
             .iter()
             .enumerate()
-            .find(|(_, step)| step.operation.kind == OperationKind::Mutation)?;
+            .find(|(_, step)| {
+                step.operation.kind == OperationKind::Mutation || step.expect_webhook.is_some()
+            })?;
         let fields = step.operation.root_fields.join(", ");
         Some(StepFailure {
             step: index,
@@ -170,14 +216,37 @@ impl CaseRun<'_> {
         step: &Step,
         captures: &mut Map<String, Value>,
         outcome: &mut CaseOutcome,
+        watch: Option<&Watch>,
     ) -> Result<(), (FailureKind, Option<String>)> {
         let variables = self
             .variables(step, captures)
             .map_err(|e| (FailureKind::Template(e), None))?;
+        let webhook = match (&step.expect_webhook, watch) {
+            (Some(expectation), Some(watch)) => {
+                let mark = watch.mark(self.client, expectation).await;
+                Some((expectation, watch, mark.map_err(webhook_failure)?))
+            }
+            _ => None,
+        };
         let (ran, judged) = self.send(step, &variables, captures).await;
         outcome.steps.push(ran);
         let (entry, captured) = judged?;
         captures.extend(captured);
+        if let Some((expectation, watch, mark)) = webhook {
+            let id = match &expectation.id {
+                Some(id) => Some(
+                    template::resolve(id, captures, self.env)
+                        .map(|id| match id {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        })
+                        .map_err(|e| (FailureKind::Template(e.to_string()), None))?,
+                ),
+                None => None,
+            };
+            let checked = watch.check(self.client, expectation, id.as_deref(), &mark);
+            outcome.notes.extend(checked.await.map_err(webhook_failure)?);
+        }
         if let (Some(key), Some(entry)) = (&step.snapshot, entry) {
             outcome.recorded.insert(key.clone(), entry);
         }
@@ -292,6 +361,10 @@ impl CaseRun<'_> {
     }
 }
 
+fn webhook_failure(mismatches: Vec<Mismatch>) -> (FailureKind, Option<String>) {
+    (FailureKind::Webhook(mismatches), None)
+}
+
 /// The body for a failure message: redacted JSON, or text, cut at 2,000 characters.
 fn show_body(response: &RawResponse) -> String {
     let text = match response.json() {
@@ -328,7 +401,7 @@ pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
         FailureKind::ReadOnly(e) | FailureKind::Transport(e) | FailureKind::NotGraphql(e) => {
             let _ = writeln!(text, "  {e}");
         }
-        FailureKind::Mismatches(list) => {
+        FailureKind::Mismatches(list) | FailureKind::Webhook(list) => {
             for m in list {
                 let _ = writeln!(
                     text,

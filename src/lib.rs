@@ -129,3 +129,4 @@ pub mod smoke;
 pub mod snapshot;
 pub mod suite;
 pub mod target;
+pub mod webhook;

@@ -233,7 +233,7 @@ fn describe(kind: &FailureKind) -> String {
         | FailureKind::ReadOnly(e)
         | FailureKind::Transport(e)
         | FailureKind::NotGraphql(e) => e.clone(),
-        FailureKind::Mismatches(list) => list
+        FailureKind::Mismatches(list) | FailureKind::Webhook(list) => list
             .iter()
             .map(|m| {
                 format!(

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use ion_contract::webhook::WebhookSetup;
 use ion_contract::client::{GraphqlClient, http_client};
 use ion_contract::double::{DoubleData, IonDouble};
 use ion_contract::execute::{CaseRun, FailureKind, describe_failure};
@@ -64,6 +65,7 @@ async fn a_401_reaches_the_checks_classified() {
             client: &client,
             profiles: &Default::default(),
             env: &env,
+            webhooks: &WebhookSetup::new(None, true),
         };
         let outcome = run.run().await;
         assert_eq!(outcome.steps[0].status, Some(401), "{}", case.name);

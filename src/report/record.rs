@@ -46,6 +46,9 @@ pub enum FailureClass {
     /// ION refused a request the step did not expect it to refuse (401/403; see
     /// [`TrialRecord::mismatch_classes`]).
     Refused,
+    /// An `expect_webhook:` did not hold: events missing or extra, a delivery unsigned or
+    /// not accepted.
+    Webhook,
     /// Still throttled (429) when the retries ran out or the wait was too long.
     Throttled,
     /// The response no longer matches the recorded snapshot.
@@ -91,6 +94,7 @@ impl FailureClass {
                 FailureClass::Throttled
             }
             FailureKind::Mismatches(_) => FailureClass::Expectation,
+            FailureKind::Webhook(_) => FailureClass::Webhook,
         }
     }
 
@@ -99,6 +103,7 @@ impl FailureClass {
         match self {
             FailureClass::Expectation => "expectation",
             FailureClass::Refused => "refused",
+            FailureClass::Webhook => "webhook",
             FailureClass::Throttled => "throttled",
             FailureClass::Snapshot => "snapshot",
             FailureClass::Transport => "transport",

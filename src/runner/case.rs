@@ -188,6 +188,7 @@ impl Shared {
             client,
             profiles: &profiles,
             env: &env,
+            webhooks: &self.webhooks,
         };
         let outcome = run.run().await;
         let failure = outcome

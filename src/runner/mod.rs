@@ -74,6 +74,7 @@ use crate::report::{self, Collector, FailureClass, RunReport, TrialKind, TrialRe
 use crate::secret::Secret;
 use crate::suite::{self, LoadContext, Suite};
 use crate::target::{MissingCredentials, Target, Targets, Unavailable};
+use crate::webhook::WebhookSetup;
 use plan::{absolute, preflight_trial, verification_rank};
 use record::{Planned, Recorder, recorded};
 
@@ -264,6 +265,8 @@ struct Shared {
     local_api: Option<String>,
     /// The seeding chain, for suites with `fixture: chain`.
     fixtures: fixture::Fixtures,
+    /// How `expect_webhook:` steps see deliveries on this target, and the run id.
+    webhooks: WebhookSetup,
 }
 
 /// How this run reaches its target.
@@ -369,7 +372,12 @@ impl Shared {
             let exposed: Vec<&str> = secrets.iter().map(Secret::expose).collect();
             *diagnosis = redact::scrub_all(diagnosis, &exposed);
         }
+        let webhooks = WebhookSetup::new(
+            target.webhook_uri.as_deref(),
+            target.is_double() || local_api.is_some(),
+        );
         Ok(Shared {
+            webhooks,
             fixtures,
             pacer,
             local_api,

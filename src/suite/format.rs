@@ -39,6 +39,7 @@ pub(crate) use crate::suite::node::{Entry, Node, NodeValue};
 use crate::suite::template::NAME_PATTERN;
 use crate::suite::throttle::{BUCKET, RATES, RETRY_AFTER_MODES, STORM_MS, THROTTLED};
 use crate::suite::validate::FILE_NAME_PATTERN;
+use crate::suite::webhook::{DELIVERIES, SIGNATURE_CHECKS, WEBHOOK_ACTIONS, WEBHOOK_EVENTS};
 
 /// An ion-contract suite: named cases of GraphQL steps and what their responses must be.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -224,6 +225,40 @@ pub(crate) struct StepSpec {
     pub capture: Option<Spanned<Entries<Spanned<String>>>>,
     /// Record the response as an insta snapshot: `true` (under the step's name) or a key.
     pub snapshot: Option<Spanned<SnapshotSpec>>,
+    /// The webhook event this step's change must fire, e.g. `{resource: PARTS, action:
+    /// CREATE, within: 2s, signature: valid}`: the harness registers a receiver and a
+    /// subscription for the case and checks what arrives.
+    pub expect_webhook: Option<Spanned<ExpectWebhookSpec>>,
+}
+
+/// A webhook event a step's change must fire, and how its deliveries must look.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ExpectWebhook")]
+pub(crate) struct ExpectWebhookSpec {
+    /// ION's `ResourceEnum` value, a table name such as `PARTS` or `RUNS`.
+    pub resource: Spanned<String>,
+    /// `CREATE`, `UPDATE` or `DELETE`.
+    #[schemars(extend("enum" = WEBHOOK_ACTIONS))]
+    pub action: Spanned<String>,
+    /// The changed row's id (may use `${capture}`); default: any row.
+    pub id: Option<Node>,
+    /// How long the events may take to come, e.g. `2s`; default `5s`.
+    pub within: Option<Spanned<String>>,
+    /// `valid` (the default): every delivery is signed with the receiver's secret; `any`: not
+    /// checked.
+    #[schemars(extend("enum" = SIGNATURE_CHECKS))]
+    pub signature: Option<Spanned<String>>,
+    /// Exactly this many events; default 1.
+    #[schemars(with = "Option<Integer>", range(min = WEBHOOK_EVENTS.0, max = WEBHOOK_EVENTS.1))]
+    pub events: Option<Node>,
+    /// Each event reaches the sink exactly this many times; default: at least once.
+    #[schemars(with = "Option<Integer>", range(min = DELIVERIES.0, max = DELIVERIES.1))]
+    pub deliveries: Option<Node>,
+    /// The sink's answers to an event's deliveries in turn, the last repeating, e.g. `[500,
+    /// 200]` to see ION deliver again; default `[200]`.
+    #[schemars(with = "Option<Vec<Integer>>", length(min = 1, max = DELIVERIES.1))]
+    pub sink_answers: Option<Spanned<Vec<Node>>>,
 }
 
 /// What a step's response must be.

@@ -18,6 +18,7 @@ pub(crate) enum Ctx {
     Ramp,
     Step,
     Expect,
+    ExpectWebhook,
     Assertion,
     ErrorMatcher,
 }
@@ -147,6 +148,22 @@ const STEP: &[Key] = &[
         "capture: {cursor: $.parts.pageInfo.endCursor}",
     ),
     key("snapshot", Kind::Snapshot, "snapshot: true"),
+    key(
+        "expect_webhook",
+        Kind::Struct(Ctx::ExpectWebhook),
+        "expect_webhook: {resource: PARTS, action: CREATE, within: 2s}",
+    ),
+];
+
+const EXPECT_WEBHOOK: &[Key] = &[
+    required("resource", Kind::Str, "resource: PARTS"),
+    required("action", Kind::Str, "action: CREATE"),
+    key("id", Kind::Any, "id: ${part_id}"),
+    key("within", Kind::Str, "within: 2s"),
+    key("signature", Kind::Str, "signature: valid"),
+    key("events", Kind::Scalar, "events: 1"),
+    key("deliveries", Kind::Scalar, "deliveries: 2"),
+    key("sink_answers", Kind::AnyList, "sink_answers: [500, 200]"),
 ];
 
 const EXPECT: &[Key] = &[
@@ -230,6 +247,7 @@ impl Ctx {
             Ctx::Ramp => RAMP,
             Ctx::Step => STEP,
             Ctx::Expect => EXPECT,
+            Ctx::ExpectWebhook => EXPECT_WEBHOOK,
             Ctx::Assertion => ASSERTION,
             Ctx::ErrorMatcher => ERROR_MATCHER,
         }
@@ -252,6 +270,7 @@ impl Ctx {
             Ctx::Ramp => "in `ramp`",
             Ctx::Step => "in a step",
             Ctx::Expect => "in `expect`",
+            Ctx::ExpectWebhook => "in `expect_webhook`",
             Ctx::Assertion => "in a `data` assertion",
             Ctx::ErrorMatcher => "in an `errors` matcher",
         }
@@ -269,6 +288,7 @@ impl Ctx {
             Ctx::Ramp => "`ramp`",
             Ctx::Step => "step",
             Ctx::Expect => "`expect`",
+            Ctx::ExpectWebhook => "`expect_webhook`",
             Ctx::Assertion => "assertion",
             Ctx::ErrorMatcher => "error matcher",
         }
@@ -286,12 +306,13 @@ impl Ctx {
             Ctx::Ramp => "under a case's `ramp:`",
             Ctx::Step => "in a step (an item of `steps:`)",
             Ctx::Expect => "under a step's `expect:`",
+            Ctx::ExpectWebhook => "under a step's `expect_webhook:`",
             Ctx::Assertion => "in an item of `expect.data:`",
             Ctx::ErrorMatcher => "in an item of `expect.errors:`",
         }
     }
 
-    pub(crate) const ALL: [Ctx; 11] = [
+    pub(crate) const ALL: [Ctx; 12] = [
         Ctx::Suite,
         Ctx::Double,
         Ctx::DoubleThrottle,
@@ -301,6 +322,7 @@ impl Ctx {
         Ctx::Ramp,
         Ctx::Step,
         Ctx::Expect,
+        Ctx::ExpectWebhook,
         Ctx::Assertion,
         Ctx::ErrorMatcher,
     ];
@@ -328,7 +350,7 @@ mod tests {
     use super::*;
     use crate::suite::format::{
         AssertionSpec, CaseSpec, DoubleSpec, DoubleThrottleSpec, ErrorMatcherSpec, ExpectSpec,
-        RampSpec, StepSpec, StormSpec, SuiteFile, ThrottleSpec,
+        ExpectWebhookSpec, RampSpec, StepSpec, StormSpec, SuiteFile, ThrottleSpec,
     };
 
     /// The field list serde's `deny_unknown_fields` reports for `T`.
@@ -356,6 +378,10 @@ mod tests {
         assert_eq!(Ctx::Ramp.key_names(), serde_fields::<RampSpec>());
         assert_eq!(Ctx::Step.key_names(), serde_fields::<StepSpec>());
         assert_eq!(Ctx::Expect.key_names(), serde_fields::<ExpectSpec>());
+        assert_eq!(
+            Ctx::ExpectWebhook.key_names(),
+            serde_fields::<ExpectWebhookSpec>()
+        );
         assert_eq!(Ctx::Assertion.key_names(), serde_fields::<AssertionSpec>());
         assert_eq!(
             Ctx::ErrorMatcher.key_names(),

@@ -153,6 +153,9 @@ pub mod template;
 mod throttle;
 mod validate;
 mod variables;
+mod webhook;
+
+pub use webhook::DEFAULT_WITHIN as DEFAULT_WEBHOOK_WITHIN;
 
 pub use apollo_compiler::Schema;
 pub use apollo_compiler::validation::Valid;

@@ -5,6 +5,7 @@
 //! these types and never see raw YAML.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -152,6 +153,32 @@ pub struct Step {
     /// `Some(key)` when the response is recorded in the case's snapshot under `key`
     /// (`snapshot: true` uses the step name).
     pub snapshot: Option<String>,
+    /// The webhook event the step's change must fire (`expect_webhook:`).
+    pub expect_webhook: Option<WebhookExpectation>,
+}
+
+/// A webhook event a step's change must fire (`expect_webhook:`), checked after the step's
+/// own expectations (see [`crate::webhook`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookExpectation {
+    /// ION's `ResourceEnum` value, e.g. `PARTS`.
+    pub resource: String,
+    /// `CREATE`, `UPDATE` or `DELETE`.
+    pub action: String,
+    /// The changed row's id, when given; may hold `${capture}` templates.
+    pub id: Option<Value>,
+    /// How long the events may take.
+    pub within: Duration,
+    /// Whether every delivery's `x-ion-signature` must verify.
+    pub signature: bool,
+    /// Exactly this many events.
+    pub events: u32,
+    /// Exactly this many deliveries of each event, when given.
+    pub deliveries: Option<u32>,
+    /// The sink's answers to an event's deliveries in turn, the last repeating.
+    pub sink_answers: Vec<u16>,
+    /// Where it is written.
+    pub at: Location,
 }
 
 /// Whose credentials a step's request carries (`as:`).

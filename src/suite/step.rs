@@ -55,6 +55,10 @@ impl Validator<'_> {
             vars.insert(key.value.clone(), value.to_json());
         }
         let expect = expect::build(self, step.expect.as_ref(), templates);
+        let expect_webhook = step
+            .expect_webhook
+            .as_ref()
+            .map(|spec| self.expect_webhook(spec, templates));
 
         let mut captures = Vec::new();
         for (key, path) in step.capture.iter().flat_map(|c| c.value.0.iter()) {
@@ -117,6 +121,10 @@ impl Validator<'_> {
             variables: vars,
             retry: step.retry.as_ref().is_none_or(|r| r.value),
             expect: expect?,
+            expect_webhook: match expect_webhook {
+                Some(checked) => Some(checked?),
+                None => None,
+            },
             captures,
             snapshot: snapshot.map(|(k, _)| k),
         })

@@ -183,7 +183,7 @@ pub(crate) const STORM_MS: (u32, u32) = (1, 600_000);
 pub(crate) const THROTTLED: (u32, u32) = (0, 100_000);
 
 /// A whole number from `min` to `max` (a diagnostic and `min` otherwise).
-fn whole(v: &mut Validator<'_>, node: &Node, name: &str, (min, max): (u32, u32)) -> u32 {
+pub(crate) fn whole(v: &mut Validator<'_>, node: &Node, name: &str, (min, max): (u32, u32)) -> u32 {
     let value = match &node.value {
         NodeValue::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
         _ => None,
@@ -207,7 +207,7 @@ fn whole(v: &mut Validator<'_>, node: &Node, name: &str, (min, max): (u32, u32))
     }
 }
 
-fn duration(v: &mut Validator<'_>, spec: &Spanned<String>, name: &str) -> Option<Duration> {
+pub(crate) fn duration(v: &mut Validator<'_>, spec: &Spanned<String>, name: &str) -> Option<Duration> {
     match humantime::parse_duration(spec.value.trim()) {
         Ok(d) => Some(d),
         Err(e) => {

@@ -391,6 +391,7 @@ impl Validator<'_> {
             }
         }
         let load = self.load_check(case);
+        self.case_webhooks(case);
         Some(Case {
             name: name.value.clone(),
             description: case.description.as_ref().map(|d| d.value.clone()),

@@ -228,6 +228,11 @@ pub struct Target {
     /// [`crate::client::DEFAULT_MAX_RPS`] for a live target on a remote host, unpaced for the double and a
     /// local server (`ion-contract serve`), which no one else shares.
     pub max_rps: Option<NonZeroU32>,
+    /// Where receivers the harness registers for `expect_webhook:` point (`webhook_uri:`).
+    /// Set: events are read through `webhookEvents`, as on an ION the harness's machine is
+    /// not reachable from. Unset: a local sink on the double and on a local server, and
+    /// [`crate::webhook::UNREACHABLE_URI`] on ION's hosts.
+    pub webhook_uri: Option<String>,
 }
 
 impl Target {
@@ -242,6 +247,7 @@ impl Target {
             variables: Variables::default(),
             imitates: Realm::Sandbox,
             max_rps: None,
+            webhook_uri: None,
         }
     }
 
@@ -258,6 +264,7 @@ impl Target {
             variables: Variables::default(),
             imitates: Realm::Sandbox,
             max_rps: None,
+            webhook_uri: None,
         }
     }
 

@@ -4,9 +4,8 @@
 //!
 //! - `content-type: application/json` (the double sends JSON whatever `contentType` says);
 //! - the receiver's static headers, in the order they were added;
-//! - `x-ion-signature`: the HMAC-SHA256 of the exact body bytes under the receiver's
-//!   `sharedSecret` (its UTF-8 bytes), as 64 lowercase hex digits with no prefix. ION
-//!   documents the header and the HMAC but not the encoding; this is the common one.
+//! - `x-ion-signature`: the HMAC-SHA256 of the exact body under the receiver's
+//!   `sharedSecret` ([`crate::webhook::signature`]).
 //!
 //! Redirects are never followed, and a static header never replaces the signature or
 //! the content type; a static header that is not valid HTTP fails the attempt (its value
@@ -28,13 +27,12 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
 use super::super::environment::lock;
 use super::super::store::Store;
 use crate::secret::Secret;
+use crate::webhook::signature::{SIGNATURE_HEADER, sign};
 
 /// How a double retries a webhook delivery the receiver did not accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,9 +69,6 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How much of a receiver's answer an event keeps in `responseData`.
 const MAX_RESPONSE_DATA: usize = 4096;
-
-/// The header that carries the signature.
-pub(crate) const SIGNATURE_HEADER: &str = "x-ion-signature";
 
 /// One event on its way to one receiver.
 #[derive(Debug)]
@@ -128,20 +123,6 @@ fn build_client() -> Option<reqwest::Client> {
         .user_agent(concat!("ion-contract-double/", env!("CARGO_PKG_VERSION")))
         .build()
         .ok()
-}
-
-/// The signature of `body` under `secret`: lowercase hex of its HMAC-SHA256.
-pub(crate) fn sign(secret: &Secret, body: &[u8]) -> String {
-    // HMAC takes a key of any length, so this never falls back.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()) else {
-        return String::new();
-    };
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// What one attempt got: a status and body, or why there was none.
@@ -263,16 +244,6 @@ fn now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signatures_are_lowercase_hex_hmac_sha256() {
-        // RFC 4231, test case 2.
-        let secret = Secret::new("Jefe");
-        assert_eq!(
-            sign(&secret, b"what do ya want for nothing?"),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_the_cap() {

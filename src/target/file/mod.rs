@@ -17,7 +17,7 @@ use crate::suite::source::SourceFile;
 use crate::suite::suggest;
 
 const TOP_KEYS: [&str; 1] = ["targets"];
-const TARGET_KEYS: [&str; 7] = [
+const TARGET_KEYS: [&str; 8] = [
     "environment",
     "api_url",
     "auth_url",
@@ -25,6 +25,7 @@ const TARGET_KEYS: [&str; 7] = [
     "variables",
     "imitates",
     "max_rps",
+    "webhook_uri",
 ];
 const VARIABLE_KEYS: [&str; 10] = [
     "client_id",
@@ -229,6 +230,7 @@ impl Reader<'_> {
                 "variables" => self.variables(&mut target, f),
                 "imitates" => self.imitates(&mut target, f),
                 "max_rps" => self.max_rps(&mut target, f),
+                "webhook_uri" => self.webhook_uri(&mut target, f),
                 _ => {}
             }
         }
@@ -356,6 +358,22 @@ impl Reader<'_> {
                     "write e.g. `max_rps: {DEFAULT_MAX_RPS}` (the default for live targets); more \
                      than {MAX_RPS_CEILING} against ION's hosts also needs --allow-high-rate"
                 ),
+            ),
+        }
+    }
+
+    fn webhook_uri(&mut self, target: &mut Target, field: &Entry) {
+        let checked = match &field.value.value {
+            NodeValue::String(text) => check_url(text),
+            _ => Err(format!("it is {}, not a URL", field.value.kind())),
+        };
+        match checked {
+            Ok(url) => target.webhook_uri = Some(url),
+            Err(reason) => self.problem(
+                &field.value,
+                format!("`webhook_uri` is not a usable URL: {reason}"),
+                "write the https URL ION should deliver the harness's webhooks to, e.g. \
+                 `https://hooks.example.com/ion`",
             ),
         }
     }

@@ -1,0 +1,144 @@
+//! Webhooks from the harness's side: a step's `expect_webhook:` is checked by registering
+//! a receiver for the case and watching what arrives.
+//!
+//! A case with `expect_webhook:` steps gets, before its first step, a receiver on the
+//! target ([`register`]: a fresh shared secret, the static header `X-Test-Run: <run id>`,
+//! one subscription per resource and action it expects), and after its last step the
+//! receiver is removed again. Where the receiver points depends on the target ([`Reach`]):
+//!
+//! - the embedded double and a local `ion-contract serve` reach this machine: the receiver
+//!   points at a [`Sink`] the harness starts on a free loopback port, so deliveries are
+//!   seen and checked one by one ([`watch`]);
+//! - ION cannot reach it: the receiver points at the target's `webhook_uri:` (default
+//!   [`UNREACHABLE_URI`], an address that never resolves, as ION's sandboxes send to a sink
+//!   by default anyway) and the expectation is checked through the `webhookEvents` query;
+//!   signatures and deliveries cannot be seen there, which the trial notes.
+//!
+//! The run id is `ION_TEST_RUN` when set (e.g. the CI run's id), else
+//! `ion-contract-<unix seconds>-<process id>`.
+
+mod register;
+pub mod signature;
+mod sink;
+mod watch;
+
+pub use register::{EventRecord, OPERATIONS, Registration, TEST_RUN_HEADER};
+pub use sink::{Answers, MAX_BODY_BYTES, Received, Sink};
+pub use watch::{Mark, Watch};
+
+use crate::check::Mismatch;
+use crate::client::GraphqlClient;
+use crate::secret::Secret;
+use crate::suite::WebhookExpectation;
+
+/// Where receivers point on a target ION cannot reach this machine from, unless the
+/// target's `webhook_uri:` says otherwise. `.invalid` never resolves (RFC 2606).
+pub const UNREACHABLE_URI: &str = "https://ion-contract.invalid/webhooks";
+
+/// The variable that sets the run id.
+pub const RUN_ID_VARIABLE: &str = "ION_TEST_RUN";
+
+/// How the deliveries of the receivers the harness registers are seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// A sink on this machine's loopback interface.
+    LocalSink,
+    /// Receivers point at this URI; events are read through `webhookEvents`.
+    Events(String),
+}
+
+/// What every case of a run shares for webhooks.
+#[derive(Debug, Clone)]
+pub struct WebhookSetup {
+    /// How deliveries are seen on this run's target.
+    pub reach: Reach,
+    /// The run id, sent as `X-Test-Run`.
+    pub run_id: String,
+}
+
+impl WebhookSetup {
+    /// The setup for a target: `webhook_uri` when given, else a local sink when the
+    /// target is on this machine, else [`UNREACHABLE_URI`].
+    pub fn new(webhook_uri: Option<&str>, local: bool) -> WebhookSetup {
+        let reach = match (webhook_uri, local) {
+            (Some(uri), _) => Reach::Events(uri.to_owned()),
+            (None, true) => Reach::LocalSink,
+            (None, false) => Reach::Events(UNREACHABLE_URI.to_owned()),
+        };
+        WebhookSetup {
+            reach,
+            run_id: run_id(),
+        }
+    }
+
+    /// Starts the sink (when local) and registers a receiver named after `case` (e.g.
+    /// `parts::create::mock`) subscribed to every resource and action of `expectations`.
+    pub async fn watch(
+        &self,
+        client: &GraphqlClient,
+        case: &str,
+        expectations: &[&WebhookExpectation],
+    ) -> Result<Watch, Mismatch> {
+        let first = expectations.first().copied();
+        let fail = |what: &str, error: String| match first {
+            Some(expectation) => watch::problem(expectation, what, error),
+            None => Mismatch {
+                at: crate::suite::Location::default(),
+                subject: format!("webhook {what}"),
+                expected: "registered".into(),
+                actual: error,
+            },
+        };
+        let mut topics: Vec<(String, String)> = Vec::new();
+        let mut answers = Answers::new();
+        for e in expectations {
+            let topic = (e.resource.clone(), e.action.clone());
+            answers.insert(topic.clone(), e.sink_answers.clone());
+            if !topics.contains(&topic) {
+                topics.push(topic);
+            }
+        }
+        let (sink, uri) = match &self.reach {
+            Reach::LocalSink => {
+                let sink = Sink::start(answers).await.map_err(|e| {
+                    fail("sink", format!("cannot listen on a loopback port: {e}"))
+                })?;
+                let uri = sink.url().to_owned();
+                (Some(sink), uri)
+            }
+            Reach::Events(uri) => (None, uri.clone()),
+        };
+        let secret = Secret::new(format!(
+            "ion-contract-{:016x}{:016x}",
+            fastrand::u64(..),
+            fastrand::u64(..)
+        ));
+        let name = format!("ion-contract {} {case}", self.run_id);
+        let registration =
+            Registration::create(client, &name, &uri, &self.run_id, secret, &topics)
+                .await
+                .map_err(|e| fail("receiver", e))?;
+        Ok(Watch {
+            registration,
+            sink,
+            run_id: self.run_id.clone(),
+        })
+    }
+}
+
+/// `ION_TEST_RUN` (its visible ASCII characters, at most 100, so it is a valid header
+/// value), else `ion-contract-<unix seconds>-<process id>`.
+fn run_id() -> String {
+    let given: Option<String> = std::env::var(RUN_ID_VARIABLE)
+        .ok()
+        .map(|id| id.chars().filter(char::is_ascii_graphic).take(100).collect());
+    match given {
+        Some(id) if !id.is_empty() => id,
+        _ => {
+            let seconds = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            format!("ion-contract-{seconds}-{}", std::process::id())
+        }
+    }
+}
