@@ -188,14 +188,9 @@ impl CaseRun<'_> {
         if !self.read_only {
             return None;
         }
-        let (index, step) = self
-            .case
-            .steps
-            .iter()
-            .enumerate()
-            .find(|(_, step)| {
-                step.operation.kind == OperationKind::Mutation || step.expect_webhook.is_some()
-            })?;
+        let (index, step) = self.case.steps.iter().enumerate().find(|(_, step)| {
+            step.operation.kind == OperationKind::Mutation || step.expect_webhook.is_some()
+        })?;
         let fields = step.operation.root_fields.join(", ");
         Some(StepFailure {
             step: index,
@@ -245,7 +240,9 @@ impl CaseRun<'_> {
                 None => None,
             };
             let checked = watch.check(self.client, expectation, id.as_deref(), &mark);
-            outcome.notes.extend(checked.await.map_err(webhook_failure)?);
+            outcome
+                .notes
+                .extend(checked.await.map_err(webhook_failure)?);
         }
         if let (Some(key), Some(entry)) = (&step.snapshot, entry) {
             outcome.recorded.insert(key.clone(), entry);
@@ -415,6 +412,14 @@ pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
                 );
             }
         }
+    }
+    if let FailureKind::Webhook(_) = &failure.kind {
+        let _ = writeln!(
+            text,
+            "  help: the events are those webhookEvents lists for the case's own subscription; \
+             deliveries are what reached the harness's sink. Check the step's change, or \
+             `within`, `events`, `deliveries` and `sink_answers` (README: Webhooks)"
+        );
     }
     let delivery = failure.delivery;
     if let Some(wait) = delivery.refused_wait {

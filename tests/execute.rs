@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use ion_contract::webhook::WebhookSetup;
 use ion_contract::client::{GraphqlClient, http_client};
 use ion_contract::double::{DoubleData, IonDouble};
 use ion_contract::execute::{CaseRun, FailureKind, describe_failure};
 use ion_contract::suite::{self, LoadContext, Suite};
+use ion_contract::webhook::WebhookSetup;
 
 const SUITE: &str = r#"name: Refusals
 cases:

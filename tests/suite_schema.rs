@@ -148,6 +148,14 @@ fn documents_the_loader_accepts_are_valid(#[case] yaml: &str) {
     "name: n\ndouble: {storm: {next: 2, for_ms: 10}}\ncases: [{name: c, steps: [{query: q}]}]",
     "/double/storm"
 )]
+#[case::webhook_action_lowercase(
+    "name: n\ncases: [{name: c, steps: [{query: q, expect_webhook: {resource: PARTS, action: create}}]}]",
+    "/cases/0/steps/0/expect_webhook/action"
+)]
+#[case::webhook_without_resource(
+    "name: n\ncases: [{name: c, steps: [{query: q, expect_webhook: {action: CREATE}}]}]",
+    "/cases/0/steps/0/expect_webhook"
+)]
 fn documents_the_loader_refuses_for_their_shape_are_invalid(#[case] yaml: &str, #[case] at: &str) {
     let problems = errors(&json(yaml));
     assert!(

@@ -207,7 +207,11 @@ pub(crate) fn whole(v: &mut Validator<'_>, node: &Node, name: &str, (min, max): 
     }
 }
 
-pub(crate) fn duration(v: &mut Validator<'_>, spec: &Spanned<String>, name: &str) -> Option<Duration> {
+pub(crate) fn duration(
+    v: &mut Validator<'_>,
+    spec: &Spanned<String>,
+    name: &str,
+) -> Option<Duration> {
     match humantime::parse_duration(spec.value.trim()) {
         Ok(d) => Some(d),
         Err(e) => {

@@ -96,7 +96,10 @@ impl Validator<'_> {
             action: s.action.value.trim().to_owned(),
             id: s.id.as_ref().map(Node::to_json),
             within: within?,
-            signature: s.signature.as_ref().is_none_or(|s| s.value.trim() == "valid"),
+            signature: s
+                .signature
+                .as_ref()
+                .is_none_or(|s| s.value.trim() == "valid"),
             events,
             deliveries,
             sink_answers,
@@ -130,14 +133,15 @@ impl Validator<'_> {
             let answers = s.sink_answers.as_ref().map_or(Value::Null, |list| {
                 Value::Array(list.value.iter().map(Node::to_json).collect())
             });
-            match seen.iter().find(|(r, a, _, _)| r == resource && a == action) {
+            match seen
+                .iter()
+                .find(|(r, a, _, _)| r == resource && a == action)
+            {
                 Some((_, _, first, first_at)) if *first != answers => self.diags.push(
                     self.src
                         .diag(
                             at,
-                            format!(
-                                "this case gives the sink two scripts for {resource} {action}"
-                            ),
+                            format!("this case gives the sink two scripts for {resource} {action}"),
                         )
                         .with_help(format!(
                             "write the same `sink_answers` as the step at line {}, or move \
@@ -183,7 +187,11 @@ impl Validator<'_> {
                     .with_help(format!(
                         "resources are ION's table names, e.g. {}{}",
                         shown.join(", "),
-                        if values.len() > shown.len() { ", ..." } else { "" }
+                        if values.len() > shown.len() {
+                            ", ..."
+                        } else {
+                            ""
+                        }
                     )),
             );
         }
@@ -195,7 +203,10 @@ impl Validator<'_> {
         if list.value.is_empty() || list.value.len() > DELIVERIES.1 as usize {
             self.diags.push(
                 self.src
-                    .diag(at, format!("`sink_answers` has {} statuses", list.value.len()))
+                    .diag(
+                        at,
+                        format!("`sink_answers` has {} statuses", list.value.len()),
+                    )
                     .with_help(format!(
                         "give 1 to {} HTTP statuses, e.g. `sink_answers: [500, 200]`",
                         DELIVERIES.1

@@ -100,9 +100,9 @@ impl WebhookSetup {
         }
         let (sink, uri) = match &self.reach {
             Reach::LocalSink => {
-                let sink = Sink::start(answers).await.map_err(|e| {
-                    fail("sink", format!("cannot listen on a loopback port: {e}"))
-                })?;
+                let sink = Sink::start(answers)
+                    .await
+                    .map_err(|e| fail("sink", format!("cannot listen on a loopback port: {e}")))?;
                 let uri = sink.url().to_owned();
                 (Some(sink), uri)
             }
@@ -114,10 +114,9 @@ impl WebhookSetup {
             fastrand::u64(..)
         ));
         let name = format!("ion-contract {} {case}", self.run_id);
-        let registration =
-            Registration::create(client, &name, &uri, &self.run_id, secret, &topics)
-                .await
-                .map_err(|e| fail("receiver", e))?;
+        let registration = Registration::create(client, &name, &uri, &self.run_id, secret, &topics)
+            .await
+            .map_err(|e| fail("receiver", e))?;
         Ok(Watch {
             registration,
             sink,
@@ -129,9 +128,12 @@ impl WebhookSetup {
 /// `ION_TEST_RUN` (its visible ASCII characters, at most 100, so it is a valid header
 /// value), else `ion-contract-<unix seconds>-<process id>`.
 fn run_id() -> String {
-    let given: Option<String> = std::env::var(RUN_ID_VARIABLE)
-        .ok()
-        .map(|id| id.chars().filter(char::is_ascii_graphic).take(100).collect());
+    let given: Option<String> = std::env::var(RUN_ID_VARIABLE).ok().map(|id| {
+        id.chars()
+            .filter(char::is_ascii_graphic)
+            .take(100)
+            .collect()
+    });
     match given {
         Some(id) if !id.is_empty() => id,
         _ => {

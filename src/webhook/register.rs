@@ -99,7 +99,9 @@ impl Registration {
             "expectedResponseCode": 200,
             "active": true,
         }});
-        let data = call(client, CREATE_RECEIVER, input, false).await.map_err(scrub)?;
+        let data = call(client, CREATE_RECEIVER, input, false)
+            .await
+            .map_err(scrub)?;
         let receiver = row(&data, "createWebhookReceiver", "webhookReceiver")?;
         let input = json!({"input": {"key": TEST_RUN_HEADER, "value": run_id}});
         let data = call(client, CREATE_HEADER, input, false).await?;
@@ -126,8 +128,7 @@ impl Registration {
                     "active": true,
                 }});
                 let data = call(client, CREATE_SUBSCRIPTION, input, false).await?;
-                let subscription =
-                    row(&data, "createWebhookSubscription", "webhookSubscription")?;
+                let subscription = row(&data, "createWebhookSubscription", "webhookSubscription")?;
                 registration
                     .subscriptions
                     .insert((resource.clone(), action.clone()), subscription);
@@ -253,7 +254,12 @@ async fn call(
     let body = response.json().unwrap_or(Value::Null);
     let messages: Vec<&str> = body["errors"]
         .as_array()
-        .map(|errors| errors.iter().filter_map(|e| e["message"].as_str()).collect())
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["message"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     if response.status != 200 || !messages.is_empty() {
         return Err(format!(

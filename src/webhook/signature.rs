@@ -39,7 +39,7 @@ fn mac(secret: &Secret, body: &[u8]) -> Hmac<Sha256> {
 }
 
 fn hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return None;
     }
     (0..text.len())

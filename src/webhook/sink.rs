@@ -15,9 +15,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hyper::body::Bytes;
 use http::{HeaderMap, Request, Response};
 use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -182,9 +182,9 @@ async fn respond(state: &State, request: Request<Incoming>) -> Response<Full<Byt
         .filter(|r| event.is_some() && r.event_id() == event)
         .count();
     let script = match (delivery.field("resource"), delivery.field("action")) {
-        (Some(resource), Some(action)) => state
-            .answers
-            .get(&(resource.to_owned(), action.to_owned())),
+        (Some(resource), Some(action)) => {
+            state.answers.get(&(resource.to_owned(), action.to_owned()))
+        }
         _ => None,
     };
     if let Some(script) = script.filter(|s| !s.is_empty()) {
