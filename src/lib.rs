@@ -45,6 +45,8 @@
 //! | the classification rules (graphql-inspector's) | [`drift::schema`] |
 //! | what an operation uses, and which changes touch it | [`drift::usage`] |
 //! | introspection and its JSON read back as SDL | [`drift::introspect`], [`drift::sdl`] |
+//! | `expect_webhook:`: receivers per case, the loopback sink, `webhookEvents`, `X-Test-Run` | [`webhook`] |
+//! | the double's webhooks (receivers, subscriptions, signed deliveries, retries) and API-key roles | [`double`] (Webhooks), [`double::keys`] |
 //! | giving a double another schema (`POST /__double/schema`, [`double::IonDouble::set_schema`]) | [`double`] |
 //!
 //! # Project layout

@@ -2,13 +2,13 @@
 //! a receiver for the case and watching what arrives.
 //!
 //! A case with `expect_webhook:` steps gets, before its first step, a receiver on the
-//! target ([`register`]: a fresh shared secret, the static header `X-Test-Run: <run id>`,
+//! target ([`Registration`]: a fresh shared secret, the static header `X-Test-Run: <run id>`,
 //! one subscription per resource and action it expects), and after its last step the
 //! receiver is removed again. Where the receiver points depends on the target ([`Reach`]):
 //!
 //! - the embedded double and a local `ion-contract serve` reach this machine: the receiver
 //!   points at a [`Sink`] the harness starts on a free loopback port, so deliveries are
-//!   seen and checked one by one ([`watch`]);
+//!   seen and checked one by one ([`Watch`]);
 //! - ION cannot reach it: the receiver points at the target's `webhook_uri:` (default
 //!   [`UNREACHABLE_URI`], an address that never resolves, as ION's sandboxes send to a sink
 //!   by default anyway) and the expectation is checked through the `webhookEvents` query;

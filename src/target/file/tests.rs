@@ -100,3 +100,25 @@ fn a_value_pasted_as_a_variable_name_is_never_echoed() {
     assert!(text.contains("targets.yaml:4:22"), "{text}");
     assert!(!text.contains("xK9-secret-value"), "{text}");
 }
+
+#[test]
+fn a_webhook_uri_is_an_https_or_loopback_url() {
+    let targets =
+        parse_text("targets:\n  sandbox:\n    webhook_uri: https://hooks.example.com/ion/\n")
+            .unwrap();
+    assert_eq!(
+        targets.get("sandbox").unwrap().webhook_uri.as_deref(),
+        Some("https://hooks.example.com/ion")
+    );
+    assert_eq!(targets.get("mock").unwrap().webhook_uri, None);
+    let got = problems(
+        "targets:\n  sandbox:\n    webhook_uri: http://hooks.example.com/ion\n  local:\n    environment: mock\n    webhook_uri: [1]\n",
+    );
+    assert_eq!(
+        got,
+        [
+            "suites/targets.yaml:3:18: `webhook_uri` is not a usable URL: plain http is accepted only for loopback hosts (127.0.0.1, localhost); use https",
+            "suites/targets.yaml:6:18: `webhook_uri` is not a usable URL: it is a list, not a URL",
+        ]
+    );
+}
