@@ -191,11 +191,16 @@ impl CaseRun<'_> {
         let (index, step) = self.case.steps.iter().enumerate().find(|(_, step)| {
             step.operation.kind == OperationKind::Mutation || step.expect_webhook.is_some()
         })?;
-        let fields = step.operation.root_fields.join(", ");
+        let refused = match step.operation.kind {
+            OperationKind::Mutation => {
+                format!("mutation {}", step.operation.root_fields.join(", "))
+            }
+            _ => "the webhook receiver of `expect_webhook:` (a write)".to_owned(),
+        };
         Some(StepFailure {
             step: index,
             kind: FailureKind::ReadOnly(format!(
-                "mutation {fields} refused: target {} is read-only; no request was sent\n  \
+                "{refused} refused: target {} is read-only; no request was sent\n  \
                  help: list the writable targets this suite may run on, e.g. \
                  `targets: [mock, sandbox]`, so it is not planned for {} at all",
                 self.target, self.target
@@ -231,10 +236,7 @@ impl CaseRun<'_> {
             let id = match &expectation.id {
                 Some(id) => Some(
                     template::resolve(id, captures, self.env)
-                        .map(|id| match id {
-                            Value::String(s) => s,
-                            other => other.to_string(),
-                        })
+                        .map(|id| crate::webhook::id_text(&id))
                         .map_err(|e| (FailureKind::Template(e.to_string()), None))?,
                 ),
                 None => None,

@@ -125,6 +125,14 @@ impl WebhookSetup {
     }
 }
 
+/// An id as text: ids come as numbers or strings (`7` and `"7"` are the same row).
+pub fn id_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// `ION_TEST_RUN` (its visible ASCII characters, at most 100, so it is a valid header
 /// value), else `ion-contract-<unix seconds>-<process id>`.
 fn run_id() -> String {

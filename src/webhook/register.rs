@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::id_text as text;
 use crate::client::{GraphqlClient, GraphqlRequest};
 use crate::redact;
 use crate::secret::Secret;
@@ -205,14 +206,6 @@ impl Registration {
             }
         }
         first_error.map_or(Ok(()), Err)
-    }
-}
-
-/// A value as text (ids come as numbers or strings).
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::id_text as text;
 use super::register::{EventRecord, Registration, TEST_RUN_HEADER};
 use super::signature::{SIGNATURE_HEADER, verify};
 use super::sink::{Received, Sink};
@@ -294,13 +295,6 @@ fn event_row(event: &EventRecord) -> Option<String> {
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// `PARTS CREATE` (of row 7).
