@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::{HeaderMap, Request, Response};
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -44,8 +44,6 @@ pub struct Received {
     pub json: Option<Value>,
     /// The status the sink answered.
     pub answered: u16,
-    /// When it came.
-    pub at: Instant,
 }
 
 impl Received {
@@ -174,7 +172,6 @@ async fn respond(state: &State, request: Request<Incoming>) -> Response<Full<Byt
         body,
         json,
         answered: 200,
-        at: Instant::now(),
     };
     let event = delivery.event_id();
     let before = received
