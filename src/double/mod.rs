@@ -113,12 +113,15 @@
 //!   [`IonDouble::set_schema`] and [`IonDouble::restore_schema`] do the same in process.
 //!
 //! The request handling lives in one transport-independent place (`environment.rs`);
-//! [`IonDouble`] serves it on wiremock for trials, and [`serve`] on a plain hyper server for
-//! `ion-contract serve`, a long-running local ION for any client.
+//! [`IonDouble`] serves it on a loopback port and a thread of its own for trials, and
+//! [`serve`] for `ion-contract serve`, a long-running local ION for any client; both answer
+//! through one hyper transport, faults included ([`fault`]).
 
 pub mod control;
 mod drift;
 mod environment;
+pub mod fault;
+mod http;
 pub mod keys;
 mod model;
 mod mutate;
@@ -142,6 +145,7 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::{Diagnostic, display_path};
+pub use fault::{FaultKind, FaultRule};
 pub use keys::{Role, key_for};
 pub use served_schema::SchemaRejected;
 pub use server::IonDouble;

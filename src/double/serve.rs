@@ -27,25 +27,19 @@
 //! PEM is written to a file the output names, with the variables that make Python
 //! (`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`) and Node (`NODE_EXTRA_CA_CERTS`) trust it.
 //!
-//! Implementation notes: this is a plain hyper HTTP/1.1 server, not wiremock, because
-//! wiremock keeps a copy of every request it matched and a long-running double must keep
-//! memory bounded. A request's body is read (at most [`MAX_BODY_BYTES`]), answered by the
-//! environment and dropped; the only state that grows with traffic is each environment's
+//! Implementation notes: this is a plain hyper HTTP/1.1 server ([`super::http`]), which
+//! keeps nothing of a request: a long-running double must keep memory bounded. A request's
+//! body is read (at most [`MAX_BODY_BYTES`]), answered by the environment and dropped; the only state that grows with traffic is each environment's
 //! store (by the rows clients create) and its bounded request counters. A keep-alive
 //! connection idle for 60 s is closed, as load balancers do, so abandoned connections do
 //! not accumulate either.
 
-use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
@@ -54,25 +48,21 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use super::DoubleData;
-use super::environment::{CONTENT_TYPE, Environment, Reply};
+use super::environment::Environment;
+use super::http;
 use super::keys::{Role, key_for};
 use super::spec::EnvironmentSpec;
 use super::throttle::{RetryAfter, ThrottleSpec};
 use super::tls;
 use crate::diagnostic::display_path;
 
-/// The largest request body an environment reads; a larger one gets 413.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+pub use super::http::MAX_BODY_BYTES;
 
 /// How long in-flight requests may take to finish once a stop is asked for.
 const DRAIN: Duration = Duration::from_secs(2);
 
 /// How long a client may take to complete the TLS handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
-
-/// How long a connection may sit idle (or take to send a request's headers) before it is
-/// closed, so that connections a client abandons do not pile up.
-const IDLE: Duration = Duration::from_secs(60);
 
 /// How `serve` listens.
 #[derive(Debug, Clone, Default)]
@@ -352,12 +342,11 @@ async fn serve_connection(
     tls: Option<TlsAcceptor>,
     watcher: Watcher,
 ) {
-    let service = service_fn(move |request| {
-        let environment = Arc::clone(&environment);
-        async move { Ok::<_, Infallible>(respond(&environment, request).await) }
-    });
+    let service = http::service(environment);
     let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(IDLE);
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(http::IDLE);
     match tls {
         None => {
             let connection = builder.serve_connection(TokioIo::new(stream), service);
@@ -372,40 +361,6 @@ async fn serve_connection(
             let _ = watcher.watch(connection).await;
         }
     }
-}
-
-/// Reads the body (bounded), asks the environment, and turns its reply into a response.
-async fn respond(environment: &Environment, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    let (parts, body) = request.into_parts();
-    let reply = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(body) => environment.handle(
-            parts.method.as_str(),
-            parts.uri.path(),
-            &parts.headers,
-            &body.to_bytes(),
-        ),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Reply::json(
-            413,
-            &serde_json::json!({ "errors": [{ "message": format!(
-                "The request body is larger than {MAX_BODY_BYTES} bytes; send a smaller request."
-            ) }] }),
-        ),
-        Err(error) => Reply::json(
-            400,
-            &serde_json::json!({ "errors": [{ "message": format!(
-                "Could not read the request body: {error}"
-            ) }] }),
-        ),
-    };
-    let mut response = Response::builder()
-        .status(reply.status)
-        .header(http::header::CONTENT_TYPE, CONTENT_TYPE);
-    for (name, value) in reply.headers {
-        response = response.header(name, value);
-    }
-    response
-        .body(Full::new(Bytes::from(reply.body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
 /// Waits for Ctrl-C or (on Unix) SIGTERM. Install it before printing anything a caller may

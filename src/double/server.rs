@@ -1,16 +1,19 @@
-//! The double on a wiremock server: one catch-all responder that hands every request to an
-//! [`Environment`]. The only module that knows wiremock.
+//! A running double for one trial or test: an [`Environment`] served over plain HTTP on a
+//! free loopback port, by a thread of its own.
 //!
-//! wiremock keeps a copy of every request a mock matched, which is right for a double that
-//! lives as long as one trial; `serve` ([`super::serve`]) runs the same [`Environment`] on
-//! a plain hyper server so that a long-running double keeps no per-request state.
+//! The server runs on its own single-threaded tokio runtime, so a double answers whatever
+//! its caller does meanwhile (a blocking call included), and its webhook deliveries run
+//! there too. Requests go through [`super::http`], as `serve`'s do, so every fault of
+//! [`super::fault`] (a connection reset included) happens on the embedded double as well.
+//! Dropping the double stops its server: connections are closed, in-flight webhook
+//! deliveries dropped.
 
 use std::sync::Arc;
 
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use tokio::sync::oneshot;
 
-use super::environment::{CONTENT_TYPE, Environment};
+use super::environment::Environment;
+use super::fault::FaultRule;
 use super::keys::{Role, key_for};
 use super::spec::EnvironmentSpec;
 use super::{DoubleData, SchemaRejected, WebhookRetry};
@@ -21,8 +24,9 @@ use crate::secret::Secret;
 /// A running double: one HTTP server on loopback with its own copy of the seed data.
 /// Stops when dropped.
 pub struct IonDouble {
-    server: MockServer,
+    url: String,
     environment: Arc<Environment>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 impl IonDouble {
@@ -34,17 +38,29 @@ impl IonDouble {
 
     /// Starts a double imitating the environment `spec` (its API key, its token lifetime),
     /// on a free loopback port, its store a fresh copy of the seed.
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be had or no thread started (the machine is out of them).
     pub async fn start_with(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
-        let server = MockServer::start().await;
         let environment = Arc::new(Environment::new(data, spec));
-        Mock::given(any())
-            .respond_with(Responder(Arc::clone(&environment)))
-            .named("the ION double")
-            .mount(&server)
-            .await;
+        let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .unwrap_or_else(|e| panic!("the ION double cannot listen on a loopback port: {e}"));
+        let url = match listener.local_addr() {
+            Ok(address) => format!("http://{address}"),
+            Err(e) => panic!("the ION double cannot read its own address: {e}"),
+        };
+        let (stop, stopped) = oneshot::channel();
+        let served = Arc::clone(&environment);
+        std::thread::Builder::new()
+            .name("ion-double".into())
+            .spawn(move || run(listener, served, stopped))
+            .unwrap_or_else(|e| panic!("the ION double cannot start its thread: {e}"));
         IonDouble {
-            server,
+            url,
             environment,
+            stop: Some(stop),
         }
     }
 
@@ -104,32 +120,62 @@ impl IonDouble {
         self.environment.restore_schema();
     }
 
+    /// Injects these faults into `POST /graphql` from now on, replacing any (see
+    /// [`super::fault`]; the admin endpoint `POST /__double/faults` adds to them).
+    pub fn set_faults(&self, rules: Vec<FaultRule>) {
+        self.environment.set_faults(rules);
+    }
+
     /// The API base URL (`<api url>/graphql` is the endpoint).
     pub fn api_url(&self) -> String {
-        self.server.uri()
+        self.url.clone()
     }
 
     /// The auth server's base URL (the token endpoint is under `/realms/api-keys/...`).
     pub fn auth_url(&self) -> String {
-        self.server.uri()
+        self.url.clone()
     }
 }
 
-struct Responder(Arc<Environment>);
-
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let reply = self.0.handle(
-            request.method.as_str(),
-            request.url.path(),
-            &request.headers,
-            &request.body,
-        );
-        let mut response =
-            ResponseTemplate::new(reply.status).set_body_raw(reply.body, CONTENT_TYPE);
-        for (name, value) in reply.headers {
-            response = response.insert_header(name, value);
+impl Drop for IonDouble {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
-        response
     }
+}
+
+/// The double's thread: accepts connections until `stopped`, then drops them all.
+fn run(
+    listener: std::net::TcpListener,
+    environment: Arc<Environment>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    runtime.block_on(async move {
+        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+            return;
+        };
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    match accepted {
+                        Ok((stream, _)) => {
+                            connections.spawn(super::http::serve_plain(stream, Arc::clone(&environment)));
+                        }
+                        // Out of descriptors, or a connection reset before accept: not fatal.
+                        Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                    }
+                    while connections.try_join_next().is_some() {}
+                }
+                _ = &mut stopped => break,
+            }
+        }
+    });
 }

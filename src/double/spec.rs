@@ -1,6 +1,7 @@
 //! What makes one ION environment of the double: its name, the realm it imitates, its one
 //! API key, how long its tokens live and how it throttles.
 
+use super::fault::FaultRule;
 use super::throttle::ThrottleSpec;
 use super::token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 use crate::auth::Realm;
@@ -28,6 +29,9 @@ pub struct EnvironmentSpec {
     /// default of every constructor here) accepts any rate. Can also be set, changed or
     /// removed at run time through `POST /__double/throttle`.
     pub throttle: Option<ThrottleSpec>,
+    /// Faults injected into `POST /graphql` ([`super::FaultRule`]); none by default. Also
+    /// set at run time through `POST /__double/faults`, and restored by a reset.
+    pub faults: Vec<FaultRule>,
 }
 
 impl EnvironmentSpec {
@@ -75,6 +79,7 @@ impl EnvironmentSpec {
             client_secret: client_secret.to_owned(),
             token_lifetime_secs: TOKEN_LIFETIME_SECS,
             throttle: None,
+            faults: Vec::new(),
         }
     }
 }

@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{ADMIN_PREFIX, Environment, Keys, Reply, graphql_error, lock};
+use super::{ADMIN_PREFIX, Environment, Faults, Keys, Reply, graphql_error, lock};
 use crate::auth::TOKEN_PATH;
 
 /// How many distinct paths `/__double/requests` counts one by one.
@@ -97,6 +97,7 @@ impl Environment {
                 *lock(&self.store) = self.data.seed.clone();
                 *lock(&self.keys) = Keys::of(&self.spec);
                 *lock(&self.counters) = Counters::default();
+                *lock(&self.faults) = Faults::of(&self.spec);
                 self.throttle.reset();
                 Reply::json(200, &json!({ "reset": true }))
             }),
@@ -117,6 +118,19 @@ impl Environment {
                 _ => not_allowed(method, "GET, POST"),
             },
             "schema" => self.admin_schema(method, body),
+            "faults" => match method {
+                "GET" => Reply::json(200, &lock(&self.faults).to_json()),
+                "POST" => match lock(&self.faults).add(body) {
+                    Ok(faults) => Reply::json(200, &faults),
+                    Err(message) => graphql_error(400, &message),
+                },
+                "DELETE" => {
+                    let mut faults = lock(&self.faults);
+                    faults.clear();
+                    Reply::json(200, &faults.to_json())
+                }
+                _ => not_allowed(method, "GET, POST, DELETE"),
+            },
             _ => not_found(method, path),
         }
     }
@@ -175,8 +189,8 @@ pub(super) fn not_found(method: &str, path: &str) -> Reply {
         "No route for {method} {path}. The ION double serves POST /graphql, POST \
          {TOKEN_PATH} (also under /auth), GET {ADMIN_PREFIX}requests, POST \
          {ADMIN_PREFIX}reset, POST {ADMIN_PREFIX}expire-tokens, POST {ADMIN_PREFIX}drift, GET or \
-         POST {ADMIN_PREFIX}throttle and POST or DELETE {ADMIN_PREFIX}schema and GET or POST \
-         {ADMIN_PREFIX}keys."
+         POST {ADMIN_PREFIX}throttle and POST or DELETE {ADMIN_PREFIX}schema, GET or POST \
+         {ADMIN_PREFIX}keys and GET, POST or DELETE {ADMIN_PREFIX}faults."
     );
     Reply::json(404, &json!({ "errors": [{ "message": message }] }))
 }

@@ -23,12 +23,13 @@
 //!
 //! The admin endpoints and the request counters are [`admin`]'s.
 //!
-//! Transports ([`super::server`]'s wiremock double, [`super::serve`]'s hyper server) turn a
-//! request into a call of [`Environment::handle`] and its [`Reply`] into a response, and keep
-//! no copy of the request.
+//! The transport ([`super::http`], for [`super::server`]'s per-trial double and
+//! [`super::serve`]) turns a request into a call of [`Environment::handle`] and its
+//! [`Reply`] into a response, and keeps no copy of the request.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
@@ -36,6 +37,7 @@ use base64::Engine as _;
 use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
+use super::fault::{self, FaultRule, Faults, OperationNames};
 use super::keys::{Keys, Role};
 use super::served_schema::{SchemaRejected, Served, ServedSchema};
 use super::spec::EnvironmentSpec;
@@ -68,17 +70,38 @@ pub(crate) struct Environment {
     throttle: Throttle,
     counters: Mutex<Counters>,
     webhooks: Webhooks,
+    /// Injected faults ([`super::fault`]).
+    faults: Mutex<Faults>,
 }
 
-/// An answer: a status, a JSON body and any extra headers (lower-case names).
+/// An answer: a status, a body (JSON unless a fault says otherwise), any extra headers
+/// (lower-case names), and what the transport does on the wire ([`Wire`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
+    pub(crate) content_type: &'static str,
     pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) wire: Wire,
 }
 
-/// The content type of every reply.
+/// What the transport does besides sending the reply: wait first, or break the connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Wire {
+    pub(crate) delay: Duration,
+    pub(crate) cut: Option<Cut>,
+}
+
+/// Where a connection is broken on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cut {
+    /// Closed before any byte of the answer.
+    BeforeHeaders,
+    /// The headers and half the body, then broken.
+    AfterHeaders,
+}
+
+/// The content type of every reply but a fault's HTML page.
 pub(crate) const CONTENT_TYPE: &str = "application/json";
 
 impl Reply {
@@ -86,7 +109,9 @@ impl Reply {
         Reply {
             status,
             body: body.to_string().into_bytes(),
+            content_type: CONTENT_TYPE,
             headers: Vec::new(),
+            wire: Wire::default(),
         }
     }
 
@@ -107,6 +132,7 @@ impl Environment {
             throttle: Throttle::new(spec.throttle),
             counters: Mutex::new(Counters::default()),
             webhooks: Webhooks::default(),
+            faults: Mutex::new(Faults::of(&spec)),
             data,
             spec,
         }
@@ -201,9 +227,38 @@ impl Environment {
         )
     }
 
-    /// `POST /graphql`: checks the token and the throttle, then runs one operation or a
-    /// JSON array of them.
+    /// `POST /graphql`, with the fault a rule injects into it, if any.
     fn graphql(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let fault = {
+            let mut faults = lock(&self.faults);
+            match faults.is_empty() {
+                true => None,
+                false => {
+                    let names = match faults.filters_by_operation() {
+                        true => fault::names(body),
+                        false => OperationNames::default(),
+                    };
+                    faults.take(&names)
+                }
+            }
+        };
+        match fault {
+            None => self.answer(headers, body),
+            Some(rule) => fault::apply(&rule, || self.answer(headers, body)),
+        }
+    }
+
+    /// Sets the fault rules of this environment (see [`super::fault`]), replacing any.
+    pub(crate) fn set_faults(&self, rules: Vec<FaultRule>) {
+        let mut faults = lock(&self.faults);
+        faults.clear();
+        for rule in rules {
+            faults.push(rule);
+        }
+    }
+
+    /// Checks the token and the throttle, then runs one operation or a JSON array of them.
+    fn answer(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let authorization = headers.get("authorization").and_then(|h| h.to_str().ok());
         let verified = match self.issuer.verify(authorization) {
             Ok(verified) => verified,

@@ -20,9 +20,9 @@
 //! receiver may therefore see an event more than once (at-least-once, as ION says); its
 //! `event_id` stays the same.
 //!
-//! Deliveries run on the tokio runtime that handles the request (wiremock's for an
-//! [`super::super::IonDouble`], the `serve` runtime), or on a thread of their own when
-//! there is none, so the mutation's response never waits for a receiver.
+//! Deliveries run on the tokio runtime that handles the request (an
+//! [`super::super::IonDouble`]'s own, the `serve` runtime), or on a thread of their own
+//! when there is none, so the mutation's response never waits for a receiver.
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;

@@ -1,0 +1,545 @@
+//! Faults the double injects into `POST /graphql`, as a shared sandbox's gateway and
+//! network produce them: a slow answer, a 5xx, a connection reset before or after the
+//! headers, a body cut short, a body that is not JSON, JSON without `data` or `errors`, and
+//! partial data with errors.
+//!
+//! A fault rule, as JSON (the admin endpoint `POST /__double/faults`, `serve --fault`, a
+//! suite step's `fault:`):
+//!
+//! | field | meaning |
+//! | --- | --- |
+//! | `"kind"` | `delay`, `status`, `reset-before-headers`, `reset-after-headers`, `truncated-body`, `not-json`, `no-data-or-errors` or `partial-data` |
+//! | `"status"` | with `status`: 500, 502, 503 or 504 (default 502) |
+//! | `"delay_ms"` | wait this long before answering (the whole fault for `delay`; default 0, at most 10 minutes) |
+//! | `"operation"` | only requests whose `operationName`, or one of whose root fields, is this; default every request |
+//! | `"times"` | only the next this many matching requests; default every one |
+//!
+//! What the request did: `delay` answers normally after the wait; `status` and
+//! `reset-before-headers` answer *instead of* running the request (a gateway that gave up, so
+//! nothing is written); `reset-after-headers`, `truncated-body`, `not-json`,
+//! `no-data-or-errors` and `partial-data` run it first (a mutation is applied) and break the
+//! answer on the way back, which is the case a client must not retry blindly.
+//!
+//! The first rule that matches a request applies and counts one of its `times`; a rule
+//! whose `times` are used up is dropped. A reset of the environment drops every rule.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::environment::{CONTENT_TYPE, Cut, Reply};
+use super::spec::EnvironmentSpec;
+
+/// The longest delay a rule may ask for.
+pub const MAX_DELAY: Duration = Duration::from_secs(600);
+
+/// The kinds of fault, as their names in JSON and suites.
+pub const KINDS: [&str; 8] = [
+    "delay",
+    "status",
+    "reset-before-headers",
+    "reset-after-headers",
+    "truncated-body",
+    "not-json",
+    "no-data-or-errors",
+    "partial-data",
+];
+
+/// The statuses a `status` fault may answer.
+pub const STATUSES: [u16; 4] = [500, 502, 503, 504];
+
+/// One kind of fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Answer normally, late.
+    Delay,
+    /// Answer this 5xx with a gateway's HTML page, without running the request.
+    Status(u16),
+    /// Close the connection without answering, without running the request.
+    ResetBeforeHeaders,
+    /// Run the request, send the headers and part of the body, then break the connection.
+    ResetAfterHeaders,
+    /// Run the request and send the first half of its JSON as the whole body.
+    TruncatedBody,
+    /// Run the request and answer 200 with an HTML page.
+    NotJson,
+    /// Run the request and answer 200 with JSON that has neither `data` nor `errors`.
+    NoDataOrErrors,
+    /// Run the request and answer its first root field `null`, with an error for it.
+    PartialData,
+}
+
+impl FaultKind {
+    /// Its name in JSON and suites.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Delay => "delay",
+            FaultKind::Status(_) => "status",
+            FaultKind::ResetBeforeHeaders => "reset-before-headers",
+            FaultKind::ResetAfterHeaders => "reset-after-headers",
+            FaultKind::TruncatedBody => "truncated-body",
+            FaultKind::NotJson => "not-json",
+            FaultKind::NoDataOrErrors => "no-data-or-errors",
+            FaultKind::PartialData => "partial-data",
+        }
+    }
+
+    /// Whether the request runs before the fault breaks the answer.
+    pub fn runs_the_request(self) -> bool {
+        !matches!(self, FaultKind::Status(_) | FaultKind::ResetBeforeHeaders)
+    }
+}
+
+/// One rule: a fault, which requests it applies to, and how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRule {
+    /// What goes wrong.
+    pub kind: FaultKind,
+    /// Waited before answering.
+    pub delay: Duration,
+    /// Only requests of this operation name or root field.
+    pub operation: Option<String>,
+    /// Only this many more requests; `None`: every one.
+    pub times: Option<u32>,
+}
+
+impl FaultRule {
+    /// Reads a rule from its JSON; the error names the field and says what fits.
+    pub fn from_json(value: &Value) -> Result<FaultRule, String> {
+        let Some(fields) = value.as_object() else {
+            return Err(format!("a fault is a JSON object, found {value}"));
+        };
+        if let Some(unknown) = fields
+            .keys()
+            .find(|k| !["kind", "status", "delay_ms", "operation", "times"].contains(&k.as_str()))
+        {
+            return Err(format!(
+                "unknown fault field `{unknown}`; the fields are kind, status, delay_ms, operation and times"
+            ));
+        }
+        let kind_name = fields
+            .get("kind")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("a fault needs `kind`, one of {}", KINDS.join(", ")))?;
+        let status = match fields.get("status") {
+            None => None,
+            Some(status) => Some(
+                status
+                    .as_u64()
+                    .and_then(|s| u16::try_from(s).ok())
+                    .filter(|s| STATUSES.contains(s))
+                    .ok_or_else(|| {
+                        format!("`status` must be 500, 502, 503 or 504, found {status}")
+                    })?,
+            ),
+        };
+        let kind = match kind_name {
+            "delay" => FaultKind::Delay,
+            "status" => FaultKind::Status(status.unwrap_or(502)),
+            "reset-before-headers" => FaultKind::ResetBeforeHeaders,
+            "reset-after-headers" => FaultKind::ResetAfterHeaders,
+            "truncated-body" => FaultKind::TruncatedBody,
+            "not-json" => FaultKind::NotJson,
+            "no-data-or-errors" => FaultKind::NoDataOrErrors,
+            "partial-data" => FaultKind::PartialData,
+            other => {
+                return Err(format!(
+                    "unknown fault kind `{other}`; use one of {}",
+                    KINDS.join(", ")
+                ));
+            }
+        };
+        if status.is_some() && !matches!(kind, FaultKind::Status(_)) {
+            return Err("`status` goes with `kind: status` only".into());
+        }
+        let delay = match fields.get("delay_ms") {
+            None => Duration::ZERO,
+            Some(ms) => ms
+                .as_u64()
+                .map(Duration::from_millis)
+                .filter(|d| *d <= MAX_DELAY)
+                .ok_or_else(|| {
+                    format!(
+                        "`delay_ms` must be a whole number of milliseconds up to 600000, found {ms}"
+                    )
+                })?,
+        };
+        if kind == FaultKind::Delay && delay.is_zero() {
+            return Err("a `delay` fault needs `delay_ms`, e.g. 3000".into());
+        }
+        let operation = match fields.get("operation") {
+            None => None,
+            Some(Value::String(name)) if !name.trim().is_empty() => Some(name.trim().to_owned()),
+            Some(other) => {
+                return Err(format!(
+                    "`operation` must be an operation name or root field, e.g. \"CreatePart\", found {other}"
+                ));
+            }
+        };
+        let times = match fields.get("times") {
+            None => None,
+            Some(n) => Some(
+                n.as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| {
+                        format!("`times` must be a whole number, 1 or more, found {n}")
+                    })?,
+            ),
+        };
+        Ok(FaultRule {
+            kind,
+            delay,
+            operation,
+            times,
+        })
+    }
+
+    /// The rule as JSON, as `GET /__double/faults` shows it.
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("kind".into(), self.kind.name().into());
+        if let FaultKind::Status(status) = self.kind {
+            out.insert("status".into(), status.into());
+        }
+        if !self.delay.is_zero() {
+            out.insert(
+                "delay_ms".into(),
+                u64::try_from(self.delay.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .into(),
+            );
+        }
+        if let Some(operation) = &self.operation {
+            out.insert("operation".into(), operation.clone().into());
+        }
+        if let Some(times) = self.times {
+            out.insert("times".into(), times.into());
+        }
+        Value::Object(out)
+    }
+
+    fn matches(&self, operation: &OperationNames) -> bool {
+        self.operation
+            .as_ref()
+            .is_none_or(|wanted| operation.contains(wanted))
+    }
+}
+
+/// The names a request answers to: its `operationName` and its root fields.
+#[derive(Debug, Default)]
+pub(crate) struct OperationNames(pub(crate) Vec<String>);
+
+impl OperationNames {
+    fn contains(&self, name: &str) -> bool {
+        self.0.iter().any(|n| n == name)
+    }
+}
+
+/// An environment's fault rules, in the order they were added.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    rules: Vec<FaultRule>,
+}
+
+impl Faults {
+    /// The rules an environment starts (and restarts after a reset) with.
+    pub(crate) fn of(spec: &EnvironmentSpec) -> Faults {
+        Faults {
+            rules: spec.faults.clone(),
+        }
+    }
+
+    /// Whether any rule asks for the request's names (so they are worth reading).
+    pub(crate) fn filters_by_operation(&self) -> bool {
+        self.rules.iter().any(|r| r.operation.is_some())
+    }
+
+    /// Whether there is no rule at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The fault for a request with these names, if a rule matches; counts it.
+    pub(crate) fn take(&mut self, names: &OperationNames) -> Option<FaultRule> {
+        let index = self.rules.iter().position(|r| r.matches(names))?;
+        let rule = self.rules[index].clone();
+        match &mut self.rules[index].times {
+            Some(1) => {
+                self.rules.remove(index);
+            }
+            Some(n) => *n -= 1,
+            None => {}
+        }
+        Some(rule)
+    }
+
+    /// Adds rules from a body: one rule, or a list of them; nothing is added when any is
+    /// invalid.
+    pub(crate) fn add(&mut self, body: &[u8]) -> Result<Value, String> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            format!("the body is not JSON ({e}); send a fault object or a list of them")
+        })?;
+        let list = match value {
+            Value::Array(list) => list,
+            one => vec![one],
+        };
+        let rules = list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| FaultRule::from_json(v).map_err(|e| format!("fault {}: {e}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.rules.extend(rules);
+        Ok(self.to_json())
+    }
+
+    /// Adds one rule.
+    pub(crate) fn push(&mut self, rule: FaultRule) {
+        self.rules.push(rule);
+    }
+
+    /// Drops every rule.
+    pub(crate) fn clear(&mut self) {
+        self.rules.clear();
+    }
+
+    /// `{"faults": [...]}`.
+    pub(crate) fn to_json(&self) -> Value {
+        json!({ "faults": self.rules.iter().map(FaultRule::to_json).collect::<Vec<_>>() })
+    }
+}
+
+/// The names of a `/graphql` body: its `operationName` and the root fields of its
+/// operations (of every one in a batch). A body that does not parse has none.
+pub(crate) fn names(body: &[u8]) -> OperationNames {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return OperationNames::default();
+    };
+    let requests = match &value {
+        Value::Array(batch) => batch.iter().collect(),
+        one => vec![one],
+    };
+    let mut names = Vec::new();
+    for request in requests {
+        if let Some(name) = request.get("operationName").and_then(Value::as_str) {
+            names.push(name.to_owned());
+        }
+        let Some(query) = request.get("query").and_then(Value::as_str) else {
+            continue;
+        };
+        let Ok(document) = apollo_compiler::ast::Document::parse(query, "request.graphql") else {
+            continue;
+        };
+        for definition in &document.definitions {
+            if let apollo_compiler::ast::Definition::OperationDefinition(operation) = definition {
+                names.extend(operation.name.iter().map(|n| n.to_string()));
+                for selection in &operation.selection_set {
+                    if let apollo_compiler::ast::Selection::Field(field) = selection {
+                        names.push(field.name.to_string());
+                    }
+                }
+            }
+        }
+    }
+    OperationNames(names)
+}
+
+/// The answer to a request under `rule`; `run` runs the request, for the faults that do.
+pub(crate) fn apply(rule: &FaultRule, run: impl FnOnce() -> Reply) -> Reply {
+    let mut reply = match rule.kind {
+        FaultKind::Status(status) => Reply {
+            status,
+            body: gateway_page(status),
+            content_type: HTML,
+            ..Reply::json(status, &Value::Null)
+        },
+        FaultKind::ResetBeforeHeaders => {
+            let mut reply = Reply::json(200, &Value::Null);
+            reply.wire.cut = Some(Cut::BeforeHeaders);
+            reply
+        }
+        _ => run(),
+    };
+    match rule.kind {
+        FaultKind::ResetAfterHeaders => reply.wire.cut = Some(Cut::AfterHeaders),
+        FaultKind::TruncatedBody => reply.body.truncate(reply.body.len() / 2),
+        FaultKind::NotJson => {
+            reply.body =
+                b"<html><body><h1>Welcome</h1><p>The service is being updated.</p></body></html>\n"
+                    .to_vec();
+            reply.content_type = HTML;
+        }
+        FaultKind::NoDataOrErrors => {
+            reply.body = br#"{"status":"ok"}"#.to_vec();
+            reply.content_type = CONTENT_TYPE;
+        }
+        FaultKind::PartialData => {
+            if let Ok(response) = serde_json::from_slice::<Value>(&reply.body) {
+                reply.body = partial(&response).to_string().into_bytes();
+            }
+        }
+        FaultKind::Delay | FaultKind::Status(_) | FaultKind::ResetBeforeHeaders => {}
+    }
+    reply.wire.delay = rule.delay;
+    reply
+}
+
+const HTML: &str = "text/html";
+
+/// A gateway's HTML error page for `status`, as a load balancer in front of ION sends it.
+pub(crate) fn gateway_page(status: u16) -> Vec<u8> {
+    let reason = match status {
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Temporarily Unavailable",
+        _ => "Gateway Timeout",
+    };
+    format!(
+        "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} \
+         {reason}</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    .into_bytes()
+}
+
+/// `response` with its first root field `null` and an error at that path: partial data.
+pub(crate) fn partial(response: &Value) -> Value {
+    let mut broken = response.clone();
+    let Some(data) = broken.get_mut("data").and_then(Value::as_object_mut) else {
+        return broken;
+    };
+    let Some(first) = data.keys().next().cloned() else {
+        return broken;
+    };
+    data.insert(first.clone(), Value::Null);
+    let error = json!({
+        "message": "Internal server error: the resolver failed (injected by the ION double)",
+        "path": [first],
+    });
+    match broken.get_mut("errors").and_then(Value::as_array_mut) {
+        Some(errors) => errors.push(error),
+        None => broken["errors"] = json!([error]),
+    }
+    broken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(value: Value) -> Result<FaultRule, String> {
+        FaultRule::from_json(&value)
+    }
+
+    #[test]
+    fn rules_read_and_show_back_the_same() {
+        let written = json!({"kind": "status", "status": 503, "delay_ms": 1500, "operation": "Parts", "times": 2});
+        assert_eq!(rule(written.clone()).unwrap().to_json(), written);
+        assert_eq!(
+            rule(json!({"kind": "status"})).unwrap().kind,
+            FaultKind::Status(502)
+        );
+    }
+
+    #[test]
+    fn bad_rules_say_which_field_and_what_fits() {
+        let cases = [
+            (json!({"kind": "explode"}), "unknown fault kind `explode`"),
+            (json!({}), "a fault needs `kind`"),
+            (
+                json!({"kind": "status", "status": 404}),
+                "`status` must be 500, 502, 503 or 504",
+            ),
+            (
+                json!({"kind": "not-json", "status": 500}),
+                "`status` goes with `kind: status` only",
+            ),
+            (json!({"kind": "delay"}), "a `delay` fault needs `delay_ms`"),
+            (
+                json!({"kind": "delay", "delay_ms": -1}),
+                "`delay_ms` must be",
+            ),
+            (json!({"kind": "not-json", "times": 0}), "`times` must be"),
+            (
+                json!({"kind": "not-json", "operation": 3}),
+                "`operation` must be",
+            ),
+            (
+                json!({"kind": "not-json", "every": 3}),
+                "unknown fault field `every`",
+            ),
+            (json!([1]), "a fault is a JSON object"),
+        ];
+        for (value, expected) in cases {
+            let error = rule(value.clone()).unwrap_err();
+            assert!(error.contains(expected), "{value}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_first_matching_rule_applies_and_runs_out() {
+        let mut faults = Faults::default();
+        faults
+            .add(br#"[{"kind": "not-json", "operation": "Parts", "times": 2}, {"kind": "partial-data"}]"#)
+            .unwrap();
+        let parts = OperationNames(vec!["Parts".into(), "parts".into()]);
+        let me = OperationNames(vec!["me".into()]);
+        let kinds =
+            |faults: &mut Faults, names: &OperationNames| faults.take(names).map(|r| r.kind);
+        assert_eq!(kinds(&mut faults, &me), Some(FaultKind::PartialData));
+        assert_eq!(kinds(&mut faults, &parts), Some(FaultKind::NotJson));
+        assert_eq!(kinds(&mut faults, &parts), Some(FaultKind::NotJson));
+        assert_eq!(kinds(&mut faults, &parts), Some(FaultKind::PartialData));
+        assert!(
+            faults
+                .add(br#"[{"kind": "not-json"}, {"kind": "nope"}]"#)
+                .unwrap_err()
+                .starts_with("fault 2:")
+        );
+        assert_eq!(faults.to_json()["faults"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn names_are_the_operation_name_and_the_root_fields() {
+        let body = br#"{"query": "query Parts { parts { edges { node { id } } } me { id } }", "operationName": "Parts"}"#;
+        assert_eq!(names(body).0, ["Parts", "Parts", "parts", "me"]);
+        assert!(names(b"not json").0.is_empty());
+        assert_eq!(names(br#"[{"query": "{ me { id } }"}]"#).0, ["me"]);
+    }
+
+    #[test]
+    fn body_faults_break_the_answer_the_request_got() {
+        let answered = || Reply::json(200, &json!({"data": {"me": {"id": 1}}}));
+        let of = |kind| FaultRule {
+            kind,
+            delay: Duration::from_millis(5),
+            operation: None,
+            times: None,
+        };
+        let truncated = apply(&of(FaultKind::TruncatedBody), answered);
+        assert!(serde_json::from_slice::<Value>(&truncated.body).is_err());
+        assert_eq!(truncated.wire.delay, Duration::from_millis(5));
+        let page = apply(&of(FaultKind::Status(503)), || unreachable!("not run"));
+        assert_eq!((page.status, page.content_type), (503, HTML));
+        let cut = apply(&of(FaultKind::ResetBeforeHeaders), || {
+            unreachable!("not run")
+        });
+        assert_eq!(cut.wire.cut, Some(Cut::BeforeHeaders));
+        let after = apply(&of(FaultKind::ResetAfterHeaders), answered);
+        assert_eq!(
+            (after.status, after.wire.cut),
+            (200, Some(Cut::AfterHeaders))
+        );
+        let empty = apply(&of(FaultKind::NoDataOrErrors), answered);
+        assert_eq!(empty.body, br#"{"status":"ok"}"#);
+        let partial = apply(&of(FaultKind::PartialData), answered);
+        let partial: Value = serde_json::from_slice(&partial.body).unwrap();
+        assert_eq!(partial["data"]["me"], Value::Null);
+    }
+
+    #[test]
+    fn partial_data_nulls_the_first_root_field_and_says_why() {
+        let got = partial(&json!({"data": {"parts": {"edges": []}, "me": {"id": 1}}}));
+        assert_eq!(got["data"], json!({"parts": null, "me": {"id": 1}}));
+        assert_eq!(got["errors"][0]["path"], json!(["parts"]));
+    }
+}

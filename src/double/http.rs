@@ -1,0 +1,119 @@
+//! The double's HTTP: a hyper request becomes a call of [`Environment::handle`], and its
+//! [`Reply`] a response, faults included ([`super::fault`]): the wait before answering, a
+//! connection closed before the headers, or one broken in the middle of the body. Both the
+//! per-trial [`super::IonDouble`] and `serve` ([`super::serve`]) answer through here.
+//!
+//! A request's body is read (at most [`MAX_BODY_BYTES`]; more gets 413), answered and
+//! dropped: nothing of a request is kept.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpStream;
+
+use super::environment::{Cut, Environment, Reply};
+
+/// The largest request body the double reads; a larger one gets 413.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// A keep-alive connection idle this long (or a request whose headers take this long) is
+/// closed, as load balancers do, so connections a client abandons do not pile up.
+pub(crate) const IDLE: Duration = Duration::from_secs(60);
+
+/// A response body: whole, or one that breaks part-way.
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
+
+/// Why a connection was closed on purpose (a fault), so hyper drops it unanswered.
+fn reset(what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        format!("the ION double reset the connection {what} (an injected fault)"),
+    )
+}
+
+/// Serves one plain-HTTP connection until the client closes it or it idles.
+pub(crate) async fn serve_plain(stream: TcpStream, environment: Arc<Environment>) {
+    let _ = stream.set_nodelay(true);
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(IDLE);
+    let _ = builder
+        .serve_connection(TokioIo::new(stream), service(environment))
+        .await;
+}
+
+/// The hyper service of an environment.
+pub(crate) fn service(
+    environment: Arc<Environment>,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = Response<Body>,
+    Error = std::io::Error,
+    Future = impl Future<Output = Result<Response<Body>, std::io::Error>> + Send,
+> + Clone {
+    service_fn(move |request| {
+        let environment = Arc::clone(&environment);
+        async move { respond(&environment, request).await }
+    })
+}
+
+/// Answers one request; an `Err` closes the connection without an answer.
+async fn respond(
+    environment: &Environment,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, std::io::Error> {
+    let (parts, body) = request.into_parts();
+    let reply = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(body) => environment.handle(
+            parts.method.as_str(),
+            parts.uri.path(),
+            &parts.headers,
+            &body.to_bytes(),
+        ),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Reply::json(
+            413,
+            &serde_json::json!({ "errors": [{ "message": format!(
+                "The request body is larger than {MAX_BODY_BYTES} bytes; send a smaller request."
+            ) }] }),
+        ),
+        Err(error) => Reply::json(
+            400,
+            &serde_json::json!({ "errors": [{ "message": format!(
+                "Could not read the request body: {error}"
+            ) }] }),
+        ),
+    };
+    if !reply.wire.delay.is_zero() {
+        tokio::time::sleep(reply.wire.delay).await;
+    }
+    let body = match reply.wire.cut {
+        Some(Cut::BeforeHeaders) => return Err(reset("before answering")),
+        Some(Cut::AfterHeaders) => {
+            // Half the body, then an error: hyper aborts the connection mid-body.
+            let whole = Bytes::from(reply.body);
+            let half = whole.slice(..whole.len() / 2);
+            let frames = vec![
+                Ok(Frame::data(half)),
+                Err(reset("in the middle of the body")),
+            ];
+            StreamBody::new(stream::iter(frames)).boxed()
+        }
+        None => Full::new(Bytes::from(reply.body))
+            .map_err(|never| match never {})
+            .boxed(),
+    };
+    let mut response = Response::builder()
+        .status(reply.status)
+        .header(http::header::CONTENT_TYPE, reply.content_type);
+    for (name, value) in reply.headers {
+        response = response.header(name, value);
+    }
+    response.body(body).map_err(std::io::Error::other)
+}
