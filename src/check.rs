@@ -19,12 +19,39 @@ use crate::suite::{
 pub struct Mismatch {
     /// Where the expectation is written in the suite file.
     pub at: Location,
+    /// Which kind of expectation it is, for the failure's class.
+    pub checked: Checked,
     /// What was checked, e.g. `status`, `errors`, `$.parts.pageInfo.count equals`.
     pub subject: String,
     /// What the suite expected.
     pub expected: String,
     /// What the response had.
     pub actual: String,
+}
+
+/// The kinds of expectation a [`Mismatch`] can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// `expect.auth`.
+    Auth,
+    /// `expect.status`.
+    Status,
+    /// `expect.errors` (or the default: no errors).
+    Errors,
+    /// `expect.errors`, on a response whose `data` also holds values: partial data.
+    ErrorsWithData,
+    /// `expect.retry_after`.
+    RetryAfter,
+    /// An `expect.data` assertion.
+    Data,
+    /// A `capture:`.
+    Capture,
+    /// A throttle check or ramp.
+    Load,
+    /// `expect_webhook:`.
+    Webhook,
+    /// `expect.failure`: the step was to fail, as a given class.
+    Failure,
 }
 
 /// The parts of a GraphQL-over-HTTP response the checks look at.
@@ -61,6 +88,7 @@ pub fn check(
     {
         mismatches.push(Mismatch {
             at: step_at,
+            checked: Checked::Auth,
             subject: "auth".into(),
             expected: format!("{class} (ION refuses the request: {})", class.meaning()),
             actual: match observed.auth {
@@ -74,12 +102,24 @@ pub fn check(
     {
         mismatches.push(Mismatch {
             at: step_at,
+            checked: Checked::Status,
             subject: "HTTP status".into(),
             expected: status.to_string(),
             actual: observed.status.to_string(),
         });
     }
+    let before = mismatches.len();
     check_errors(&expect.errors, step_at, observed.errors, &mut mismatches);
+    let partial = !observed.errors.is_empty()
+        && observed
+            .data
+            .as_object()
+            .is_some_and(|fields| fields.values().any(|v| !v.is_null()));
+    if partial {
+        for mismatch in &mut mismatches[before..] {
+            mismatch.checked = Checked::ErrorsWithData;
+        }
+    }
     if let Some(expected) = expect.retry_after {
         check_retry_after(expected, step_at, observed.retry_after, &mut mismatches);
     }
@@ -122,6 +162,7 @@ fn check_retry_after(
     };
     out.push(Mismatch {
         at,
+        checked: Checked::RetryAfter,
         subject: "Retry-After".into(),
         expected,
         actual,
@@ -137,6 +178,7 @@ fn check_errors(
     match expected {
         ErrorsExpectation::None if !errors.is_empty() => out.push(Mismatch {
             at,
+            checked: Checked::Errors,
             subject: "GraphQL errors".into(),
             expected: "no errors (add `expect: {errors: any}` if errors are expected)".into(),
             actual: messages(errors),
@@ -144,6 +186,7 @@ fn check_errors(
         ErrorsExpectation::Any | ErrorsExpectation::Match(_) if errors.is_empty() => {
             out.push(Mismatch {
                 at,
+                checked: Checked::Errors,
                 subject: "GraphQL errors".into(),
                 expected: "at least one error".into(),
                 actual: "no errors".into(),
@@ -160,6 +203,7 @@ fn check_errors(
                     Some((i, _)) => used[i] = true,
                     None => out.push(Mismatch {
                         at: matcher.at,
+                        checked: Checked::Errors,
                         subject: "GraphQL error".into(),
                         expected: describe_matcher(matcher),
                         actual: messages(errors),
@@ -251,6 +295,7 @@ fn check_assertion(
 fn mismatch(a: &DataAssertion, p: &Predicate, expected: &str, actual: &str) -> Mismatch {
     Mismatch {
         at: a.at,
+        checked: Checked::Data,
         subject: format!("{} {}", a.path.raw, predicate_name(p)),
         expected: expected.to_string(),
         actual: actual.to_string(),
@@ -441,6 +486,7 @@ pub fn capture(captures: &[Capture], data: &Value) -> Result<Map<String, Value>,
             }
             _ => problems.push(Mismatch {
                 at: c.at,
+                checked: Checked::Capture,
                 subject: format!("capture `{}` = {}", c.name, c.path.raw),
                 expected: "exactly one value".into(),
                 actual: format!("{} value(s)", nodes.len()),

@@ -207,6 +207,7 @@ impl CaseOutcome {
             kind,
             response: None,
             auth: None,
+            status: None,
             delivery: crate::client::Delivery {
                 throttled: delivered.throttled,
                 waited: delivered.waited,
@@ -220,6 +221,7 @@ impl CaseOutcome {
 fn mismatch(at: Location, subject: &str, expected: String, actual: String) -> Mismatch {
     Mismatch {
         at,
+        checked: crate::check::Checked::Load,
         subject: subject.to_owned(),
         expected,
         actual,
@@ -231,7 +233,9 @@ fn describe(kind: &FailureKind) -> String {
     match kind {
         FailureKind::Template(e)
         | FailureKind::ReadOnly(e)
-        | FailureKind::Transport(e)
+        | FailureKind::Transport(_, e)
+        | FailureKind::NoToken(e)
+        | FailureKind::Harness(e)
         | FailureKind::NotGraphql(e) => e.clone(),
         FailureKind::Mismatches(list) | FailureKind::Webhook(list) => list
             .iter()

@@ -30,6 +30,7 @@ fn expect_data(raw: &str, singular: bool, predicates: Vec<Predicate>) -> Expect 
         auth: None,
         errors: ErrorsExpectation::None,
         retry_after: None,
+        failure: None,
         data: vec![DataAssertion {
             path: path(raw, singular),
             predicates,
@@ -232,6 +233,7 @@ fn expect_auth(class: AuthClass) -> Expect {
         errors: ErrorsExpectation::Unchecked,
         retry_after: None,
         data: Vec::new(),
+        failure: None,
     }
 }
 
@@ -357,6 +359,7 @@ fn retry_after_expectations_hold_or_say_what_came() {
             errors: ErrorsExpectation::Unchecked,
             retry_after: Some(expected),
             data: Vec::new(),
+            failure: None,
         };
         let observed = Observed {
             status: 429,

@@ -66,6 +66,8 @@ async fn a_401_reaches_the_checks_classified() {
             profiles: &Default::default(),
             env: &env,
             webhooks: &WebhookSetup::new(None, true),
+            step_timeout: std::time::Duration::from_secs(30),
+            double_control: None,
         };
         let outcome = run.run().await;
         assert_eq!(outcome.steps[0].status, Some(401), "{}", case.name);

@@ -14,6 +14,7 @@
 
 mod pacing;
 mod retry;
+mod transport;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +22,8 @@ use std::time::{Duration, Instant};
 pub use pacing::{DEFAULT_MAX_RPS, Gate, MAX_RPS_CEILING, Pacer};
 pub use reqwest::header::RETRY_AFTER;
 pub use retry::{RetryPolicy, Verdict, retry_after};
+pub use transport::TransportKind;
+pub(crate) use transport::transport_error;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use serde_json::{Map, Value, json};
@@ -51,6 +54,11 @@ pub enum ClientError {
         url: String,
         /// What went wrong (timeout, connection refused, ...).
         reason: String,
+        /// Which of the transport failures it was.
+        kind: TransportKind,
+        /// Attempts sent, the failing one included (queries are retried after a transport
+        /// failure, mutations never).
+        attempts: u32,
     },
     /// No token could be had for the request.
     #[error("no access token: {0}")]
@@ -153,6 +161,8 @@ pub struct GraphqlClient {
     pacer: Option<Arc<Pacer>>,
     gate: Arc<Gate>,
     retry: RetryPolicy,
+    /// How long one attempt may take; `None`: the HTTP client's own limit.
+    request_timeout: Option<Duration>,
 }
 
 impl GraphqlClient {
@@ -170,7 +180,14 @@ impl GraphqlClient {
             pacer: None,
             gate: Arc::default(),
             retry: RetryPolicy::default(),
+            request_timeout: None,
         }
+    }
+
+    /// The same client, giving each attempt at most `timeout` (connecting included).
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
     }
 
     /// The same client, paced by `pacer` (shared with every other client of the target).
@@ -218,7 +235,27 @@ impl GraphqlClient {
                 delivery.paced += pacer.ready().await;
             }
             delivery.attempts += 1;
-            let mut response = self.send_once(request).await?;
+            let mut response = match self.send_once(request).await {
+                Ok(response) => response,
+                Err(ClientError::Transport {
+                    url, reason, kind, ..
+                }) => {
+                    // A query got no whole answer: safe to ask again, like a 5xx.
+                    if request.idempotent && delivery.attempts < policy.max_attempts {
+                        let wait = policy.backoff(delivery.attempts);
+                        tokio::time::sleep(wait).await;
+                        delivery.waited += wait;
+                        continue;
+                    }
+                    return Err(ClientError::Transport {
+                        url,
+                        reason,
+                        kind,
+                        attempts: delivery.attempts,
+                    });
+                }
+                Err(other) => return Err(other),
+            };
             if response.status == 429 {
                 delivery.throttled += 1;
             }
@@ -282,6 +319,9 @@ impl GraphqlClient {
         if let Some(token) = token {
             builder = builder.header(AUTHORIZATION, format!("Bearer {}", token.expose()));
         }
+        if let Some(timeout) = self.request_timeout {
+            builder = builder.timeout(timeout);
+        }
         let started = Instant::now();
         let response = builder.send().await.map_err(|e| self.transport(e))?;
         let status = response.status().as_u16();
@@ -298,36 +338,5 @@ impl GraphqlClient {
 
     fn transport(&self, error: reqwest::Error) -> ClientError {
         transport_error(&self.endpoint, error)
-    }
-}
-
-/// A transport error for `url`, described without the URL's query (which may hold secrets).
-pub(crate) fn transport_error(url: &str, error: reqwest::Error) -> ClientError {
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    let reason = if error.is_timeout() {
-        "timed out".to_string()
-    } else if error.is_connect() {
-        // The innermost cause says why: refused, unreachable, or a certificate not trusted.
-        let why = causes.last().map_or(String::new(), |c| format!(" ({c})"));
-        let hint = if why.to_ascii_lowercase().contains("certificate") {
-            format!(
-                "; if it is a local `ion-contract serve --tls`, trust its certificate with {EXTRA_ROOTS_ENV}=<the PEM file it printed>"
-            )
-        } else {
-            String::new()
-        };
-        format!("could not connect{why}{hint}")
-    } else {
-        let causes: String = causes.iter().map(|c| format!(": {c}")).collect();
-        format!("{}{causes}", error.without_url())
-    };
-    ClientError::Transport {
-        url: url.split('?').next().unwrap_or(url).to_string(),
-        reason,
     }
 }

@@ -4,8 +4,9 @@
 //!   after `Retry-After` when the response has one (delta-seconds or an HTTP-date), else
 //!   after an exponential backoff with full jitter. A `Retry-After` longer than the cap is
 //!   not cut short: the client gives up and returns the 429 rather than send early.
-//! - **5xx** is retried for queries only, with the same backoff: a mutation that failed with
-//!   a 5xx or a timeout may have been applied, and sending it again could duplicate data.
+//! - **5xx**, and no whole answer at all (a timeout, a connection refused or reset), are
+//!   retried for queries only, with the same backoff: a mutation that failed so may have been
+//!   applied, and sending it again could duplicate data.
 //! - Nothing else is retried here (a 401 saying the token expired is renewed once by the
 //!   client itself).
 
@@ -78,7 +79,7 @@ impl RetryPolicy {
     }
 
     /// Full jitter: a uniformly random wait up to `base * 2^(attempt-1)`, capped.
-    fn backoff(&self, attempt: u32) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self
             .base
             .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))

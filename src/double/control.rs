@@ -1,6 +1,6 @@
 //! Setting a running double's throttle from the harness, for a suite's `double:`: on the
 //! embedded double of a trial, and on a local `ion-contract serve` (where the settings before
-//! the case are put back after it).
+//! the case are put back after it); and adding a step's `fault:`.
 
 use serde_json::{Value, json};
 
@@ -63,4 +63,27 @@ pub async fn restore(http: &reqwest::Client, base_url: &str, previous: Previous)
     let url = format!("{}/__double/throttle", base_url.trim_end_matches('/'));
     // Best effort: the case's outcome is already decided, and the next case sets its own.
     let _ = http.post(url).json(&body).send().await;
+}
+
+/// Adds the fault `rule` to the double at `base_url` (`POST /__double/faults`).
+pub async fn add_fault(http: &reqwest::Client, base_url: &str, rule: &Value) -> Result<(), String> {
+    let url = format!("{}/__double/faults", base_url.trim_end_matches('/'));
+    let unusable = |why: String| {
+        format!(
+            "cannot inject the step's fault at {url}: {why}\nhelp: a step with `fault:` runs on \
+             the embedded double or a local `ion-contract serve`"
+        )
+    };
+    let answer = http
+        .post(&url)
+        .json(rule)
+        .send()
+        .await
+        .map_err(|e| unusable(e.without_url().to_string()))?;
+    if !answer.status().is_success() {
+        let status = answer.status();
+        let text = answer.text().await.unwrap_or_default();
+        return Err(unusable(format!("HTTP {status}: {text}")));
+    }
+    Ok(())
 }

@@ -65,7 +65,7 @@ pub enum FaultKind {
     NotJson,
     /// Run the request and answer 200 with JSON that has neither `data` nor `errors`.
     NoDataOrErrors,
-    /// Run the request and answer its first root field `null`, with an error for it.
+    /// Run the request and answer one of its fields `null`, with an error for it.
     PartialData,
 }
 
@@ -401,19 +401,31 @@ pub(crate) fn gateway_page(status: u16) -> Vec<u8> {
     .into_bytes()
 }
 
-/// `response` with its first root field `null` and an error at that path: partial data.
+/// `response` with one field `null` and an error at its path: partial data. The field is the
+/// last one inside the first root field's object, so the rest still resolves; when the root
+/// value is not an object, the root field itself.
 pub(crate) fn partial(response: &Value) -> Value {
     let mut broken = response.clone();
     let Some(data) = broken.get_mut("data").and_then(Value::as_object_mut) else {
         return broken;
     };
-    let Some(first) = data.keys().next().cloned() else {
+    let Some((root, value)) = data.iter_mut().next() else {
         return broken;
     };
-    data.insert(first.clone(), Value::Null);
+    let path = match value.as_object_mut() {
+        Some(fields) if !fields.is_empty() => {
+            let last = fields.keys().last().cloned().unwrap_or_default();
+            fields.insert(last.clone(), Value::Null);
+            json!([root, last])
+        }
+        _ => {
+            *value = Value::Null;
+            json!([root])
+        }
+    };
     let error = json!({
         "message": "Internal server error: the resolver failed (injected by the ION double)",
-        "path": [first],
+        "path": path,
     });
     match broken.get_mut("errors").and_then(Value::as_array_mut) {
         Some(errors) => errors.push(error),
@@ -533,13 +545,19 @@ mod tests {
         assert_eq!(empty.body, br#"{"status":"ok"}"#);
         let partial = apply(&of(FaultKind::PartialData), answered);
         let partial: Value = serde_json::from_slice(&partial.body).unwrap();
-        assert_eq!(partial["data"]["me"], Value::Null);
+        assert_eq!(partial["data"]["me"], json!({"id": null}));
     }
 
     #[test]
-    fn partial_data_nulls_the_first_root_field_and_says_why() {
-        let got = partial(&json!({"data": {"parts": {"edges": []}, "me": {"id": 1}}}));
-        assert_eq!(got["data"], json!({"parts": null, "me": {"id": 1}}));
-        assert_eq!(got["errors"][0]["path"], json!(["parts"]));
+    fn partial_data_nulls_one_field_and_says_where() {
+        let got = partial(&json!({"data": {"me": {"id": 1, "email": "a@b"}, "parts": null}}));
+        assert_eq!(
+            got["data"],
+            json!({"me": {"id": 1, "email": null}, "parts": null})
+        );
+        assert_eq!(got["errors"][0]["path"], json!(["me", "email"]));
+        let scalar = partial(&json!({"data": {"count": 3}}));
+        assert_eq!(scalar["data"], json!({"count": null}));
+        assert_eq!(scalar["errors"][0]["path"], json!(["count"]));
     }
 }

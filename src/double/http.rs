@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::stream;
+use futures_util::{StreamExt as _, stream};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::{Bytes, Frame, Incoming};
@@ -99,11 +99,13 @@ async fn respond(
             // Half the body, then an error: hyper aborts the connection mid-body.
             let whole = Bytes::from(reply.body);
             let half = whole.slice(..whole.len() / 2);
-            let frames = vec![
-                Ok(Frame::data(half)),
-                Err(reset("in the middle of the body")),
-            ];
-            StreamBody::new(stream::iter(frames)).boxed()
+            // The break comes a moment later, so the headers and the half are on the wire.
+            let broken = stream::once(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(reset("in the middle of the body"))
+            });
+            let frames = stream::iter([Ok(Frame::data(half))]).chain(broken);
+            BodyExt::boxed(StreamBody::new(frames))
         }
         None => Full::new(Bytes::from(reply.body))
             .map_err(|never| match never {})

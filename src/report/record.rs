@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use super::millis;
 use crate::auth::AuthClass;
+use crate::check::Checked;
+use crate::client::TransportKind;
 use crate::execute::{FailureKind, StepFailure, StepOutcome, round_ms};
 
 /// What a trial stands for.
@@ -38,25 +40,44 @@ pub enum Outcome {
 }
 
 /// Why a trial failed, in one word: the JUnit failure `type` and the JSON `failure.class`.
+///
+/// A failed step is exactly one of a closed set ([`FailureClass::STEP`]): a transport
+/// failure (`timeout`, `connect`, `reset`), an answer that is not a GraphQL response
+/// (`http-status` when it was not a 2xx, else `invalid-json`), a refusal (`auth`), still
+/// throttled (`throttled-out`), or an expectation that did not hold (`http-status`,
+/// `partial-data`, `graphql-errors`, `assertion`, `webhook`, in that order of precedence).
+/// A step can also fail before anything is sent (`template`, `read-only`), and a case on its
+/// snapshot. The other classes are trials that are not cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureClass {
-    /// An expectation or capture did not hold.
-    Expectation,
-    /// ION refused a request the step did not expect it to refuse (401/403; see
-    /// [`TrialRecord::mismatch_classes`]).
-    Refused,
+    /// No answer in time (the request's or the step's limit).
+    Timeout,
+    /// No connection: refused, unreachable, TLS, or the HTTP client could not be built.
+    Connect,
+    /// The connection closed or broke before the answer was whole.
+    Reset,
+    /// An HTTP status other than the expected one, or a non-2xx answer that is not GraphQL.
+    HttpStatus,
+    /// A 2xx answer that is not a GraphQL JSON response (not JSON, or without `data` and
+    /// `errors`).
+    InvalidJson,
+    /// GraphQL errors the step did not expect (or none where it expected some).
+    GraphqlErrors,
+    /// Unexpected GraphQL errors alongside data: some fields resolved, some did not.
+    PartialData,
+    /// A data assertion, capture, `Retry-After` expectation or load check did not hold.
+    Assertion,
+    /// ION refused the request for its credentials (401/403, or no token could be had) and
+    /// the step did not expect it (see [`TrialRecord::mismatch_classes`]).
+    Auth,
+    /// Still throttled (429) when the retries ran out or the wait was too long.
+    ThrottledOut,
     /// An `expect_webhook:` did not hold: events missing or extra, a delivery unsigned or
     /// not accepted.
     Webhook,
-    /// Still throttled (429) when the retries ran out or the wait was too long.
-    Throttled,
     /// The response no longer matches the recorded snapshot.
     Snapshot,
-    /// No HTTP response: connection refused, timeout, TLS.
-    Transport,
-    /// The body was not a GraphQL response.
-    NotGraphql,
     /// A template named a capture or variable without a value.
     Template,
     /// A mutation on a read-only target, refused before sending.
@@ -74,40 +95,86 @@ pub enum FailureClass {
     /// The seeded data drifted from its baseline.
     DataDrift,
     /// The seeded chain is not there at all: the sandbox was reset.
-    Reset,
+    SandboxReset,
     /// The harness itself could not run the case (a lock, a fixture, the double).
     Harness,
 }
 
 impl FailureClass {
+    /// The classes a sent step can fail with, which `expect: {failure: ...}` names.
+    pub const STEP: [FailureClass; 11] = [
+        FailureClass::Timeout,
+        FailureClass::Connect,
+        FailureClass::Reset,
+        FailureClass::HttpStatus,
+        FailureClass::InvalidJson,
+        FailureClass::GraphqlErrors,
+        FailureClass::PartialData,
+        FailureClass::Assertion,
+        FailureClass::Auth,
+        FailureClass::ThrottledOut,
+        FailureClass::Webhook,
+    ];
+
     /// The class of a failed step.
     pub fn of(failure: &StepFailure) -> Self {
-        match &failure.kind {
-            FailureKind::Template(_) => FailureClass::Template,
-            FailureKind::ReadOnly(_) => FailureClass::ReadOnly,
-            FailureKind::Transport(_) => FailureClass::Transport,
-            FailureKind::NotGraphql(_) => FailureClass::NotGraphql,
-            FailureKind::Mismatches(_) if failure.auth.is_some() => FailureClass::Refused,
-            FailureKind::Mismatches(_)
-                if failure.delivery.refused_wait.is_some() || failure.delivery.throttled > 0 =>
-            {
-                FailureClass::Throttled
+        let list = match &failure.kind {
+            FailureKind::Template(_) => return FailureClass::Template,
+            FailureKind::ReadOnly(_) => return FailureClass::ReadOnly,
+            FailureKind::NoToken(_) => return FailureClass::Auth,
+            FailureKind::Harness(_) => return FailureClass::Harness,
+            FailureKind::Transport(kind, _) => {
+                return match kind {
+                    TransportKind::Timeout => FailureClass::Timeout,
+                    TransportKind::Connect => FailureClass::Connect,
+                    TransportKind::Reset => FailureClass::Reset,
+                };
             }
-            FailureKind::Mismatches(_) => FailureClass::Expectation,
-            FailureKind::Webhook(_) => FailureClass::Webhook,
+            FailureKind::NotGraphql(_) => {
+                return match failure.status {
+                    Some(status) if !(200..300).contains(&status) => FailureClass::HttpStatus,
+                    _ => FailureClass::InvalidJson,
+                };
+            }
+            FailureKind::Webhook(_) => return FailureClass::Webhook,
+            FailureKind::Mismatches(list) => list,
+        };
+        let has = |checked: Checked| list.iter().any(|m| m.checked == checked);
+        if failure.auth.is_some() {
+            FailureClass::Auth
+        } else if failure.delivery.refused_wait.is_some() || failure.status == Some(429) {
+            FailureClass::ThrottledOut
+        } else if has(Checked::Status) {
+            FailureClass::HttpStatus
+        } else if has(Checked::ErrorsWithData) {
+            FailureClass::PartialData
+        } else if has(Checked::Errors) {
+            FailureClass::GraphqlErrors
+        } else {
+            FailureClass::Assertion
         }
     }
 
-    /// The class's name (`expectation`, `refused`, ...).
+    /// The step class called `name`, if there is one.
+    pub fn step_class(name: &str) -> Option<FailureClass> {
+        FailureClass::STEP.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The class's name (`assertion`, `timeout`, ...).
     pub fn name(self) -> &'static str {
         match self {
-            FailureClass::Expectation => "expectation",
-            FailureClass::Refused => "refused",
+            FailureClass::Timeout => "timeout",
+            FailureClass::Connect => "connect",
+            FailureClass::Reset => "reset",
+            FailureClass::HttpStatus => "http-status",
+            FailureClass::InvalidJson => "invalid-json",
+            FailureClass::GraphqlErrors => "graphql-errors",
+            FailureClass::PartialData => "partial-data",
+            FailureClass::Assertion => "assertion",
+            FailureClass::Auth => "auth",
+            FailureClass::ThrottledOut => "throttled-out",
             FailureClass::Webhook => "webhook",
-            FailureClass::Throttled => "throttled",
             FailureClass::Snapshot => "snapshot",
-            FailureClass::Transport => "transport",
-            FailureClass::NotGraphql => "not-graphql",
             FailureClass::Template => "template",
             FailureClass::ReadOnly => "read-only",
             FailureClass::NotRun => "not-run",
@@ -116,7 +183,7 @@ impl FailureClass {
             FailureClass::SchemaDrift => "schema-drift",
             FailureClass::SeedRefused => "seed-refused",
             FailureClass::DataDrift => "data-drift",
-            FailureClass::Reset => "reset",
+            FailureClass::SandboxReset => "sandbox-reset",
             FailureClass::Harness => "harness",
         }
     }
@@ -331,7 +398,7 @@ mod tests {
     #[test]
     fn the_message_head_is_cut_with_an_ellipsis() {
         let record = TrialRecord::new("a::b::mock", TrialKind::Case, "mock")
-            .failed(FailureClass::Expectation, "one\ntwo\nthree".into());
+            .failed(FailureClass::Assertion, "one\ntwo\nthree".into());
         assert_eq!(record.message_head(2).as_deref(), Some("one\ntwo\n..."));
         assert_eq!(record.message_head(3).as_deref(), Some("one\ntwo\nthree"));
     }

@@ -10,7 +10,7 @@ use super::record::Finished;
 use super::{Connection, Shared};
 use crate::client::GraphqlClient;
 use crate::double::{EnvironmentSpec, IonDouble, control};
-use crate::execute::{CaseRun, describe_failure};
+use crate::execute::{CaseRun, DoubleControl, describe_failure};
 use crate::lock::{self, SuiteLock};
 use crate::redact;
 use crate::report::FailureClass;
@@ -121,7 +121,9 @@ impl Shared {
             }
             (Connection::Double, None) => unreachable!("a double was started above"),
             (Connection::Double, Some(double)) => {
-                let mut client = double.demo_client(&self.http);
+                let mut client = double
+                    .demo_client(&self.http)
+                    .with_request_timeout(self.target.request_timeout);
                 if let Some(pacer) = &self.pacer {
                     client = client.with_pacer(Arc::clone(pacer));
                 }
@@ -130,7 +132,8 @@ impl Shared {
             }
         };
         let double_url = double.as_ref().map(IonDouble::api_url);
-        let configured = match (&suite.double, double_url.or(self.local_api.clone())) {
+        let control_url = double_url.or(self.local_api.clone());
+        let configured = match (&suite.double, control_url.clone()) {
             (Some(body), Some(base)) => {
                 match control::set_throttle(&self.http, &base, body).await {
                     Ok(previous) => Some((base, previous)),
@@ -139,7 +142,9 @@ impl Shared {
             }
             _ => None,
         };
-        let outcome = self.run_case_on(suite, case, client, double.as_ref()).await;
+        let outcome = self
+            .run_case_on(suite, case, client, double.as_ref(), control_url.as_deref())
+            .await;
         if let (Some((base, previous)), None) = (configured, &double) {
             control::restore(&self.http, &base, previous).await;
         }
@@ -153,6 +158,7 @@ impl Shared {
         case: &Case,
         client: &GraphqlClient,
         double: Option<&IonDouble>,
+        control_url: Option<&str>,
     ) -> (Finished, Map<String, Value>) {
         let failed = |message| (Finished::failed(FailureClass::Harness, message), Map::new());
         let prepared = self
@@ -189,6 +195,11 @@ impl Shared {
             profiles: &profiles,
             env: &env,
             webhooks: &self.webhooks,
+            step_timeout: self.target.step_timeout,
+            double_control: control_url.map(|base_url| DoubleControl {
+                http: &self.http,
+                base_url,
+            }),
         };
         let outcome = run.run().await;
         let failure = outcome

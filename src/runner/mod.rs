@@ -335,7 +335,9 @@ impl Shared {
                     if live.is_local() {
                         local_api = Some(live.api_url.clone());
                     }
-                    let mut client = live.client(&http);
+                    let mut client = live
+                        .client(&http)
+                        .with_request_timeout(target.request_timeout);
                     if let Some(pacer) = &pacer {
                         client = client.with_pacer(Arc::clone(pacer));
                     }
@@ -430,6 +432,15 @@ impl Shared {
                                     format!(
                                         "the suite sets the double's throttle (`double:`) and \
                                          target {target} is not an ion-contract double"
+                                    )
+                                })
+                            })
+                            .or_else(|| {
+                                let faults = case.steps.iter().any(|s| s.fault.is_some());
+                                (faults && !shared.reaches_a_double()).then(|| {
+                                    format!(
+                                        "a step injects a fault (`fault:`) and target {target} \
+                                         is not an ion-contract double"
                                     )
                                 })
                             });

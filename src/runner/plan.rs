@@ -92,6 +92,23 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
                 configures.join(", ")
             );
         }
+        let faulty = shared
+            .suites
+            .iter()
+            .flatten()
+            .filter(|s| shared.target.admits(s.targets.as_deref()))
+            .flat_map(|s| s.cases.iter().map(move |c| (s, c)))
+            .filter(|(_, c)| c.steps.iter().any(|step| step.fault.is_some()))
+            .map(|(s, c)| format!("{}::{}", s.id, c.name))
+            .collect::<Vec<_>>();
+        if !faulty.is_empty() && !shared.reaches_a_double() {
+            eprintln!(
+                "ion-contract: cases that inject faults (`fault:`) are ignored on target {}, \
+                 which is not an ion-contract double: {}",
+                shared.target.name,
+                faulty.join(", ")
+            );
+        }
         for (profile, why) in shared.profiles.unavailable_profiles() {
             eprintln!("ion-contract: cases that run `as: {profile}` are ignored: {why}");
         }

@@ -59,8 +59,8 @@ fn class_of(code: u8) -> FailureClass {
         exit::SCHEMA_DRIFT => FailureClass::SchemaDrift,
         exit::SEED_REFUSED => FailureClass::SeedRefused,
         exit::DATA_DRIFT => FailureClass::DataDrift,
-        exit::RESET => FailureClass::Reset,
-        exit::CASE_FAILED => FailureClass::Expectation,
+        exit::RESET => FailureClass::SandboxReset,
+        exit::CASE_FAILED => FailureClass::Assertion,
         _ => FailureClass::Invalid,
     }
 }

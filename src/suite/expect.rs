@@ -13,6 +13,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::auth::AuthClass;
+use crate::report::FailureClass;
 use crate::suite::captures::TemplateScope;
 use crate::suite::format::{
     AssertionSpec, ErrorMatcherSpec, ErrorsSpec, ExpectSpec, Node, NodeValue, Spanned,
@@ -54,6 +55,7 @@ pub(crate) fn build(
             errors: ErrorsExpectation::None,
             retry_after: None,
             data: Vec::new(),
+            failure: None,
         });
     };
     let spec = &spec.value;
@@ -88,13 +90,37 @@ pub(crate) fn build(
         .retry_after
         .as_ref()
         .and_then(|r| super::throttle::retry_after(v, r));
+    let failure = spec.failure.as_ref().and_then(|f| failure_class(v, f));
     (v.diags.len() == before).then_some(Expect {
         status,
         auth,
         errors,
         retry_after,
         data,
+        failure,
     })
+}
+
+/// `failure:`: one of the step failure classes.
+fn failure_class(v: &mut Validator<'_>, spec: &Spanned<String>) -> Option<FailureClass> {
+    let name = spec.value.trim();
+    let class = FailureClass::step_class(name);
+    if class.is_none() {
+        let names = FailureClass::STEP.map(FailureClass::name);
+        v.diags.push(
+            v.src
+                .diag(
+                    Pos::from(spec.referenced),
+                    format!(
+                        "unknown step failure class '{name}'{}",
+                        suggest::suffix(name, names)
+                    ),
+                )
+                .with_label("not a failure class")
+                .with_help(format!("`failure:` is one of {}", names.join(", "))),
+        );
+    }
+    class
 }
 
 /// The HTTP statuses a response of `class` can have.

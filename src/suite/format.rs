@@ -33,6 +33,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Location;
 
 use crate::auth::AuthClass;
+use crate::report::FailureClass;
 use crate::suite::expect::{STATUS_CODES, TYPES};
 use crate::suite::json_schema::{Decimal, Integer};
 pub(crate) use crate::suite::node::{Entry, Node, NodeValue};
@@ -225,10 +226,35 @@ pub(crate) struct StepSpec {
     pub capture: Option<Spanned<Entries<Spanned<String>>>>,
     /// Record the response as an insta snapshot: `true` (under the step's name) or a key.
     pub snapshot: Option<Spanned<SnapshotSpec>>,
+    /// How long the step may take, retries included, e.g. `2s`; default: the target's
+    /// `step_timeout`.
+    pub timeout: Option<Spanned<String>>,
+    /// A fault the ion-contract double injects into this step's request, e.g. `{kind:
+    /// reset-after-headers}` or `{kind: status, status: 502, delay: 1s}`; on ION the case is
+    /// not run.
+    pub fault: Option<Spanned<FaultSpec>>,
     /// The webhook event this step's change must fire, e.g. `{resource: PARTS, action:
     /// CREATE, within: 2s, signature: valid}`: the harness registers a receiver and a
     /// subscription for the case and checks what arrives.
     pub expect_webhook: Option<Spanned<ExpectWebhookSpec>>,
+}
+
+/// A fault of the double for one step's request.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Fault")]
+pub(crate) struct FaultSpec {
+    /// What goes wrong.
+    #[schemars(extend("enum" = crate::double::fault::KINDS))]
+    pub kind: Spanned<String>,
+    /// With `kind: status`: 500, 502, 503 or 504 (default 502).
+    #[schemars(with = "Option<Integer>", extend("enum" = crate::double::fault::STATUSES))]
+    pub status: Option<Node>,
+    /// Wait this long before answering, e.g. `2s` (the whole fault for `kind: delay`).
+    pub delay: Option<Spanned<String>>,
+    /// The fault applies to this many requests (the step's retries included); default 1.
+    #[schemars(with = "Option<Integer>", range(min = 1, max = 100))]
+    pub times: Option<Node>,
 }
 
 /// A webhook event a step's change must fire, and how its deliveries must look.
@@ -282,6 +308,10 @@ pub(crate) struct ExpectSpec {
     pub retry_after: Option<Spanned<String>>,
     /// Assertions on the response's `data`, each a JSONPath and predicates.
     pub data: Option<Spanned<Vec<Spanned<AssertionSpec>>>>,
+    /// The step must fail, with this class (the other expectations are checked as written):
+    /// e.g. `failure: reset` for a step the double's `fault:` breaks.
+    #[schemars(extend("enum" = FailureClass::STEP.map(FailureClass::name)))]
+    pub failure: Option<Spanned<String>>,
 }
 
 /// An assertion: a JSONPath (RFC 9535) into the response's `data` and at least one predicate.

@@ -19,6 +19,7 @@ pub(crate) enum Ctx {
     Step,
     Expect,
     ExpectWebhook,
+    Fault,
     Assertion,
     ErrorMatcher,
 }
@@ -148,11 +149,24 @@ const STEP: &[Key] = &[
         "capture: {cursor: $.parts.pageInfo.endCursor}",
     ),
     key("snapshot", Kind::Snapshot, "snapshot: true"),
+    key("timeout", Kind::Str, "timeout: 2s"),
+    key(
+        "fault",
+        Kind::Struct(Ctx::Fault),
+        "fault: {kind: reset-after-headers}",
+    ),
     key(
         "expect_webhook",
         Kind::Struct(Ctx::ExpectWebhook),
         "expect_webhook: {resource: PARTS, action: CREATE, within: 2s}",
     ),
+];
+
+const FAULT: &[Key] = &[
+    required("kind", Kind::Str, "kind: status"),
+    key("status", Kind::Scalar, "status: 502"),
+    key("delay", Kind::Str, "delay: 2s"),
+    key("times", Kind::Scalar, "times: 2"),
 ];
 
 const EXPECT_WEBHOOK: &[Key] = &[
@@ -176,6 +190,7 @@ const EXPECT: &[Key] = &[
         Kind::StructList(Ctx::Assertion),
         "data:\n  - path: $.parts.pageInfo.count\n    equals: 2",
     ),
+    key("failure", Kind::Str, "failure: reset"),
 ];
 
 const DOUBLE: &[Key] = &[
@@ -248,6 +263,7 @@ impl Ctx {
             Ctx::Step => STEP,
             Ctx::Expect => EXPECT,
             Ctx::ExpectWebhook => EXPECT_WEBHOOK,
+            Ctx::Fault => FAULT,
             Ctx::Assertion => ASSERTION,
             Ctx::ErrorMatcher => ERROR_MATCHER,
         }
@@ -271,6 +287,7 @@ impl Ctx {
             Ctx::Step => "in a step",
             Ctx::Expect => "in `expect`",
             Ctx::ExpectWebhook => "in `expect_webhook`",
+            Ctx::Fault => "in `fault`",
             Ctx::Assertion => "in a `data` assertion",
             Ctx::ErrorMatcher => "in an `errors` matcher",
         }
@@ -289,6 +306,7 @@ impl Ctx {
             Ctx::Step => "step",
             Ctx::Expect => "`expect`",
             Ctx::ExpectWebhook => "`expect_webhook`",
+            Ctx::Fault => "`fault`",
             Ctx::Assertion => "assertion",
             Ctx::ErrorMatcher => "error matcher",
         }
@@ -307,12 +325,13 @@ impl Ctx {
             Ctx::Step => "in a step (an item of `steps:`)",
             Ctx::Expect => "under a step's `expect:`",
             Ctx::ExpectWebhook => "under a step's `expect_webhook:`",
+            Ctx::Fault => "under a step's `fault:`",
             Ctx::Assertion => "in an item of `expect.data:`",
             Ctx::ErrorMatcher => "in an item of `expect.errors:`",
         }
     }
 
-    pub(crate) const ALL: [Ctx; 12] = [
+    pub(crate) const ALL: [Ctx; 13] = [
         Ctx::Suite,
         Ctx::Double,
         Ctx::DoubleThrottle,
@@ -323,6 +342,7 @@ impl Ctx {
         Ctx::Step,
         Ctx::Expect,
         Ctx::ExpectWebhook,
+        Ctx::Fault,
         Ctx::Assertion,
         Ctx::ErrorMatcher,
     ];
@@ -350,7 +370,7 @@ mod tests {
     use super::*;
     use crate::suite::format::{
         AssertionSpec, CaseSpec, DoubleSpec, DoubleThrottleSpec, ErrorMatcherSpec, ExpectSpec,
-        ExpectWebhookSpec, RampSpec, StepSpec, StormSpec, SuiteFile, ThrottleSpec,
+        ExpectWebhookSpec, FaultSpec, RampSpec, StepSpec, StormSpec, SuiteFile, ThrottleSpec,
     };
 
     /// The field list serde's `deny_unknown_fields` reports for `T`.
@@ -382,6 +402,7 @@ mod tests {
             Ctx::ExpectWebhook.key_names(),
             serde_fields::<ExpectWebhookSpec>()
         );
+        assert_eq!(Ctx::Fault.key_names(), serde_fields::<FaultSpec>());
         assert_eq!(Ctx::Assertion.key_names(), serde_fields::<AssertionSpec>());
         assert_eq!(
             Ctx::ErrorMatcher.key_names(),

@@ -132,6 +132,7 @@
 
 mod captures;
 mod expect;
+mod fault;
 pub(crate) mod format;
 mod graphql;
 mod graphql_hints;

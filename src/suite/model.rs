@@ -155,6 +155,12 @@ pub struct Step {
     pub snapshot: Option<String>,
     /// The webhook event the step's change must fire (`expect_webhook:`).
     pub expect_webhook: Option<WebhookExpectation>,
+    /// How long the step may take, retries included (`timeout:`); `None`: the target's
+    /// `step_timeout`.
+    pub timeout: Option<Duration>,
+    /// The fault the double injects into the step's request (`fault:`), as the JSON rule
+    /// of `POST /__double/faults` (see [`crate::double::fault`]).
+    pub fault: Option<Value>,
 }
 
 /// A webhook event a step's change must fire (`expect_webhook:`), checked after the step's
@@ -282,6 +288,8 @@ pub struct Expect {
     pub retry_after: Option<RetryAfterExpectation>,
     /// JSONPath assertions on `data`.
     pub data: Vec<DataAssertion>,
+    /// `failure:`: the step must fail, as this class (see [`crate::report::FailureClass`]).
+    pub failure: Option<crate::report::FailureClass>,
 }
 
 /// What a step expects of the `Retry-After` header (of a 429, usually with `retry: false`).

@@ -55,6 +55,8 @@ impl Validator<'_> {
             vars.insert(key.value.clone(), value.to_json());
         }
         let expect = expect::build(self, step.expect.as_ref(), templates);
+        let timeout = step.timeout.as_ref().map(|t| self.step_timeout(t));
+        let fault = step.fault.as_ref().map(|f| self.fault(f));
         let expect_webhook = step
             .expect_webhook
             .as_ref()
@@ -121,10 +123,9 @@ impl Validator<'_> {
             variables: vars,
             retry: step.retry.as_ref().is_none_or(|r| r.value),
             expect: expect?,
-            expect_webhook: match expect_webhook {
-                Some(checked) => Some(checked?),
-                None => None,
-            },
+            expect_webhook: all_valid(expect_webhook)?,
+            timeout: all_valid(timeout)?,
+            fault: all_valid(fault)?,
             captures,
             snapshot: snapshot.map(|(k, _)| k),
         })
@@ -198,5 +199,15 @@ impl Validator<'_> {
                 self.diags.push(d);
             }
         }
+    }
+}
+
+/// `Some(None)` (an optional key written but invalid) as `None`, so the step is dropped; an
+/// absent key (`None`) or a valid one as `Some(..)`.
+fn all_valid<T>(read: Option<Option<T>>) -> Option<Option<T>> {
+    match read {
+        Some(None) => None,
+        Some(Some(value)) => Some(Some(value)),
+        None => Some(None),
     }
 }

@@ -52,6 +52,7 @@ mod live;
 use std::fmt;
 
 use std::num::NonZeroU32;
+use std::time::Duration;
 
 use crate::auth::Realm;
 use crate::secret::Secret;
@@ -233,7 +234,21 @@ pub struct Target {
     /// not reachable from. Unset: a local sink on the double and on a local server, and
     /// [`crate::webhook::UNREACHABLE_URI`] on ION's hosts.
     pub webhook_uri: Option<String>,
+    /// How long one request may take (`request_timeout:`, default
+    /// [`DEFAULT_REQUEST_TIMEOUT`]).
+    pub request_timeout: Duration,
+    /// How long a step may take, retries and waits included (`step_timeout:`, default
+    /// [`DEFAULT_STEP_TIMEOUT`]); a step's own `timeout:` wins.
+    pub step_timeout: Duration,
 }
+
+/// How long one request may take unless the target says otherwise: longer than ION's
+/// gateway, which gives up after 30 s, so its 502 is seen.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a step may take unless it or its target says otherwise: room for the client's
+/// retries and their waits.
+pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl Target {
     /// The embedded double.
@@ -248,6 +263,8 @@ impl Target {
             imitates: Realm::Sandbox,
             max_rps: None,
             webhook_uri: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            step_timeout: DEFAULT_STEP_TIMEOUT,
         }
     }
 
@@ -265,6 +282,8 @@ impl Target {
             imitates: Realm::Sandbox,
             max_rps: None,
             webhook_uri: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            step_timeout: DEFAULT_STEP_TIMEOUT,
         }
     }
 

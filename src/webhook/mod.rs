@@ -26,7 +26,7 @@ pub use register::{EventRecord, OPERATIONS, Registration, TEST_RUN_HEADER};
 pub use sink::{Answers, MAX_BODY_BYTES, Received, Sink};
 pub use watch::{Mark, Watch};
 
-use crate::check::Mismatch;
+use crate::check::{Checked, Mismatch};
 use crate::client::GraphqlClient;
 use crate::secret::Secret;
 use crate::suite::WebhookExpectation;
@@ -83,6 +83,7 @@ impl WebhookSetup {
         let fail = |what: &str, error: String| match first {
             Some(expectation) => watch::problem(expectation, what, error),
             None => Mismatch {
+                checked: Checked::Webhook,
                 at: crate::suite::Location::default(),
                 subject: format!("webhook {what}"),
                 expected: "registered".into(),

@@ -22,7 +22,7 @@ use super::id_text as text;
 use super::register::{EventRecord, Registration, TEST_RUN_HEADER};
 use super::signature::{SIGNATURE_HEADER, verify};
 use super::sink::{Received, Sink};
-use crate::check::Mismatch;
+use crate::check::{Checked, Mismatch};
 use crate::client::GraphqlClient;
 use crate::suite::WebhookExpectation;
 
@@ -99,6 +99,7 @@ impl Watch {
                 .map(|e| format!("{} {}", e.id, e.status))
                 .collect();
             return Err(vec![Mismatch {
+                checked: Checked::Webhook,
                 at: expectation.at,
                 subject: format!("webhook events of {label}"),
                 expected: format!(
@@ -169,6 +170,7 @@ impl Watch {
     ) {
         let mut fail = |subject: String, expected: String, actual: String| {
             mismatches.push(Mismatch {
+                checked: Checked::Webhook,
                 at: expectation.at,
                 subject,
                 expected,
@@ -306,6 +308,7 @@ fn topic(expectation: &WebhookExpectation, id: Option<&str>) -> String {
 /// A failure of the harness's own webhook requests, as a mismatch at the expectation.
 pub(super) fn problem(expectation: &WebhookExpectation, what: &str, error: String) -> Mismatch {
     Mismatch {
+        checked: Checked::Webhook,
         at: expectation.at,
         subject: format!(
             "webhook {what} of {} {}",

@@ -16,8 +16,11 @@ use crate::suite::node_problems::NodeProblems;
 use crate::suite::source::SourceFile;
 use crate::suite::suggest;
 
+/// The longest `request_timeout` or `step_timeout`.
+const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
+
 const TOP_KEYS: [&str; 1] = ["targets"];
-const TARGET_KEYS: [&str; 8] = [
+const TARGET_KEYS: [&str; 10] = [
     "environment",
     "api_url",
     "auth_url",
@@ -26,6 +29,8 @@ const TARGET_KEYS: [&str; 8] = [
     "imitates",
     "max_rps",
     "webhook_uri",
+    "request_timeout",
+    "step_timeout",
 ];
 const VARIABLE_KEYS: [&str; 10] = [
     "client_id",
@@ -231,6 +236,7 @@ impl Reader<'_> {
                 "imitates" => self.imitates(&mut target, f),
                 "max_rps" => self.max_rps(&mut target, f),
                 "webhook_uri" => self.webhook_uri(&mut target, f),
+                "request_timeout" | "step_timeout" => self.timeout(&mut target, f),
                 _ => {}
             }
         }
@@ -358,6 +364,27 @@ impl Reader<'_> {
                     "write e.g. `max_rps: {DEFAULT_MAX_RPS}` (the default for live targets); more \
                      than {MAX_RPS_CEILING} against ION's hosts also needs --allow-high-rate"
                 ),
+            ),
+        }
+    }
+
+    fn timeout(&mut self, target: &mut Target, field: &Entry) {
+        let parsed = match &field.value.value {
+            NodeValue::String(text) => humantime::parse_duration(text.trim())
+                .map_err(|e| e.to_string())
+                .and_then(|d| match d.is_zero() || d > MAX_TIMEOUT {
+                    true => Err("it must be more than nothing and at most 1h".to_owned()),
+                    false => Ok(d),
+                }),
+            _ => Err(format!("it is {}", field.value.kind())),
+        };
+        match parsed {
+            Ok(limit) if field.key == "request_timeout" => target.request_timeout = limit,
+            Ok(limit) => target.step_timeout = limit,
+            Err(reason) => self.problem(
+                &field.value,
+                format!("`{}` is not a usable duration: {reason}", field.key),
+                format!("write e.g. `{}: 30s` or `{}: 2m`", field.key, field.key),
             ),
         }
     }

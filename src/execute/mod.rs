@@ -6,22 +6,26 @@
 //! test runner. The first step that fails ends the case: later steps usually depend on its
 //! captures.
 
+mod describe;
+
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value, json};
 
 use crate::auth::{AuthClass, TokenKnowledge};
 use crate::check::{self, Mismatch, Observed};
 use crate::client::{
-    Delivery, GraphqlClient, GraphqlRequest, RETRY_AFTER, RawResponse, retry_after,
+    ClientError, Delivery, GraphqlClient, GraphqlRequest, RETRY_AFTER, TransportKind, retry_after,
 };
 use crate::profile::AsProfile;
 use crate::redact;
+use crate::report::FailureClass;
 use crate::suite::template;
 use crate::suite::{Case, LoadCheck, OperationKind, Step, Suite, WebhookExpectation};
 use crate::webhook::{Watch, WebhookSetup};
+use describe::show_body;
+pub use describe::{describe_failure, round_ms};
 
 /// How a case ended.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +70,22 @@ pub struct StepFailure {
     pub auth: Option<AuthClass>,
     /// How the failing request was delivered (throttling, waits).
     pub delivery: Delivery,
+    /// The HTTP status of the failing response, when one came.
+    pub status: Option<u16>,
+}
+
+impl StepFailure {
+    /// A failure of step `step` before any response: nothing delivered, no status.
+    pub fn before_sending(step: usize, kind: FailureKind) -> StepFailure {
+        StepFailure {
+            step,
+            kind,
+            response: None,
+            auth: None,
+            delivery: Delivery::default(),
+            status: None,
+        }
+    }
 }
 
 /// The ways a step fails.
@@ -75,8 +95,12 @@ pub enum FailureKind {
     Template(String),
     /// A mutation on a read-only target: refused before sending.
     ReadOnly(String),
-    /// No HTTP response (connection refused, timeout, ...).
-    Transport(String),
+    /// No HTTP response, or one broken part-way: a timeout, no connection, or a reset.
+    Transport(TransportKind, String),
+    /// No token could be had for the request (the auth server refused or was unreachable).
+    NoToken(String),
+    /// The harness could not do what the step asks (inject its fault).
+    Harness(String),
     /// The body was not a GraphQL JSON response.
     NotGraphql(String),
     /// Expectations or captures that did not hold.
@@ -106,6 +130,20 @@ pub struct CaseRun<'a> {
     pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// How `expect_webhook:` steps see deliveries on this target.
     pub webhooks: &'a WebhookSetup,
+    /// How long a step may take, retries included, unless its `timeout:` says otherwise.
+    pub step_timeout: Duration,
+    /// The ion-contract double the target is (its base URL), for steps with `fault:`;
+    /// `None` on ION.
+    pub double_control: Option<DoubleControl<'a>>,
+}
+
+/// How to reach a double's admin endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct DoubleControl<'a> {
+    /// The HTTP client to send with.
+    pub http: &'a reqwest::Client,
+    /// The double's base URL.
+    pub base_url: &'a str,
 }
 
 impl CaseRun<'_> {
@@ -134,18 +172,15 @@ impl CaseRun<'_> {
             let result = self
                 .run_step(step, &mut captures, &mut outcome, watch.as_ref())
                 .await;
-            if let Err((kind, response)) = result {
-                let ran = outcome.steps.get(index);
-                let auth = ran
-                    .filter(|ran| !ran.auth_expected)
-                    .and_then(|ran| ran.auth);
-                outcome.failure = Some(StepFailure {
-                    auth,
-                    delivery: ran.map(|ran| ran.delivery).unwrap_or_default(),
-                    step: index,
-                    kind,
-                    response,
-                });
+            let failure = result
+                .err()
+                .map(|(kind, response)| failure_of(index, kind, response, &outcome));
+            let failure = match step.expect.failure {
+                Some(expected) => expected_failure(index, step, expected, failure),
+                None => failure,
+            };
+            if let Some(failure) = failure {
+                outcome.failure = Some(failure);
                 break;
             }
         }
@@ -172,13 +207,10 @@ impl CaseRun<'_> {
         let name = format!("{}::{}::{}", self.suite.id, self.case.name, self.target);
         match self.webhooks.watch(self.client, &name, &expectations).await {
             Ok(watch) => Ok(Some(watch)),
-            Err(mismatch) => Err(StepFailure {
-                step: first,
-                kind: FailureKind::Webhook(vec![mismatch]),
-                response: None,
-                auth: None,
-                delivery: Delivery::default(),
-            }),
+            Err(mismatch) => Err(StepFailure::before_sending(
+                first,
+                FailureKind::Webhook(vec![mismatch]),
+            )),
         }
     }
 
@@ -197,18 +229,15 @@ impl CaseRun<'_> {
             }
             _ => "the webhook receiver of `expect_webhook:` (a write)".to_owned(),
         };
-        Some(StepFailure {
-            step: index,
-            kind: FailureKind::ReadOnly(format!(
+        Some(StepFailure::before_sending(
+            index,
+            FailureKind::ReadOnly(format!(
                 "{refused} refused: target {} is read-only; no request was sent\n  \
                  help: list the writable targets this suite may run on, e.g. \
                  `targets: [mock, sandbox]`, so it is not planned for {} at all",
                 self.target, self.target
             )),
-            response: None,
-            auth: None,
-            delivery: Delivery::default(),
-        })
+        ))
     }
 
     async fn run_step(
@@ -228,6 +257,15 @@ impl CaseRun<'_> {
             }
             _ => None,
         };
+        if let Some(rule) = &step.fault {
+            let Some(control) = self.double_control else {
+                let why = "the step injects a fault, and the target is not an ion-contract double";
+                return Err((FailureKind::Harness(why.into()), None));
+            };
+            crate::double::control::add_fault(control.http, control.base_url, rule)
+                .await
+                .map_err(|e| (FailureKind::Harness(e), None))?;
+        }
         let (ran, judged) = self.send(step, &variables, captures).await;
         outcome.steps.push(ran);
         let (entry, captured) = judged?;
@@ -299,9 +337,34 @@ impl CaseRun<'_> {
             auth_expected: step.expect.auth.is_some(),
             delivery: Delivery::default(),
         };
-        let response = match client.send(request).await {
-            Ok(response) => response,
-            Err(e) => return (ran, Err((FailureKind::Transport(e.to_string()), None))),
+        let limit = step.timeout.unwrap_or(self.step_timeout);
+        let response = match tokio::time::timeout(limit, client.send(request)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => {
+                let kind = match &e {
+                    ClientError::Transport { kind, attempts, .. } => {
+                        ran.delivery.attempts = *attempts;
+                        FailureKind::Transport(*kind, e.to_string())
+                    }
+                    ClientError::Auth(_) => FailureKind::NoToken(e.to_string()),
+                    _ => FailureKind::Transport(TransportKind::Connect, e.to_string()),
+                };
+                return (ran, Err((kind, None)));
+            }
+            Err(_) => {
+                let message = format!(
+                    "no answer within {}, the step's time limit (its `timeout:`, or the \
+                     target's `step_timeout`), retries included",
+                    humantime::format_duration(limit)
+                );
+                return (
+                    ran,
+                    Err((
+                        FailureKind::Transport(TransportKind::Timeout, message),
+                        None,
+                    )),
+                );
+            }
         };
         let auth = response.auth_class(knowledge);
         ran.status = Some(response.status);
@@ -316,6 +379,13 @@ impl CaseRun<'_> {
             );
             return (ran, Err((FailureKind::NotGraphql(reason), shown())));
         };
+        if body.get("data").is_none() && body.get("errors").is_none() {
+            let reason = format!(
+                "HTTP {} with JSON that has neither `data` nor `errors`: not a GraphQL response",
+                response.status
+            );
+            return (ran, Err((FailureKind::NotGraphql(reason), shown())));
+        }
         let data = body.get("data").unwrap_or(&Value::Null);
         let errors = body
             .get("errors")
@@ -360,111 +430,71 @@ impl CaseRun<'_> {
     }
 }
 
+/// The failure of step `index` with what it ran (its status, refusal and delivery).
+fn failure_of(
+    index: usize,
+    kind: FailureKind,
+    response: Option<String>,
+    outcome: &CaseOutcome,
+) -> StepFailure {
+    let ran = outcome.steps.get(index);
+    StepFailure {
+        auth: ran
+            .filter(|ran| !ran.auth_expected)
+            .and_then(|ran| ran.auth),
+        delivery: ran.map(|ran| ran.delivery).unwrap_or_default(),
+        status: ran.and_then(|ran| ran.status),
+        step: index,
+        kind,
+        response,
+    }
+}
+
+/// `expect: {failure: <class>}`: the step must fail, with that class; then it passes.
+fn expected_failure(
+    index: usize,
+    step: &Step,
+    expected: FailureClass,
+    failure: Option<StepFailure>,
+) -> Option<StepFailure> {
+    let ran_attempts = failure.as_ref().map_or(0, |f| f.delivery.attempts);
+    let actual = match &failure {
+        Some(failure) if FailureClass::of(failure) == expected => return None,
+        Some(failure) => {
+            let what = match &failure.kind {
+                FailureKind::Mismatches(list) | FailureKind::Webhook(list) => list
+                    .first()
+                    .map(|m| {
+                        format!(
+                            "{}: expected {}, actual {}",
+                            m.subject, m.expected, m.actual
+                        )
+                    })
+                    .unwrap_or_default(),
+                FailureKind::Template(e)
+                | FailureKind::ReadOnly(e)
+                | FailureKind::Transport(_, e)
+                | FailureKind::NotGraphql(e)
+                | FailureKind::NoToken(e)
+                | FailureKind::Harness(e) => e.clone(),
+            };
+            format!("it failed as {} ({what})", FailureClass::of(failure).name())
+        }
+        None => "it succeeded".to_owned(),
+    };
+    let mismatch = Mismatch {
+        at: step.at,
+        checked: check::Checked::Failure,
+        subject: "failure".into(),
+        expected: format!("the step fails as {}", expected.name()),
+        actual,
+    };
+    // The expectation did not hold: an assertion failure, whatever the step met.
+    let mut failure = StepFailure::before_sending(index, FailureKind::Mismatches(vec![mismatch]));
+    failure.delivery.attempts = ran_attempts;
+    Some(failure)
+}
+
 fn webhook_failure(mismatches: Vec<Mismatch>) -> (FailureKind, Option<String>) {
     (FailureKind::Webhook(mismatches), None)
-}
-
-/// The body for a failure message: redacted JSON, or text, cut at 2,000 characters.
-fn show_body(response: &RawResponse) -> String {
-    let text = match response.json() {
-        Some(json) => serde_json::to_string_pretty(&redact::redact(&json))
-            .unwrap_or_else(|_| json.to_string()),
-        None => response.text(),
-    };
-    if text.chars().count() > 2000 {
-        let cut: String = text.chars().take(2000).collect();
-        format!("{cut}\n... (cut at 2000 characters)")
-    } else {
-        text
-    }
-}
-
-/// The failure message of a trial: where (suite::case::step and file:line:col), what, and
-/// the response that came back.
-pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
-    let step = &run.case.steps[failure.step.min(run.case.steps.len().saturating_sub(1))];
-    let mut text = format!(
-        "{}::{}::{} failed at step `{}` ({}:{}:{})\n",
-        run.suite.id,
-        run.case.name,
-        run.target,
-        step.name,
-        run.suite.file.display(),
-        step.at.line,
-        step.at.col
-    );
-    match &failure.kind {
-        FailureKind::Template(e) => {
-            let _ = writeln!(text, "  cannot fill in the variables: {e}");
-        }
-        FailureKind::ReadOnly(e) | FailureKind::Transport(e) | FailureKind::NotGraphql(e) => {
-            let _ = writeln!(text, "  {e}");
-        }
-        FailureKind::Mismatches(list) | FailureKind::Webhook(list) => {
-            for m in list {
-                let _ = writeln!(
-                    text,
-                    "  {}:{}:{}: {}\n      expected: {}\n      actual:   {}",
-                    run.suite.file.display(),
-                    m.at.line,
-                    m.at.col,
-                    m.subject,
-                    m.expected,
-                    m.actual
-                );
-            }
-        }
-    }
-    if let FailureKind::Webhook(_) = &failure.kind {
-        let _ = writeln!(
-            text,
-            "  help: the events are those webhookEvents lists for the case's own subscription; \
-             deliveries are what reached the harness's sink. Check the step's change, or \
-             `within`, `events`, `deliveries` and `sink_answers` (README: Webhooks)"
-        );
-    }
-    let delivery = failure.delivery;
-    if let Some(wait) = delivery.refused_wait {
-        let _ = writeln!(
-            text,
-            "  throttled: ION asked to retry after {}, longer than the client waits for one \
-             retry; the 429 was kept rather than sent early",
-            humantime::format_duration(wait)
-        );
-    } else if delivery.throttled > 0 {
-        let _ = writeln!(
-            text,
-            "  throttled: {} of {} attempt(s) answered 429; waited {} in all",
-            delivery.throttled,
-            delivery.attempts,
-            humantime::format_duration(round_ms(delivery.waited))
-        );
-    }
-    if let Some(class) = failure.auth {
-        let fix = match &step.profile {
-            Some(profile) => format!(
-                "the step runs `as: {}`; if ION should refuse it, say so with \
-                 `expect: {{auth: {class}}}`",
-                profile.name()
-            ),
-            None => class.fix(run.target, run.credential_variables),
-        };
-        let _ = writeln!(
-            text,
-            "  ION refused the request: {class}: {}\n  help: {fix}",
-            class.meaning()
-        );
-    }
-    if let Some(body) = &failure.response {
-        let _ = writeln!(text, "  response body:");
-        for line in body.lines() {
-            let _ = writeln!(text, "    {line}");
-        }
-    }
-    text
-}
-
-/// A duration cut to whole milliseconds, for messages.
-pub(crate) fn round_ms(duration: std::time::Duration) -> std::time::Duration {
-    std::time::Duration::from_millis(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
 }
