@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand};
 use ion_contract::double::serve::ServeOptions;
-use ion_contract::double::{RetryAfter, ThrottleSpec};
+use ion_contract::double::{FaultRule, RetryAfter, ThrottleSpec};
 use ion_contract::report::ReportPaths;
 use ion_contract::runner::{RunOptions, Shard};
 
@@ -361,6 +361,12 @@ pub struct ServeArgs {
             .try_map(|name| name.parse::<RetryAfter>())
     )]
     pub retry_after: Option<RetryAfter>,
+    /// Inject a fault into /graphql in both environments, as JSON, e.g.
+    /// '{"kind": "status", "status": 502, "operation": "Parts", "times": 3}' (repeatable;
+    /// kinds: delay, status, reset-before-headers, reset-after-headers, truncated-body,
+    /// not-json, no-data-or-errors, partial-data).
+    #[arg(long, value_name = "JSON", value_parser = fault_rule)]
+    pub fault: Vec<FaultRule>,
     /// The schema and seed to serve.
     #[command(flatten)]
     pub files: Files,
@@ -386,8 +392,17 @@ impl ServeArgs {
                 burst: self.burst.unwrap_or(per_second),
                 retry_after: self.retry_after.unwrap_or_default(),
             }),
+            faults: self.fault.clone(),
         }
     }
+}
+
+/// `--fault`: a fault rule as JSON.
+fn fault_rule(text: &str) -> Result<FaultRule, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        format!("not JSON ({e}); write e.g. '{{\"kind\": \"status\", \"status\": 502}}'")
+    })?;
+    FaultRule::from_json(&value)
 }
 
 /// `--rate-limit`: a whole number of requests per second, 1 or more.

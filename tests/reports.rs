@@ -82,7 +82,7 @@ fn a_failing_case_is_exactly_one_failing_junit_testcase_with_its_message() {
     assert_eq!(*kind, NonSuccessKind::Failure);
     let message = message.as_ref().map(|m| m.as_str()).unwrap_or_default();
     assert!(message.contains("failed at step `whoami`"), "{message}");
-    assert_eq!(ty.as_ref().map(|t| t.as_str()), Some("expectation"));
+    assert_eq!(ty.as_ref().map(|t| t.as_str()), Some("assertion"));
     let description = description.as_ref().map(|d| d.as_str()).unwrap_or_default();
     assert!(
         description.contains("mixed.yaml:12:15: $.me.id equals"),
@@ -125,7 +125,7 @@ fn the_json_report_holds_one_object_per_case_with_its_steps() {
         (&"mixed".into(), &"fails".into())
     );
     assert_eq!(fails["outcome"], "failed");
-    assert_eq!(fails["failure"]["class"], "expectation");
+    assert_eq!(fails["failure"]["class"], "assertion");
     assert_eq!(fails["requests"], 1);
     assert_eq!(fails["throttled"], 0);
     assert_eq!(fails["steps"][0]["name"], "whoami");
@@ -151,7 +151,7 @@ fn the_summary_renders_totals_and_the_head_of_each_failure() {
         "the totals row: {text}"
     );
     assert!(
-        text.contains("**`mixed::fails::mock`** (expectation)"),
+        text.contains("**`mixed::fails::mock`** (assertion)"),
         "{text}"
     );
     assert!(text.contains("failed at step `whoami`"), "{text}");

@@ -59,6 +59,11 @@
 //!   `Retry-After` in delta-seconds, an HTTP-date, or none. Storms script 429s for the next
 //!   N requests or the next T milliseconds, whatever the bucket says. The default is no
 //!   limit.
+//! - **Faults.** A slow answer, a 5xx page, a connection reset before or after the headers,
+//!   a body cut short, a page that is not JSON, JSON without `data` or `errors`, partial
+//!   data ([`fault`]): per environment ([`EnvironmentSpec::faults`], `serve --fault`), per
+//!   operation, and at run time (`/__double/faults`, [`IonDouble::set_faults`]). None by
+//!   default.
 //! - **Webhooks.** Receivers, their static headers, subscriptions and events are tables
 //!   (`createWebhookReceiver`, `createWebhookHeader` + `addHeaderToWebhookReceiver`,
 //!   `createWebhookSubscription`, `webhookEvents`, ...). Every committed create, update or

@@ -7,7 +7,7 @@
 //! # The client ids and secrets below are fixed demo values of the double, not secrets.
 //! export ION_SANDBOX_API_URL=http://127.0.0.1:4010 ION_SANDBOX_AUTH_URL=http://127.0.0.1:4010 ION_SANDBOX_CLIENT_ID=ion-contract-sandbox ION_SANDBOX_CLIENT_SECRET=ion-contract-sandbox-secret ION_SANDBOX_READER_CLIENT_ID=ion-contract-sandbox-reader ION_SANDBOX_READER_CLIENT_SECRET=ion-contract-sandbox-secret-reader ION_SANDBOX_EDITOR_CLIENT_ID=ion-contract-sandbox-editor ION_SANDBOX_EDITOR_CLIENT_SECRET=ion-contract-sandbox-secret-editor
 //! export ION_PROD_API_URL=http://127.0.0.1:4011 ION_PROD_AUTH_URL=http://127.0.0.1:4011 ION_PROD_CLIENT_ID=ion-contract-production ION_PROD_CLIENT_SECRET=ion-contract-production-secret ION_PROD_READER_CLIENT_ID=... (and the editor key)
-//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens, POST .../__double/throttle, POST .../__double/schema, GET/POST .../__double/keys
+//! # sandbox admin: GET http://127.0.0.1:4010/__double/requests, POST .../__double/reset, POST .../__double/expire-tokens, POST .../__double/throttle, POST .../__double/schema, GET/POST .../__double/keys, GET/POST/DELETE .../__double/faults
 //! # ...
 //! ```
 //!
@@ -49,6 +49,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::DoubleData;
 use super::environment::Environment;
+use super::fault::FaultRule;
 use super::http;
 use super::keys::{Role, key_for};
 use super::spec::EnvironmentSpec;
@@ -76,6 +77,9 @@ pub struct ServeOptions {
     /// A token bucket per API key on `/graphql`, the same in both environments (each keeps
     /// its own buckets); `None`: no limit.
     pub throttle: Option<ThrottleSpec>,
+    /// Faults injected into `/graphql` in both environments (each counts its own `times`),
+    /// restored by a reset ([`super::fault`]).
+    pub faults: Vec<FaultRule>,
 }
 
 /// One environment being served.
@@ -148,6 +152,7 @@ pub struct Server {
     environments: Vec<ServedEnvironment>,
     cert_path: Option<PathBuf>,
     throttle: Option<ThrottleSpec>,
+    faults: Vec<FaultRule>,
     stop: watch::Sender<bool>,
     loops: Vec<JoinHandle<()>>,
 }
@@ -182,6 +187,7 @@ impl Server {
             (production, EnvironmentSpec::production(), "PROD"),
         ] {
             spec.throttle = options.throttle;
+            spec.faults = options.faults.clone();
             let port = listener.local_addr().map_or(0, |a| a.port());
             let url = format!("{scheme}://127.0.0.1:{port}");
             let environment = Arc::new(Environment::new(Arc::clone(&data), spec.clone()));
@@ -197,6 +203,7 @@ impl Server {
             environments,
             cert_path,
             throttle: options.throttle,
+            faults: options.faults.clone(),
             stop,
             loops,
         })
@@ -244,13 +251,20 @@ impl Server {
             out.push(format!(
                 "# {} admin: GET {url}/__double/requests, POST {url}/__double/reset, POST \
                  {url}/__double/expire-tokens, POST {url}/__double/throttle, POST \
-                 {url}/__double/schema, GET/POST {url}/__double/keys",
+                 {url}/__double/schema, GET/POST {url}/__double/keys, GET/POST/DELETE \
+                 {url}/__double/faults",
                 env.spec.name,
                 url = env.url,
             ));
         }
         if let Some(throttle) = &self.throttle {
             out.push(format!("# rate limit: {}", describe(throttle)));
+        }
+        for rule in &self.faults {
+            out.push(format!(
+                "# fault: {} (see or change with GET/POST/DELETE .../__double/faults)",
+                rule.to_json()
+            ));
         }
         if let Some(path) = &self.cert_path {
             let path = path.display();

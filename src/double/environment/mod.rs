@@ -18,6 +18,9 @@
 //! | `DELETE /__double/schema` | restores the original schema, as an empty `POST` does |
 //! | `GET /__double/keys` | the API keys' roles: `{"keys": {"ion-contract-demo": "admin", "ion-contract-demo-editor": "editor", "ion-contract-demo-reader": "reader"}}` ([`super::keys`]) |
 //! | `POST /__double/keys` | `{"client_id", "role"}`: regenerates that key with the role (tokens issued from now on carry it; earlier ones keep theirs) and answers the roles; 400 for a bad body |
+//! | `GET /__double/faults` | the fault rules: `{"faults": [...]}` ([`super::fault`]) |
+//! | `POST /__double/faults` | adds one rule or a list and answers the rules; 400 (nothing added) for a bad one |
+//! | `DELETE /__double/faults` | removes every rule |
 //! | another method on a known path | 405, with `Allow` |
 //! | any other path | 404 |
 //!
