@@ -50,6 +50,12 @@ impl Serve {
         serve
     }
 
+    /// The serve process's id.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The variables of one environment (`ION_SANDBOX_` or `ION_PROD_`).
     pub fn env(&self, prefix: &str) -> Vec<(&str, &str)> {
         self.vars
