@@ -7,7 +7,7 @@
 //! `tests/fuzz/corpus/suite_loader/`, mutated with YAML, suite-key, GraphQL, JSONPath and
 //! template tokens (see `fuzz/mutate.rs`), token soups and plain random bytes; a third of
 //! the cases also mutate `documents/parts.graphql`. The seed is fixed, so every run tries
-//! the same inputs. `ION_FUZZ_CASES` raises the default 200 cases (see the README's
+//! the same inputs. `ION_FUZZ_CASES` raises the default 500 cases (see the README's
 //! Reliability section for the long runs).
 
 #[path = "fuzz/harness.rs"]
@@ -196,7 +196,9 @@ struct Workspace {
 
 impl Workspace {
     fn new(name: &str) -> Self {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        // One directory per process: a debug and a release run at once must not share it.
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("documents")).expect("a scratch dir");
         let original_document =
             std::fs::read(root().join("suites/documents/parts.graphql")).expect("the document");
@@ -213,14 +215,35 @@ impl Workspace {
 
     /// Loads `input` as a suite, beside `document` (the real one when `None`).
     fn load(&mut self, input: &[u8], document: Option<&[u8]>) -> Result<suite::Suite, LoadFailure> {
-        std::fs::write(&self.suite, input).expect("write the suite");
+        overwrite(&self.suite, input);
         if document.is_some() || !self.document_is_original {
             let text = document.unwrap_or(&self.original_document);
-            std::fs::write(&self.document, text).expect("write the document");
+            overwrite(&self.document, text);
             self.document_is_original = document.is_none();
         }
         suite::load_suite(&self.dir, &self.suite, context())
     }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Writes `bytes` over `file` in place: truncating to zero first would make the file
+/// system flush each write to disk, which was most of a case's time.
+fn overwrite(file: &Path, bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(file)
+        .expect("open a scratch file");
+    out.write_all(bytes).expect("write a scratch file");
+    out.set_len(bytes.len() as u64)
+        .expect("trim a scratch file");
 }
 
 /// Loading answers a suite or located diagnostics that render.
@@ -236,7 +259,15 @@ fn check(
         !failure.diagnostics.is_empty(),
         "a failure with no diagnostics"
     );
-    let lines = |bytes: &[u8]| bytes.split(|&b| b == b'\n').count() as u32;
+    // YAML and GraphQL both end a line at `\n`, `\r\n` or a lone `\r`.
+    let lines = |bytes: &[u8]| {
+        let breaks = bytes
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .count();
+        breaks as u32 + 1
+    };
     for d in &failure.diagnostics {
         prop_assert!(d.line >= 1 && d.col >= 1, "unlocated: {d:?}");
         let limit = if d.file == workspace.suite {
@@ -278,7 +309,7 @@ fn suite_input(seeds: Arc<Vec<Vec<u8>>>) -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn the_loader_never_panics_and_always_locates_its_diagnostics() {
-    let cases = harness::cases(200);
+    let cases = harness::cases(500);
     let seeds = Arc::new(seeds());
     let document = Arc::new(vec![
         std::fs::read(root().join("suites/documents/parts.graphql")).expect("the document"),

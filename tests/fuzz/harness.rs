@@ -88,7 +88,10 @@ impl Watchdog {
 
     /// Runs `body` on `input` under the watchdog.
     pub fn watch<T>(&self, input: &[u8], body: impl FnOnce() -> T) -> T {
-        self.executions.fetch_add(1, Ordering::Relaxed);
+        let done = self.executions.fetch_add(1, Ordering::Relaxed);
+        if done > 0 && done.is_multiple_of(100_000) {
+            eprintln!("{} executions so far", done);
+        }
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), input.to_vec()));
         let result = body();
@@ -103,12 +106,13 @@ impl Watchdog {
 }
 
 fn hang_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-hang.bin"))
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-hang-{}.bin", std::process::id()))
 }
 
 /// Saves a failing input where a regression test can be made of it; returns the path.
 pub fn save_failure(name: &str, input: &[u8]) -> PathBuf {
-    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-failure.bin"));
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{name}-failure-{}.bin", std::process::id()));
     let _ = std::fs::write(&file, input);
     file
 }
