@@ -21,6 +21,8 @@
 //!
 //! ```sh
 //! cargo bench --bench harness
+//! HARNESS_BENCH_ONLY=load cargo bench --bench harness   # one part (harness, load, growth),
+//!                                                       # e.g. under a profiler; no JSON then
 //! ```
 
 mod bare;
@@ -39,6 +41,8 @@ use ion_contract::double::DoubleData;
 use child::{CHILD_FLAG, ChildRun, Measured};
 use report::{Figures, median};
 
+/// Runs only the named parts (comma-separated: `harness`, `load`, `growth`).
+const ONLY_ENV: &str = "HARNESS_BENCH_ONLY";
 /// How many times each measurement is repeated.
 const RUNS: usize = 3;
 /// The harness-vs-bare comparison is cheap: more runs.
@@ -82,14 +86,31 @@ fn main() -> ExitCode {
         runs: RUNS,
         ..Figures::default()
     };
-    eprintln!("harness bench: harness vs bare client ...");
-    harness_vs_bare(&out, &data, &mut figures);
-    eprintln!("harness bench: the double under load ...");
-    double_load(&data, &mut figures);
-    eprintln!("harness bench: growth ...");
-    growth(&out, &mut figures);
+    let only = std::env::var(ONLY_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let runs = |part: &str| {
+        only.as_deref()
+            .is_none_or(|only| only.split(',').any(|p| p.trim() == part))
+    };
+    if runs("harness") {
+        eprintln!("harness bench: harness vs bare client ...");
+        harness_vs_bare(&out, &data, &mut figures);
+    }
+    if runs("load") {
+        eprintln!("harness bench: the double under load ...");
+        double_load(&data, &mut figures);
+    }
+    if runs("growth") {
+        eprintln!("harness bench: growth ...");
+        growth(&out, &mut figures);
+    }
     figures.bench_s = started.elapsed().as_secs_f64();
     print!("{}", figures.table());
+    if only.is_some() {
+        println!("{ONLY_ENV} is set: a partial run, so harness.json is not written");
+        return ExitCode::SUCCESS;
+    }
     let json = out.join("harness.json");
     figures.write_json(&json);
     println!("wrote {}", json.display());
