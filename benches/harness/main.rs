@@ -84,6 +84,7 @@ fn main() -> ExitCode {
         connections: CONNECTIONS,
         load_secs: LOAD_SECS,
         runs: RUNS,
+        paired_runs: PAIRED_RUNS,
         ..Figures::default()
     };
     let only = std::env::var(ONLY_ENV)

@@ -31,6 +31,7 @@ pub struct Figures {
     pub peak_rss_1k_mb: f64,
     pub peak_rss_10k_mb: f64,
     pub runs: usize,
+    pub paired_runs: usize,
     pub bench_s: f64,
 }
 
@@ -123,8 +124,8 @@ impl Figures {
         ];
         let mut out = format!(
             "ion-contract harness bench: {} cores, {} test threads (bare client: same \
-             concurrency), medians of {} runs, double load {} s per run\n\n",
-            f.cores, f.threads, f.runs, f.load_secs
+             concurrency), medians of {} runs ({} for harness vs bare), double load {} s per run\n\n",
+            f.cores, f.threads, f.runs, f.paired_runs, f.load_secs
         );
         out += &format!("{:<40} {:<44} {:<28} {}\n", "figure", "value", "target", "");
         for (name, value, target, holds) in rows {
@@ -141,6 +142,7 @@ impl Figures {
             "cores": f.cores,
             "test_threads": f.threads,
             "runs": f.runs,
+            "paired_runs": f.paired_runs,
             "harness_cases": f.harness_cases,
             "harness_cases_per_s": f.harness_cases_per_s,
             "harness_load_s": f.harness_load_s,
