@@ -7,8 +7,13 @@
 //!
 //! Etags are deterministic: a digest of the type, the id and a store-wide write counter, so
 //! the same trial run twice sees the same etags, and every write gives a fresh one.
+//!
+//! Every trial's double starts from a clone of the seed store, so cloning must be cheap:
+//! tables are shared copy-on-write ([`Arc`]), and a table is copied only when a trial first
+//! writes to it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -51,10 +56,14 @@ pub(crate) struct Change {
     pub(crate) new: Option<Row>,
 }
 
+/// One table: rows by id.
+type Table = BTreeMap<i64, Row>;
+
 /// Every table of the double, keyed by GraphQL object type name.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Store {
-    tables: BTreeMap<String, BTreeMap<i64, Row>>,
+    /// Shared with the clones of this store until one of them writes to the table.
+    tables: BTreeMap<String, Arc<Table>>,
     /// The highest id each table has ever held: ids are never reused, as in a database.
     high_water: BTreeMap<String, i64>,
     /// Column values a create fills in when its input leaves them out, per type.
@@ -95,10 +104,13 @@ impl Store {
         self.next_entity_id += 1;
         let high = self.high_water.entry(type_name.to_owned()).or_default();
         *high = (*high).max(id);
-        self.tables
-            .entry(type_name.to_owned())
-            .or_default()
-            .insert(id, row);
+        self.table_mut(type_name).insert(id, row);
+    }
+
+    /// The table `type_name` for writing (created when missing), copied first if another
+    /// clone of the store still shares it.
+    fn table_mut(&mut self, type_name: &str) -> &mut Table {
+        Arc::make_mut(self.tables.entry(type_name.to_owned()).or_default())
     }
 
     /// The table called `name`, ignoring ASCII case.
@@ -148,10 +160,7 @@ impl Store {
         row.insert("_updated".into(), now.into());
         self.writes += 1;
         row.insert("_etag".into(), etag(type_name, id, self.writes).into());
-        self.tables
-            .entry(type_name.to_owned())
-            .or_default()
-            .insert(id, row.clone());
+        self.table_mut(type_name).insert(id, row.clone());
         self.journal(type_name, id, Action::Create, None, Some(row.clone()));
         row
     }
@@ -160,7 +169,8 @@ impl Store {
     pub(crate) fn update(&mut self, type_name: &str, id: i64, fields: Row) -> Option<Row> {
         self.writes += 1;
         let writes = self.writes;
-        let row = self.tables.get_mut(type_name)?.get_mut(&id)?;
+        self.get(type_name, id)?;
+        let row = self.table_mut(type_name).get_mut(&id)?;
         let old = row.clone();
         row.extend(fields);
         row.insert("_updated".into(), now().into());
@@ -172,7 +182,8 @@ impl Store {
 
     pub(crate) fn delete(&mut self, type_name: &str, id: i64) -> Option<Row> {
         self.writes += 1;
-        let old = self.tables.get_mut(type_name)?.remove(&id)?;
+        self.get(type_name, id)?;
+        let old = self.table_mut(type_name).remove(&id)?;
         self.journal(type_name, id, Action::Delete, Some(old.clone()), None);
         Some(old)
     }

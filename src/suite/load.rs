@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
@@ -208,15 +209,47 @@ fn in_file_order(file: &Path, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnosti
     merged
 }
 
-/// Discovers and loads every suite under `dir`. Each suite loads (or fails) on its own.
+/// Discovers and loads every suite under `dir`, in suite id order. Each suite loads (or
+/// fails) on its own, so the files are loaded on as many threads as the machine has cores.
 pub fn load_dir(
     dir: &Path,
     context: &LoadContext<'_>,
 ) -> Result<Vec<Result<Suite, LoadFailure>>, DiscoverError> {
-    Ok(discover(dir)?
-        .iter()
-        .map(|file| load_suite(dir, file, context))
-        .collect())
+    let files = discover(dir)?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(files.len());
+    if threads <= 1 {
+        return Ok(files
+            .iter()
+            .map(|file| load_suite(dir, file, context))
+            .collect());
+    }
+    // Each thread takes the next file not yet taken; results are put back in file order.
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut loaded = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(file) = files.get(i) else {
+                return loaded;
+            };
+            loaded.push((i, load_suite(dir, file, context)));
+        }
+    };
+    let mut loaded: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(take)).collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    loaded.sort_by_key(|(i, _)| *i);
+    Ok(loaded.into_iter().map(|(_, suite)| suite).collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,172 @@
+//! The bench's figures: medians, the printed table and `target/bench/harness.json`.
+
+use std::path::Path;
+
+use serde_json::json;
+
+/// Every figure the bench reports (medians of several runs, or ratios of medians).
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub cores: usize,
+    pub threads: usize,
+    pub harness_cases: usize,
+    pub harness_cases_per_s: f64,
+    /// Of the harness runs: loading and listing, in process.
+    pub harness_load_s: f64,
+    pub bare_requests_per_s: f64,
+    pub harness_vs_bare_ratio: f64,
+    pub connections: usize,
+    pub load_secs: u64,
+    pub double_req_per_s: f64,
+    pub double_p50_ms: f64,
+    pub double_p99_ms: f64,
+    pub serve_req_per_s: f64,
+    pub serve_p50_ms: f64,
+    pub serve_p99_ms: f64,
+    pub run_1k_s: f64,
+    pub run_10k_s: f64,
+    pub growth_ratio_10k_vs_1k: f64,
+    pub list_1k_s: f64,
+    pub list_10k_s: f64,
+    pub peak_rss_1k_mb: f64,
+    pub peak_rss_10k_mb: f64,
+    pub runs: usize,
+    pub paired_runs: usize,
+    pub bench_s: f64,
+}
+
+/// The median of `values` (the mean of the middle two for an even count); 0 when empty.
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+fn verdict(holds: bool) -> &'static str {
+    if holds { "holds" } else { "MISSED" }
+}
+
+impl Figures {
+    /// The figures as a table, with each target and whether it holds.
+    pub fn table(&self) -> String {
+        let f = self;
+        let rows: Vec<(String, String, &str, &str)> = vec![
+            (
+                format!("harness, {} read cases (in process)", f.harness_cases),
+                format!("{:.0} cases/s", f.harness_cases_per_s),
+                "",
+                "",
+            ),
+            (
+                "  of which loading the suites".into(),
+                format!("{:.2} s", f.harness_load_s),
+                "",
+                "",
+            ),
+            (
+                format!("bare reqwest, same {} requests", f.harness_cases),
+                format!("{:.0} req/s", f.bare_requests_per_s),
+                "",
+                "",
+            ),
+            (
+                "harness / bare".into(),
+                format!("{:.2}", f.harness_vs_bare_ratio),
+                ">= 0.80",
+                verdict(f.harness_vs_bare_ratio >= 0.8),
+            ),
+            (
+                format!("embedded double, {} conns", f.connections),
+                format!(
+                    "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+                    f.double_req_per_s, f.double_p50_ms, f.double_p99_ms
+                ),
+                ">= 10000 req/s, p99 < 5 ms",
+                verdict(f.double_req_per_s >= 10_000.0 && f.double_p99_ms < 5.0),
+            ),
+            (
+                format!("serve, {} conns", f.connections),
+                format!(
+                    "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+                    f.serve_req_per_s, f.serve_p50_ms, f.serve_p99_ms
+                ),
+                ">= 10000 req/s, p99 < 5 ms",
+                verdict(f.serve_req_per_s >= 10_000.0 && f.serve_p99_ms < 5.0),
+            ),
+            (
+                "run 1,000 / 10,000 cases".into(),
+                format!("{:.2} s / {:.2} s", f.run_1k_s, f.run_10k_s),
+                "",
+                "",
+            ),
+            (
+                "growth 10k / 1k".into(),
+                format!("{:.2}x", f.growth_ratio_10k_vs_1k),
+                "<= 10.5x",
+                verdict(f.growth_ratio_10k_vs_1k <= 10.5),
+            ),
+            (
+                "run --list, 1,000 / 10,000 cases".into(),
+                format!("{:.2} s / {:.2} s", f.list_1k_s, f.list_10k_s),
+                "10k < 0.5 s",
+                verdict(f.list_10k_s < 0.5),
+            ),
+            (
+                "peak RSS 1,000 / 10,000 cases".into(),
+                format!("{:.1} MB / {:.1} MB", f.peak_rss_1k_mb, f.peak_rss_10k_mb),
+                "",
+                "",
+            ),
+        ];
+        let mut out = format!(
+            "ion-contract harness bench: {} cores, {} test threads (bare client: same \
+             concurrency), medians of {} runs ({} for harness vs bare), double load {} s per run\n\n",
+            f.cores, f.threads, f.runs, f.paired_runs, f.load_secs
+        );
+        out += &format!("{:<40} {:<44} {:<28} {}\n", "figure", "value", "target", "");
+        for (name, value, target, holds) in rows {
+            out += &format!("{name:<40} {value:<44} {target:<28} {holds}\n");
+        }
+        out += &format!("\nbench took {:.0} s\n", f.bench_s);
+        out
+    }
+
+    /// Writes the figures as JSON to `path` (its directory must exist).
+    pub fn write_json(&self, path: &Path) {
+        let f = self;
+        let value = json!({
+            "cores": f.cores,
+            "test_threads": f.threads,
+            "runs": f.runs,
+            "paired_runs": f.paired_runs,
+            "harness_cases": f.harness_cases,
+            "harness_cases_per_s": f.harness_cases_per_s,
+            "harness_load_s": f.harness_load_s,
+            "bare_requests_per_s": f.bare_requests_per_s,
+            "harness_vs_bare_ratio": f.harness_vs_bare_ratio,
+            "load_connections": f.connections,
+            "load_secs": f.load_secs,
+            "double_req_per_s": f.double_req_per_s,
+            "double_p50_ms": f.double_p50_ms,
+            "double_p99_ms": f.double_p99_ms,
+            "serve_req_per_s": f.serve_req_per_s,
+            "serve_p50_ms": f.serve_p50_ms,
+            "serve_p99_ms": f.serve_p99_ms,
+            "run_1k_s": f.run_1k_s,
+            "run_10k_s": f.run_10k_s,
+            "growth_ratio_10k_vs_1k": f.growth_ratio_10k_vs_1k,
+            "list_1k_s": f.list_1k_s,
+            "list_10k_s": f.list_10k_s,
+            "peak_rss_1k_mb": f.peak_rss_1k_mb,
+            "peak_rss_10k_mb": f.peak_rss_10k_mb,
+            "bench_s": f.bench_s,
+        });
+        let text = serde_json::to_string_pretty(&value).expect("figures are JSON") + "\n";
+        std::fs::write(path, text)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+}
