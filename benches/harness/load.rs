@@ -1,6 +1,6 @@
 //! The double under load: `{ me { id } }` with a valid token from several concurrent
-//! keep-alive connections for a fixed time, against the embedded double (wiremock, in this
-//! process) or against `ion-contract serve` (hyper, its own process). Every answer is
+//! keep-alive connections for a fixed time, against the embedded double (in this process, on
+//! a thread of its own) or against `ion-contract serve` (its own process). Every answer is
 //! checked, so a run that measured errors fails.
 
 use std::io::{BufRead, BufReader};
@@ -98,7 +98,7 @@ pub fn drive(
     })
 }
 
-/// An embedded double (wiremock, on its own thread), started on `runtime`.
+/// An embedded double (on its own thread), started on `runtime`.
 pub fn embedded(
     runtime: &tokio::runtime::Runtime,
     data: &Arc<DoubleData>,

@@ -199,7 +199,7 @@ fn double_load(data: &Arc<DoubleData>, figures: &mut Figures) {
     let duration = Duration::from_secs(LOAD_SECS);
     let (mut embedded, mut served) = (vec![], vec![]);
     for _ in 0..RUNS {
-        // A fresh double per run: wiremock keeps every request it answered.
+        // A fresh double per run, so no run sees another's store.
         let (_double, endpoint) = load::embedded(&runtime, data);
         embedded.push(load::drive(&runtime, &endpoint, CONNECTIONS, duration));
         let (_serve, endpoint) = load::serve();

@@ -64,6 +64,17 @@ impl IonDouble {
         }
     }
 
+    /// A client for this double's `/graphql` with a token of its own API key issued in
+    /// process: no token request is sent (one round trip less per trial), and the token is
+    /// verified like any other. It does not renew: for tests of expiry, use
+    /// [`IonDouble::demo_client`].
+    pub fn trial_client(&self, http: &reqwest::Client) -> GraphqlClient {
+        let token = Secret::new(self.environment.own_token());
+        let tokens = TokenSource::fixed(token);
+        let endpoint = format!("{}/graphql", self.api_url());
+        GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
+    }
+
     /// A client for this double's `/graphql`, with tokens for the demo key
     /// ([`super::demo_credentials`]).
     pub fn demo_client(&self, http: &reqwest::Client) -> GraphqlClient {

@@ -122,7 +122,7 @@ impl Shared {
             (Connection::Double, None) => unreachable!("a double was started above"),
             (Connection::Double, Some(double)) => {
                 let mut client = double
-                    .demo_client(&self.http)
+                    .trial_client(&self.http)
                     .with_request_timeout(self.target.request_timeout);
                 if let Some(pacer) = &self.pacer {
                     client = client.with_pacer(Arc::clone(pacer));

@@ -183,6 +183,15 @@ impl Environment {
         self.webhooks.set_retry(retry);
     }
 
+    /// A fresh token of this environment's own API key, as the token endpoint would issue.
+    pub(crate) fn own_token(&self) -> String {
+        let role = lock(&self.keys)
+            .authenticate(&self.spec.client_id, &self.spec.client_secret)
+            .unwrap_or(Role::Admin);
+        let lifetime = self.spec.token_lifetime_secs;
+        self.issuer.issue(&self.spec.client_id, role, lifetime)
+    }
+
     /// A token of this environment's API key that has already expired, as a token saved
     /// from an earlier run would be.
     pub(crate) fn expired_token(&self) -> String {
