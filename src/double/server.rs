@@ -1,16 +1,14 @@
 //! A running double for one trial or test: an [`Environment`] served over plain HTTP on a
 //! free loopback port, by a thread of its own.
 //!
-//! The server runs on its own single-threaded tokio runtime, so a double answers whatever
-//! its caller does meanwhile (a blocking call included), and its webhook deliveries run
-//! there too. Requests go through [`super::http`], as `serve`'s do, so every fault of
+//! The servers of all doubles run on one runtime of their own (threads started on first
+//! use), so a double answers whatever its caller does meanwhile (a blocking call included),
+//! and its webhook deliveries run there too. Requests go through [`super::http`], as `serve`'s do, so every fault of
 //! [`super::fault`] (a connection reset included) happens on the embedded double as well.
-//! Dropping the double stops its server: connections are closed, in-flight webhook
-//! deliveries dropped.
+//! Dropping the double stops its server and closes its connections; webhook deliveries
+//! already under way finish.
 
-use std::sync::Arc;
-
-use tokio::sync::oneshot;
+use std::sync::{Arc, OnceLock};
 
 use super::environment::Environment;
 use super::fault::FaultRule;
@@ -26,7 +24,7 @@ use crate::secret::Secret;
 pub struct IonDouble {
     url: String,
     environment: Arc<Environment>,
-    stop: Option<oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<()>,
 }
 
 impl IonDouble {
@@ -41,7 +39,8 @@ impl IonDouble {
     ///
     /// # Panics
     ///
-    /// When no loopback port can be had or no thread started (the machine is out of them).
+    /// When no loopback port can be had, or the servers' runtime cannot start (the machine
+    /// is out of ports or threads).
     pub async fn start_with(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
         let environment = Arc::new(Environment::new(data, spec));
         let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
@@ -51,16 +50,12 @@ impl IonDouble {
             Ok(address) => format!("http://{address}"),
             Err(e) => panic!("the ION double cannot read its own address: {e}"),
         };
-        let (stop, stopped) = oneshot::channel();
         let served = Arc::clone(&environment);
-        std::thread::Builder::new()
-            .name("ion-double".into())
-            .spawn(move || run(listener, served, stopped))
-            .unwrap_or_else(|e| panic!("the ION double cannot start its thread: {e}"));
+        let server = pool().spawn(accept_loop(listener, served));
         IonDouble {
             url,
             environment,
-            stop: Some(stop),
+            server,
         }
     }
 
@@ -150,43 +145,41 @@ impl IonDouble {
 
 impl Drop for IonDouble {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        // The accept loop owns its connections: aborting it closes them all.
+        self.server.abort();
     }
 }
 
-/// The double's thread: accepts connections until `stopped`, then drops them all.
-fn run(
-    listener: std::net::TcpListener,
-    environment: Arc<Environment>,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
+/// The runtime every per-trial double's server runs on: started on first use, on threads of
+/// its own, and kept for the process (as a thread per double would cost a thread and a
+/// runtime per trial).
+fn pool() -> &'static tokio::runtime::Handle {
+    static POOL: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    POOL.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .thread_name("ion-double")
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("the ION double cannot start its runtime: {e}"))
+    })
+    .handle()
+}
+
+/// Accepts connections until aborted; aborting it drops them all.
+async fn accept_loop(listener: std::net::TcpListener, environment: Arc<Environment>) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
-    runtime.block_on(async move {
-        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-            return;
-        };
-        let mut connections = tokio::task::JoinSet::new();
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    match accepted {
-                        Ok((stream, _)) => {
-                            connections.spawn(super::http::serve_plain(stream, Arc::clone(&environment)));
-                        }
-                        // Out of descriptors, or a connection reset before accept: not fatal.
-                        Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-                    }
-                    while connections.try_join_next().is_some() {}
-                }
-                _ = &mut stopped => break,
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                connections.spawn(super::http::serve_plain(stream, Arc::clone(&environment)));
             }
+            // Out of descriptors, or a connection reset before accept: not fatal.
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         }
-    });
+        while connections.try_join_next().is_some() {}
+    }
 }
