@@ -39,13 +39,27 @@ fn reset(what: &str) -> std::io::Error {
     )
 }
 
-/// Serves one plain-HTTP connection until the client closes it or it idles.
-pub(crate) async fn serve_plain(stream: TcpStream, environment: Arc<Environment>) {
+/// Serves one plain-HTTP connection until the client closes it or it idles, each request
+/// by the environment `serving` names at that moment (none: 503, see
+/// [`super::pool::vacant`]).
+pub(crate) async fn serve_plain<F>(stream: TcpStream, serving: F)
+where
+    F: Fn() -> Option<Arc<Environment>> + Clone + Send + Sync + 'static,
+{
     let _ = stream.set_nodelay(true);
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(IDLE);
+    let service = service_fn(move |request| {
+        let environment = serving();
+        async move {
+            match environment {
+                Some(environment) => respond(&environment, request).await,
+                None => send(super::pool::vacant()).await,
+            }
+        }
+    });
     let _ = builder
-        .serve_connection(TokioIo::new(stream), service(environment))
+        .serve_connection(TokioIo::new(stream), service)
         .await;
 }
 
@@ -90,6 +104,11 @@ async fn respond(
             ) }] }),
         ),
     };
+    send(reply).await
+}
+
+/// `reply` as a response, after its wait and broken where its fault says (see [`super::environment::Wire`]).
+async fn send(reply: Reply) -> Result<Response<Body>, std::io::Error> {
     if !reply.wire.delay.is_zero() {
         tokio::time::sleep(reply.wire.delay).await;
     }

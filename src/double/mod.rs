@@ -130,6 +130,7 @@ mod http;
 pub mod keys;
 mod model;
 mod mutate;
+mod pool;
 mod query;
 mod resolve;
 mod seed;

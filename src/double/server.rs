@@ -1,41 +1,38 @@
 //! A running double for one trial or test: an [`Environment`] served over plain HTTP on a
-//! free loopback port, by a thread of its own.
+//! loopback port leased from a pool of servers ([`super::pool`]).
 //!
-//! The servers of all doubles run on one runtime of their own (threads started on first
-//! use), so a double answers whatever its caller does meanwhile (a blocking call included),
-//! and its webhook deliveries run there too. Requests go through [`super::http`], as `serve`'s do, so every fault of
-//! [`super::fault`] (a connection reset included) happens on the embedded double as well.
-//! Dropping the double stops its server and closes its connections; webhook deliveries
-//! already under way finish.
+//! Requests go through [`super::http`], as `serve`'s do, so every fault of [`super::fault`]
+//! (a connection reset included) happens on the embedded double as well. Dropping the
+//! double gives its server back; webhook deliveries already under way finish.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::environment::Environment;
 use super::fault::FaultRule;
 use super::keys::{Role, key_for};
+use super::pool;
 use super::spec::EnvironmentSpec;
 use super::{DoubleData, SchemaRejected, WebhookRetry};
 use crate::auth::TokenSource;
 use crate::client::GraphqlClient;
 use crate::secret::Secret;
 
-/// A running double: one HTTP server on loopback with its own copy of the seed data.
-/// Stops when dropped.
+/// A running double: an HTTP server on loopback with its own copy of the seed data, until
+/// dropped.
 pub struct IonDouble {
-    url: String,
     environment: Arc<Environment>,
-    server: tokio::task::JoinHandle<()>,
+    server: pool::Lease,
 }
 
 impl IonDouble {
-    /// Starts a double on a free loopback port, its store a fresh copy of the seed, its API
+    /// Starts a double on a loopback port, its store a fresh copy of the seed, its API
     /// key the demo one ([`EnvironmentSpec::demo`]).
     pub async fn start(data: Arc<DoubleData>) -> Self {
         Self::start_with(data, EnvironmentSpec::demo()).await
     }
 
     /// Starts a double imitating the environment `spec` (its API key, its token lifetime),
-    /// on a free loopback port, its store a fresh copy of the seed.
+    /// on a loopback port, its store a fresh copy of the seed.
     ///
     /// # Panics
     ///
@@ -43,17 +40,8 @@ impl IonDouble {
     /// is out of ports or threads).
     pub async fn start_with(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
         let environment = Arc::new(Environment::new(data, spec));
-        let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .unwrap_or_else(|e| panic!("the ION double cannot listen on a loopback port: {e}"));
-        let url = match listener.local_addr() {
-            Ok(address) => format!("http://{address}"),
-            Err(e) => panic!("the ION double cannot read its own address: {e}"),
-        };
-        let served = Arc::clone(&environment);
-        let server = pool().spawn(accept_loop(listener, served));
+        let server = pool::lease(Arc::clone(&environment));
         IonDouble {
-            url,
             environment,
             server,
         }
@@ -134,52 +122,11 @@ impl IonDouble {
 
     /// The API base URL (`<api url>/graphql` is the endpoint).
     pub fn api_url(&self) -> String {
-        self.url.clone()
+        self.server.url().to_owned()
     }
 
     /// The auth server's base URL (the token endpoint is under `/realms/api-keys/...`).
     pub fn auth_url(&self) -> String {
-        self.url.clone()
-    }
-}
-
-impl Drop for IonDouble {
-    fn drop(&mut self) {
-        // The accept loop owns its connections: aborting it closes them all.
-        self.server.abort();
-    }
-}
-
-/// The runtime every per-trial double's server runs on: started on first use, on threads of
-/// its own, and kept for the process (as a thread per double would cost a thread and a
-/// runtime per trial).
-fn pool() -> &'static tokio::runtime::Handle {
-    static POOL: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    POOL.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
-            .thread_name("ion-double")
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("the ION double cannot start its runtime: {e}"))
-    })
-    .handle()
-}
-
-/// Accepts connections until aborted; aborting it drops them all.
-async fn accept_loop(listener: std::net::TcpListener, environment: Arc<Environment>) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-        return;
-    };
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                connections.spawn(super::http::serve_plain(stream, Arc::clone(&environment)));
-            }
-            // Out of descriptors, or a connection reset before accept: not fatal.
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-        }
-        while connections.try_join_next().is_some() {}
+        self.server.url().to_owned()
     }
 }
