@@ -171,7 +171,7 @@ impl CaseRun<'_> {
             async move {
                 tokio::time::sleep_until(start + interval * i).await;
                 let (ran, judged) = self.send(step, variables, no_captures).await;
-                let why = judged.err().map(|(kind, _)| describe(&kind));
+                let why = judged.err().map(|(kind, _)| kind.summary());
                 (ran, why)
             }
         });
@@ -225,27 +225,5 @@ fn mismatch(at: Location, subject: &str, expected: String, actual: String) -> Mi
         subject: subject.to_owned(),
         expected,
         actual,
-    }
-}
-
-/// One line for a request's failure.
-fn describe(kind: &FailureKind) -> String {
-    match kind {
-        FailureKind::Template(e)
-        | FailureKind::ReadOnly(e)
-        | FailureKind::Transport(_, e)
-        | FailureKind::NoToken(e)
-        | FailureKind::Harness(e)
-        | FailureKind::NotGraphql(e) => e.clone(),
-        FailureKind::Mismatches(list) | FailureKind::Webhook(list) => list
-            .iter()
-            .map(|m| {
-                format!(
-                    "{}: expected {}, actual {}",
-                    m.subject, m.expected, m.actual
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
     }
 }

@@ -46,10 +46,7 @@ fn count(body: &Value, field: &str) -> usize {
 #[test]
 fn the_webhook_suite_passes_against_serve_and_leaves_no_receiver_behind() {
     let serve = Serve::start();
-    let out = output(
-        common::ion_contract(&["run", "--target", "sandbox", "webhooks/"])
-            .envs(serve.env("ION_SANDBOX_")),
-    );
+    let out = serve.run_as_sandbox(&["webhooks/"]);
     let report = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
     assert!(

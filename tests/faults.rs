@@ -193,10 +193,7 @@ fn serve_injects_the_faults_it_is_given_and_says_so() {
 #[test]
 fn the_fault_suites_pass_against_serve_as_a_sandbox() {
     let serve = Serve::start();
-    let out = output(
-        common::ion_contract(&["run", "--target", "sandbox", "faults/"])
-            .envs(serve.env("ION_SANDBOX_")),
-    );
+    let out = serve.run_as_sandbox(&["faults/"]);
     let report = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
     assert!(

@@ -177,10 +177,7 @@ async fn a_token_keeps_the_role_its_key_had_when_it_was_issued() {
 #[test]
 fn the_permissions_suite_passes_against_serve_as_a_sandbox() {
     let serve = common::serve::Serve::start();
-    let out = common::output(
-        common::ion_contract(&["run", "--target", "sandbox", "permissions/"])
-            .envs(serve.env("ION_SANDBOX_")),
-    );
+    let out = serve.run_as_sandbox(&["permissions/"]);
     let report = common::stdout(&out);
     assert_eq!(
         out.status.code(),

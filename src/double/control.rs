@@ -34,18 +34,24 @@ pub async fn set_throttle(
         .json()
         .await
         .map_err(|e| unusable(e.without_url().to_string()))?;
+    post(http, &url, body).await.map_err(unusable)?;
+    Ok(Previous(previous))
+}
+
+/// POSTs `body` as JSON to `url`; what went wrong, when it did.
+async fn post(http: &reqwest::Client, url: &str, body: &Value) -> Result<(), String> {
     let answer = http
-        .post(&url)
+        .post(url)
         .json(body)
         .send()
         .await
-        .map_err(|e| unusable(e.without_url().to_string()))?;
+        .map_err(|e| e.without_url().to_string())?;
     if !answer.status().is_success() {
         let status = answer.status();
         let text = answer.text().await.unwrap_or_default();
-        return Err(unusable(format!("HTTP {status}: {text}")));
+        return Err(format!("HTTP {status}: {text}"));
     }
-    Ok(Previous(previous))
+    Ok(())
 }
 
 /// Puts back the settings [`set_throttle`] replaced (a storm that was running is not).
@@ -74,16 +80,5 @@ pub async fn add_fault(http: &reqwest::Client, base_url: &str, rule: &Value) -> 
              the embedded double or a local `ion-contract serve`"
         )
     };
-    let answer = http
-        .post(&url)
-        .json(rule)
-        .send()
-        .await
-        .map_err(|e| unusable(e.without_url().to_string()))?;
-    if !answer.status().is_success() {
-        let status = answer.status();
-        let text = answer.text().await.unwrap_or_default();
-        return Err(unusable(format!("HTTP {status}: {text}")));
-    }
-    Ok(())
+    post(http, &url, rule).await.map_err(unusable)
 }

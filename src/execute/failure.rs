@@ -25,6 +25,30 @@ pub struct StepFailure {
     pub status: Option<u16>,
 }
 
+impl FailureKind {
+    /// What went wrong, on one line: the message, or each unmet expectation.
+    pub fn summary(&self) -> String {
+        match self {
+            FailureKind::Template(e)
+            | FailureKind::ReadOnly(e)
+            | FailureKind::Transport(_, e)
+            | FailureKind::NoToken(e)
+            | FailureKind::Harness(e)
+            | FailureKind::NotGraphql(e) => e.clone(),
+            FailureKind::Mismatches(list) | FailureKind::Webhook(list) => list
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}: expected {}, actual {}",
+                        m.subject, m.expected, m.actual
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+}
+
 impl StepFailure {
     /// A failure of step `step` before any response: nothing delivered, no status.
     pub fn before_sending(step: usize, kind: FailureKind) -> StepFailure {
@@ -91,23 +115,7 @@ pub(super) fn expected_failure(
     let actual = match &failure {
         Some(failure) if FailureClass::of(failure) == expected => return None,
         Some(failure) => {
-            let what = match &failure.kind {
-                FailureKind::Mismatches(list) | FailureKind::Webhook(list) => list
-                    .first()
-                    .map(|m| {
-                        format!(
-                            "{}: expected {}, actual {}",
-                            m.subject, m.expected, m.actual
-                        )
-                    })
-                    .unwrap_or_default(),
-                FailureKind::Template(e)
-                | FailureKind::ReadOnly(e)
-                | FailureKind::Transport(_, e)
-                | FailureKind::NotGraphql(e)
-                | FailureKind::NoToken(e)
-                | FailureKind::Harness(e) => e.clone(),
-            };
+            let what = failure.kind.summary();
             format!("it failed as {} ({what})", FailureClass::of(failure).name())
         }
         None => "it succeeded".to_owned(),

@@ -50,6 +50,14 @@ impl Serve {
         serve
     }
 
+    /// `ion-contract run --target sandbox <args>` against this serve's sandbox.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn run_as_sandbox(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["run", "--target", "sandbox"];
+        all.extend(args);
+        super::output(super::ion_contract(&all).envs(self.env("ION_SANDBOX_")))
+    }
+
     /// The serve process's id.
     #[allow(dead_code)] // used by some test binaries only
     pub fn pid(&self) -> u32 {
