@@ -222,7 +222,8 @@ fn etag(type_name: &str, id: i64, version: u64) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn now() -> String {
+/// Now, as the double writes timestamps (`_created`, `_updated`, `responseReceivedAt`).
+pub(crate) fn now() -> String {
     humantime::format_rfc3339_micros(std::time::SystemTime::now())
         .to_string()
         .replace('Z', "+00:00")

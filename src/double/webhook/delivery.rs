@@ -30,7 +30,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::super::environment::lock;
-use super::super::store::Store;
+use super::super::store::{Store, now};
 use crate::secret::Secret;
 use crate::webhook::signature::{SIGNATURE_HEADER, sign};
 
@@ -233,12 +233,6 @@ fn truncate(mut text: String, max: usize) -> String {
         text.truncate(end);
     }
     text
-}
-
-fn now() -> String {
-    humantime::format_rfc3339_micros(std::time::SystemTime::now())
-        .to_string()
-        .replace('Z', "+00:00")
 }
 
 #[cfg(test)]
