@@ -27,7 +27,7 @@
 //! PEM is written to a file the output names, with the variables that make Python
 //! (`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`) and Node (`NODE_EXTRA_CA_CERTS`) trust it.
 //!
-//! Implementation notes: this is a plain hyper HTTP/1.1 server ([`super::http`]), which
+//! Implementation notes: this is a plain hyper HTTP/1.1 server (`double/http.rs`), which
 //! keeps nothing of a request: a long-running double must keep memory bounded. A request's
 //! body is read (at most [`MAX_BODY_BYTES`]), answered by the environment and dropped; the only state that grows with traffic is each environment's
 //! store (by the rows clients create) and its bounded request counters. A keep-alive
