@@ -14,9 +14,15 @@ use crate::suite::format::{Node, SuiteFile};
 use crate::suite::shape;
 use crate::suite::source::{Pos, SourceFile};
 
+/// How many events aliases may replay in one suite file: far more than any suite needs
+/// (they reuse a few variables or expectations), far fewer than serde-saphyr's default of a
+/// million, which nested aliases reach in a few hundred bytes that take seconds to check.
+const MAX_REPLAYED_EVENTS: usize = 20_000;
+
 /// Parses a suite file's text, or returns every problem found before the typed pass.
 pub(crate) fn parse(src: &SourceFile, text: &str) -> Result<SuiteFile, Vec<Diagnostic>> {
     let mut options = serde_saphyr::Options::default();
+    options.alias_limits.max_total_replayed_events = MAX_REPLAYED_EVENTS;
     // Keep duplicate keys in the tree so the shape check can report them with both places.
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
     let tree: Node = serde_saphyr::from_str_with_options(text, options)
@@ -49,6 +55,9 @@ fn yaml_error(src: &SourceFile, error: &serde_saphyr::Error, syntax: bool) -> Di
         "a value cannot contain `: ` unquoted; quote it (`'...'`), or if this is a new key, put it on its own line"
     } else if text.contains("tab") {
         "indent with spaces; YAML does not allow tabs for indentation"
+    } else if text.contains("replayed_events") {
+        "aliases (`*name`) here expand to more YAML than a suite may hold; repeat less through \
+         anchors, or write the values out"
     } else if text.contains("multiple") {
         "a suite file holds one YAML document; remove the `---` separator or split the file"
     } else {
@@ -56,4 +65,25 @@ fn yaml_error(src: &SourceFile, error: &serde_saphyr::Error, syntax: bool) -> Di
     };
     src.diag(pos, format!("invalid YAML: {text}"))
         .with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_aliases_are_refused_quickly_and_located() {
+        let mut text = String::from("name: Bomb\na: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (name, inner) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d"), ("f", "e")] {
+            let items = vec![format!("*{inner}"); 10].join(", ");
+            text.push_str(&format!("{name}: &{name} [{items}]\n"));
+        }
+        text.push_str("cases: []\n");
+        let src = SourceFile::new(std::path::Path::new("bomb.yaml"), &text);
+        let problems = parse(&src, &text).expect_err("a million events are refused");
+        assert_eq!(problems.len(), 1);
+        let rendered = problems[0].to_string();
+        assert!(rendered.contains("too large or too complex"), "{rendered}");
+        assert!(rendered.contains("aliases (`*name`)"), "{rendered}");
+    }
 }
