@@ -24,6 +24,8 @@
 //! | the suite format, templates and how loading reports problems | [`suite`], [`suite::template`] |
 //! | trials, their names, filters and libtest flags | [`runner`] |
 //! | what an expectation checks and how a failure reads | [`check`], [`execute`] |
+//! | the closed set of step failure classes, `expect: {failure}`, time limits | [`report::FailureClass`], [`execute`] |
+//! | faults the double injects (`fault:`, `/__double/faults`, `serve --fault`) | [`double::fault`] |
 //! | the embedded ION double: auth, reads, writes, errors, admin endpoints | [`double`] |
 //! | `serve`: the double as a long-running local ION, sandbox and production | [`double::serve`] |
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
