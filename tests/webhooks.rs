@@ -16,7 +16,10 @@ use ion_contract::auth::{ClientCredentials, TokenSource};
 use ion_contract::client::GraphqlClient;
 use ion_contract::secret::Secret;
 use serde_json::{Value, json};
-use support::{FAST, assert_signed, create_part, receiver, run, settled_events, start, subscribe};
+use support::{
+    FAST, add_header, assert_signed, create_part, receiver, run, settled_events, start, subscribe,
+    subscription,
+};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -146,23 +149,7 @@ async fn static_headers_are_sent_but_never_replace_the_signature() {
         ("authorization", "Bearer sink-token"),
         ("x-ion-signature", "forged"),
     ] {
-        let data = run(
-            &client,
-            "mutation($input: CreateWebhookHeaderInput!) { createWebhookHeader(input: $input) \
-             { webhookHeader { id } } }",
-            json!({"input": {"key": key, "value": value}}),
-        )
-        .await;
-        let header_id = &data["createWebhookHeader"]["webhookHeader"]["id"];
-        let data = run(
-            &client,
-            "mutation($input: WebhookReceiverHeaderInput) { addHeaderToWebhookReceiver(input: \
-             $input) { webhookReceiver { _etag headers { key } } } }",
-            json!({"input": {"etag": etag, "webhookReceiverId": receiver_id,
-                             "webhookHeaderId": header_id}}),
-        )
-        .await;
-        etag = data["addHeaderToWebhookReceiver"]["webhookReceiver"]["_etag"].clone();
+        etag = add_header(&client, &receiver_id, &etag, key, value).await;
     }
     let data = run(
         &client,
@@ -174,14 +161,7 @@ async fn static_headers_are_sent_but_never_replace_the_signature() {
         data["webhookReceiver"]["headers"][0],
         json!({"key": "authorization", "value": "Bearer sink-token"})
     );
-    run(
-        &client,
-        "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: \
-         $input) { webhookSubscription { id } } }",
-        json!({"input": {"resource": "PARTS", "action": "CREATE",
-                         "receiverId": receiver_id.to_string()}}),
-    )
-    .await;
+    subscription(&client, &receiver_id, "PARTS", "CREATE").await;
 
     create_part(&client, "PN-HOOK-4").await;
     let events = settled_events(&client).await;
@@ -330,30 +310,15 @@ async fn a_static_header_that_is_not_valid_http_fails_the_delivery_without_showi
         .await;
     let (_double, client) = start().await;
     let (receiver_id, etag) = receiver(&client, &sink).await;
-    let data = run(
+    add_header(
         &client,
-        "mutation($input: CreateWebhookHeaderInput!) { createWebhookHeader(input: $input) \
-         { webhookHeader { id } } }",
-        json!({"input": {"key": "x-token", "value": "line\nbreak-secret"}}),
+        &receiver_id,
+        &etag,
+        "x-token",
+        "line\nbreak-secret",
     )
     .await;
-    let header_id = &data["createWebhookHeader"]["webhookHeader"]["id"];
-    run(
-        &client,
-        "mutation($input: WebhookReceiverHeaderInput) { addHeaderToWebhookReceiver(input: \
-         $input) { webhookReceiver { id } } }",
-        json!({"input": {"etag": etag, "webhookReceiverId": receiver_id,
-                         "webhookHeaderId": header_id}}),
-    )
-    .await;
-    run(
-        &client,
-        "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: \
-         $input) { webhookSubscription { id } } }",
-        json!({"input": {"resource": "PARTS", "action": "CREATE",
-                         "receiverId": receiver_id.to_string()}}),
-    )
-    .await;
+    subscription(&client, &receiver_id, "PARTS", "CREATE").await;
 
     create_part(&client, "PN-HOOK-8").await;
     let events = settled_events(&client).await;

@@ -66,15 +66,7 @@ pub async fn subscribe(
     let receiver = &receiver["createWebhookReceiver"]["webhookReceiver"];
     assert_eq!(receiver["expectedResponseCode"], 200, "ION's default");
     assert_eq!(receiver["active"], true);
-    let subscription = run(
-        client,
-        "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $input) \
-         { webhookSubscription { id resource action active receiver { id } } } }",
-        json!({"input": {"resource": resource, "action": action,
-                         "receiverId": receiver["id"].to_string()}}),
-    )
-    .await;
-    let subscription = &subscription["createWebhookSubscription"]["webhookSubscription"];
+    let subscription = subscription(client, &receiver["id"], resource, action).await;
     assert_eq!(subscription["receiver"]["id"], receiver["id"]);
     subscription["id"].as_i64().expect("a subscription id")
 }
@@ -155,4 +147,50 @@ pub async fn receiver(client: &GraphqlClient, sink: &MockServer) -> (Value, Valu
     .await;
     let created = &data["createWebhookReceiver"]["webhookReceiver"];
     (created["id"].clone(), created["_etag"].clone())
+}
+
+/// Subscribes receiver `receiver_id` to (`resource`, `action`); the subscription's fields.
+pub async fn subscription(
+    client: &GraphqlClient,
+    receiver_id: &Value,
+    resource: &str,
+    action: &str,
+) -> Value {
+    let data = run(
+        client,
+        "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $input) \
+         { webhookSubscription { id resource action active receiver { id } } } }",
+        json!({"input": {"resource": resource, "action": action,
+                         "receiverId": receiver_id.to_string()}}),
+    )
+    .await;
+    data["createWebhookSubscription"]["webhookSubscription"].clone()
+}
+
+/// Creates the static header `key: value` and adds it to receiver `receiver_id` (at `etag`);
+/// the receiver's new etag.
+pub async fn add_header(
+    client: &GraphqlClient,
+    receiver_id: &Value,
+    etag: &Value,
+    key: &str,
+    value: &str,
+) -> Value {
+    let data = run(
+        client,
+        "mutation($input: CreateWebhookHeaderInput!) { createWebhookHeader(input: $input) \
+         { webhookHeader { id } } }",
+        json!({"input": {"key": key, "value": value}}),
+    )
+    .await;
+    let header_id = &data["createWebhookHeader"]["webhookHeader"]["id"];
+    let data = run(
+        client,
+        "mutation($input: WebhookReceiverHeaderInput) { addHeaderToWebhookReceiver(input: \
+         $input) { webhookReceiver { _etag } } }",
+        json!({"input": {"etag": etag, "webhookReceiverId": receiver_id,
+                         "webhookHeaderId": header_id}}),
+    )
+    .await;
+    data["addHeaderToWebhookReceiver"]["webhookReceiver"]["_etag"].clone()
 }
