@@ -116,6 +116,29 @@ impl RawResponse {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// The response's `data`, or why there is none to use: not HTTP 200, or GraphQL errors
+    /// (`HTTP 200: <their messages>`).
+    pub fn data(&self) -> Result<Value, String> {
+        let body = self.json().unwrap_or(Value::Null);
+        let messages: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["message"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if self.status != 200 || !messages.is_empty() {
+            let why = match messages.is_empty() {
+                true => "no GraphQL errors".to_owned(),
+                false => messages.join("; "),
+            };
+            return Err(format!("HTTP {}: {why}", self.status));
+        }
+        Ok(body.get("data").cloned().unwrap_or(Value::Null))
+    }
+
     /// The body as text (lossy), for messages.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()

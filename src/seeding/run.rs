@@ -391,18 +391,7 @@ impl<'a> Seeder<'a> {
             .send(request)
             .await
             .map_err(|e| self.error(link, e.to_string()))?;
-        let body = response.json().unwrap_or(Value::Null);
-        let errors = body.get("errors").and_then(Value::as_array);
-        if response.status != 200 || errors.is_some_and(|e| !e.is_empty()) {
-            let messages: Vec<&str> = errors
-                .map(|e| e.iter().filter_map(|e| e["message"].as_str()).collect())
-                .unwrap_or_default();
-            return Err(self.error(
-                link,
-                format!("HTTP {}: {}", response.status, messages.join("; ")),
-            ));
-        }
-        Ok(body.get("data").cloned().unwrap_or(Value::Null))
+        response.data().map_err(|e| self.error(link, e))
     }
 
     fn error(&self, link: &Link, problem: String) -> SeedError {

@@ -244,26 +244,5 @@ async fn call(
         .send(request)
         .await
         .map_err(|e| format!("{operation}: {e}"))?;
-    let body = response.json().unwrap_or(Value::Null);
-    let messages: Vec<&str> = body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| e["message"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    if response.status != 200 || !messages.is_empty() {
-        return Err(format!(
-            "{operation}: HTTP {}: {}",
-            response.status,
-            if messages.is_empty() {
-                "no GraphQL errors".to_owned()
-            } else {
-                messages.join("; ")
-            }
-        ));
-    }
-    Ok(body.get("data").cloned().unwrap_or(Value::Null))
+    response.data().map_err(|e| format!("{operation}: {e}"))
 }
