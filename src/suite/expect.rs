@@ -103,24 +103,45 @@ pub(crate) fn build(
 
 /// `failure:`: one of the step failure classes.
 fn failure_class(v: &mut Validator<'_>, spec: &Spanned<String>) -> Option<FailureClass> {
-    let name = spec.value.trim();
-    let class = FailureClass::step_class(name);
-    if class.is_none() {
-        let names = FailureClass::STEP.map(FailureClass::name);
+    let names = FailureClass::STEP.map(FailureClass::name);
+    let class = FailureClass::step_class(spec.value.trim());
+    named(
+        v,
+        spec,
+        class,
+        &names,
+        "step failure class",
+        "not a failure class",
+        "failure",
+    )
+}
+
+/// `found`, or a located diagnostic: `spec` names no `what` of `names` (the key's values).
+fn named<T>(
+    v: &mut Validator<'_>,
+    spec: &Spanned<String>,
+    found: Option<T>,
+    names: &[&str],
+    what: &str,
+    label: &str,
+    key: &str,
+) -> Option<T> {
+    if found.is_none() {
+        let name = spec.value.trim();
         v.diags.push(
             v.src
                 .diag(
                     Pos::from(spec.referenced),
                     format!(
-                        "unknown step failure class '{name}'{}",
-                        suggest::suffix(name, names)
+                        "unknown {what} '{name}'{}",
+                        suggest::suffix(name, names.iter().copied())
                     ),
                 )
-                .with_label("not a failure class")
-                .with_help(format!("`failure:` is one of {}", names.join(", "))),
+                .with_label(label)
+                .with_help(format!("`{key}:` is one of {}", names.join(", "))),
         );
     }
-    class
+    found
 }
 
 /// The HTTP statuses a response of `class` can have.
@@ -132,24 +153,10 @@ fn statuses(class: AuthClass) -> &'static [u16] {
 }
 
 fn auth_class(v: &mut Validator<'_>, spec: &Spanned<String>) -> Option<AuthClass> {
-    let name = spec.value.as_str();
-    let class = AuthClass::named(name);
-    if class.is_none() {
-        let names = AuthClass::ALL.map(AuthClass::name);
-        v.diags.push(
-            v.src
-                .diag(
-                    Pos::from(spec.referenced),
-                    format!(
-                        "unknown authorisation failure class '{name}'{}",
-                        suggest::suffix(name, names)
-                    ),
-                )
-                .with_label("not an `auth` class")
-                .with_help(format!("`auth:` is one of {}", names.join(", "))),
-        );
-    }
-    class
+    let names = AuthClass::ALL.map(AuthClass::name);
+    let class = AuthClass::named(spec.value.as_str());
+    let what = "authorisation failure class";
+    named(v, spec, class, &names, what, "not an `auth` class", "auth")
 }
 
 /// Refuses a written `status` that a response of `class` can never have.
