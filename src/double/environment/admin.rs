@@ -97,7 +97,8 @@ impl Environment {
                 *lock(&self.store) = self.data.seed.clone();
                 *lock(&self.keys) = Keys::of(&self.spec);
                 *lock(&self.counters) = Counters::default();
-                *lock(&self.faults) = Faults::of(&self.spec);
+                self.faults
+                    .change(|faults| *faults = Faults::of(&self.spec));
                 self.throttle.reset();
                 Reply::json(200, &json!({ "reset": true }))
             }),
@@ -119,15 +120,17 @@ impl Environment {
             },
             "schema" => self.admin_schema(method, body),
             "faults" => match method {
-                "GET" => Reply::json(200, &lock(&self.faults).to_json()),
-                "POST" => match lock(&self.faults).add(body) {
+                "GET" => Reply::json(200, &self.faults.change(|faults| faults.to_json())),
+                "POST" => match self.faults.change(|faults| faults.add(body)) {
                     Ok(faults) => Reply::json(200, &faults),
                     Err(message) => graphql_error(400, &message),
                 },
                 "DELETE" => {
-                    let mut faults = lock(&self.faults);
-                    faults.clear();
-                    Reply::json(200, &faults.to_json())
+                    let cleared = self.faults.change(|faults| {
+                        faults.clear();
+                        faults.to_json()
+                    });
+                    Reply::json(200, &cleared)
                 }
                 _ => not_allowed(method, "GET, POST, DELETE"),
             },

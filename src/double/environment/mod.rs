@@ -40,7 +40,7 @@ use base64::Engine as _;
 use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
-use super::fault::{self, FaultRule, Faults, OperationNames};
+use super::fault::{self, FaultRule, FaultSwitch, Faults};
 use super::keys::{Keys, Role};
 use super::served_schema::{SchemaRejected, Served, ServedSchema};
 use super::spec::EnvironmentSpec;
@@ -74,7 +74,7 @@ pub(crate) struct Environment {
     counters: Mutex<Counters>,
     webhooks: Webhooks,
     /// Injected faults ([`super::fault`]).
-    faults: Mutex<Faults>,
+    faults: FaultSwitch,
 }
 
 /// An answer: a status, a body (JSON unless a fault says otherwise), any extra headers
@@ -135,7 +135,7 @@ impl Environment {
             throttle: Throttle::new(spec.throttle),
             counters: Mutex::new(Counters::default()),
             webhooks: Webhooks::default(),
-            faults: Mutex::new(Faults::of(&spec)),
+            faults: FaultSwitch::new(Faults::of(&spec)),
             data,
             spec,
         }
@@ -241,20 +241,7 @@ impl Environment {
 
     /// `POST /graphql`, with the fault a rule injects into it, if any.
     fn graphql(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
-        let fault = {
-            let mut faults = lock(&self.faults);
-            match faults.is_empty() {
-                true => None,
-                false => {
-                    let names = match faults.filters_by_operation() {
-                        true => fault::names(body),
-                        false => OperationNames::default(),
-                    };
-                    faults.take(&names)
-                }
-            }
-        };
-        match fault {
+        match self.faults.take(body) {
             None => self.answer(headers, body),
             Some(rule) => fault::apply(&rule, || self.answer(headers, body)),
         }
@@ -262,11 +249,12 @@ impl Environment {
 
     /// Sets the fault rules of this environment (see [`super::fault`]), replacing any.
     pub(crate) fn set_faults(&self, rules: Vec<FaultRule>) {
-        let mut faults = lock(&self.faults);
-        faults.clear();
-        for rule in rules {
-            faults.push(rule);
-        }
+        self.faults.change(|faults| {
+            faults.clear();
+            for rule in rules {
+                faults.push(rule);
+            }
+        });
     }
 
     /// Checks the token and the throttle, then runs one operation or a JSON array of them.

@@ -27,7 +27,10 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::environment::{CONTENT_TYPE, Cut, Reply};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::environment::{CONTENT_TYPE, Cut, Reply, lock};
 use super::spec::EnvironmentSpec;
 
 /// The longest delay a rule may ask for.
@@ -306,6 +309,47 @@ impl Faults {
     /// `{"faults": [...]}`.
     pub(crate) fn to_json(&self) -> Value {
         json!({ "faults": self.rules.iter().map(FaultRule::to_json).collect::<Vec<_>>() })
+    }
+}
+
+/// An environment's fault rules behind a lock, and whether there are any, so that a request
+/// to an environment without rules (the usual case) takes no lock for them.
+#[derive(Debug)]
+pub(crate) struct FaultSwitch {
+    rules: Mutex<Faults>,
+    armed: AtomicBool,
+}
+
+impl FaultSwitch {
+    /// A switch holding `faults`.
+    pub(crate) fn new(faults: Faults) -> Self {
+        let armed = AtomicBool::new(!faults.is_empty());
+        FaultSwitch {
+            rules: Mutex::new(faults),
+            armed,
+        }
+    }
+
+    /// The fault for a `/graphql` request with this body, if a rule matches (it counts).
+    pub(crate) fn take(&self, body: &[u8]) -> Option<FaultRule> {
+        if !self.armed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.change(|faults| {
+            let request = match faults.filters_by_operation() {
+                true => names(body),
+                false => OperationNames::default(),
+            };
+            faults.take(&request)
+        })
+    }
+
+    /// Reads or changes the rules.
+    pub(crate) fn change<R>(&self, change: impl FnOnce(&mut Faults) -> R) -> R {
+        let mut faults = lock(&self.rules);
+        let result = change(&mut faults);
+        self.armed.store(!faults.is_empty(), Ordering::Release);
+        result
     }
 }
 
