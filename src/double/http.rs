@@ -39,9 +39,7 @@ fn reset(what: &str) -> std::io::Error {
     )
 }
 
-/// Serves one plain-HTTP connection until the client closes it or it idles, each request
-/// by the environment `serving` names at that moment (none: 503, see
-/// [`super::pool::vacant`]).
+/// Serves one plain-HTTP connection until the client closes it or it idles.
 pub(crate) async fn serve_plain<F>(stream: TcpStream, serving: F)
 where
     F: Fn() -> Option<Arc<Environment>> + Clone + Send + Sync + 'static,
@@ -49,7 +47,25 @@ where
     let _ = stream.set_nodelay(true);
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(IDLE);
-    let service = service_fn(move |request| {
+    let _ = builder
+        .serve_connection(TokioIo::new(stream), service(serving))
+        .await;
+}
+
+/// The hyper service that answers each request by the environment `serving` names at that
+/// moment (none: 503, see [`super::pool::vacant`]).
+pub(crate) fn service<F>(
+    serving: F,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = Response<Body>,
+    Error = std::io::Error,
+    Future = impl Future<Output = Result<Response<Body>, std::io::Error>> + Send,
+> + Clone
+where
+    F: Fn() -> Option<Arc<Environment>> + Clone + Send + Sync + 'static,
+{
+    service_fn(move |request| {
         let environment = serving();
         async move {
             match environment {
@@ -57,24 +73,6 @@ where
                 None => send(super::pool::vacant()).await,
             }
         }
-    });
-    let _ = builder
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
-}
-
-/// The hyper service of an environment.
-pub(crate) fn service(
-    environment: Arc<Environment>,
-) -> impl hyper::service::Service<
-    Request<Incoming>,
-    Response = Response<Body>,
-    Error = std::io::Error,
-    Future = impl Future<Output = Result<Response<Body>, std::io::Error>> + Send,
-> + Clone {
-    service_fn(move |request| {
-        let environment = Arc::clone(&environment);
-        async move { respond(&environment, request).await }
     })
 }
 

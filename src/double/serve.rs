@@ -356,7 +356,7 @@ async fn serve_connection(
     tls: Option<TlsAcceptor>,
     watcher: Watcher,
 ) {
-    let service = http::service(environment);
+    let service = http::service(move || Some(Arc::clone(&environment)));
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
