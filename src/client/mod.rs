@@ -263,9 +263,9 @@ impl GraphqlClient {
                 Err(ClientError::Transport {
                     url, reason, kind, ..
                 }) => {
-                    // A query got no whole answer: safe to ask again, like a 5xx.
-                    if request.idempotent && delivery.attempts < policy.max_attempts {
-                        let wait = policy.backoff(delivery.attempts);
+                    let verdict =
+                        policy.after_transport_failure(delivery.attempts, request.idempotent);
+                    if let Verdict::Backoff(wait) = verdict {
                         tokio::time::sleep(wait).await;
                         delivery.waited += wait;
                         continue;

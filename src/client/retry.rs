@@ -78,8 +78,18 @@ impl RetryPolicy {
         }
     }
 
+    /// What to do after `attempt` (1-based) got no whole answer (a timeout, no connection, a
+    /// reset): a query is sent again after a backoff, like after a 5xx; a mutation never.
+    pub fn after_transport_failure(&self, attempt: u32, idempotent: bool) -> Verdict {
+        if idempotent && attempt < self.max_attempts {
+            Verdict::Backoff(self.backoff(attempt))
+        } else {
+            Verdict::Done
+        }
+    }
+
     /// Full jitter: a uniformly random wait up to `base * 2^(attempt-1)`, capped.
-    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+    fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self
             .base
             .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
@@ -177,5 +187,28 @@ mod tests {
                 assert!(policy.backoff(attempt) <= ceiling, "attempt {attempt}");
             }
         }
+    }
+
+    #[test]
+    fn only_queries_are_sent_again_after_a_transport_failure() {
+        let policy = RetryPolicy::default();
+        assert!(matches!(
+            policy.after_transport_failure(1, true),
+            Verdict::Backoff(_)
+        ));
+        assert_eq!(
+            policy.after_transport_failure(policy.max_attempts, true),
+            Verdict::Done,
+            "the last attempt"
+        );
+        assert_eq!(
+            policy.after_transport_failure(1, false),
+            Verdict::Done,
+            "a mutation"
+        );
+        assert_eq!(
+            RetryPolicy::OFF.after_transport_failure(1, true),
+            Verdict::Done
+        );
     }
 }
