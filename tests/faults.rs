@@ -197,7 +197,7 @@ fn the_fault_suites_pass_against_serve_as_a_sandbox() {
     let report = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
     assert!(
-        report.contains("passed; 0 failed; 0 ignored"),
+        report.contains("test result: ok. 15 passed; 0 failed; 0 ignored"),
         "every fault case ran against serve: {report}"
     );
 }
