@@ -6,6 +6,13 @@
 //! `/proc/<pid>/status`, Linux only) when idle, after 10^4 and 10^5 requests, after every
 //! 10^6 and at the end, with the rate. Every response is checked, so a run that measured errors fails.
 //!
+//! First, a hostile burst (the limits of `ion_contract::double::limits`): a 14-deep nested-list
+//! query must be refused (502, `max_depth`) in under a second; four wide queries past the
+//! value limit and two abandoned heavy ones run at once while a client times `{ me { id } }`
+//! (target: every one under 50 ms). It prints the figures (the peak memory after the refusal,
+//! target under 100 MB; the burst's peak, and the memory once it is over) and fails when a
+//! refusal is not the documented one.
+//!
 //! ```sh
 //! cargo bench --bench serve_rss                           # 10^6 requests
 //! SERVE_RSS_REQUESTS=20000 cargo bench --bench serve_rss  # a quick run
@@ -34,6 +41,7 @@ impl Drop for Process {
     }
 }
 
+#[derive(Clone)]
 struct Sandbox {
     url: String,
     client_id: String,
@@ -70,6 +78,7 @@ fn run(total: u64, clients: u64) -> Result<(), String> {
     let (process, sandbox) = start()?;
     let pid = process.0.id();
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(hostile_burst(pid, &sandbox))?;
     // 10^4, 10^5, then every 10^6, and the total.
     let millions = (1..=total / 1_000_000).map(|m| m * 1_000_000);
     let mut checkpoints: Vec<u64> = [10_000, 100_000]
@@ -183,6 +192,130 @@ async fn drive(
     }
 }
 
+/// `{ me { organization { users { ... id } } } }` with `pairs` organization/users levels (each
+/// multiplies the result by the organization's users), under `aliases` aliases of `me`.
+fn nested(pairs: usize, aliases: usize) -> String {
+    let one = format!(
+        "me {{ {}id {}}}",
+        "organization { users { ".repeat(pairs),
+        "} } ".repeat(pairs)
+    );
+    let all: Vec<String> = (0..aliases).map(|i| format!("m{i}: {one}")).collect();
+    serde_json::json!({ "query": format!("{{ {} }}", all.join(" ")) }).to_string()
+}
+
+/// POSTs `body` to /graphql; the status and the `extensions.limit` of the first error.
+async fn post(
+    http: &reqwest::Client,
+    sandbox: &Sandbox,
+    token: &str,
+    body: String,
+) -> (u16, String) {
+    let answer = http
+        .post(format!("{}/graphql", sandbox.url))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await;
+    let Ok(response) = answer else {
+        return (0, String::new());
+    };
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let limit = body["errors"][0]["extensions"]["limit"]
+        .as_str()
+        .unwrap_or("");
+    (status, limit.to_owned())
+}
+
+/// The hostile burst of the module docs.
+async fn hostile_burst(pid: u32, sandbox: &Sandbox) -> Result<(), String> {
+    let http = reqwest::Client::new();
+    let token = token(&http, sandbox).await?;
+    println!("hostile burst: VmRSS before {}", proc_field(pid, "VmRSS:"));
+    let started = Instant::now();
+    let (status, limit) = post(&http, sandbox, &token, nested(14, 1)).await;
+    let refusal = started.elapsed();
+    println!(
+        "  14-deep nested-list query: {status} {limit} in {refusal:.2?} (target: under 1 s); \
+         peak VmHWM {} (target: under 100 MB)",
+        proc_field(pid, "VmHWM:")
+    );
+    if (status, limit.as_str()) != (502, "max_depth") {
+        return Err(format!(
+            "the 14-deep query got {status} {limit}, not 502 max_depth"
+        ));
+    }
+    let mut heavy = Vec::new();
+    for _ in 0..4 {
+        let (http, token, body) = (http.clone(), token.clone(), nested(9, 4));
+        let sandbox = sandbox.clone();
+        heavy.push(tokio::spawn(async move {
+            post(&http, &sandbox, &token, body).await
+        }));
+    }
+    for _ in 0..2 {
+        let abandoning = reqwest::Client::builder()
+            .timeout(Duration::from_millis(100))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let request = abandoning
+            .post(format!("{}/graphql", sandbox.url))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(nested(9, 4));
+        tokio::spawn(request.send());
+    }
+    let mut latencies = Vec::new();
+    for _ in 0..50 {
+        let one = Instant::now();
+        let (status, _) = post(
+            &http,
+            sandbox,
+            &token,
+            r#"{"query":"{ me { id } }"}"#.to_owned(),
+        )
+        .await;
+        latencies.push(one.elapsed());
+        if status != 200 {
+            return Err(format!("{{ me {{ id }} }} got {status} during the burst"));
+        }
+    }
+    for task in heavy {
+        let (status, limit) = task.await.map_err(|e| e.to_string())?;
+        if (status, limit.as_str()) != (502, "max_result_values") {
+            return Err(format!(
+                "a wide query got {status} {limit}, not 502 max_result_values"
+            ));
+        }
+    }
+    latencies.sort();
+    println!(
+        "  `{{ me {{ id }} }}` x50 beside 4 wide queries past the value limit and 2 abandoned: \
+         median {:.1?}, max {:.1?} (target: under 50 ms)",
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1]
+    );
+    let peak = proc_field(pid, "VmHWM:");
+    // Serve's request threads end after a second idle, and their memory goes with them.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    println!(
+        "  peak VmHWM of the burst {peak}; VmRSS 2.5 s later {}",
+        proc_field(pid, "VmRSS:")
+    );
+    Ok(())
+}
+
+/// A field of `/proc/<pid>/status` (Linux), or `n/a`.
+fn proc_field(pid: u32, name: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .map_or("n/a".to_owned(), |v| v.trim().to_owned())
+}
+
 /// A sandbox token, through the library's own client-credentials exchange.
 async fn token(http: &reqwest::Client, sandbox: &Sandbox) -> Result<String, String> {
     let key = ClientCredentials {
@@ -248,13 +381,7 @@ fn stop(mut process: Process) -> Result<(), String> {
 }
 
 fn report(pid: u32, requests: u64, timing: Option<(Duration, f64)>) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map_or("n/a".to_owned(), |v| v.trim().to_owned())
-    };
+    let field = |name: &str| proc_field(pid, name);
     let (seconds, rate) = timing.map_or(("-".to_owned(), "-".to_owned()), |(t, r)| {
         (format!("{:.1}", t.as_secs_f64()), format!("{r:.0}"))
     });

@@ -2,11 +2,12 @@
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand};
 use ion_contract::double::serve::ServeOptions;
-use ion_contract::double::{FaultRule, RetryAfter, ThrottleSpec};
+use ion_contract::double::{FaultRule, Limits, RetryAfter, ThrottleSpec};
 use ion_contract::report::ReportPaths;
 use ion_contract::runner::{RunOptions, Shard};
 
@@ -367,6 +368,21 @@ pub struct ServeArgs {
     /// not-json, no-data-or-errors, partial-data).
     #[arg(long, value_name = "JSON", value_parser = fault_rule)]
     pub fault: Vec<FaultRule>,
+    /// The deepest nesting of selections a request may have; deeper ones get 502 at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth,
+        value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_depth: u32,
+    /// How many values (fields and list items) one response may resolve; past it, 502.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_result_values,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_result_values: u64,
+    /// How long one request may run before it is stopped with 502, as ION's gateway does
+    /// after 30 s [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = time_limit)]
+    pub time_limit: Option<Duration>,
+    /// How long a client may take to send a request's body before it gets 408 [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = time_limit)]
+    pub body_time_limit: Option<Duration>,
     /// The schema and seed to serve.
     #[command(flatten)]
     pub files: Files,
@@ -393,7 +409,27 @@ impl ServeArgs {
                 retry_after: self.retry_after.unwrap_or_default(),
             }),
             faults: self.fault.clone(),
+            limits: {
+                let default = Limits::default();
+                Limits {
+                    max_depth: self.max_depth,
+                    max_result_values: self.max_result_values,
+                    time_limit: self.time_limit.unwrap_or(default.time_limit),
+                    body_time_limit: self.body_time_limit.unwrap_or(default.body_time_limit),
+                }
+            },
         }
+    }
+}
+
+/// `--time-limit`, `--body-time-limit`: a duration such as `30s`, `2m` or `500ms`, from 1 ms
+/// to a day.
+fn time_limit(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(limit) if limit >= Duration::from_millis(1) && limit <= Duration::from_secs(86_400) => {
+            Ok(limit)
+        }
+        _ => Err("expected a duration from 1ms to 24h, e.g. 30s, 2m or 500ms".to_owned()),
     }
 }
 

@@ -4,6 +4,8 @@
 //! suite cannot express (headers, raw bodies, two doubles at once) and the seed diagnostics.
 
 mod common;
+#[path = "double/limits.rs"]
+mod limits;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -363,7 +365,7 @@ async fn admin_endpoints_count_requests_and_reset_the_store() {
     assert_eq!(status, 200);
     assert_eq!(
         counts,
-        json!({"total": 6, "paths": {"/graphql": 4, TOKEN_PATH: 1, "/nowhere": 1}, "throttled": 0, "early": 0})
+        json!({"total": 6, "paths": {"/graphql": 4, TOKEN_PATH: 1, "/nowhere": 1}, "throttled": 0, "stopped": {}, "early": 0})
     );
 
     assert_eq!(
@@ -378,7 +380,7 @@ async fn admin_endpoints_count_requests_and_reset_the_store() {
     let (_, counts) = admin(&double, reqwest::Method::GET, "requests").await;
     assert_eq!(
         counts,
-        json!({"total": 1, "paths": {"/graphql": 1}, "throttled": 0, "early": 0})
+        json!({"total": 1, "paths": {"/graphql": 1}, "throttled": 0, "stopped": {}, "early": 0})
     );
     assert_eq!(admin(&double, reqwest::Method::GET, "reset").await.0, 405);
     assert_eq!(admin(&double, reqwest::Method::GET, "nothing").await.0, 404);

@@ -293,12 +293,12 @@ async fn requests_are_counted_by_path_and_admin_requests_are_not() {
     let counts = admin(&http, sandbox, reqwest::Method::GET, "requests").await;
     assert_eq!(
         counts,
-        json!({"total": 4, "paths": {"/graphql": 2, TOKEN_PATH: 1, "/v1/parts": 1}, "throttled": 0, "early": 0})
+        json!({"total": 4, "paths": {"/graphql": 2, TOKEN_PATH: 1, "/v1/parts": 1}, "throttled": 0, "stopped": {}, "early": 0})
     );
     let other = admin(&http, &served.production, reqwest::Method::GET, "requests").await;
     assert_eq!(
         other,
-        json!({"total": 0, "paths": {}, "throttled": 0, "early": 0})
+        json!({"total": 0, "paths": {}, "throttled": 0, "stopped": {}, "early": 0})
     );
 }
 

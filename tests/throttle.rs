@@ -175,7 +175,7 @@ async fn each_environment_has_a_bucket_per_api_key_and_only_graphql_is_throttled
         .body;
     assert_eq!(
         counts,
-        json!({"total": 6, "paths": {"/graphql": 4, TOKEN_PATH: 2}, "throttled": 1, "early": 0})
+        json!({"total": 6, "paths": {"/graphql": 4, TOKEN_PATH: 2}, "throttled": 1, "stopped": {}, "early": 0})
     );
 }
 

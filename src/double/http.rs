@@ -3,15 +3,16 @@
 //! connection closed before the headers, or one broken in the middle of the body. Both the
 //! per-trial [`super::IonDouble`] and `serve` ([`super::serve`]) answer through here.
 //!
-//! A request's body is read (at most [`MAX_BODY_BYTES`]; more gets 413), answered and
-//! dropped: nothing of a request is kept.
+//! A request's body is read (at most [`MAX_BODY_BYTES`]; more gets 413, and one that takes
+//! longer than the environment's body time limit gets 408), answered on a blocking thread
+//! and dropped: nothing of a request is kept.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{StreamExt as _, stream};
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Bytes, Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -20,6 +21,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 
 use super::environment::{Cut, Environment, Reply};
+use super::limits::Cancel;
 
 /// The largest request body the double reads; a larger one gets 413.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -69,7 +71,7 @@ where
         let environment = serving();
         async move {
             match environment {
-                Some(environment) => respond(&environment, request).await,
+                Some(environment) => respond(environment, request).await,
                 None => send(super::pool::vacant()).await,
             }
         }
@@ -77,32 +79,87 @@ where
 }
 
 /// Answers one request; an `Err` closes the connection without an answer.
+///
+/// The environment's work runs on a blocking thread, so a heavy request holds neither the
+/// async workers nor other connections; if the client goes away meanwhile, hyper drops this
+/// future, and the guard cancels the work at its next field ([`super::limits`]).
 async fn respond(
-    environment: &Environment,
+    environment: Arc<Environment>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, std::io::Error> {
     let (parts, body) = request.into_parts();
-    let reply = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(body) => environment.handle(
+    let body = match read_body(body, environment.spec().limits.body_time_limit).await {
+        Ok(body) => body,
+        Err(refusal) => return send(refusal).await,
+    };
+    let cancel = Cancel::default();
+    let guard = cancel.on_drop();
+    let work = tokio::task::spawn_blocking(move || {
+        environment.handle(
             parts.method.as_str(),
             parts.uri.path(),
             &parts.headers,
-            &body.to_bytes(),
-        ),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Reply::json(
-            413,
+            &body,
+            &cancel,
+        )
+    });
+    let reply = work.await.unwrap_or_else(|failed| {
+        Reply::json(
+            500,
             &serde_json::json!({ "errors": [{ "message": format!(
-                "The request body is larger than {MAX_BODY_BYTES} bytes; send a smaller request."
+                "The ION double failed on this request ({failed}); please report it with the request."
             ) }] }),
-        ),
-        Err(error) => Reply::json(
-            400,
-            &serde_json::json!({ "errors": [{ "message": format!(
-                "Could not read the request body: {error}"
-            ) }] }),
-        ),
-    };
+        )
+    });
+    guard.disarm();
     send(reply).await
+}
+
+/// A request's whole body, copied into one buffer as it arrives (so many small frames keep
+/// no buffers of their own), within [`MAX_BODY_BYTES`] (413 beyond) and `time_limit` (408
+/// when the client takes longer to send it).
+async fn read_body(mut body: Incoming, time_limit: Duration) -> Result<Vec<u8>, Reply> {
+    let refusal = |status: u16, message: String| {
+        Reply::json(
+            status,
+            &serde_json::json!({ "errors": [{ "message": message }] }),
+        )
+    };
+    let mut bytes = Vec::new();
+    let reading = async {
+        while let Some(frame) = body.frame().await {
+            let frame =
+                frame.map_err(|e| refusal(400, format!("Could not read the request body: {e}")))?;
+            if let Some(data) = frame.data_ref() {
+                if bytes.len() + data.len() > MAX_BODY_BYTES {
+                    return Err(refusal(
+                        413,
+                        format!(
+                            "The request body is larger than {MAX_BODY_BYTES} bytes; send a \
+                             smaller request."
+                        ),
+                    ));
+                }
+                bytes.extend_from_slice(data);
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(time_limit, reading).await {
+        Ok(Ok(())) => {
+            bytes.shrink_to_fit();
+            Ok(bytes)
+        }
+        Ok(Err(refused)) => Err(refused),
+        Err(_) => Err(refusal(
+            408,
+            format!(
+                "The request body took longer than {} to arrive; send it at once (the \
+                 double's body time limit; `serve --body-time-limit` raises it).",
+                humantime::format_duration(time_limit)
+            ),
+        )),
+    }
 }
 
 /// `reply` as a response, after its wait and broken where its fault says (see [`super::environment::Wire`]).

@@ -64,6 +64,11 @@
 //!   data ([`fault`]): per environment ([`EnvironmentSpec::faults`], `serve --fault`), per
 //!   operation, and at run time (`/__double/faults`, [`IonDouble::set_faults`]). None by
 //!   default.
+//! - **Limits.** A request's work is bounded in depth, result values and time, and a body's
+//!   arrival in time; beyond them the double stops and answers 502 as ION's gateway does
+//!   after 30 s, naming the limit ([`limits`], [`Limits`], `serve --max-depth`, ...). A
+//!   request whose client disconnects stops, and queries run on a copy of the store, so a
+//!   heavy request never holds up another client's.
 //! - **Webhooks.** Receivers, their static headers, subscriptions and events are tables
 //!   (`createWebhookReceiver`, `createWebhookHeader` + `addHeaderToWebhookReceiver`,
 //!   `createWebhookSubscription`, `webhookEvents`, ...). Every committed create, update or
@@ -83,9 +88,11 @@
 //! which are not counted, are never throttled, and which no ION client calls:
 //!
 //! - `GET /__double/requests`: `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t,
-//!   "early": e}`, the requests received since start or the last reset, by path (unknown
-//!   paths included, at most 64 distinct paths, the rest under `(other paths)`), how many got
-//!   429, and how many came before their client's advertised `Retry-After`.
+//!   "stopped": {"max_result_values": s, ...}, "early": e}`, the requests received since
+//!   start or the last reset, by path (unknown paths included, at most 64 distinct paths, the
+//!   rest under `(other paths)`), how many got 429, how many were stopped at a limit of
+//!   [`limits`] (or `cancelled`: their client went away), and how many came before their
+//!   client's advertised `Retry-After`.
 //! - `POST /__double/drift`: `{"delete": {"type": "Part", "id": 14}}` or
 //!   `{"set": {"type": "Part", "id": 14, "fields": {"description": "x"}}}` changes the store
 //!   behind the API's back, as a reset or another user would ([`IonDouble::drift`] does the
@@ -128,6 +135,7 @@ mod environment;
 pub mod fault;
 mod http;
 pub mod keys;
+pub mod limits;
 mod model;
 mod mutate;
 mod pool;
@@ -153,6 +161,7 @@ use apollo_compiler::validation::Valid;
 use crate::diagnostic::{Diagnostic, display_path};
 pub use fault::{FaultKind, FaultRule};
 pub use keys::{Role, key_for};
+pub use limits::Limits;
 pub use served_schema::SchemaRejected;
 pub use server::IonDouble;
 pub use spec::EnvironmentSpec;

@@ -16,9 +16,12 @@ use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value, json};
 
 use super::keys::{Action, Role};
+use super::limits::{Budget, LimitExceeded, Limits};
 use super::model::{Related, connection_node, related};
 use super::mutate;
 use super::query::{Filter, connection, sort};
+
+mod depth;
 use super::store::{Row, Store};
 
 /// The code ION's conflict errors carry in `extensions`.
@@ -30,54 +33,99 @@ pub(crate) struct Context<'s> {
     pub store: RefCell<&'s mut Store>,
     /// The role the request's token carries: what its mutations may do.
     pub role: Role,
+    /// What the request may still cost ([`super::limits`]).
+    pub budget: &'s Budget,
 }
 
-/// Runs `query` for a token of `role` and returns the GraphQL response body
-/// (`{data, errors}`).
-pub(crate) fn execute(
+/// An operation parsed and validated against the schema, ready to run.
+pub(crate) struct Prepared {
+    document: Valid<ExecutableDocument>,
+    operation_name: Option<String>,
+    /// Whether the operation is a mutation (runs under the store's lock) or a query (runs on
+    /// a copy of the store).
+    pub(crate) is_mutation: bool,
+}
+
+/// Parses and validates `query` and picks its operation: `Err` is the response body of a
+/// request that does not run (`{errors}`), or the limit it met before running.
+pub(crate) fn prepare(
+    schema: &Valid<Schema>,
+    query: &str,
+    operation_name: Option<&str>,
+    limits: &Limits,
+) -> Result<Prepared, Refused> {
+    let document = ExecutableDocument::parse_and_validate(schema, query, "request.graphql")
+        .map_err(|invalid| {
+            let errors: Vec<_> = invalid.errors.iter().map(|d| d.to_json()).collect();
+            Refused::Errors(json!({ "errors": errors }))
+        })?;
+    let operation = document
+        .operations
+        .get(operation_name)
+        .map_err(|e| Refused::Errors(json!({"errors": [e.to_graphql_error(&document.sources)]})))?;
+    let depth = depth::of_operation(&document, operation, limits.max_depth);
+    if depth > limits.max_depth {
+        return Err(Refused::Limit(LimitExceeded::Depth {
+            limit: limits.max_depth,
+        }));
+    }
+    let is_mutation = operation.operation_type.is_mutation();
+    Ok(Prepared {
+        operation_name: operation_name.map(str::to_owned),
+        is_mutation,
+        document,
+    })
+}
+
+/// Why a request did not run or did not finish.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// The response body: the document is invalid or names no operation.
+    Errors(Value),
+    /// A limit of [`super::limits`] was met.
+    Limit(LimitExceeded),
+}
+
+/// Runs a prepared operation for a token of `role` and returns the GraphQL response body
+/// (`{data, errors}`), or the limit it met on the way.
+pub(crate) fn run(
     schema: &Valid<Schema>,
     store: &mut Store,
     role: Role,
-    query: &str,
-    operation_name: Option<&str>,
+    prepared: &Prepared,
     variables: &Map<String, Value>,
-) -> Value {
-    let document = match ExecutableDocument::parse_and_validate(schema, query, "request.graphql") {
-        Ok(document) => document,
-        Err(invalid) => {
-            let errors: Vec<_> = invalid.errors.iter().map(|d| d.to_json()).collect();
-            return json!({ "errors": errors });
-        }
-    };
-    let operation = match document.operations.get(operation_name) {
-        Ok(operation) => operation,
-        Err(error) => return json!({"errors": [error.to_graphql_error(&document.sources)]}),
+    budget: &Budget,
+) -> Result<Value, LimitExceeded> {
+    let document = &prepared.document;
+    let Ok(operation) = document.operations.get(prepared.operation_name.as_deref()) else {
+        return Ok(json!({"errors": [{"message": "Unknown operation."}]}));
     };
     let variables: JsonMap = from_json(Value::Object(variables.clone()));
-    let execution = Execution::new(schema, &document)
+    let execution = Execution::new(schema, document)
         .operation(operation)
         .raw_variable_values(&variables)
         .enable_schema_introspection(true);
-    let (type_name, is_mutation) = (
-        operation.object_type().to_string(),
-        operation.operation_type.is_mutation(),
-    );
     let context = Context {
         schema,
         store: RefCell::new(store),
         role,
+        budget,
     };
     let root = Root {
         context: &context,
-        type_name,
-        is_mutation,
+        type_name: operation.object_type().to_string(),
+        is_mutation: prepared.is_mutation,
     };
-    let mut body = match execution.execute_sync(&root) {
+    let outcome = execution.execute_sync(&root);
+    if let Some(exceeded) = budget.exceeded() {
+        return Err(exceeded);
+    }
+    let mut body = match outcome {
         Ok(response) => serde_json::to_value(response).unwrap_or(Value::Null),
         Err(error) => json!({"errors": [error.to_graphql_error(&document.sources)]}),
     };
     polish_errors(&mut body);
-    body
+    Ok(body)
 }
 
 /// Gives resolver errors ION's shape: the bare message (apollo-compiler prefixes
@@ -116,6 +164,7 @@ impl ObjectValue for Root<'_> {
         &'a self,
         info: &'a ResolveInfo<'a>,
     ) -> Result<ResolvedValue<'a>, FieldError> {
+        self.context.charge(1)?;
         let args = to_json_map(info.arguments());
         let field = info.field_definition();
         let name = info.field_name();
@@ -147,8 +196,14 @@ impl ObjectValue for Root<'_> {
             return Ok(self.context.resolve(&field.ty, page));
         }
         if store.is_table(named)
-            && let Some(id) = args.get("id").and_then(super::model::as_id)
+            && let Some(given) = args.get("id")
         {
+            let Some(id) = super::model::as_id(given) else {
+                return Err(error(format!(
+                    "Invalid id {given} for {named}: ION's ids are whole numbers, e.g. \
+                     {name}(id: 1)"
+                )));
+            };
             let row = store.get(named, id).cloned();
             return Ok(self
                 .context
@@ -162,6 +217,14 @@ impl ObjectValue for Root<'_> {
 }
 
 impl<'c> Context<'c> {
+    /// Charges `values` to the request's budget; past a limit, the field fails (and the
+    /// whole request is answered as [`super::limits`] says).
+    fn charge(&self, values: usize) -> Result<(), FieldError> {
+        self.budget
+            .charge(u64::try_from(values).unwrap_or(u64::MAX))
+            .map_err(|_| error("the ION double stopped this request at one of its limits"))
+    }
+
     /// Filters and sorts rows of `type_name` by the `filters` and `sort` arguments.
     fn list(
         &self,
@@ -189,6 +252,9 @@ impl<'c> Context<'c> {
     fn resolve<'a>(&'a self, ty: &Type, value: Value) -> ResolvedValue<'a> {
         match value {
             Value::Null => ResolvedValue::null(),
+            Value::Array(items) if ty.is_list() && self.charge(items.len()).is_err() => {
+                ResolvedValue::null()
+            }
             Value::Array(items) if ty.is_list() => {
                 let item_ty = ty.item_type().clone();
                 let items: Vec<_> = items
@@ -235,6 +301,7 @@ impl ObjectValue for Object<'_, '_> {
         &'a self,
         info: &'a ResolveInfo<'a>,
     ) -> Result<ResolvedValue<'a>, FieldError> {
+        self.context.charge(1)?;
         let field = info.field_definition();
         let name = info.field_name();
         let named = field.ty.inner_named_type().as_str();

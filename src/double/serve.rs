@@ -52,6 +52,7 @@ use super::environment::Environment;
 use super::fault::FaultRule;
 use super::http;
 use super::keys::{Role, key_for};
+use super::limits::Limits;
 use super::spec::EnvironmentSpec;
 use super::throttle::{RetryAfter, ThrottleSpec};
 use super::tls;
@@ -80,6 +81,8 @@ pub struct ServeOptions {
     /// Faults injected into `/graphql` in both environments (each counts its own `times`),
     /// restored by a reset ([`super::fault`]).
     pub faults: Vec<FaultRule>,
+    /// What one request may cost in both environments ([`Limits`]).
+    pub limits: Limits,
 }
 
 /// One environment being served.
@@ -153,6 +156,7 @@ pub struct Server {
     cert_path: Option<PathBuf>,
     throttle: Option<ThrottleSpec>,
     faults: Vec<FaultRule>,
+    limits: Limits,
     stop: watch::Sender<bool>,
     loops: Vec<JoinHandle<()>>,
 }
@@ -188,6 +192,7 @@ impl Server {
         ] {
             spec.throttle = options.throttle;
             spec.faults = options.faults.clone();
+            spec.limits = options.limits;
             let port = listener.local_addr().map_or(0, |a| a.port());
             let url = format!("{scheme}://127.0.0.1:{port}");
             let environment = Arc::new(Environment::new(Arc::clone(&data), spec.clone()));
@@ -204,6 +209,7 @@ impl Server {
             cert_path,
             throttle: options.throttle,
             faults: options.faults.clone(),
+            limits: options.limits,
             stop,
             loops,
         })
@@ -260,6 +266,7 @@ impl Server {
         if let Some(throttle) = &self.throttle {
             out.push(format!("# rate limit: {}", describe(throttle)));
         }
+        out.push(format!("# limits per request: {}", self.limits.describe()));
         for rule in &self.faults {
             out.push(format!(
                 "# fault: {} (see or change with GET/POST/DELETE .../__double/faults)",

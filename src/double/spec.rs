@@ -2,6 +2,7 @@
 //! API key, how long its tokens live and how it throttles.
 
 use super::fault::FaultRule;
+use super::limits::Limits;
 use super::throttle::ThrottleSpec;
 use super::token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 use crate::auth::Realm;
@@ -32,6 +33,9 @@ pub struct EnvironmentSpec {
     /// Faults injected into `POST /graphql` ([`super::FaultRule`]); none by default. Also
     /// set at run time through `POST /__double/faults`, and restored by a reset.
     pub faults: Vec<FaultRule>,
+    /// What one request may cost before the double answers as ION's gateway would
+    /// ([`Limits`]: depth, result values, time, body time).
+    pub limits: Limits,
 }
 
 impl EnvironmentSpec {
@@ -80,6 +84,7 @@ impl EnvironmentSpec {
             token_lifetime_secs: TOKEN_LIFETIME_SECS,
             throttle: None,
             faults: Vec::new(),
+            limits: Limits::default(),
         }
     }
 }

@@ -145,6 +145,8 @@ pub(super) struct Counters {
     total: u64,
     paths: BTreeMap<String, u64>,
     pub(super) throttled: u64,
+    /// Requests stopped at a limit ([`crate::double::limits`]), by the limit's name.
+    stopped: BTreeMap<&'static str, u64>,
 }
 
 impl Counters {
@@ -164,8 +166,14 @@ impl Counters {
         }
     }
 
+    /// A request stopped at the limit named `limit` (or cancelled: its client went away).
+    pub(super) fn stopped(&mut self, limit: &'static str) {
+        *self.stopped.entry(limit).or_default() += 1;
+    }
+
     pub(super) fn to_json(&self) -> Value {
-        json!({ "total": self.total, "paths": self.paths, "throttled": self.throttled })
+        json!({ "total": self.total, "paths": self.paths, "throttled": self.throttled,
+            "stopped": self.stopped })
     }
 }
 

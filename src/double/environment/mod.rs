@@ -7,8 +7,8 @@
 //! | --- | --- |
 //! | `POST /realms/api-keys/protocol/openid-connect/token` | a token (client credentials), or Keycloak's OAuth errors |
 //! | `POST /auth/realms/api-keys/protocol/openid-connect/token` | the same (Keycloak's legacy `/auth` context) |
-//! | `POST /graphql` | the GraphQL response, or ION's 401 / 400, or 429 when throttled ([`super::throttle`]) |
-//! | `GET /__double/requests` | `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t}` (see below) |
+//! | `POST /graphql` | the GraphQL response, or ION's 401 / 400, or 429 when throttled ([`super::throttle`]), or 502 past a limit ([`super::limits`]) |
+//! | `GET /__double/requests` | `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t, "stopped": {...}, "early": e}` (see [`super`]) |
 //! | `POST /__double/drift` | `{"delete": {"type", "id"}}` or `{"set": {"type", "id", "fields"}}`: a row changed behind the API's back ([`super::drift`]) |
 //! | `POST /__double/reset` | `{"reset": true}`: the store is a fresh copy of the seed, the counters zero, the buckets full, no storm |
 //! | `POST /__double/expire-tokens` | `{"expired": N}`: every token issued so far now gets 401 `Token is expired.` |
@@ -40,15 +40,17 @@ use base64::Engine as _;
 use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
+use super::DoubleData;
 use super::fault::{self, FaultRule, FaultSwitch, Faults};
 use super::keys::{Keys, Role};
+use super::limits::{Budget, Cancel, LimitExceeded};
+use super::resolve::{self, Refused};
 use super::served_schema::{SchemaRejected, Served, ServedSchema};
 use super::spec::EnvironmentSpec;
 use super::store::Store;
 use super::throttle::{TOO_MANY_REQUESTS, Throttle, Throttled};
 use super::token::Issuer;
 use super::webhook::{WebhookRetry, Webhooks};
-use super::{DoubleData, resolve};
 use crate::auth::{LEGACY_TOKEN_PATH, TOKEN_PATH};
 
 mod admin;
@@ -141,13 +143,15 @@ impl Environment {
         }
     }
 
-    /// Answers one request. `path` is the URL path, without the query string.
+    /// Answers one request. `path` is the URL path, without the query string; `cancel` is
+    /// set when the client has gone (the request then stops at its next field).
     pub(crate) fn handle(
         &self,
         method: &str,
         path: &str,
         headers: &HeaderMap,
         body: &[u8],
+        cancel: &Cancel,
     ) -> Reply {
         if path.starts_with(ADMIN_PREFIX) {
             return self.admin(method, path, body);
@@ -155,7 +159,7 @@ impl Environment {
         lock(&self.counters).count(path);
         match path {
             TOKEN_PATH | LEGACY_TOKEN_PATH => only(method, "POST", || self.token(headers, body)),
-            "/graphql" => only(method, "POST", || self.graphql(headers, body)),
+            "/graphql" => only(method, "POST", || self.graphql(headers, body, cancel)),
             _ => not_found(method, path),
         }
     }
@@ -240,10 +244,10 @@ impl Environment {
     }
 
     /// `POST /graphql`, with the fault a rule injects into it, if any.
-    fn graphql(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+    fn graphql(&self, headers: &HeaderMap, body: &[u8], cancel: &Cancel) -> Reply {
         match self.faults.take(body) {
-            None => self.answer(headers, body),
-            Some(rule) => fault::apply(&rule, || self.answer(headers, body)),
+            None => self.answer(headers, body, cancel),
+            Some(rule) => fault::apply(&rule, || self.answer(headers, body, cancel)),
         }
     }
 
@@ -258,7 +262,7 @@ impl Environment {
     }
 
     /// Checks the token and the throttle, then runs one operation or a JSON array of them.
-    fn answer(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+    fn answer(&self, headers: &HeaderMap, body: &[u8], cancel: &Cancel) -> Reply {
         let authorization = headers.get("authorization").and_then(|h| h.to_str().ok());
         let verified = match self.issuer.verify(authorization) {
             Ok(verified) => verified,
@@ -278,21 +282,72 @@ impl Environment {
             }
         };
         let schema = self.schema.current();
-        let mut store = lock(&self.store);
+        let budget = Budget::new(self.spec.limits, cancel.clone());
+        let run = |one: &Value| {
+            budget.next_request();
+            self.run_one(&schema, verified.role, one, &budget)
+        };
         let result = match &body {
             Value::Array(batch) => batch
                 .iter()
-                .map(|one| run_one(&schema, &mut store, verified.role, one))
+                .map(run)
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            one => run_one(&schema, &mut store, verified.role, one),
+            one => run(one),
         };
-        self.webhooks.after_writes(&self.store, &mut store);
-        drop(store);
         match result {
             Ok(response) => Reply::json(200, &response),
-            Err(message) => graphql_error(400, message),
+            Err(NotRun::BadRequest(message)) => graphql_error(400, message),
+            Err(NotRun::Limit(exceeded)) => {
+                lock(&self.counters).stopped(exceeded.name());
+                Reply::json(BAD_GATEWAY, &exceeded.body())
+            }
         }
+    }
+
+    /// Runs one request of a body (a single request, or one of a batch): a query on a copy
+    /// of the store as committed, a mutation under the store's lock (its webhooks fired
+    /// before the lock is let go).
+    fn run_one(
+        &self,
+        schema: &Valid<Schema>,
+        role: Role,
+        request: &Value,
+        budget: &Budget,
+    ) -> Result<Value, NotRun> {
+        budget.check().map_err(NotRun::Limit)?;
+        let Some(query) = request.get("query").and_then(Value::as_str) else {
+            return Err(NotRun::BadRequest("Must provide query string."));
+        };
+        let operation_name = request
+            .get("operationName")
+            .and_then(Value::as_str)
+            .filter(|name| !name.is_empty());
+        let empty = Map::new();
+        let variables = match request.get("variables") {
+            Some(Value::Object(map)) => map,
+            None | Some(Value::Null) => &empty,
+            Some(_) => {
+                return Err(NotRun::BadRequest(
+                    "Variables are invalid JSON: expected an object.",
+                ));
+            }
+        };
+        let prepared = match resolve::prepare(schema, query, operation_name, budget.limits()) {
+            Ok(prepared) => prepared,
+            Err(Refused::Errors(body)) => return Ok(body),
+            Err(Refused::Limit(exceeded)) => return Err(NotRun::Limit(exceeded)),
+        };
+        let outcome = if prepared.is_mutation {
+            let mut store = lock(&self.store);
+            let outcome = resolve::run(schema, &mut store, role, &prepared, variables, budget);
+            self.webhooks.after_writes(&self.store, &mut store);
+            outcome
+        } else {
+            let mut committed = lock(&self.store).clone();
+            resolve::run(schema, &mut committed, role, &prepared, variables, budget)
+        };
+        outcome.map_err(NotRun::Limit)
     }
 
     /// Serves the schema `sdl` from now on (see [`super::served_schema`]).
@@ -306,35 +361,16 @@ impl Environment {
     }
 }
 
-/// Runs one request of a body (a single request, or one of a batch) against `schema`.
-fn run_one(
-    schema: &Valid<Schema>,
-    store: &mut Store,
-    role: Role,
-    request: &Value,
-) -> Result<Value, &'static str> {
-    let Some(query) = request.get("query").and_then(Value::as_str) else {
-        return Err("Must provide query string.");
-    };
-    let operation_name = request
-        .get("operationName")
-        .and_then(Value::as_str)
-        .filter(|name| !name.is_empty());
-    let empty = Map::new();
-    let variables = match request.get("variables") {
-        Some(Value::Object(map)) => map,
-        None | Some(Value::Null) => &empty,
-        Some(_) => return Err("Variables are invalid JSON: expected an object."),
-    };
-    Ok(resolve::execute(
-        schema,
-        store,
-        role,
-        query,
-        operation_name,
-        variables,
-    ))
+/// Why a request of a body was not answered with a GraphQL response.
+enum NotRun {
+    /// HTTP 400: the body is not a GraphQL request.
+    BadRequest(&'static str),
+    /// HTTP 502: a limit of [`super::limits`] was met.
+    Limit(LimitExceeded),
 }
+
+/// ION's gateway's answer to a request that runs too long.
+const BAD_GATEWAY: u16 = 502;
 
 /// A mutex's contents even if a panic poisoned it: every value in it stays consistent.
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
