@@ -11,7 +11,8 @@
 //! - a live target without credentials: every trial ignored, and one stderr line naming the
 //!   variables to set;
 //! - a live target with credentials: first the trial `preflight::<target>` (see
-//!   [`crate::preflight`]), run when the process starts; when it fails, every case fails
+//!   [`crate::preflight`]), run when the process starts (the target is reached as every
+//!   command reaches it, [`crate::reach`]); when it fails, every case fails
 //!   without sending anything, naming it, and the diagnosis is printed once on stderr; when
 //!   it passes, one stderr line names the tenant;
 //! - a case that runs `as:` a profile whose credentials are not set: ignored, with one
