@@ -14,7 +14,6 @@
 //! The token the preflight fetches is the one the command goes on with: one token request
 //! per process.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use crate::client::{GraphqlClient, Pacer};
@@ -77,7 +76,7 @@ pub fn open(
     allow_high_rate: bool,
 ) -> Result<Opened, ReachError> {
     let live = target.live(env)?;
-    let rate: Option<NonZeroU32> = live
+    let rate = live
         .max_rps(target, allow_high_rate)
         .map_err(ReachError::Pace)?;
     let pacer = rate.map(|rate| Arc::new(Pacer::new(rate)));
@@ -144,7 +143,22 @@ pub async fn connect(
         .await
 }
 
-/// Reaches `target`: starts a double for `mock` targets, else [`connect`]s.
+/// Starts a fresh embedded double of `data` imitating `target`'s realm, and its demo client
+/// (paced when the target says `max_rps`).
+pub async fn double(target: &Target, data: Arc<DoubleData>, http: &reqwest::Client) -> Reached {
+    let double = IonDouble::start_with(data, EnvironmentSpec::demo_in(target.imitates)).await;
+    let mut client = double.demo_client(http);
+    if let Some(rate) = target.max_rps {
+        client = client.with_pacer(Arc::new(Pacer::new(rate)));
+    }
+    Reached {
+        client,
+        double: Some(double),
+        preflight: None,
+    }
+}
+
+/// Reaches `target`: starts a double for `mock` targets ([`double`]), else [`connect`]s.
 pub async fn reach(
     target: &Target,
     targets: &Targets,
@@ -154,16 +168,7 @@ pub async fn reach(
     allow_high_rate: bool,
 ) -> Result<Reached, ReachError> {
     if target.is_double() {
-        let double = IonDouble::start_with(data, EnvironmentSpec::demo_in(target.imitates)).await;
-        let mut client = double.demo_client(http);
-        if let Some(rate) = target.max_rps {
-            client = client.with_pacer(Arc::new(Pacer::new(rate)));
-        }
-        return Ok(Reached {
-            client,
-            double: Some(double),
-            preflight: None,
-        });
+        return Ok(double(target, data, http).await);
     }
     let connected = connect(target, targets, env, http, allow_high_rate).await?;
     Ok(Reached {

@@ -17,8 +17,7 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use super::introspect::{IntrospectError, introspect, shown_endpoint};
-use crate::client::Pacer;
-use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
+use crate::double::DoubleData;
 use crate::preflight::PreflightError;
 use crate::reach::{self, ReachError};
 use crate::target::{Target, Targets, Unavailable};
@@ -60,15 +59,11 @@ pub async fn from_double(
     target: &Target,
     http: &reqwest::Client,
 ) -> Result<Fetched, FetchError> {
-    let double = IonDouble::start_with(data, EnvironmentSpec::demo_in(target.imitates)).await;
-    let mut client = double.demo_client(http);
-    if let Some(rate) = target.max_rps {
-        client = client.with_pacer(Arc::new(Pacer::new(rate)));
-    }
-    let schema = introspect(&client).await?;
+    let reached = reach::double(target, data, http).await;
+    let schema = introspect(&reached.client).await?;
     Ok(Fetched {
         schema,
-        endpoint: shown_endpoint(client.endpoint()),
+        endpoint: shown_endpoint(reached.client.endpoint()),
         preflight: None,
     })
 }
