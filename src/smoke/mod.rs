@@ -9,6 +9,10 @@
 //! | `drift` | the chain matches the baseline (`clean`) | 5 (drift), 6 (reset) |
 //! | `suites` | every case of the suites tagged `smoke` passes | 101 |
 //!
+//! The preflight stage is how the target is reached, as every command reaches one
+//! ([`crate::reach`]): the later stages use its client and token, and on a failed preflight
+//! nothing but the preflight's own requests was sent.
+//!
 //! The summary is a few lines of markdown, for a chat message or `$GITHUB_STEP_SUMMARY`.
 
 mod report;
