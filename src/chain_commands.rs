@@ -9,11 +9,11 @@ use ion_contract::client::http_client;
 use ion_contract::double::DoubleData;
 use ion_contract::drift::data::Verdict;
 use ion_contract::progress::Progress;
-use ion_contract::reach::reach;
+use ion_contract::reach::{ReachError, Reached, reach};
 use ion_contract::report::{self, ReportPaths};
 use ion_contract::seeding::{self, Chain, Seeder};
 use ion_contract::target::Targets;
-use ion_contract::{exit, runner, snapshot};
+use ion_contract::{exit, redact, runner, snapshot};
 
 use crate::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
 
@@ -50,6 +50,32 @@ fn chained<'t>(
     })
 }
 
+/// Reaches the chain's target: a fresh double, or a live target after its preflight.
+/// `Ok(Err(code))` when the preflight failed: the diagnosis is on stderr (without a
+/// credential's value) and nothing but the preflight's own requests was sent.
+async fn reach_chain(
+    c: &Chained<'_>,
+    targets: &Targets,
+    env: &dyn Fn(&str) -> Option<String>,
+    http: &reqwest::Client,
+) -> anyhow::Result<Result<Reached, ExitCode>> {
+    match reach(c.target, targets, Arc::clone(&c.data), env, http, false).await {
+        Ok(reached) => Ok(Ok(reached)),
+        Err(error) => {
+            let secrets = targets.secret_values(env);
+            let exposed: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
+            let text = redact::scrub_all(&error.to_string(), &exposed);
+            match error {
+                ReachError::Preflight { .. } => {
+                    eprintln!("error: {text}");
+                    Ok(Err(ExitCode::from(exit::PREFLIGHT_FAILED)))
+                }
+                _ => Err(anyhow::anyhow!(text)),
+            }
+        }
+    }
+}
+
 /// `seed`: creates (or with --clean removes) the chain and prints what it did.
 pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
     let targets = Targets::load(&args.chain.files.suites)?;
@@ -65,9 +91,10 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
     let http = http_client()?;
     let progress = Progress::on_stderr();
     runtime.block_on(async {
-        let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
+        let reached = match reach_chain(&c, &targets, &env, &http).await? {
+            Ok(reached) => reached,
+            Err(code) => return Ok(code),
+        };
         let seeder =
             Seeder::new(&c.chain, c.data.schema(), &reached.client).with_progress(&progress);
         let outcome = if args.clean {
@@ -186,9 +213,10 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     let http = http_client()?;
     let progress = Progress::on_stderr();
     let now = runtime.block_on(async {
-        let reached = reach(c.target, Arc::clone(&c.data), &env, &http, false)
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
+        let reached = match reach_chain(&c, &targets, &env, &http).await? {
+            Ok(reached) => reached,
+            Err(code) => return anyhow::Ok(Err(code)),
+        };
         let seeder =
             Seeder::new(&c.chain, c.data.schema(), &reached.client).with_progress(&progress);
         if reached.double.is_some() {
@@ -197,8 +225,12 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
         }
         let found = seeder.find().await?;
         let counts = seeder.counts().await?;
-        anyhow::Ok(ion_contract::drift::data::observe(&found, &counts))
+        anyhow::Ok(Ok(ion_contract::drift::data::observe(&found, &counts)))
     })?;
+    let now = match now {
+        Ok(now) => now,
+        Err(code) => return Ok(code),
+    };
     if args.record {
         snapshot::write_baseline(&path, &c.target.name, &now).map_err(|e| anyhow::anyhow!(e))?;
         println!(

@@ -32,6 +32,7 @@
 //! | targets (`suites/targets.yaml`), their URLs and credentials | [`target`] |
 //! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |
 //! | environment mismatch: the preflight of a live target, and `ion-contract preflight` | [`preflight`] |
+//! | reaching a target: a live one only after its preflight, for every command | [`reach`] |
 //! | which environment a host, issuer or variable belongs to; the 401/403 classes | [`auth::Realm`], [`auth::classify`] |
 //! | steps that run `as:` other credentials | [`profile`] |
 //! | pacing (`max_rps`), Retry-After and retries | [`client`] |

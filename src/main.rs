@@ -17,9 +17,10 @@ use ion_contract::double::serve::{Server, Shutdown};
 use ion_contract::drift::fetch::{self, FetchError, Fetched};
 use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::progress::Progress;
+use ion_contract::reach::{self, ReachError};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
-use ion_contract::{preflight, redact, runner};
+use ion_contract::{redact, runner};
 
 /// mimalloc gives freed memory back to the system within milliseconds: after a burst of heavy
 /// requests, `serve`'s memory comes back down (glibc's allocator kept it at its peak).
@@ -137,19 +138,19 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let env = |name: &str| std::env::var(name).ok();
-    let live = target.live(&env)?;
-    let client = live.client(&http_client()?);
+    // The preflight alone sends two requests at most: its pace needs no opt-in.
+    let opened = reach::open(target, &env, &http_client()?, true)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(preflight::run(target, &targets, &live, &env, &client));
-    match outcome {
-        Ok(passed) => {
-            print!("{}", passed.report());
+    match runtime.block_on(opened.preflight(target, &targets, &env)) {
+        Ok(connected) => {
+            print!("{}", connected.passed.report());
             Ok(ExitCode::SUCCESS)
         }
-        Err(error) => {
-            eprintln!("error: {error}");
+        Err(ReachError::Preflight { source, .. }) => {
+            eprintln!("error: {source}");
             Ok(ExitCode::from(PREFLIGHT_FAILED))
         }
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::serve::Serve;
-use common::{ion_contract, output, stderr, stdout};
+use common::{Scratch, ion_contract, output, stderr, stdout};
 
 const SANDBOX_API: &str = "ION_SANDBOX_API_URL";
 
@@ -197,5 +197,66 @@ fn a_passing_preflight_names_the_tenant() {
     assert!(
         report.contains("iss https://auth-staging-pub.buildwithion.com/realms/api-keys"),
         "{report}"
+    );
+}
+
+#[test]
+fn every_command_that_reaches_a_live_ion_stops_at_the_preflight_before_any_graphql_request() {
+    let serve = Serve::start();
+    // Production's URL and key under the sandbox's names (and no production variable set):
+    // only the token's issuer tells, so the token request is all production may see.
+    let crossed: Vec<(String, &str)> = serve
+        .env("ION_PROD_")
+        .into_iter()
+        .map(|(name, value)| (name.replacen("ION_PROD_", "ION_SANDBOX_", 1), value))
+        .collect();
+    let scratch = Scratch::new("preflight-every-command");
+    // A baseline, so `drift` goes as far as reaching the target.
+    scratch.write(
+        "drift@sandbox.snap",
+        "---\nsource: ion-contract drift --record\n---\n{}\n",
+    );
+    let dir = scratch.0.to_string_lossy().into_owned();
+    let pulled = scratch.0.join("pulled.graphql");
+    let pulled_arg = pulled.to_string_lossy().into_owned();
+    let commands: [&[&str]; 9] = [
+        &["seed"],
+        &["seed", "--clean"],
+        &["drift", "--snapshots", &dir],
+        &["drift", "--record", "--snapshots", &dir],
+        &["schema", "pull", "--out", &pulled_arg],
+        &["schema", "diff"],
+        &["smoke", "--snapshots", &dir],
+        &["run"],
+        &["preflight"],
+    ];
+    let diagnosis = "environment mismatch: target sandbox, but the token was issued by production";
+    for command in commands {
+        let mut args = command.to_vec();
+        args.extend(["--target", "sandbox"]);
+        let out = output(
+            ion_contract(&args)
+                .envs(crossed.iter().map(|(name, value)| (name, value)))
+                .env_remove("GITHUB_STEP_SUMMARY"),
+        );
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(3), "{command:?}: {text}");
+        assert!(text.contains(diagnosis), "{command:?}: {text}");
+        assert!(
+            !text.contains(&serve.vars["ION_PROD_CLIENT_SECRET"]),
+            "{command:?}: {text}"
+        );
+    }
+    assert!(!pulled.exists(), "no schema was written");
+    let counts = serve.admin("ION_PROD_API_URL", "GET", "requests");
+    assert_eq!(
+        counts["paths"].get("/graphql"),
+        None,
+        "no GraphQL request (so no write) reached production: {counts}"
+    );
+    assert_eq!(
+        counts["paths"]["/realms/api-keys/protocol/openid-connect/token"],
+        commands.len(),
+        "each command stopped at its preflight's token: {counts}"
     );
 }

@@ -2,7 +2,10 @@
 //!
 //! `POST <auth url>/realms/api-keys/protocol/openid-connect/token` with
 //! `grant_type=client_credentials`, `client_id` and `client_secret` as a form; when that path
-//! answers 404 the legacy `<auth url>/auth/realms/...` path is tried once.
+//! answers 404 the legacy `<auth url>/auth/realms/...` path is tried once. The request follows
+//! a redirect only within its origin and only a 307 or 308; any other redirect fails it,
+//! naming the endpoint and the `Location`, and the secret is not sent there
+//! ([`AuthError::Redirected`], rules in [`crate::client`]).
 //!
 //! [`TokenSource`] holds one target's token for the whole process: fetched on first use,
 //! shared by every trial, renewed shortly before `expires_in` runs out or once when ION
@@ -64,6 +67,28 @@ pub enum AuthError {
         /// Keycloak's `error` / `error_description`, or the body's first characters.
         error: String,
     },
+    /// The endpoint answered with a redirect the token request does not follow (see
+    /// [`crate::client`]): to another origin, to plain `http`, or one that would drop the form.
+    #[error(
+        "the token endpoint {url} answered HTTP {status} redirecting {at}to {location}: {why}; \
+         the client secret was not sent there\nhelp: set the target's auth URL (its \
+         ION_*_AUTH_URL variable, or `auth_url` in suites/targets.yaml) to the server that \
+         issues the tokens, with https; ion-contract sends a client secret only to the origin \
+         it is configured with",
+        at = redirected_at.as_ref().map_or_else(String::new, |at| format!("at {at} "))
+    )]
+    Redirected {
+        /// Token endpoint.
+        url: String,
+        /// The URL that answered with the redirect, when a same-origin redirect came first.
+        redirected_at: Option<String>,
+        /// HTTP status.
+        status: u16,
+        /// Where it pointed (`Location`, resolved against the URL that answered).
+        location: String,
+        /// Why it was not followed.
+        why: &'static str,
+    },
     /// The endpoint answered 200 without a usable `access_token`.
     #[error("the token endpoint {url} answered without an access_token")]
     Malformed {
@@ -103,11 +128,20 @@ pub async fn client_credentials_token(
     let url = format!("{base}{TOKEN_PATH}");
     let mut response = post_form(http, &url, credentials).await?;
     let mut used = url;
-    if response.0 == 404 {
+    if response.status == 404 {
         used = format!("{base}{LEGACY_TOKEN_PATH}");
         response = post_form(http, &used, credentials).await?;
     }
-    let (status, body) = response;
+    let Answer {
+        status,
+        body,
+        location,
+        answered_at,
+    } = response;
+    if let Some(location) = location {
+        let location = crate::redact::scrub(&location, &[credentials.client_secret.expose()]);
+        return Err(redirected(used, answered_at, status, location));
+    }
     if status != 200 {
         let error = match serde_json::from_slice::<KeycloakError>(&body) {
             Ok(KeycloakError {
@@ -138,11 +172,21 @@ pub async fn client_credentials_token(
     }
 }
 
+/// A token endpoint's answer.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    /// On a redirect (3xx, not followed), its `Location` resolved against `answered_at`.
+    location: Option<String>,
+    /// The URL that answered (the one posted to, or where a followed redirect led).
+    answered_at: String,
+}
+
 async fn post_form(
     http: &reqwest::Client,
     url: &str,
     credentials: &ClientCredentials,
-) -> Result<(u16, Vec<u8>), ClientError> {
+) -> Result<Answer, ClientError> {
     let response = http
         .post(url)
         .form(&[
@@ -153,10 +197,51 @@ async fn post_form(
         .send()
         .await
         .map_err(|e| transport_error(url, e))?;
-    let status = response.status().as_u16();
+    let status = response.status();
+    let answered_at = response.url().clone();
+    let location = status.is_redirection().then(|| {
+        let header = response.headers().get(reqwest::header::LOCATION);
+        let raw = header.map_or_else(String::new, |v| {
+            String::from_utf8_lossy(v.as_bytes()).into_owned()
+        });
+        match answered_at.join(&raw) {
+            Ok(resolved) if !raw.is_empty() => resolved.to_string(),
+            _ => format!("{raw:?} (no usable Location)"),
+        }
+    });
     let body = response
         .bytes()
         .await
         .map_err(|e| transport_error(url, e))?;
-    Ok((status, body.to_vec()))
+    Ok(Answer {
+        status: status.as_u16(),
+        body: body.to_vec(),
+        location,
+        answered_at: answered_at.to_string(),
+    })
+}
+
+/// The error for a token request answered with a redirect it did not follow.
+fn redirected(url: String, answered_at: String, status: u16, location: String) -> AuthError {
+    let (origin, target) = (
+        reqwest::Url::parse(&answered_at),
+        reqwest::Url::parse(&location),
+    );
+    let why = match (&origin, &target) {
+        (Ok(from), Ok(to)) if from.scheme() == "https" && to.scheme() == "http" => {
+            "a downgrade from https to plain http"
+        }
+        (Ok(from), Ok(to)) if from.origin() != to.origin() => "another origin",
+        (Ok(_), Ok(_)) => {
+            "a redirect that would resend the token request as a GET without its form"
+        }
+        _ => "not a URL to follow",
+    };
+    AuthError::Redirected {
+        redirected_at: (answered_at != url).then_some(answered_at),
+        url,
+        status,
+        location,
+        why,
+    }
 }

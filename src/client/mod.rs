@@ -10,9 +10,14 @@
 //!   5xx only for queries; never a mutation that may have been applied;
 //! - **renews** the token once when a 401 says it expired.
 //!
+//! Redirects: a token request never follows one out of its origin (nor from `https` to
+//! `http`), so a client secret reaches only the configured auth server; GraphQL requests
+//! follow up to [`MAX_REDIRECTS`], without `Authorization` across origins (`redirect.rs`).
+//!
 //! The response tells how it went: attempts, throttled answers, time waited.
 
 mod pacing;
+mod redirect;
 mod retry;
 mod transport;
 
@@ -20,6 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use pacing::{DEFAULT_MAX_RPS, Gate, MAX_RPS_CEILING, Pacer};
+pub use redirect::MAX_REDIRECTS;
 pub use reqwest::header::RETRY_AFTER;
 pub use retry::{RetryPolicy, Verdict, retry_after};
 pub use transport::TransportKind;
@@ -156,11 +162,13 @@ impl RawResponse {
 pub const EXTRA_ROOTS_ENV: &str = "SSL_CERT_FILE";
 
 /// Builds the shared HTTP client: one per process, shared by every trial. It trusts the
-/// system's roots plus the certificates in `SSL_CERT_FILE`, when set.
+/// system's roots plus the certificates in `SSL_CERT_FILE`, when set, and follows redirects
+/// as the module docs say: never a token request's out of its origin.
 pub fn http_client() -> Result<reqwest::Client, ClientError> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
+        .redirect(redirect::policy())
         .user_agent(concat!("ion-contract/", env!("CARGO_PKG_VERSION")));
     if let Some(file) = std::env::var_os(EXTRA_ROOTS_ENV).filter(|f| !f.is_empty()) {
         let unusable = |reason: String| ClientError::Roots {

@@ -3,12 +3,13 @@
 //! - **The double** (`mock`, or any `environment: mock` target): an embedded double is
 //!   started with the double's schema and seed and the demo key, imitating the target's
 //!   realm, and introspected.
-//! - **A live target**: its URLs and credentials from the environment, its pace
-//!   (`max_rps`); first the preflight ([`crate::preflight`]): every URL and credential must be
-//!   the target's environment's and ION must accept the token, before the introspection
-//!   query is sent with the same client and token. When only the preflight's `me` query
-//!   fails (answered, without a user), the schema is read all the same: the drift looked for
-//!   may be what broke that query (a `User` field it selects removed).
+//! - **A live target**: connected as every command connects ([`crate::reach`]): its URLs,
+//!   credentials and pace (`max_rps`), then the preflight ([`crate::preflight`]): every URL
+//!   and credential must be the target's environment's and ION must accept the token, before
+//!   the introspection query is sent with the same client and token. When only the
+//!   preflight's tenant query fails (`me { id }` still answers), the schema is read all the
+//!   same: the drift looked for may be what broke that query (a `User` field it selects
+//!   removed).
 
 use std::sync::Arc;
 
@@ -16,9 +17,9 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use super::introspect::{IntrospectError, introspect, shown_endpoint};
-use crate::client::Pacer;
-use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
-use crate::preflight::{self, PreflightError};
+use crate::double::DoubleData;
+use crate::preflight::PreflightError;
+use crate::reach::{self, ReachError};
 use crate::target::{Target, Targets, Unavailable};
 
 /// A schema read from a target.
@@ -58,22 +59,18 @@ pub async fn from_double(
     target: &Target,
     http: &reqwest::Client,
 ) -> Result<Fetched, FetchError> {
-    let double = IonDouble::start_with(data, EnvironmentSpec::demo_in(target.imitates)).await;
-    let mut client = double.demo_client(http);
-    if let Some(rate) = target.max_rps {
-        client = client.with_pacer(Arc::new(Pacer::new(rate)));
-    }
-    let schema = introspect(&client).await?;
+    let reached = reach::double(target, data, http).await;
+    let schema = introspect(&reached.client).await?;
     Ok(Fetched {
         schema,
-        endpoint: shown_endpoint(client.endpoint()),
+        endpoint: shown_endpoint(reached.client.endpoint()),
         preflight: None,
     })
 }
 
-/// Runs `target`'s preflight, then reads its schema with the same client.
-/// `allow_high_rate` allows a `max_rps` above the ceiling (as `--allow-high-rate` does for
-/// `run`).
+/// Connects to `target` (its preflight first, see [`crate::reach`]), then reads its schema
+/// with the same client and token. `allow_high_rate` allows a `max_rps` above the ceiling (as
+/// `--allow-high-rate` does for `run`).
 pub async fn from_live(
     target: &Target,
     targets: &Targets,
@@ -81,33 +78,24 @@ pub async fn from_live(
     http: &reqwest::Client,
     allow_high_rate: bool,
 ) -> Result<Fetched, FetchError> {
-    let live = target.live(env).map_err(|unavailable| match unavailable {
-        Unavailable::Missing(missing) => FetchError::Setup(format!(
-            "{missing}\nhelp: export them (see suites/targets.yaml and the README's \"Run against \
-             a live sandbox\"), or compare against a schema file with `schema diff --live FILE`"
-        )),
-        bad @ Unavailable::BadUrl { .. } => FetchError::Setup(bad.to_string()),
-    })?;
-    let rate = live
-        .max_rps(target, allow_high_rate)
-        .map_err(FetchError::Setup)?;
-    let mut client = live.client(http);
-    if let Some(rate) = rate {
-        client = client.with_pacer(Arc::new(Pacer::new(rate)));
-    }
-    let preflight = match preflight::run(target, targets, &live, env, &client).await {
-        Ok(passed) => passed.summary(),
-        Err(source) => {
-            return Err(FetchError::Preflight {
-                target: target.name.clone(),
-                source,
-            });
-        }
-    };
-    let schema = introspect(&client).await?;
+    let connected = reach::connect(target, targets, env, http, allow_high_rate)
+        .await
+        .map_err(|error| match error {
+            ReachError::Unavailable(Unavailable::Missing(missing)) => FetchError::Setup(format!(
+                "{missing}\nhelp: export them (see suites/targets.yaml and the README's \"Run \
+                 against a live sandbox\"), or compare against a schema file with `schema diff \
+                 --live FILE`"
+            )),
+            ReachError::Preflight { target, source } => FetchError::Preflight {
+                target,
+                source: *source,
+            },
+            other => FetchError::Setup(other.to_string()),
+        })?;
+    let schema = introspect(&connected.client).await?;
     Ok(Fetched {
         schema,
-        endpoint: shown_endpoint(client.endpoint()),
-        preflight: Some(preflight),
+        endpoint: shown_endpoint(connected.client.endpoint()),
+        preflight: Some(connected.passed.summary()),
     })
 }

@@ -99,13 +99,7 @@ impl Shared {
         };
         let double_client;
         let client = match (&self.connection, &double) {
-            (
-                Connection::Live {
-                    preflight: Some(Err(diagnosis)),
-                    ..
-                },
-                _,
-            ) => {
+            (Connection::Refused(diagnosis), _) => {
                 let headline = diagnosis.lines().next().unwrap_or_default();
                 return failed(
                     FailureClass::NotRun,
@@ -118,6 +112,9 @@ impl Shared {
             (Connection::Live { client, .. }, _) => client,
             (Connection::Missing(missing), _) => {
                 return failed(FailureClass::NotRun, missing.to_string());
+            }
+            (Connection::Listing, _) => {
+                return failed(FailureClass::NotRun, "not run: only listed".to_owned());
             }
             (Connection::Double, None) => unreachable!("a double was started above"),
             (Connection::Double, Some(double)) => {

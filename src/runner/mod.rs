@@ -11,7 +11,8 @@
 //! - a live target without credentials: every trial ignored, and one stderr line naming the
 //!   variables to set;
 //! - a live target with credentials: first the trial `preflight::<target>` (see
-//!   [`crate::preflight`]), run when the process starts; when it fails, every case fails
+//!   [`crate::preflight`]), run when the process starts (the target is reached as every
+//!   command reaches it, [`crate::reach`]); when it fails, every case fails
 //!   without sending anything, naming it, and the diagnosis is printed once on stderr; when
 //!   it passes, one stderr line names the tenant;
 //! - a case that runs `as:` a profile whose credentials are not set: ignored, with one
@@ -66,9 +67,10 @@ use crate::client::{GraphqlClient, Pacer, http_client};
 use crate::double::DoubleData;
 use crate::exit;
 use crate::lock;
-use crate::preflight::{self, Passed};
+use crate::preflight::Passed;
 use crate::profile::Profiles;
 use crate::progress::Progress;
+use crate::reach::{self, Connected, ReachError};
 use crate::redact;
 use crate::report::{self, Collector, FailureClass, RunReport, TrialKind, TrialRecord};
 use crate::secret::Secret;
@@ -269,16 +271,19 @@ struct Shared {
     webhooks: WebhookSetup,
 }
 
-/// How this run reaches its target.
+/// How this run reaches its target (a live one through [`crate::reach`]).
 enum Connection {
     /// A fresh embedded double per trial.
     Double,
-    /// One client, and so one token, for every trial; and the preflight's outcome (`None`
-    /// when only listing: nothing is sent then).
+    /// A live target whose preflight passed: one client, and so one token, for every trial.
     Live {
         client: GraphqlClient,
-        preflight: Option<Result<Passed, String>>,
+        passed: Passed,
     },
+    /// A live target whose preflight failed (the diagnosis): every case fails unsent.
+    Refused(String),
+    /// A live target, only listed: nothing is sent.
+    Listing,
     /// A live target whose credentials are not set: its trials are ignored.
     Missing(MissingCredentials),
 }
@@ -322,36 +327,32 @@ impl Shared {
         let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
         let mut pacer = target.max_rps.map(|rate| Arc::new(Pacer::new(rate)));
         let mut local_api = None;
+        let env = |name: &str| std::env::var(name).ok();
         let mut connection = if target.is_double() {
             Connection::Double
         } else {
-            let env = |name: &str| std::env::var(name).ok();
-            match target.live(&env) {
-                Ok(live) => {
-                    let rate = live
-                        .max_rps(&target, options.allow_high_rate)
-                        .map_err(|e| fail("target::select", e))?;
-                    pacer = rate.map(|rate| Arc::new(Pacer::new(rate)));
-                    if live.is_local() {
-                        local_api = Some(live.api_url.clone());
+            match reach::open(&target, &env, &http, options.allow_high_rate) {
+                Ok(opened) => {
+                    pacer = opened.pacer().cloned();
+                    if opened.is_local() {
+                        local_api = Some(opened.api_url().to_owned());
                     }
-                    let mut client = live
-                        .client(&http)
-                        .with_request_timeout(target.request_timeout);
-                    if let Some(pacer) = &pacer {
-                        client = client.with_pacer(Arc::clone(pacer));
+                    if listing {
+                        Connection::Listing
+                    } else {
+                        match runtime.block_on(opened.preflight(&target, &targets, &env)) {
+                            Ok(Connected { client, passed }) => Connection::Live { client, passed },
+                            Err(ReachError::Preflight { source, .. }) => {
+                                Connection::Refused(source.to_string())
+                            }
+                            Err(other) => return Err(fail("target::select", other.to_string())),
+                        }
                     }
-                    let preflight = (!listing).then(|| {
-                        runtime
-                            .block_on(preflight::run(&target, &targets, &live, &env, &client))
-                            .map_err(|e| e.to_string())
-                    });
-                    Connection::Live { client, preflight }
                 }
-                Err(Unavailable::Missing(missing)) => Connection::Missing(missing),
-                Err(bad @ Unavailable::BadUrl { .. }) => {
-                    return Err(fail("target::select", bad.to_string()));
+                Err(ReachError::Unavailable(Unavailable::Missing(missing))) => {
+                    Connection::Missing(missing)
                 }
+                Err(other) => return Err(fail("target::select", other.to_string())),
             }
         };
         let snapshots_dir = absolute(&options.snapshots_dir);
@@ -363,14 +364,9 @@ impl Shared {
         let fixtures =
             fixture::Fixtures::load(&options.suites_dir, &admitted_suites, double.schema());
         let admitted = admitted_suites.iter().flat_map(|suite| &suite.cases);
-        let env = |name: &str| std::env::var(name).ok();
         let profiles = Profiles::resolve(&target, &targets, admitted, &env, &http);
         let secrets = targets.secret_values(&env);
-        if let Connection::Live {
-            preflight: Some(Err(diagnosis)),
-            ..
-        } = &mut connection
-        {
+        if let Connection::Refused(diagnosis) = &mut connection {
             let exposed: Vec<&str> = secrets.iter().map(Secret::expose).collect();
             *diagnosis = redact::scrub_all(diagnosis, &exposed);
         }
@@ -408,8 +404,16 @@ impl Shared {
             _ => None,
         };
         let mut planned = Vec::new();
-        if let Connection::Live { preflight, .. } = &shared.connection {
-            planned.push(preflight_trial(recorder, target, preflight.clone()));
+        let preflight = match &shared.connection {
+            Connection::Live { passed, .. } => Some(Ok(passed.clone())),
+            Connection::Refused(diagnosis) => Some(Err(diagnosis.clone())),
+            Connection::Listing | Connection::Double | Connection::Missing(_) => None,
+        };
+        if !matches!(
+            shared.connection,
+            Connection::Double | Connection::Missing(_)
+        ) {
+            planned.push(preflight_trial(recorder, target, preflight));
         }
         for (suite_index, loaded) in shared.suites.iter().enumerate() {
             match loaded {

@@ -63,14 +63,10 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
             "ion-contract: {missing}; its {} trial(s) are ignored",
             trials
         ),
-        Connection::Live {
-            preflight: Some(Ok(passed)),
-            ..
-        } => eprintln!("ion-contract: preflight: {}", passed.summary()),
-        Connection::Live {
-            preflight: Some(Err(diagnosis)),
-            ..
-        } => eprintln!(
+        Connection::Live { passed, .. } => {
+            eprintln!("ion-contract: preflight: {}", passed.summary());
+        }
+        Connection::Refused(diagnosis) => eprintln!(
             "ion-contract: target {} failed its preflight; none of its cases is run\n{diagnosis}",
             shared.target.name
         ),

@@ -9,6 +9,10 @@
 //! | `drift` | the chain matches the baseline (`clean`) | 5 (drift), 6 (reset) |
 //! | `suites` | every case of the suites tagged `smoke` passes | 101 |
 //!
+//! The preflight stage is how the target is reached, as every command reaches one
+//! ([`crate::reach`]): the later stages use its client and token, and on a failed preflight
+//! nothing but the preflight's own requests was sent.
+//!
 //! The summary is a few lines of markdown, for a chat message or `$GITHUB_STEP_SUMMARY`.
 
 mod report;
@@ -26,7 +30,7 @@ use crate::drift::introspect::introspect;
 use crate::drift::{ProjectOperation, SchemaDrift};
 use crate::exit;
 use crate::progress::Progress;
-use crate::reach::{Reached, reach};
+use crate::reach::{ReachError, Reached, reach};
 use crate::report::{ReportPaths, RunReport};
 use crate::runner::{self, RunOptions};
 use crate::seeding::{Chain, Seeder};
@@ -109,30 +113,22 @@ fn stages(
             return outcomes;
         }
     };
-    if !go(runtime.block_on(setup.preflight())) {
-        return outcomes;
-    }
-    // One connection for the schema, seed and drift stages: on the double, the chain the seed
+    // The preflight stage reaches the target (see `crate::reach`): one connection, and one
+    // token, for the schema, seed and drift stages after it. On the double, the chain the seed
     // stage creates is the one the drift stage looks at.
-    stage(Stage::Schema);
-    let reached = match runtime.block_on(reach(
-        &setup.target,
-        Arc::clone(&setup.data),
-        &Setup::env,
-        &setup.http,
-        false,
-    )) {
+    let reached = match runtime.block_on(setup.reach()) {
         Ok(reached) => reached,
-        Err(why) => {
-            go(StageOutcome::failed(
-                Stage::Schema,
-                exit::INVALID,
-                "the target cannot be reached",
-                why,
-            ));
+        Err(failed) => {
+            go(failed);
             return outcomes;
         }
     };
+    let line = reached.preflight.as_ref().map_or_else(
+        || "the embedded double: nothing to check".to_owned(),
+        |passed| passed.summary(),
+    );
+    go(StageOutcome::passed(Stage::Preflight, line));
+    stage(Stage::Schema);
     let ready = go(runtime.block_on(setup.schema(options, &reached)))
         && {
             stage(Stage::Seed);
@@ -187,30 +183,24 @@ impl<'p> Setup<'p> {
         std::env::var(name).ok()
     }
 
-    async fn preflight(&self) -> StageOutcome {
-        if self.target.is_double() {
-            return StageOutcome::passed(Stage::Preflight, "the embedded double: nothing to check");
-        }
-        let live = match self.target.live(&Self::env) {
-            Ok(live) => live,
-            Err(e) => {
-                return StageOutcome::failed(
-                    Stage::Preflight,
-                    exit::INVALID,
-                    "no credentials",
-                    e.to_string(),
-                );
-            }
-        };
-        let client = live.client(&self.http);
-        match crate::preflight::run(&self.target, &self.targets, &live, &Self::env, &client).await {
-            Ok(passed) => StageOutcome::passed(Stage::Preflight, passed.summary()),
-            Err(e) => {
-                let text = e.to_string();
+    /// Reaches the target as every command does: a live one only after its preflight passed.
+    async fn reach(&self) -> Result<Reached, StageOutcome> {
+        let target = &self.target;
+        let data = Arc::clone(&self.data);
+        let reached = reach(target, &self.targets, data, &Self::env, &self.http, false).await;
+        reached.map_err(|error| match error {
+            ReachError::Preflight { source, .. } => {
+                let text = source.to_string();
                 let line = text.lines().next().unwrap_or_default().to_owned();
                 StageOutcome::failed(Stage::Preflight, exit::PREFLIGHT_FAILED, line, text)
             }
-        }
+            other => StageOutcome::failed(
+                Stage::Preflight,
+                exit::INVALID,
+                "the target cannot be reached",
+                other.to_string(),
+            ),
+        })
     }
 
     /// The live schema against the committed one, for the operations of every suite.
