@@ -133,4 +133,5 @@ pub mod smoke;
 pub mod snapshot;
 pub mod suite;
 pub mod target;
+pub mod user_file;
 pub mod webhook;
