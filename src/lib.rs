@@ -113,6 +113,7 @@
 pub mod auth;
 pub mod check;
 pub mod client;
+pub mod closed_stdout;
 pub mod diagnostic;
 pub mod double;
 pub mod drift;
