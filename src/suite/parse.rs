@@ -45,27 +45,28 @@ fn options(max_nodes: usize) -> serde_saphyr::Options {
 }
 
 /// The node limit: `ION_MAX_YAML_NODES` when set, else the default.
-fn max_nodes(src: &SourceFile) -> Result<usize, Diagnostic> {
+fn max_nodes(src: &SourceFile) -> Result<usize, Vec<Diagnostic>> {
     let Ok(value) = std::env::var(MAX_YAML_NODES_ENV) else {
         return Ok(DEFAULT_MAX_YAML_NODES);
     };
     match value.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(src
-            .diag(
+        _ => Err(vec![
+            src.diag(
                 Pos::new(1, 1, 1),
                 format!("{MAX_YAML_NODES_ENV}={value:?} is not a positive number of nodes"),
             )
             .with_help(format!(
                 "set {MAX_YAML_NODES_ENV} to a whole number (the default is \
                  {DEFAULT_MAX_YAML_NODES}), or unset it"
-            ))),
+            )),
+        ]),
     }
 }
 
 /// Parses a suite file's text, or returns every problem found before the typed pass.
 pub(crate) fn parse(src: &SourceFile, text: &str) -> Result<SuiteFile, Vec<Diagnostic>> {
-    let max_nodes = max_nodes(src).map_err(|d| vec![d])?;
+    let max_nodes = max_nodes(src)?;
     let mut untyped = options(max_nodes);
     // Keep duplicate keys in the tree so the shape check can report them with both places.
     untyped.duplicate_keys = DuplicateKeyPolicy::PassThrough;
