@@ -41,6 +41,7 @@
 //! | the nightly smoke run (`smoke`) | [`smoke`] |
 //! | reports for CI: JUnit, JSON, markdown summary | [`report`] |
 //! | exit codes of every command | [`exit`] |
+//! | the loader's limits: user files (regular, bounded), symlinks, YAML nodes, JSONPath, `--test-threads`, a closed stdout | [`user_file`], [`suite`] (`load`, `parse`, `jsonpath`), [`runner`], [`closed_stdout`] |
 //! | shards (`--shard i/n`) and suite locks (`lock:`) | [`runner::Shard`], [`lock`] |
 //! | the progress line of `seed`, `drift` and `smoke` (`ION_PROGRESS`) | [`progress`] |
 //! | schema drift: `schema pull`, `schema diff`, breaking/dangerous/safe, usage-awareness, exit codes | [`drift`] |

@@ -110,6 +110,14 @@ pub fn read_baseline(path: &Path) -> Result<Option<Value>, String> {
     if !path.exists() {
         return Ok(None);
     }
+    // insta reads whatever the path names: refuse a pipe, a device or a huge file first.
+    crate::user_file::read_bytes(path, crate::user_file::Limit::File).map_err(|e| {
+        format!(
+            "cannot read the baseline {}: {e}\nhelp: {}",
+            crate::diagnostic::display_path(path),
+            e.help()
+        )
+    })?;
     let snapshot = insta::Snapshot::from_file(path)
         .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
     let text = snapshot
