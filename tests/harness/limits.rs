@@ -56,7 +56,12 @@ fn with_closed_stdout(command: &mut Command) -> Output {
 
 #[test]
 fn a_closed_stdout_ends_listing_and_checking_quietly_with_exit_0() {
-    for args in [&["list"][..], &["check"], &["run", "--list"]] {
+    for args in [
+        &["list"][..],
+        &["check"],
+        &["run", "--list"],
+        &["schema", "diff"],
+    ] {
         let out = with_closed_stdout(&mut ion_contract(args));
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{args:?}");
