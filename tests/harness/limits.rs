@@ -136,4 +136,10 @@ fn file_size_and_yaml_node_limits_name_their_variable() {
     assert!(err.contains("ION_MAX_FILE_MB=4"), "{err}");
     let out = output(scratch.command(&["check"]).env("ION_MAX_FILE_MB", "2"));
     assert!(out.status.success(), "{}", stderr(&out));
+    let out = output(scratch.command(&["check"]).env("ION_MAX_FILE_MB", "lots"));
+    let err = refused(&out, "ION_MAX_FILE_MB=lots");
+    assert!(
+        err.contains("ION_MAX_FILE_MB=\"lots\" is not a number"),
+        "{err}"
+    );
 }
