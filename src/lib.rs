@@ -42,6 +42,7 @@
 //! | the nightly smoke run (`smoke`) | [`smoke`] |
 //! | reports for CI: JUnit, JSON, markdown summary | [`report`] |
 //! | exit codes of every command | [`exit`] |
+//! | the loader's limits: user files (regular, bounded), symlinks, YAML nodes, JSONPath, `--test-threads`, a closed stdout | [`user_file`], [`suite`] (`load`, `parse`, `jsonpath`), [`runner`], [`closed_stdout`] |
 //! | shards (`--shard i/n`) and suite locks (`lock:`) | [`runner::Shard`], [`lock`] |
 //! | the progress line of `seed`, `drift` and `smoke` (`ION_PROGRESS`) | [`progress`] |
 //! | schema drift: `schema pull`, `schema diff`, breaking/dangerous/safe, usage-awareness, exit codes | [`drift`] |
@@ -114,6 +115,7 @@
 pub mod auth;
 pub mod check;
 pub mod client;
+pub mod closed_stdout;
 pub mod diagnostic;
 pub mod double;
 pub mod drift;
@@ -134,4 +136,5 @@ pub mod smoke;
 pub mod snapshot;
 pub mod suite;
 pub mod target;
+pub mod user_file;
 pub mod webhook;

@@ -35,6 +35,7 @@ use cli::{
 use ion_contract::exit::{INVALID, PREFLIGHT_FAILED, SCHEMA_DRIFT};
 
 fn main() -> ExitCode {
+    ion_contract::closed_stdout::end_quietly_when_closed();
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args, false),

@@ -47,6 +47,35 @@ pub fn assert_case_snapshot(
     settings.bind(|| insta::assert_json_snapshot!(name, recorded));
 }
 
+/// Checks, before any trial runs, that `dir` is a directory or can become one: insta
+/// panics deep inside a trial when the snapshots path is a file (`--snapshots /dev/null`).
+pub fn check_dir(dir: &Path) -> Result<(), String> {
+    // The nearest part of the path that exists must be a directory; insta creates the rest.
+    let Some(existing) = dir
+        .ancestors()
+        .find(|p| !p.as_os_str().is_empty() && p.exists())
+    else {
+        return Ok(());
+    };
+    if existing.is_dir() {
+        return Ok(());
+    }
+    let shown = crate::diagnostic::display_path;
+    let what = if existing == dir {
+        format!("the snapshots directory {} is not a directory", shown(dir))
+    } else {
+        format!(
+            "the snapshots directory {} cannot be created: {} is not a directory",
+            shown(dir),
+            shown(existing)
+        )
+    };
+    Err(format!(
+        "error: {what}\nhelp: pass --snapshots with a directory (it is created when missing), \
+         or leave it out to use `snapshots` beside the suites directory"
+    ))
+}
+
 /// The failure message of a case whose response does not match its snapshot, or has none
 /// yet (insta has printed the difference, or the new snapshot, on stderr).
 pub fn mismatch_message(snapshots_dir: &Path, suite: &Suite, case: &Case, target: &str) -> String {
@@ -81,6 +110,14 @@ pub fn read_baseline(path: &Path) -> Result<Option<Value>, String> {
     if !path.exists() {
         return Ok(None);
     }
+    // insta reads whatever the path names: refuse a pipe, a device or a huge file first.
+    crate::user_file::read_bytes(path, crate::user_file::Limit::File).map_err(|e| {
+        format!(
+            "cannot read the baseline {}: {e}\nhelp: {}",
+            crate::diagnostic::display_path(path),
+            e.help()
+        )
+    })?;
     let snapshot = insta::Snapshot::from_file(path)
         .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
     let text = snapshot

@@ -2,6 +2,8 @@
 //! as a user (or cargo-nextest) runs them.
 
 mod common;
+#[path = "harness/limits.rs"]
+mod limits;
 
 use std::process::Output;
 

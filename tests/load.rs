@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 #[path = "load/auth.rs"]
 mod auth;
+#[path = "load/limits.rs"]
+mod limits;
 #[path = "load/robustness.rs"]
 mod robustness;
 #[path = "load/templates.rs"]

@@ -139,3 +139,14 @@ fn check_reports_an_unknown_suite_target_and_a_broken_targets_file() {
     assert_eq!(run.status.code(), Some(2), "an invalid targets file");
     assert!(stdout(&run).contains("targets::load"), "{}", stdout(&run));
 }
+
+#[test]
+fn a_targets_file_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+    let scratch = Scratch::new("targets-binary");
+    std::fs::write(scratch.0.join("targets.yaml"), b"targets:\n  x: \xff\xfe\n").expect("write");
+    let out = output(&mut scratch.command(&["check"]));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("targets.yaml:2:6"), "{err}");
+    assert!(err.contains("not UTF-8") && err.contains("help:"), "{err}");
+}

@@ -36,6 +36,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{AuthClass, AuthError, TokenKnowledge, TokenSource};
 use crate::secret::Secret;
+use crate::user_file::{self, Limit};
 
 /// Why a request produced no HTTP response at all.
 #[derive(Debug, thiserror::Error)]
@@ -175,7 +176,8 @@ pub fn http_client() -> Result<reqwest::Client, ClientError> {
             file: file.to_string_lossy().into_owned(),
             reason,
         };
-        let pem = std::fs::read(&file).map_err(|e| unusable(e.to_string()))?;
+        let pem = user_file::read_bytes(std::path::Path::new(&file), Limit::File)
+            .map_err(|e| unusable(format!("{e} ({})", e.help())))?;
         let roots =
             reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| unusable(e.to_string()))?;
         builder = builder.tls_certs_merge(roots);

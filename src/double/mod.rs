@@ -159,6 +159,7 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::{Diagnostic, display_path};
+use crate::user_file::{self, Limit, ReadError};
 pub use fault::{FaultKind, FaultRule};
 pub use keys::{Role, key_for};
 pub use limits::Limits;
@@ -187,14 +188,14 @@ pub struct DoubleData {
 impl DoubleData {
     /// Reads and checks the schema and the seed data.
     pub fn load(schema_path: &Path, seed_path: &Path) -> Result<Self, DoubleError> {
-        let schema_text = read(schema_path)?;
+        let schema_text = read(schema_path, Limit::Schema)?;
         let schema = Schema::parse_and_validate(&schema_text, schema_path).map_err(|invalid| {
             DoubleError::Schema {
                 path: schema_path.to_path_buf(),
                 errors: invalid.errors.to_string(),
             }
         })?;
-        let seed_text = read(seed_path)?;
+        let seed_text = read(seed_path, Limit::File)?;
         let seed = seed::load(seed_path, &seed_text, &schema).map_err(DoubleError::Seed)?;
         Ok(DoubleData {
             schema: Arc::new(schema),
@@ -208,10 +209,10 @@ impl DoubleData {
     }
 }
 
-fn read(path: &Path) -> Result<String, DoubleError> {
-    std::fs::read_to_string(path).map_err(|source| DoubleError::Read {
+fn read(path: &Path, limit: Limit) -> Result<String, DoubleError> {
+    user_file::read_text(path, limit).map_err(|why| DoubleError::Read {
         path: path.to_path_buf(),
-        source,
+        why,
     })
 }
 
@@ -219,13 +220,11 @@ fn read(path: &Path) -> Result<String, DoubleError> {
 #[derive(Debug, thiserror::Error)]
 pub enum DoubleError {
     #[error(
-        "cannot read {}: {source}\nhelp: the double needs its schema and seed files; pass --schema/--seed or restore them",
-        display_path(path)
+        "cannot read {}: {why}\nhelp: {}",
+        why.location(path),
+        why.help_or("the double needs its schema and seed files; pass --schema/--seed or restore them")
     )]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, why: ReadError },
     #[error(
         "the double's schema {} is not valid GraphQL:\n{errors}",
         display_path(path)

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use super::usage::Uses;
 use crate::diagnostic::display_path;
 use crate::suite::Suite;
+use crate::user_file::{self, Limit};
 
 /// One operation the project sends.
 #[derive(Debug, Clone)]
@@ -84,10 +85,10 @@ impl ProjectOperation {
             what,
             help: help.to_owned(),
         };
-        let source = std::fs::read_to_string(path).map_err(|e| {
+        let source = user_file::read_text(path, Limit::File).map_err(|e| {
             error(
                 format!("cannot read the document: {e}"),
-                "pass --documents with a readable .graphql file of operations",
+                &e.help_or("pass --documents with a readable .graphql file of operations"),
             )
         })?;
         let document = ast::Document::parse(&source, path).map_err(|invalid| {

@@ -7,19 +7,20 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::display_path;
+use crate::user_file::{self, Limit, ReadError};
 
 /// An SDL file that cannot be read, parsed or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaFileError {
     /// The file cannot be read.
-    #[error("cannot read {role} {}: {source}\nhelp: {help}", display_path(path))]
+    #[error("cannot read {role} {}: {why}\nhelp: {}", why.location(path), why.help_or(help))]
     Read {
         /// What the file is for (`the committed schema`).
         role: String,
         /// The file.
         path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
+        /// Why.
+        why: ReadError,
         /// How to fix it.
         help: String,
     },
@@ -54,10 +55,10 @@ pub enum SchemaFileError {
 /// Reads and validates the schema in `path`; `role` says what it is for and `help` how to
 /// point at another file, in the error.
 pub fn read(path: &Path, role: &str, help: &str) -> Result<Valid<Schema>, SchemaFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SchemaFileError::Read {
+    let text = user_file::read_text(path, Limit::Schema).map_err(|why| SchemaFileError::Read {
         role: role.to_owned(),
         path: path.to_path_buf(),
-        source,
+        why,
         help: help.to_owned(),
     })?;
     Schema::parse_and_validate(text, path).map_err(|invalid| SchemaFileError::Invalid {

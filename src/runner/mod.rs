@@ -8,6 +8,8 @@
 //! - one trial per case the target admits, named `<suite id>::<case name>::<target>`: sorted
 //!   by name on the double; on a live target in verification order (cases asking only `me`,
 //!   then reads, then writes), one at a time unless `--test-threads` says otherwise;
+//! - `--test-threads` (or `RUST_TEST_THREADS`) outside 1..=1024 is refused with exit 2
+//!   before anything runs (see `threads.rs`);
 //! - a live target without credentials: every trial ignored, and one stderr line naming the
 //!   variables to set;
 //! - a live target with credentials: first the trial `preflight::<target>` (see
@@ -51,9 +53,11 @@ mod options;
 mod plan;
 mod record;
 mod shard;
+mod threads;
 
 pub use options::{ALLOW_HIGH_RATE_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV};
 pub use shard::{SHARD_ENV, Shard};
+pub use threads::{MAX_TEST_THREADS, TEST_THREADS_ENV};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +87,7 @@ use record::{Planned, Recorder, recorded};
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.
 pub fn main_from_env() -> ExitCode {
+    crate::closed_stdout::end_quietly_when_closed();
     run(Arguments::from_args(), &RunOptions::from_env())
 }
 
@@ -120,11 +125,15 @@ pub fn run_all(options: &RunOptions) -> Ran {
 
 /// [`run`], with the counts and the report.
 pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
-    if args.test_threads.is_none() {
-        args.test_threads = std::env::var("RUST_TEST_THREADS")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .filter(|n| *n > 0);
+    if let Err(bad) = threads::resolve(&mut args) {
+        eprintln!("error: {bad}");
+        return Ran {
+            passed: 0,
+            failed: 0,
+            ignored: 0,
+            exit: ExitCode::from(exit::INVALID),
+            report: None,
+        };
     }
     let started = Instant::now();
     let recorder = Recorder {
@@ -296,6 +305,8 @@ impl Shared {
         if !options.invalid_env.is_empty() {
             return Err(fail("options::env", options.invalid_env.join("\n")));
         }
+        crate::snapshot::check_dir(&options.snapshots_dir)
+            .map_err(|e| fail("snapshots::dir", e))?;
         let targets =
             Targets::load(&options.suites_dir).map_err(|e| fail("targets::load", e.to_string()))?;
         let target = targets

@@ -46,7 +46,8 @@ use serde_json::{Map, Value};
 
 pub use run::{Found, Seeder};
 
-use crate::diagnostic::{Diagnostic, display_path};
+use crate::diagnostic::Diagnostic;
+use crate::user_file::{self, Limit, ReadError};
 
 /// The variable that overrides the chain's prefix.
 pub const PREFIX_ENV: &str = "ION_SEED_PREFIX";
@@ -94,14 +95,15 @@ impl std::fmt::Display for Link {
 pub enum ChainError {
     /// The file cannot be read.
     #[error(
-        "cannot read {}: {source}\nhelp: describe the seeding chain in suites/{CHAIN_FILE} (see the crate docs), or pass --chain",
-        display_path(.path)
+        "cannot read {}: {why}\nhelp: {}",
+        .why.location(.path),
+        .why.help_or(&format!("describe the seeding chain in suites/{CHAIN_FILE} (see the crate docs), or pass --chain"))
     )]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        why: ReadError,
     },
     /// The file has problems; every one is located.
     #[error("{}", crate::diagnostic::render_all(.0, "the seeding chain"))]
@@ -137,9 +139,9 @@ impl Chain {
         schema: &apollo_compiler::Schema,
         prefix: Option<&str>,
     ) -> Result<Chain, ChainError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ChainError::Read {
+        let text = user_file::read_text(path, Limit::File).map_err(|why| ChainError::Read {
             path: path.to_path_buf(),
-            source,
+            why,
         })?;
         let mut chain = load::parse(path, &text, schema).map_err(ChainError::Invalid)?;
         if let Some(prefix) = prefix.filter(|p| !p.trim().is_empty()) {

@@ -30,6 +30,7 @@ use crate::suite::format::{Spanned, StepSpec};
 use crate::suite::model::{Operation, OperationKind};
 use crate::suite::source::{Pos, SourceFile};
 use crate::suite::suggest;
+use crate::user_file::{self, Limit, ReadError};
 
 /// What the rest of the loader needs to know about a step's operation.
 pub(crate) struct Resolved {
@@ -296,61 +297,63 @@ fn read_document(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<GraphqlText> {
     let path: PathBuf = scope.suite_dir.join(&document.value);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(GraphqlText::File {
-            file: SourceFile::new(&path, &text),
-            text,
-        }),
-        Err(e) => {
-            let mut help = format!(
-                "`document:` is relative to the suite file's directory ({}); check the file name",
-                display_path(scope.suite_dir)
-            );
-            let dir = path.parent().unwrap_or(scope.suite_dir);
-            let names: Vec<String> = std::fs::read_dir(dir)
-                .map(|entries| {
-                    entries
-                        .filter_map(Result::ok)
-                        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-                        .filter(|n| n.ends_with(".graphql") || n.ends_with(".gql"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let written = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            if let Some(best) = suggest::did_you_mean(written, names.iter().map(String::as_str)) {
-                help = format!("did you mean '{best}'? {help}");
-            }
-            diags.push(
-                scope
-                    .src
-                    .diag(
-                        Pos::from(document.referenced),
-                        format!(
-                            "cannot read document '{}': {}",
-                            display_path(&path),
-                            io_reason(&e)
-                        ),
-                    )
-                    .with_label("file not readable")
-                    .with_help(help)
-                    .with_note(format!("in {}", scope.context)),
-            );
-            None
+    let e = match user_file::read_text(&path, Limit::File) {
+        Ok(text) => {
+            return Some(GraphqlText::File {
+                file: SourceFile::new(&path, &text),
+                text,
+            });
         }
+        Err(e) => e,
+    };
+    let message = format!("cannot read document '{}': {e}", display_path(&path));
+    if let Some((line, col)) = e.line_col() {
+        diags.push(
+            Diagnostic::new(&path, line, col, message)
+                .with_help(e.help())
+                .with_note(format!("in {}", scope.context)),
+        );
+        return None;
     }
+    let help = match &e {
+        ReadError::Io(_) => missing_document_help(scope, &path),
+        _ => e.help(),
+    };
+    diags.push(
+        scope
+            .src
+            .diag(Pos::from(document.referenced), message)
+            .with_label("file not readable")
+            .with_help(help)
+            .with_note(format!("in {}", scope.context)),
+    );
+    None
 }
 
-/// A short reason for an I/O error, without the OS error number.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::InvalidData => "the file is not valid UTF-8".to_owned(),
-        std::io::ErrorKind::IsADirectory => "it is a directory".to_owned(),
-        _ => e.to_string(),
+/// How to fix a `document:` that names no readable file: a did-you-mean over the `.graphql`
+/// files beside it.
+fn missing_document_help(scope: &StepScope<'_>, path: &Path) -> String {
+    let help = format!(
+        "`document:` is relative to the suite file's directory ({}); check the file name",
+        display_path(scope.suite_dir)
+    );
+    let dir = path.parent().unwrap_or(scope.suite_dir);
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .filter(|n| n.ends_with(".graphql") || n.ends_with(".gql"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let written = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    match suggest::did_you_mean(written, names.iter().map(String::as_str)) {
+        Some(best) => format!("did you mean '{best}'? {help}"),
+        None => help,
     }
 }
 

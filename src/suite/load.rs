@@ -9,8 +9,11 @@
 //! [`is_suite_file`]): every `*.yaml` file below the suites directory, recursively, except
 //! the top-level `targets.yaml`, hidden files (`.x.yaml`) and anything under a directory named
 //! `schema` or `seed` or starting with `.` or `_`. A suite's id is its path relative to the suites directory,
-//! `/`-separated, without `.yaml`.
+//! `/`-separated, without `.yaml`. Symlinks are followed, but each real directory is walked
+//! once and never one holding the suites directory, so a symlink loop ends (see [`discover`]).
+//! Files are read through [`crate::user_file`]: regular files only, at most `ION_MAX_FILE_MB`.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,13 +22,13 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::{Diagnostic, display_path};
-use crate::suite::graphql::io_reason;
 use crate::suite::model::Suite;
 use crate::suite::parse;
 use crate::suite::source::SourceFile;
 use crate::suite::validate::Validator;
+use crate::user_file::{self, Limit, io_reason};
 
-/// How deep [`discover`] descends (a guard against symlink loops).
+/// How deep [`discover`] descends.
 const MAX_DEPTH: usize = 32;
 
 /// The suites directory (or one of its subdirectories) could not be listed.
@@ -86,40 +89,73 @@ fn is_suite_file(name: &str, top: bool) -> bool {
 
 /// The suite files under `dir`, sorted by suite id. A missing or unreadable directory (or
 /// subdirectory) is an error.
+///
+/// Symlinks are followed, but each real directory is walked once: a symlinked directory
+/// that resolves to one already walked, or to the suites directory or one of its ancestors
+/// (`self -> .`, `up -> ..`), is skipped, so a symlink loop cannot make the walk endless.
 pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
-    let mut files = Vec::new();
-    walk(dir, 0, &mut files)?;
-    let mut keyed: Vec<(String, PathBuf)> =
-        files.into_iter().map(|f| (suite_id(dir, &f), f)).collect();
+    let mut walk = Walk {
+        root: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()),
+        walked: HashSet::new(),
+        files: Vec::new(),
+    };
+    walk.walked.insert(walk.root.clone());
+    walk.dir(dir, 0)?;
+    let mut keyed: Vec<(String, PathBuf)> = walk
+        .files
+        .into_iter()
+        .map(|f| (suite_id(dir, &f), f))
+        .collect();
     keyed.sort();
     Ok(keyed.into_iter().map(|(_, f)| f).collect())
 }
 
-fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<(), DiscoverError> {
-    let error = |source| DiscoverError {
-        dir: dir.to_path_buf(),
-        source,
-    };
-    let entries = std::fs::read_dir(dir).map_err(error)?;
-    for entry in entries {
-        let entry = entry.map_err(error)?;
-        let path = entry.path();
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            continue;
+/// The state of [`discover`]'s walk.
+struct Walk {
+    /// The suites directory's real path.
+    root: PathBuf,
+    /// The real paths of the directories walked so far.
+    walked: HashSet<PathBuf>,
+    /// The suite files found.
+    files: Vec<PathBuf>,
+}
+
+impl Walk {
+    fn dir(&mut self, dir: &Path, depth: usize) -> Result<(), DiscoverError> {
+        let error = |source| DiscoverError {
+            dir: dir.to_path_buf(),
+            source,
         };
-        // Follow symlinks; a broken one is treated as a file (and fails to load, located).
-        let is_dir = std::fs::metadata(&path)
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
-        if is_dir {
-            if is_suite_dir(&name) && depth < MAX_DEPTH {
-                walk(&path, depth + 1, files)?;
+        let entries = std::fs::read_dir(dir).map_err(error)?;
+        for entry in entries {
+            let entry = entry.map_err(error)?;
+            let path = entry.path();
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            // Follow symlinks; a broken one is treated as a file (and fails to load, located).
+            let is_dir = std::fs::metadata(&path)
+                .map(|m| m.is_dir())
+                .unwrap_or(false);
+            if is_dir {
+                if is_suite_dir(&name) && depth < MAX_DEPTH && self.first_visit(&path) {
+                    self.dir(&path, depth + 1)?;
+                }
+            } else if is_suite_file(&name, depth == 0) {
+                self.files.push(path);
             }
-        } else if is_suite_file(&name, depth == 0) {
-            files.push(path);
+        }
+        Ok(())
+    }
+
+    /// True the first time the real directory behind `path` is met, unless it holds the
+    /// suites directory (a symlink to `.` or `..`).
+    fn first_visit(&mut self, path: &Path) -> bool {
+        match std::fs::canonicalize(path) {
+            Ok(real) => !self.root.starts_with(&real) && self.walked.insert(real),
+            Err(_) => false,
         }
     }
-    Ok(())
 }
 
 /// The suite id of `file`: its path relative to `dir`, `/`-separated, without `.yaml`.
@@ -157,15 +193,11 @@ pub fn load_suite(
         file: file.to_path_buf(),
         diagnostics,
     };
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    let text = user_file::read_text(file, Limit::File).map_err(|e| {
+        let (line, col) = e.line_col().unwrap_or((1, 1));
         failure(vec![
-            Diagnostic::new(
-                file,
-                1,
-                1,
-                format!("cannot read suite file: {}", io_reason(&e)),
-            )
-            .with_help("check that the file exists, is readable and is UTF-8 text"),
+            Diagnostic::new(file, line, col, format!("cannot read suite file: {e}"))
+                .with_help(e.help()),
         ])
     })?;
     let src = SourceFile::new(file, &text);

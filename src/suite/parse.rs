@@ -6,6 +6,12 @@
 //!    every wrongly typed value, all at once.
 //! 3. Only then is the text deserialized into the typed [`SuiteFile`]. After step 2 this
 //!    should not fail; if it does, serde-saphyr's own message is reported, located.
+//!
+//! Both passes run under the same YAML budget: nesting at most 64 levels deep (serde-saphyr's
+//! default, which keeps its recursion off the end of the stack; flow collections `[[[...` are
+//! cut off by its parser sooner), aliases replaying at most [`MAX_REPLAYED_EVENTS`] events,
+//! and at most [`DEFAULT_MAX_YAML_NODES`] nodes (mappings, sequences and scalars), which
+//! `ION_MAX_YAML_NODES` raises. A breach is reported where it happens, naming the limit.
 
 use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter, UserMessageFormatter};
 
@@ -19,27 +25,93 @@ use crate::suite::source::{Pos, SourceFile};
 /// million, which nested aliases reach in a few hundred bytes that take seconds to check.
 const MAX_REPLAYED_EVENTS: usize = 20_000;
 
-/// Parses a suite file's text, or returns every problem found before the typed pass.
-pub(crate) fn parse(src: &SourceFile, text: &str) -> Result<SuiteFile, Vec<Diagnostic>> {
+/// The variable that sets how many YAML nodes one suite file may hold.
+pub const MAX_YAML_NODES_ENV: &str = "ION_MAX_YAML_NODES";
+
+/// How many YAML nodes one suite file may hold unless `ION_MAX_YAML_NODES` says otherwise:
+/// a 13 MB suite of 60,000 short cases holds about 1,300,000.
+pub const DEFAULT_MAX_YAML_NODES: usize = 4_000_000;
+
+/// The YAML budget of a suite file: see the module docs.
+fn options(max_nodes: usize) -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.alias_limits.max_total_replayed_events = MAX_REPLAYED_EVENTS;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = max_nodes;
+    // Every node is one event, and every collection one more at its end.
+    budget.max_events = max_nodes.saturating_mul(2).saturating_add(64);
+    options.budget = Some(budget);
+    options
+}
+
+/// The node limit: `ION_MAX_YAML_NODES` when set, else the default.
+fn max_nodes(src: &SourceFile) -> Result<usize, Vec<Diagnostic>> {
+    let Ok(value) = std::env::var(MAX_YAML_NODES_ENV) else {
+        return Ok(DEFAULT_MAX_YAML_NODES);
+    };
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(vec![
+            src.diag(
+                Pos::new(1, 1, 1),
+                format!("{MAX_YAML_NODES_ENV}={value:?} is not a positive number of nodes"),
+            )
+            .with_help(format!(
+                "set {MAX_YAML_NODES_ENV} to a whole number (the default is \
+                 {DEFAULT_MAX_YAML_NODES}), or unset it"
+            )),
+        ]),
+    }
+}
+
+/// Parses a suite file's text, or returns every problem found before the typed pass.
+pub(crate) fn parse(src: &SourceFile, text: &str) -> Result<SuiteFile, Vec<Diagnostic>> {
+    let max_nodes = max_nodes(src)?;
+    let mut untyped = options(max_nodes);
     // Keep duplicate keys in the tree so the shape check can report them with both places.
-    options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
-    let tree: Node = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| vec![yaml_error(src, &e, true)])?;
+    untyped.duplicate_keys = DuplicateKeyPolicy::PassThrough;
+    let tree: Node = serde_saphyr::from_str_with_options(text, untyped)
+        .map_err(|e| vec![yaml_error(src, &e, true, max_nodes)])?;
     let problems = shape::check(&tree, src);
     if !problems.is_empty() {
         return Err(problems);
     }
-    serde_saphyr::from_str::<SuiteFile>(text).map_err(|e| vec![yaml_error(src, &e, false)])
+    serde_saphyr::from_str_with_options::<SuiteFile>(text, options(max_nodes))
+        .map_err(|e| vec![yaml_error(src, &e, false, max_nodes)])
 }
 
 /// A serde-saphyr error as a diagnostic. `syntax` is true for the first (untyped) pass, where
-/// every error is a YAML syntax error.
-fn yaml_error(src: &SourceFile, error: &serde_saphyr::Error, syntax: bool) -> Diagnostic {
+/// every error is a YAML syntax error; `max_nodes` is the node limit in force.
+fn yaml_error(
+    src: &SourceFile,
+    error: &serde_saphyr::Error,
+    syntax: bool,
+    max_nodes: usize,
+) -> Diagnostic {
     let inner = error.without_snippet();
     let text = UserMessageFormatter.format_message(inner).into_owned();
     let pos = inner.location().map(Pos::from).unwrap_or(Pos::new(1, 1, 1));
+    if let serde_saphyr::Error::Budget { breach, .. } = inner {
+        use serde_saphyr::budget::BudgetBreach;
+        let limit = match breach {
+            BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => Some((
+                format!("the suite holds more than {max_nodes} YAML nodes, the limit"),
+                format!(
+                    "split the suite into several files, or raise the limit: \
+                     {MAX_YAML_NODES_ENV}={}",
+                    max_nodes.saturating_mul(2)
+                ),
+            )),
+            BudgetBreach::Depth { .. } => Some((
+                "values nest more than 64 levels deep, the limit".to_owned(),
+                "flatten this value: no suite needs this depth, and the limit is fixed".to_owned(),
+            )),
+            _ => None,
+        };
+        if let Some((message, help)) = limit {
+            return src.diag(pos, message).with_help(help);
+        }
+    }
     if !syntax {
         return src
             .diag(pos, text)
@@ -58,6 +130,8 @@ fn yaml_error(src: &SourceFile, error: &serde_saphyr::Error, syntax: bool) -> Di
     } else if text.contains("replayed_events") {
         "aliases (`*name`) here expand to more YAML than a suite may hold; repeat less through \
          anchors, or write the values out"
+    } else if text.contains("recursion limit") {
+        "flow collections (`[...]`, `{...}`) nest too deep here; flatten this value"
     } else if text.contains("multiple") {
         "a suite file holds one YAML document; remove the `---` separator or split the file"
     } else {

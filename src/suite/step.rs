@@ -17,7 +17,7 @@ use crate::suite::graphql::{self, StepScope};
 use crate::suite::model::{Capture, Profile, Step};
 use crate::suite::source::Pos;
 use crate::suite::validate::{Validator, is_capture_name};
-use crate::suite::{selection, suggest, variables};
+use crate::suite::{jsonpath, selection, suggest, variables};
 
 impl Validator<'_> {
     /// Builds one step named `name` (its `name:` or `step-<n>`). `snapshot_keys` holds the
@@ -181,7 +181,7 @@ impl Validator<'_> {
             .iter()
             .flat_map(|c| c.value.0.iter().map(|(_, path)| path));
         for raw in assertions.map(|a| &a.value.path).chain(captures) {
-            if serde_json_path::JsonPath::parse(&raw.value).is_err() {
+            if !jsonpath::is_valid(&raw.value) {
                 continue; // Reported by `path`.
             }
             if let Some(p) = selection::check(self.schema, doc, root, &raw.value) {

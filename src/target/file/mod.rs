@@ -1,16 +1,17 @@
 //! Reading `suites/targets.yaml`: every problem reported at its `file:line:col`, all at once.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{DEFAULT_TARGET, Environment, Target, Targets, Variables};
 
-use crate::diagnostic::{Diagnostic, display_path};
+use crate::diagnostic::Diagnostic;
 use crate::suite::Profile;
 use crate::suite::format::{Entry, Node, NodeValue};
 use crate::suite::node_problems::NodeProblems;
 use crate::suite::source::SourceFile;
 use crate::suite::suggest;
+use crate::user_file::{self, Limit, ReadError};
 
 const TOP_KEYS: [&str; 1] = ["targets"];
 const TARGET_KEYS: [&str; 10] = [
@@ -41,15 +42,7 @@ const VARIABLE_KEYS: [&str; 10] = [
 /// Why `targets.yaml` could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetsError {
-    /// The file exists but cannot be read.
-    #[error("cannot read {}: {source}\nhelp: make the file readable, or remove it to use the built-in targets", display_path(.path))]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file has problems; every one is located.
+    /// The file has problems (or exists but cannot be read); every one is located.
     #[error("{}", crate::diagnostic::render_all(.0, "the targets file"))]
     Invalid(Vec<Diagnostic>),
 }
@@ -77,14 +70,25 @@ impl fmt::Display for Variables {
 
 /// The built-in targets, adjusted and extended by the file at `path` when it exists.
 pub(super) fn load(path: &Path) -> Result<Targets, TargetsError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match user_file::read_text(path, Limit::File) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Targets::default()),
-        Err(source) => {
-            return Err(TargetsError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Targets::default());
+        }
+        Err(e) => {
+            let (line, col) = e.line_col().unwrap_or((1, 1));
+            return Err(TargetsError::Invalid(vec![
+                Diagnostic::new(
+                    path,
+                    line,
+                    col,
+                    format!("cannot read the targets file: {e}"),
+                )
+                .with_help(format!(
+                    "{}; or remove it to use the built-in targets",
+                    e.help()
+                )),
+            ]));
         }
     };
     parse(path, &text)
