@@ -1,4 +1,6 @@
-//! A closed stdout (`ion-contract list | head -1`) ends the command quietly, with exit 0.
+//! A closed stdout (`ion-contract list | head -1`) ends the command quietly: exit 0 for
+//! output a reader may cut short (list, check, schema diff), [`crate::exit::STDOUT_CLOSED`]
+//! for a run whose report was cut short (its outcome is unknown, so it is not a success).
 //!
 //! Rust ignores SIGPIPE, so writing to a pipe whose reader has gone fails with `BrokenPipe`,
 //! and `println!` (and libtest-mimic, which unwraps its writes) turn that into a panic: exit
@@ -8,8 +10,9 @@
 //! so for exactly that panic and leaves every other panic to the default hook. (`#![forbid(
 //! unsafe_code)]` rules out restoring SIGPIPE's default action, which would exit 141.)
 
-/// Installs the hook: a panic caused by writing to a closed stdout (or stderr) exits 0.
-pub fn end_quietly_when_closed() {
+/// Installs the hook: a panic caused by writing to a closed stdout (or stderr) exits with
+/// `code` (0 for listings, [`crate::exit::STDOUT_CLOSED`] for runs).
+pub fn end_quietly_when_closed(code: u8) {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let payload = info.payload();
@@ -20,7 +23,7 @@ pub fn end_quietly_when_closed() {
             .unwrap_or_default();
         let file = info.location().map(|l| l.file()).unwrap_or_default();
         if is_closed_pipe(message, file) {
-            std::process::exit(0);
+            std::process::exit(i32::from(code));
         }
         default(info);
     }));

@@ -17,9 +17,12 @@ pub const DATA_DRIFT: u8 = 5;
 pub const RESET: u8 = 6;
 /// A case failed (libtest's code).
 pub const CASE_FAILED: u8 = 101;
+/// Stdout was closed before `run` or `smoke` had reported every case (`| head`): the
+/// outcome is unknown. The code of a program ended by SIGPIPE (128 + 13), as a shell shows it.
+pub const STDOUT_CLOSED: u8 = 141;
 
 /// Every code, in the README's order.
-pub const ALL: [u8; 8] = [
+pub const ALL: [u8; 9] = [
     SUCCESS,
     SEED_REFUSED,
     INVALID,
@@ -28,4 +31,5 @@ pub const ALL: [u8; 8] = [
     DATA_DRIFT,
     RESET,
     CASE_FAILED,
+    STDOUT_CLOSED,
 ];

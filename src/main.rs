@@ -35,8 +35,13 @@ use cli::{
 use ion_contract::exit::{INVALID, PREFLIGHT_FAILED, SCHEMA_DRIFT};
 
 fn main() -> ExitCode {
-    ion_contract::closed_stdout::end_quietly_when_closed();
     let cli = Cli::parse();
+    let closed_stdout = match &cli.command {
+        Command::Run(args) => runner::closed_stdout_code(&args.libtest),
+        Command::Smoke(_) => ion_contract::exit::STDOUT_CLOSED,
+        _ => ion_contract::exit::SUCCESS,
+    };
+    ion_contract::closed_stdout::end_quietly_when_closed(closed_stdout);
     match cli.command {
         Command::Run(args) => run(args, false),
         Command::List(args) => run(args, true),

@@ -87,8 +87,19 @@ use record::{Planned, Recorder, recorded};
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.
 pub fn main_from_env() -> ExitCode {
-    crate::closed_stdout::end_quietly_when_closed();
-    run(Arguments::from_args(), &RunOptions::from_env())
+    let args = Arguments::from_args();
+    crate::closed_stdout::end_quietly_when_closed(closed_stdout_code(&args));
+    run(args, &RunOptions::from_env())
+}
+
+/// How a run ends when its stdout is closed: a listing cut short is fine (0), a report cut
+/// short leaves the outcome unknown ([`crate::exit::STDOUT_CLOSED`]).
+pub fn closed_stdout_code(args: &Arguments) -> u8 {
+    if args.list {
+        crate::exit::SUCCESS
+    } else {
+        crate::exit::STDOUT_CLOSED
+    }
 }
 
 /// Lists or runs the trials as `args` asks, writes the reports `options` asks for, and

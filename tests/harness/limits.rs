@@ -76,6 +76,13 @@ fn a_closed_stdout_ends_listing_and_checking_quietly_with_exit_0() {
 }
 
 #[test]
+fn a_run_whose_report_is_cut_short_is_not_a_success() {
+    let out = with_closed_stdout(&mut ion_contract(&["run", "parts::"]));
+    assert_eq!(out.status.code(), Some(141), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+#[test]
 fn bad_paths_are_refused_with_a_hint_and_no_panic() {
     let scratch = Scratch::new("bad-paths");
     scratch.write("file", "not a directory\n");
