@@ -13,7 +13,7 @@ use ion_contract::reach::reach;
 use ion_contract::report::{self, ReportPaths};
 use ion_contract::seeding::{self, Chain, Seeder};
 use ion_contract::target::Targets;
-use ion_contract::{exit, runner, snapshot};
+use ion_contract::{exit, runner, scrub, scrubbed_eprintln, scrubbed_println, snapshot};
 
 use crate::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
 
@@ -73,12 +73,14 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
         let outcome = if args.clean {
             seeder.clean().await.map(|removed| {
                 for entity in &removed {
-                    println!(
+                    scrubbed_println!(
                         "removed  {:<16} {} {}",
-                        entity.name, entity.type_name, entity.id
+                        entity.name,
+                        entity.type_name,
+                        entity.id
                     );
                 }
-                println!(
+                scrubbed_println!(
                     "cleaned: {} entities of prefix {} removed",
                     removed.len(),
                     c.chain.prefix
@@ -93,20 +95,27 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
                 let written = path
                     .parent()
                     .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(&partial, format!("{manifest:#}\n")))
+                    .and_then(|()| {
+                        std::fs::write(&partial, scrub::text(&format!("{manifest:#}\n")))
+                    })
                     .and_then(|()| std::fs::rename(&partial, &path));
                 if let Err(e) = written {
-                    eprintln!("warning: cannot write the manifest {}: {e}", path.display());
+                    scrubbed_eprintln!(
+                        "warning: cannot write the manifest {}: {e}",
+                        path.display()
+                    );
                 }
                 for entity in &found {
                     let verb = if entity.created { "created" } else { "found  " };
-                    println!(
+                    scrubbed_println!(
                         "{verb}  {:<16} {} {}",
-                        entity.name, entity.type_name, entity.id
+                        entity.name,
+                        entity.type_name,
+                        entity.id
                     );
                 }
                 let created = found.iter().filter(|f| f.created).count();
-                println!(
+                scrubbed_println!(
                     "seeded: {} entities of prefix {} ({created} created)",
                     found.len(),
                     c.chain.prefix
@@ -116,7 +125,7 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
         match outcome {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(error) => {
-                eprintln!("error: {error}");
+                scrubbed_eprintln!("error: {error}");
                 Ok(ExitCode::from(exit::SEED_REFUSED))
             }
         }
@@ -143,7 +152,7 @@ pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
     let smoked = ion_contract::smoke::run(&options, &Progress::on_stderr());
     let target = &args.chain.target;
     let summary = ion_contract::smoke::summary(target, &smoked.outcomes);
-    println!("\n{summary}");
+    scrubbed_println!("\n{summary}");
     let env = |name: &str| std::env::var(name).ok();
     let mut summaries: Vec<PathBuf> = env("GITHUB_STEP_SUMMARY")
         .filter(|f| !f.is_empty())
@@ -201,7 +210,7 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     })?;
     if args.record {
         snapshot::write_baseline(&path, &c.target.name, &now).map_err(|e| anyhow::anyhow!(e))?;
-        println!(
+        scrubbed_println!(
             "recorded the data baseline of target {} in {}",
             c.target.name,
             path.display()
@@ -210,21 +219,21 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     }
     let (verdict, differences) =
         ion_contract::drift::data::compare(baseline.as_ref().unwrap_or(&now), &now);
-    println!("data drift of target {}: {}", c.target.name, verdict.name());
+    scrubbed_println!("data drift of target {}: {}", c.target.name, verdict.name());
     for difference in &differences {
-        println!("  {difference}");
+        scrubbed_println!("  {difference}");
     }
     Ok(match verdict {
         Verdict::Clean => ExitCode::SUCCESS,
         Verdict::Drift => {
-            println!(
+            scrubbed_println!(
                 "help: the sandbox's data changed since the baseline was recorded; if that is expected, record it again with `ion-contract drift --record --target {}`",
                 c.target.name
             );
             ExitCode::from(exit::DATA_DRIFT)
         }
         Verdict::Reset => {
-            println!(
+            scrubbed_println!(
                 "help: the sandbox was reset: run `ion-contract seed --target {}`",
                 c.target.name
             );

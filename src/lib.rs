@@ -127,6 +127,7 @@ pub mod reach;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod scrub;
 pub mod secret;
 pub mod seeding;
 pub mod smoke;

@@ -1,5 +1,9 @@
 //! The `ion-contract` binary: parses the command line, calls the library and maps the outcome
 //! to an exit code. With `cli.rs`, the only code that uses anyhow.
+//!
+//! Every line it prints goes through the scrubbing path (`scrubbed_println!` and friends,
+//! see `ion_contract::scrub`); `serve`'s banner is the one exception, on purpose: it prints
+//! the double's own public demo credentials for a client to use.
 
 mod chain_commands;
 mod cli;
@@ -19,7 +23,7 @@ use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::progress::Progress;
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
-use ion_contract::{preflight, redact, runner};
+use ion_contract::{preflight, runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
 
 use cli::{
     Cli, Command, DiffArgs, Files, Place, PreflightArgs, PullArgs, RunArgs, SchemaCommand,
@@ -30,6 +34,9 @@ use ion_contract::exit::{INVALID, PREFLIGHT_FAILED, SCHEMA_DRIFT};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The built-in targets' credentials are scrubbed from every output even when
+    // targets.yaml does not load (every load registers its own targets' too).
+    Targets::default().register_secrets(&|name| std::env::var(name).ok());
     match cli.command {
         Command::Run(args) => run(args, false),
         Command::List(args) => run(args, true),
@@ -79,9 +86,9 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
 fn invalid(error: anyhow::Error) -> ExitCode {
     let text = format!("{error:#}");
     if text.starts_with("error:") {
-        eprintln!("{text}");
+        scrubbed_eprintln!("{text}");
     } else {
-        eprintln!("error: {text}");
+        scrubbed_eprintln!("error: {text}");
     }
     ExitCode::from(INVALID)
 }
@@ -103,15 +110,15 @@ fn check(place: &Place) -> anyhow::Result<ExitCode> {
             Ok(suite) => cases += suite.cases.len(),
             Err(failure) => {
                 broken += 1;
-                eprintln!("{failure}");
+                scrubbed_eprintln!("{failure}");
             }
         }
     }
     if broken == 0 {
-        println!("ok: {} suites, {cases} cases valid", suites.len());
+        scrubbed_println!("ok: {} suites, {cases} cases valid", suites.len());
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
+        scrubbed_println!(
             "invalid: {broken} of {} suites failed to load",
             suites.len()
         );
@@ -124,7 +131,7 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
     let targets = Targets::load(&args.suites)?;
     let target = targets.get(&args.target)?;
     if target.is_double() {
-        println!(
+        scrubbed_println!(
             "target {} is the embedded double (imitating {}): no URLs or credentials to check",
             target.name,
             target.realm()
@@ -138,11 +145,11 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
     let outcome = runtime.block_on(preflight::run(target, &targets, &live, &env, &client));
     match outcome {
         Ok(passed) => {
-            print!("{}", passed.report());
+            scrubbed_print!("{}", passed.report());
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            scrubbed_eprintln!("error: {error}");
             Ok(ExitCode::from(PREFLIGHT_FAILED))
         }
     }
@@ -164,7 +171,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             .context("cannot write to stdout")?;
         drop(stdout);
         let signal = server.run_until(shutdown.wait()).await;
-        eprintln!("ion-contract serve: {signal} received; stopped serving");
+        scrubbed_eprintln!("ion-contract serve: {signal} received; stopped serving");
         Ok(())
     })
 }
@@ -192,7 +199,7 @@ fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
     });
     let source = format!("target {} ({})", args.target, fetched.endpoint);
     schema_file::write(&out, &fetched.schema, &source)?;
-    println!(
+    scrubbed_println!(
         "wrote the schema of target {} ({} types, from {}) to {}",
         args.target,
         schema_file::type_count(&fetched.schema),
@@ -227,7 +234,7 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
             Ok(suite) => suites.push(suite),
             Err(failure) => {
                 broken += 1;
-                eprintln!("{failure}");
+                scrubbed_eprintln!("{failure}");
             }
         }
     }
@@ -259,7 +266,7 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let drift = SchemaDrift::compare(&committed, &live, &operations);
-    print!(
+    scrubbed_print!(
         "{}",
         drift.render(&live_name, &display_path(&against), args.all)
     );
@@ -299,22 +306,17 @@ fn fetch_schema(
             allow_high_rate,
         ))
     };
-    let secrets = targets.secret_values(&env);
-    let exposed: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
     match outcome {
         Ok(fetched) => {
             if let Some(summary) = &fetched.preflight {
-                eprintln!("ion-contract: preflight: {summary}");
+                scrubbed_eprintln!("ion-contract: preflight: {summary}");
             }
             Ok(Ok(fetched))
         }
         Err(error @ FetchError::Preflight { .. }) => {
-            eprintln!("error: {}", redact::scrub_all(&error.to_string(), &exposed));
+            scrubbed_eprintln!("error: {error}");
             Ok(Err(ExitCode::from(PREFLIGHT_FAILED)))
         }
-        Err(error) => Err(anyhow::anyhow!(redact::scrub_all(
-            &error.to_string(),
-            &exposed
-        ))),
+        Err(error) => Err(anyhow::anyhow!(error.to_string())),
     }
 }

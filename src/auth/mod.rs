@@ -99,6 +99,7 @@ pub async fn client_credentials_token(
     auth_url: &str,
     credentials: &ClientCredentials,
 ) -> Result<IssuedToken, AuthError> {
+    crate::scrub::register_secret(&credentials.client_secret);
     let base = auth_url.trim_end_matches('/');
     let url = format!("{base}{TOKEN_PATH}");
     let mut response = post_form(http, &url, credentials).await?;
@@ -123,17 +124,21 @@ pub async fn client_credentials_token(
             url: used,
             client_id: credentials.client_id.clone(),
             status,
-            error: crate::redact::scrub(&error, &[credentials.client_secret.expose()]),
+            error: crate::scrub::text(&error),
         });
     }
     match serde_json::from_slice::<TokenResponse>(&body) {
         Ok(TokenResponse {
             access_token: Some(token),
             expires_in,
-        }) if !token.is_empty() => Ok(IssuedToken {
-            access_token: Secret::new(token),
-            expires_in: expires_in.map(Duration::from_secs),
-        }),
+        }) if !token.is_empty() => {
+            // JWT or opaque: from now on no output of the process shows it.
+            crate::scrub::register(&token);
+            Ok(IssuedToken {
+                access_token: Secret::new(token),
+                expires_in: expires_in.map(Duration::from_secs),
+            })
+        }
         _ => Err(AuthError::Malformed { url: used }),
     }
 }

@@ -12,6 +12,8 @@
 //!   and retries that request once: never in a loop. A trial whose token was already replaced
 //!   by another trial's renewal gets the new token without a second fetch.
 //! - A static token (`ION_SANDBOX_TOKEN`) is used as is and never renewed.
+//! - Every token, fetched (JWT or opaque) or static, is registered with [`crate::scrub`]
+//!   before it is used, so no output of the process shows it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -136,6 +138,8 @@ impl TokenSource {
                 }
             },
         };
+        // Fetched tokens were registered as they arrived; a fixed one is registered here.
+        crate::scrub::register_secret(&token);
         let renew_at = lifetime.map(|lifetime| {
             let lifetime = lifetime.unwrap_or(DEFAULT_LIFETIME);
             (self.clock)() + lifetime - RENEW_MARGIN.min(lifetime / 2)

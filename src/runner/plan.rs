@@ -59,18 +59,18 @@ pub(super) fn absolute(path: &Path) -> PathBuf {
 /// The lines on stderr before the report: why trials are ignored, the preflight's outcome.
 pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
     match &shared.connection {
-        Connection::Missing(missing) => eprintln!(
+        Connection::Missing(missing) => crate::scrubbed_eprintln!(
             "ion-contract: {missing}; its {} trial(s) are ignored",
             trials
         ),
         Connection::Live {
             preflight: Some(Ok(passed)),
             ..
-        } => eprintln!("ion-contract: preflight: {}", passed.summary()),
+        } => crate::scrubbed_eprintln!("ion-contract: preflight: {}", passed.summary()),
         Connection::Live {
             preflight: Some(Err(diagnosis)),
             ..
-        } => eprintln!(
+        } => crate::scrubbed_eprintln!(
             "ion-contract: target {} failed its preflight; none of its cases is run\n{diagnosis}",
             shared.target.name
         ),
@@ -85,7 +85,7 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
             .map(|s| s.id.as_str())
             .collect();
         if !configures.is_empty() && !shared.reaches_a_double() {
-            eprintln!(
+            crate::scrubbed_eprintln!(
                 "ion-contract: suites that set the double's throttle (`double:`) are ignored on \
                      target {}, which is not an ion-contract double: {}",
                 shared.target.name,
@@ -102,7 +102,7 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
             .map(|(s, c)| format!("{}::{}", s.id, c.name))
             .collect::<Vec<_>>();
         if !faulty.is_empty() && !shared.reaches_a_double() {
-            eprintln!(
+            crate::scrubbed_eprintln!(
                 "ion-contract: cases that inject faults (`fault:`) are ignored on target {}, \
                  which is not an ion-contract double: {}",
                 shared.target.name,
@@ -110,7 +110,9 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
             );
         }
         for (profile, why) in shared.profiles.unavailable_profiles() {
-            eprintln!("ion-contract: cases that run `as: {profile}` are ignored: {why}");
+            crate::scrubbed_eprintln!(
+                "ion-contract: cases that run `as: {profile}` are ignored: {why}"
+            );
         }
     }
 }
