@@ -16,12 +16,15 @@
 //! another JSON string); XML/HTML-escaped (`&quot;`, `&#34;`); and base64 (standard and
 //! url-safe, with or without padding, at any offset in a longer base64 text, so a `Basic`
 //! header holding `id:secret` is caught too). Beside the registered values, anything shaped
-//! like a JWT and the token after `Bearer ` (16 characters or more) are scrubbed whoever sent
-//! them.
+//! like a JWT (or its base64) and the token after `Bearer ` (16 characters or more) are
+//! scrubbed whoever sent them.
 //!
 //! **Limitation**: values shorter than 4 characters are not registered (scrubbing them would
 //! blank out ordinary words and numbers everywhere); ION's client secrets and tokens are far
 //! longer.
+//!
+//! Text that is cut for a message (a response body, a value) is scrubbed *before* the cut:
+//! a secret cut in half no longer matches any of its forms.
 //!
 //! Sinks: the binary's and the library's terminal lines use [`scrubbed_println!`],
 //! [`scrubbed_eprintln!`] and [`scrubbed_print!`] (or [`write_stdout`]/[`write_stderr`]); report
@@ -200,12 +203,14 @@ impl Compiled {
     }
 }
 
-/// Secrets by their shape: JWTs (signed, or unsigned with an empty signature) and the
-/// token after `Bearer ` (RFC 6750's token characters, 16 or more).
+/// Secrets by their shape: JWTs (signed, or unsigned with an empty signature), a JWT in
+/// base64 (`ZXlK` encodes `eyJ`) and the token after `Bearer ` (RFC 6750's token
+/// characters, 16 or more).
 static SHAPES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*",
         r"|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",
+        r"|ZXlK[A-Za-z0-9+/_-]{16,}=*",
         r"|(?P<bearer>(?i:bearer)\s+)[A-Za-z0-9._~+/-]{16,}=*",
     ))
     .expect("the shape pattern is valid")

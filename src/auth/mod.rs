@@ -118,7 +118,11 @@ pub async fn client_credentials_token(
                 Some(d) => format!("{e} ({d})"),
                 None => e,
             },
-            _ => String::from_utf8_lossy(&body).chars().take(120).collect(),
+            // Scrubbed before the cut: a cut secret no longer looks like itself.
+            _ => crate::scrub::text(&String::from_utf8_lossy(&body))
+                .chars()
+                .take(120)
+                .collect(),
         };
         return Err(AuthError::Refused {
             url: used,

@@ -118,6 +118,10 @@ fn jwts_and_bearer_tokens_are_scrubbed_by_their_shape() {
         "sent Bearer [redacted], then [redacted]"
     );
     assert_eq!(
+        scrubber.scrub(&format!("echo {}.", STANDARD.encode(jwt))),
+        "echo [redacted]."
+    );
+    assert_eq!(
         scrubber.scrub("Authorization: bearer 0paque-t0ken-of-any-shape~+/="),
         "Authorization: bearer [redacted]"
     );
