@@ -6,8 +6,9 @@
 //! - the values of every credential variable of every target (client secrets, tokens,
 //!   expired tokens, profiles' secrets), when `targets.yaml` is loaded
 //!   ([`crate::target::Targets::load`]);
-//! - every access token the token endpoint hands out, JWT or opaque, as it arrives
-//!   ([`crate::auth::client_credentials_token`]);
+//! - every access token a target's token source gets, fetched (JWT or opaque) or static,
+//!   before it is used ([`crate::auth::TokenSource`]; the embedded double's own tokens are
+//!   left to the JWT shape);
 //! - the shared secret of every webhook receiver the harness registers ([`crate::webhook`]).
 //!
 //! Each registered value is scrubbed in every form a server, an encoder or a report may give
@@ -112,63 +113,53 @@ macro_rules! scrubbed_eprintln {
 
 static REGISTRY: LazyLock<RwLock<Scrubber>> = LazyLock::new(|| RwLock::new(Scrubber::default()));
 
-/// The registry's scrubber as it is now (patterns compiled once per change).
+/// The registry's patterns as they are now.
 fn current() -> Arc<Compiled> {
-    if let Some(compiled) = REGISTRY
+    REGISTRY
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .compiled
-        .clone()
-    {
-        return compiled;
-    }
-    REGISTRY
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .compile()
+        .compiled()
 }
 
-/// A set of secret values and the patterns that find them.
+/// A set of secret values and the patterns that find them. Each value's pattern is compiled
+/// once, when it is registered (a run may register a token per trial).
 #[derive(Default)]
 pub struct Scrubber {
-    values: Vec<String>,
-    compiled: Option<Arc<Compiled>>,
+    /// Each value and its pattern, longest value first: a secret that contains another is
+    /// replaced whole.
+    values: Vec<(String, Arc<Regex>)>,
+    compiled: Arc<Compiled>,
 }
 
 impl Scrubber {
     /// Adds `value` (trimmed), unless it is shorter than [`MIN_SECRET_CHARS`] or known.
     pub fn register(&mut self, value: &str) {
         let value = value.trim();
-        if value.chars().count() < MIN_SECRET_CHARS || self.values.iter().any(|v| v == value) {
+        if value.chars().count() < MIN_SECRET_CHARS || self.values.iter().any(|(v, _)| v == value) {
             return;
         }
-        self.values.push(value.to_owned());
-        self.compiled = None;
+        let at = self.values.partition_point(|(v, _)| v.len() >= value.len());
+        let pattern = Arc::new(secret_pattern(value));
+        self.values.insert(at, (value.to_owned(), pattern));
+        self.compiled = Arc::new(Compiled {
+            secrets: self.values.iter().map(|(_, p)| Arc::clone(p)).collect(),
+        });
     }
 
     /// `text` scrubbed of these secrets (see [`text`]).
-    pub fn scrub(&mut self, text: &str) -> String {
-        self.compile().scrub(text)
+    pub fn scrub(&self, text: &str) -> String {
+        self.compiled.scrub(text)
     }
 
-    fn compile(&mut self) -> Arc<Compiled> {
-        if let Some(compiled) = &self.compiled {
-            return Arc::clone(compiled);
-        }
-        let mut values: Vec<&String> = self.values.iter().collect();
-        // Longest first: a secret that contains another is replaced whole.
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        let compiled = Arc::new(Compiled {
-            secrets: values.into_iter().map(|v| secret_pattern(v)).collect(),
-        });
-        self.compiled = Some(Arc::clone(&compiled));
-        compiled
+    fn compiled(&self) -> Arc<Compiled> {
+        Arc::clone(&self.compiled)
     }
 }
 
 /// The compiled patterns of one set of secrets.
+#[derive(Default)]
 struct Compiled {
-    secrets: Vec<Regex>,
+    secrets: Vec<Arc<Regex>>,
 }
 
 impl Compiled {

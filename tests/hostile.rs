@@ -47,12 +47,22 @@ fn forms(secret: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// How the sandbox's credentials are given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Given {
+    /// An API key: the token comes from the fake's token endpoint.
+    ApiKey,
+    /// `ION_SANDBOX_TOKEN`, holding the fake's token (it wins over the API key).
+    StaticToken,
+}
+
 /// Runs every command that reaches a target against a fake issuing `kind` tokens, with
 /// `client_secret` as the sandbox's; returns every output and file, by where it was.
 fn every_command(
     label: &str,
     kind: TokenKind,
     client_secret: &str,
+    given: Given,
 ) -> (HostileIon, Vec<(String, String)>) {
     let fake = HostileIon::start(kind);
     let scratch = Scratch::new(label);
@@ -100,6 +110,9 @@ fn every_command(
     ];
     let mut outputs = Vec::new();
     for (args, client_id, codes) in commands {
+        if given == Given::StaticToken && client_id == REFUSED_CLIENT {
+            continue; // no token request is sent: nothing to refuse
+        }
         let mut all = args.clone();
         all.extend(["--target", "sandbox"]);
         all.extend(files_args);
@@ -111,6 +124,9 @@ fn every_command(
             .envs(fake.sandbox_env(client_id, client_secret))
             .env("INSTA_UPDATE", "new")
             .env("GITHUB_STEP_SUMMARY", &step_summary);
+        if given == Given::StaticToken {
+            command.env("ION_SANDBOX_TOKEN", &fake.token);
+        }
         let out = output(&mut command);
         let (o, e) = (stdout(&out), stderr(&out));
         assert!(
@@ -170,20 +186,33 @@ fn assert_nothing_leaks(fake: &HostileIon, secrets: &[&str], outputs: &[(String,
 #[test]
 fn a_jwt_echoed_everywhere_reaches_no_output() {
     let secret = "hostile-jwt-setup-secret-5150";
-    let (fake, outputs) = every_command("hostile-jwt", TokenKind::Jwt, secret);
+    let (fake, outputs) = every_command("hostile-jwt", TokenKind::Jwt, secret, Given::ApiKey);
     assert_nothing_leaks(&fake, &[secret], &outputs);
 }
 
 #[test]
 fn an_opaque_token_echoed_everywhere_reaches_no_output() {
     let secret = "hostile-opaque-setup-secret-8086";
-    let (fake, outputs) = every_command("hostile-opaque", TokenKind::Opaque, secret);
+    let (fake, outputs) = every_command("hostile-opaque", TokenKind::Opaque, secret, Given::ApiKey);
     assert_nothing_leaks(&fake, &[secret], &outputs);
 }
 
 #[test]
 fn a_secret_that_encoders_change_reaches_no_output_in_any_encoding() {
     let secret = r#"s3/cr+t=v%l"ue\x-hostile"#;
-    let (fake, outputs) = every_command("hostile-awkward", TokenKind::Opaque, secret);
+    let (fake, outputs) =
+        every_command("hostile-awkward", TokenKind::Opaque, secret, Given::ApiKey);
+    assert_nothing_leaks(&fake, &[secret], &outputs);
+}
+
+#[test]
+fn a_static_token_echoed_everywhere_reaches_no_output() {
+    let secret = "hostile-static-setup-secret-6502";
+    let (fake, outputs) = every_command(
+        "hostile-static",
+        TokenKind::Opaque,
+        secret,
+        Given::StaticToken,
+    );
     assert_nothing_leaks(&fake, &[secret], &outputs);
 }

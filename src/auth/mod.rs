@@ -135,14 +135,10 @@ pub async fn client_credentials_token(
         Ok(TokenResponse {
             access_token: Some(token),
             expires_in,
-        }) if !token.is_empty() => {
-            // JWT or opaque: from now on no output of the process shows it.
-            crate::scrub::register(&token);
-            Ok(IssuedToken {
-                access_token: Secret::new(token),
-                expires_in: expires_in.map(Duration::from_secs),
-            })
-        }
+        }) if !token.is_empty() => Ok(IssuedToken {
+            access_token: Secret::new(token),
+            expires_in: expires_in.map(Duration::from_secs),
+        }),
         _ => Err(AuthError::Malformed { url: used }),
     }
 }

@@ -13,7 +13,8 @@
 //!   by another trial's renewal gets the new token without a second fetch.
 //! - A static token (`ION_SANDBOX_TOKEN`) is used as is and never renewed.
 //! - Every token, fetched (JWT or opaque) or static, is registered with [`crate::scrub`]
-//!   before it is used, so no output of the process shows it.
+//!   before it is used, so no output of the process shows it; except the embedded double's
+//!   ([`TokenSource::of_the_double`]): public, one per trial, and JWTs, scrubbed by shape.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +36,8 @@ pub struct TokenSource {
     origin: Origin,
     state: Mutex<State>,
     clock: Clock,
+    /// Whether its tokens are registered with [`crate::scrub`] (all but the double's).
+    secret: bool,
 }
 
 enum Origin {
@@ -92,6 +95,16 @@ impl TokenSource {
             origin,
             state: Mutex::new(State::Empty),
             clock: Arc::new(Instant::now),
+            secret: true,
+        }
+    }
+
+    /// Marks the tokens as the embedded double's: not registered with [`crate::scrub`] (a run
+    /// on the double would register one per trial; they are JWTs, scrubbed by their shape).
+    pub fn of_the_double(self) -> Self {
+        TokenSource {
+            secret: false,
+            ..self
         }
     }
 
@@ -138,8 +151,10 @@ impl TokenSource {
                 }
             },
         };
-        // Fetched tokens were registered as they arrived; a fixed one is registered here.
-        crate::scrub::register_secret(&token);
+        if self.secret {
+            // JWT or opaque, fetched or fixed: from now on no output of the process shows it.
+            crate::scrub::register_secret(&token);
+        }
         let renew_at = lifetime.map(|lifetime| {
             let lifetime = lifetime.unwrap_or(DEFAULT_LIFETIME);
             (self.clock)() + lifetime - RENEW_MARGIN.min(lifetime / 2)

@@ -110,7 +110,7 @@ fn a_secret_containing_another_is_replaced_whole() {
 
 #[test]
 fn jwts_and_bearer_tokens_are_scrubbed_by_their_shape() {
-    let mut scrubber = Scrubber::default();
+    let scrubber = Scrubber::default();
     let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl";
     let unsigned = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.";
     assert_eq!(
@@ -133,7 +133,7 @@ fn jwts_and_bearer_tokens_are_scrubbed_by_their_shape() {
 fn json_values_are_scrubbed_in_strings_and_keys() {
     let mut scrubber = Scrubber::default();
     scrubber.register("k3y-value");
-    let compiled = scrubber.compile();
+    let compiled = scrubber.compiled();
     assert_eq!(
         compiled.scrub_value(&json!({"k3y-value": ["x k3y-value", 3, null]})),
         json!({"[redacted]": ["x [redacted]", 3, null]})
@@ -147,4 +147,62 @@ fn the_process_registry_scrubs_what_was_registered() {
     register(secret);
     assert_eq!(text(&format!("a {secret} b")), "a [redacted] b");
     assert_eq!(value(&json!([secret])), json!([SECRET]));
+}
+
+/// Writes that need no scrubbing, with why: (file, what the line writes).
+const UNSCRUBBED_WRITES: &[(&str, &str)] = &[
+    ("src/main.rs", "server.banner()"), // serve: the double's public demo credentials
+    ("src/main.rs", "suite::json_schema()"), // the suite format, no server text
+    ("src/double/tls.rs", "cert.pem()"), // a certificate
+    ("src/scrub.rs", "self::text(text)"), // the path itself
+];
+
+/// Every `.rs` file under `dir`, except unit-test files.
+fn sources(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sources(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && path.file_name().is_some_and(|n| n != "tests.rs")
+        {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_print_and_file_write_in_the_crate_goes_through_the_scrubbing_path() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    let print = regex::Regex::new(r"(^|[^_\w])e?print(ln)?!\(").unwrap();
+    let mut raw = Vec::new();
+    for file in &files {
+        let name = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            let writes = code.contains("write_all(") || code.contains("fs::write(");
+            let allowed = UNSCRUBBED_WRITES
+                .iter()
+                .any(|(f, what)| *f == name && code.contains(what));
+            if print.is_match(code) || (writes && !code.contains("scrub::") && !allowed) {
+                raw.push(format!("{name}:{}: {code}", n + 1));
+            }
+        }
+    }
+    assert!(
+        raw.is_empty(),
+        "outputs that bypass crate::scrub (use scrubbed_println!/scrubbed_eprintln!, or \
+         scrub::text before writing):\n{}",
+        raw.join("\n")
+    );
 }
