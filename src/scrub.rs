@@ -27,11 +27,15 @@
 //! Text that is cut for a message (a response body, a value) is scrubbed *before* the cut:
 //! a secret cut in half no longer matches any of its forms.
 //!
-//! Sinks: the binary's and the library's terminal lines use [`scrubbed_println!`],
-//! [`scrubbed_eprintln!`] and [`scrubbed_print!`] (or [`write_stdout`]/[`write_stderr`]); report
-//! files, snapshots (before insta sees them), `.snap.new` files, baselines, pulled SDL,
-//! the progress line and every trial's failure message call [`text`] or [`value`] themselves.
-//! `tests/leak.rs` and `tests/hostile.rs` check that no secret gets past.
+//! Sinks: the binary's and the library's terminal lines use
+//! [`scrubbed_println!`](crate::scrubbed_println),
+//! [`scrubbed_eprintln!`](crate::scrubbed_eprintln) and
+//! [`scrubbed_print!`](crate::scrubbed_print) (or [`write_stdout`]/[`write_stderr`]); report
+//! files, snapshots (before insta sees them), `.snap.new` files, baselines, seed manifests,
+//! pulled SDL, the progress line and every trial's failure message call [`text`] or
+//! [`value`] themselves. A unit test of this module fails when a print or file write in
+//! `src/` bypasses the path; `tests/leak.rs` and `tests/hostile.rs` check that no secret
+//! gets past.
 
 use std::io::Write as _;
 use std::sync::{Arc, LazyLock, RwLock};
