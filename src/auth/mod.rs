@@ -99,7 +99,6 @@ pub async fn client_credentials_token(
     auth_url: &str,
     credentials: &ClientCredentials,
 ) -> Result<IssuedToken, AuthError> {
-    crate::scrub::register_secret(&credentials.client_secret);
     let base = auth_url.trim_end_matches('/');
     let url = format!("{base}{TOKEN_PATH}");
     let mut response = post_form(http, &url, credentials).await?;
