@@ -170,6 +170,9 @@ fn assert_nothing_leaks(fake: &HostileIon, secrets: &[&str], outputs: &[(String,
         );
     }
     let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_-]+\.eyJ").expect("regex");
+    // The shared secret of a webhook receiver the harness registers (sent in a mutation the
+    // fake answers with a 502 echoing the body).
+    let webhook_secret = regex::Regex::new(r"ion-contract-[0-9a-f]{32}").expect("regex");
     for (place, text) in outputs {
         for secret in secrets.iter().copied().chain([fake.token.as_str()]) {
             for (form, leaked) in forms(secret) {
@@ -180,6 +183,10 @@ fn assert_nothing_leaks(fake: &HostileIon, secrets: &[&str], outputs: &[(String,
             }
         }
         assert!(!jwt.is_match(text), "a JWT in {place}:\n{text}");
+        assert!(
+            !webhook_secret.is_match(text),
+            "a webhook secret in {place}:\n{text}"
+        );
     }
 }
 
