@@ -12,8 +12,8 @@
 //! - the shared secret of every webhook receiver the harness registers ([`crate::webhook`]).
 //!
 //! Each registered value is scrubbed in every form a server, an encoder or a report may give
-//! it: as it is; percent-encoded (whichever characters the encoder chose, upper- or lowercase hex, `+` or `%20` for a
-//! space, encoded twice); JSON-escaped (`\"`, `\\`, `\/`, `\u00XX`, escaped again inside
+//! it: as it is; percent-encoded (whichever characters the encoder chose, upper- or
+//! lowercase hex, `+` or `%20` for a space, encoded twice); JSON-escaped (`\"`, `\\`, `\/`, `\u00XX`, escaped again inside
 //! another JSON string); XML/HTML-escaped (`&quot;`, `&#34;`); and base64 (standard and
 //! url-safe, with or without padding, at any offset in a longer base64 text, so a `Basic`
 //! header holding `id:secret` is caught too). Beside the registered values, anything shaped
