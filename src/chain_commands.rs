@@ -13,7 +13,7 @@ use ion_contract::reach::{ReachError, Reached, reach};
 use ion_contract::report::{self, ReportPaths};
 use ion_contract::seeding::{self, Chain, Seeder};
 use ion_contract::target::Targets;
-use ion_contract::{exit, redact, runner, snapshot};
+use ion_contract::{exit, runner, scrub, scrubbed_eprintln, scrubbed_println, snapshot};
 
 use crate::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
 
@@ -51,8 +51,8 @@ fn chained<'t>(
 }
 
 /// Reaches the chain's target: a fresh double, or a live target after its preflight.
-/// `Ok(Err(code))` when the preflight failed: the diagnosis is on stderr (without a
-/// credential's value) and nothing but the preflight's own requests was sent.
+/// `Ok(Err(code))` when the preflight failed: the diagnosis is on stderr (scrubbed) and
+/// nothing but the preflight's own requests was sent.
 async fn reach_chain(
     c: &Chained<'_>,
     targets: &Targets,
@@ -61,18 +61,11 @@ async fn reach_chain(
 ) -> anyhow::Result<Result<Reached, ExitCode>> {
     match reach(c.target, targets, Arc::clone(&c.data), env, http, false).await {
         Ok(reached) => Ok(Ok(reached)),
-        Err(error) => {
-            let secrets = targets.secret_values(env);
-            let exposed: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
-            let text = redact::scrub_all(&error.to_string(), &exposed);
-            match error {
-                ReachError::Preflight { .. } => {
-                    eprintln!("error: {text}");
-                    Ok(Err(ExitCode::from(exit::PREFLIGHT_FAILED)))
-                }
-                _ => Err(anyhow::anyhow!(text)),
-            }
+        Err(error @ ReachError::Preflight { .. }) => {
+            scrubbed_eprintln!("error: {error}");
+            Ok(Err(ExitCode::from(exit::PREFLIGHT_FAILED)))
         }
+        Err(error) => Err(anyhow::anyhow!(scrub::text(&error.to_string()))),
     }
 }
 
@@ -100,12 +93,14 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
         let outcome = if args.clean {
             seeder.clean().await.map(|removed| {
                 for entity in &removed {
-                    println!(
+                    scrubbed_println!(
                         "removed  {:<16} {} {}",
-                        entity.name, entity.type_name, entity.id
+                        entity.name,
+                        entity.type_name,
+                        entity.id
                     );
                 }
-                println!(
+                scrubbed_println!(
                     "cleaned: {} entities of prefix {} removed",
                     removed.len(),
                     c.chain.prefix
@@ -120,20 +115,27 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
                 let written = path
                     .parent()
                     .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(&partial, format!("{manifest:#}\n")))
+                    .and_then(|()| {
+                        std::fs::write(&partial, scrub::text(&format!("{manifest:#}\n")))
+                    })
                     .and_then(|()| std::fs::rename(&partial, &path));
                 if let Err(e) = written {
-                    eprintln!("warning: cannot write the manifest {}: {e}", path.display());
+                    scrubbed_eprintln!(
+                        "warning: cannot write the manifest {}: {e}",
+                        path.display()
+                    );
                 }
                 for entity in &found {
                     let verb = if entity.created { "created" } else { "found  " };
-                    println!(
+                    scrubbed_println!(
                         "{verb}  {:<16} {} {}",
-                        entity.name, entity.type_name, entity.id
+                        entity.name,
+                        entity.type_name,
+                        entity.id
                     );
                 }
                 let created = found.iter().filter(|f| f.created).count();
-                println!(
+                scrubbed_println!(
                     "seeded: {} entities of prefix {} ({created} created)",
                     found.len(),
                     c.chain.prefix
@@ -143,7 +145,7 @@ pub(crate) fn seed(args: &SeedArgs) -> anyhow::Result<ExitCode> {
         match outcome {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(error) => {
-                eprintln!("error: {error}");
+                scrubbed_eprintln!("error: {error}");
                 Ok(ExitCode::from(exit::SEED_REFUSED))
             }
         }
@@ -170,7 +172,7 @@ pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
     let smoked = ion_contract::smoke::run(&options, &Progress::on_stderr());
     let target = &args.chain.target;
     let summary = ion_contract::smoke::summary(target, &smoked.outcomes);
-    println!("\n{summary}");
+    scrubbed_println!("\n{summary}");
     let env = |name: &str| std::env::var(name).ok();
     let mut summaries: Vec<PathBuf> = env("GITHUB_STEP_SUMMARY")
         .filter(|f| !f.is_empty())
@@ -233,7 +235,7 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     };
     if args.record {
         snapshot::write_baseline(&path, &c.target.name, &now).map_err(|e| anyhow::anyhow!(e))?;
-        println!(
+        scrubbed_println!(
             "recorded the data baseline of target {} in {}",
             c.target.name,
             path.display()
@@ -242,21 +244,21 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     }
     let (verdict, differences) =
         ion_contract::drift::data::compare(baseline.as_ref().unwrap_or(&now), &now);
-    println!("data drift of target {}: {}", c.target.name, verdict.name());
+    scrubbed_println!("data drift of target {}: {}", c.target.name, verdict.name());
     for difference in &differences {
-        println!("  {difference}");
+        scrubbed_println!("  {difference}");
     }
     Ok(match verdict {
         Verdict::Clean => ExitCode::SUCCESS,
         Verdict::Drift => {
-            println!(
+            scrubbed_println!(
                 "help: the sandbox's data changed since the baseline was recorded; if that is expected, record it again with `ion-contract drift --record --target {}`",
                 c.target.name
             );
             ExitCode::from(exit::DATA_DRIFT)
         }
         Verdict::Reset => {
-            println!(
+            scrubbed_println!(
                 "help: the sandbox was reset: run `ion-contract seed --target {}`",
                 c.target.name
             );

@@ -29,6 +29,7 @@
 //! | the embedded ION double: auth, reads, writes, errors, admin endpoints | [`double`] |
 //! | `serve`: the double as a long-running local ION, sandbox and production | [`double::serve`] |
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
+//! | secrets kept out of every output, in every encoding | [`scrub`] |
 //! | targets (`suites/targets.yaml`), their URLs and credentials | [`target`] |
 //! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |
 //! | environment mismatch: the preflight of a live target, and `ion-contract preflight` | [`preflight`] |
@@ -104,11 +105,14 @@
 //!
 //! # Secrets
 //!
-//! No output (terminal, snapshot, error message) carries a secret: tokens, client secrets
-//! and `Authorization` headers are redacted wherever a response or request is shown, and
-//! every run scrubs the values of all credential variables, and anything shaped like a JWT,
-//! from trial messages, snapshots and diagnoses ([`redact`]). `tests/leak.rs` runs every
-//! suite, passing and failing, with known credentials and looks for them in every output.
+//! No output (terminal, snapshot, report, pulled SDL, error message) carries a secret:
+//! tokens, client secrets and `Authorization` headers are redacted wherever a response or
+//! request is shown ([`redact`]), and every text that leaves the process goes through one
+//! scrubbing path ([`scrub`]) that knows every credential variable's value, every token
+//! fetched and every webhook secret, and finds them raw, URL-encoded, JSON-escaped or in
+//! base64 (values of 4 characters or more). `tests/leak.rs` runs every suite, passing and
+//! failing, with known credentials; `tests/hostile.rs` runs every command against a fake ION
+//! that echoes them into every answer; both look for them in every output.
 
 #![forbid(unsafe_code)]
 
@@ -130,6 +134,7 @@ pub mod reach;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod scrub;
 pub mod secret;
 pub mod seeding;
 pub mod smoke;

@@ -1,5 +1,9 @@
 //! The `ion-contract` binary: parses the command line, calls the library and maps the outcome
 //! to an exit code. With `cli.rs`, the only code that uses anyhow.
+//!
+//! Every line it prints goes through the scrubbing path (`scrubbed_println!` and friends,
+//! see `ion_contract::scrub`); `serve`'s banner is the one exception, on purpose: it prints
+//! the double's own public demo credentials for a client to use.
 
 mod chain_commands;
 mod cli;
@@ -20,7 +24,7 @@ use ion_contract::progress::Progress;
 use ion_contract::reach::{self, ReachError};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
-use ion_contract::{redact, runner};
+use ion_contract::{runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
 
 /// mimalloc gives freed memory back to the system within milliseconds: after a burst of heavy
 /// requests, `serve`'s memory comes back down (glibc's allocator kept it at its peak).
@@ -42,6 +46,9 @@ fn main() -> ExitCode {
         _ => ion_contract::exit::SUCCESS,
     };
     ion_contract::closed_stdout::end_quietly_when_closed(closed_stdout);
+    // The built-in targets' credentials are scrubbed from every output even when
+    // targets.yaml does not load (every load registers its own targets' too).
+    Targets::default().register_secrets(&|name| std::env::var(name).ok());
     match cli.command {
         Command::Run(args) => run(args, false),
         Command::List(args) => run(args, true),
@@ -91,9 +98,9 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
 fn invalid(error: anyhow::Error) -> ExitCode {
     let text = format!("{error:#}");
     if text.starts_with("error:") {
-        eprintln!("{text}");
+        scrubbed_eprintln!("{text}");
     } else {
-        eprintln!("error: {text}");
+        scrubbed_eprintln!("error: {text}");
     }
     ExitCode::from(INVALID)
 }
@@ -115,15 +122,15 @@ fn check(place: &Place) -> anyhow::Result<ExitCode> {
             Ok(suite) => cases += suite.cases.len(),
             Err(failure) => {
                 broken += 1;
-                eprintln!("{failure}");
+                scrubbed_eprintln!("{failure}");
             }
         }
     }
     if broken == 0 {
-        println!("ok: {} suites, {cases} cases valid", suites.len());
+        scrubbed_println!("ok: {} suites, {cases} cases valid", suites.len());
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
+        scrubbed_println!(
             "invalid: {broken} of {} suites failed to load",
             suites.len()
         );
@@ -136,7 +143,7 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
     let targets = Targets::load(&args.suites)?;
     let target = targets.get(&args.target)?;
     if target.is_double() {
-        println!(
+        scrubbed_println!(
             "target {} is the embedded double (imitating {}): no URLs or credentials to check",
             target.name,
             target.realm()
@@ -149,11 +156,11 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     match runtime.block_on(opened.preflight(target, &targets, &env)) {
         Ok(connected) => {
-            print!("{}", connected.passed.report());
+            scrubbed_print!("{}", connected.passed.report());
             Ok(ExitCode::SUCCESS)
         }
         Err(ReachError::Preflight { source, .. }) => {
-            eprintln!("error: {source}");
+            scrubbed_eprintln!("error: {source}");
             Ok(ExitCode::from(PREFLIGHT_FAILED))
         }
         Err(other) => Err(other.into()),
@@ -182,7 +189,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             .context("cannot write to stdout")?;
         drop(stdout);
         let signal = server.run_until(shutdown.wait()).await;
-        eprintln!("ion-contract serve: {signal} received; stopped serving");
+        scrubbed_eprintln!("ion-contract serve: {signal} received; stopped serving");
         Ok(())
     })
 }
@@ -210,7 +217,7 @@ fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
     });
     let source = format!("target {} ({})", args.target, fetched.endpoint);
     schema_file::write(&out, &fetched.schema, &source)?;
-    println!(
+    scrubbed_println!(
         "wrote the schema of target {} ({} types, from {}) to {}",
         args.target,
         schema_file::type_count(&fetched.schema),
@@ -245,7 +252,7 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
             Ok(suite) => suites.push(suite),
             Err(failure) => {
                 broken += 1;
-                eprintln!("{failure}");
+                scrubbed_eprintln!("{failure}");
             }
         }
     }
@@ -277,7 +284,7 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let drift = SchemaDrift::compare(&committed, &live, &operations);
-    print!(
+    scrubbed_print!(
         "{}",
         drift.render(&live_name, &display_path(&against), args.all)
     );
@@ -317,22 +324,17 @@ fn fetch_schema(
             allow_high_rate,
         ))
     };
-    let secrets = targets.secret_values(&env);
-    let exposed: Vec<&str> = secrets.iter().map(|s| s.expose()).collect();
     match outcome {
         Ok(fetched) => {
             if let Some(summary) = &fetched.preflight {
-                eprintln!("ion-contract: preflight: {summary}");
+                scrubbed_eprintln!("ion-contract: preflight: {summary}");
             }
             Ok(Ok(fetched))
         }
         Err(error @ FetchError::Preflight { .. }) => {
-            eprintln!("error: {}", redact::scrub_all(&error.to_string(), &exposed));
+            scrubbed_eprintln!("error: {error}");
             Ok(Err(ExitCode::from(PREFLIGHT_FAILED)))
         }
-        Err(error) => Err(anyhow::anyhow!(redact::scrub_all(
-            &error.to_string(),
-            &exposed
-        ))),
+        Err(error) => Err(anyhow::anyhow!(error.to_string())),
     }
 }

@@ -124,7 +124,9 @@ impl Profiles {
                 (Some(Resolved::Anonymous), _) => with(None, Default::default()),
                 (Some(Resolved::Tokens(tokens, k)), _) => with(Some(Arc::clone(tokens)), *k),
                 (Some(Resolved::DoubleExpired), Some((trial_double, _))) => with(
-                    Some(Arc::new(TokenSource::fixed(trial_double.expired_token()))),
+                    Some(Arc::new(
+                        TokenSource::fixed(trial_double.expired_token()).of_the_double(),
+                    )),
                     Default::default(),
                 ),
                 (Some(Resolved::DoubleKey(role)), Some((trial_double, _))) => with(

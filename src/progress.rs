@@ -350,11 +350,12 @@ impl<W: Write> Renderer<W> {
         }
     }
 
-    /// One write per draw; a closed stderr is no reason to stop the command.
+    /// One write per draw, scrubbed of secrets (labels may hold server text); a closed
+    /// stderr is no reason to stop the command.
     fn write(&mut self, text: &str) {
         let _ = self
             .out
-            .write_all(text.as_bytes())
+            .write_all(crate::scrub::text(text).as_bytes())
             .and_then(|()| self.out.flush());
     }
 }

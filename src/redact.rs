@@ -10,7 +10,8 @@
 //!
 //! `null` is kept as `null`, so a snapshot still shows whether a value was there. Suites add
 //! their own redactions (`redact:`) on top; those are insta selectors applied by
-//! [`crate::snapshot`].
+//! [`crate::snapshot`]. Secret *values* (credentials, tokens, in any encoding) are scrubbed
+//! from every output, snapshots included, by [`crate::scrub`].
 
 use serde_json::Value;
 
@@ -103,45 +104,6 @@ pub fn looks_like_token(s: &str) -> bool {
         })
 }
 
-/// Replaces every occurrence of each secret in `text` with [`SECRET`]; for messages built
-/// from response bodies or errors that might echo a credential.
-pub fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        out = out.replace(secret, SECRET);
-    }
-    out
-}
-
-/// [`scrub`], plus every JWT-shaped run of characters in `text`: for whole messages, where a
-/// token may sit inside a longer string.
-pub fn scrub_all(text: &str, secrets: &[&str]) -> String {
-    static JWT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+").ok()
-    });
-    let text = scrub(text, secrets);
-    match JWT.as_ref() {
-        Some(jwt) => jwt.replace_all(&text, SECRET).into_owned(),
-        None => text,
-    }
-}
-
-/// `value` with [`scrub_all`] applied to every string in it.
-pub fn scrub_value(value: &Value, secrets: &[&str]) -> Value {
-    match value {
-        Value::String(s) => Value::String(scrub_all(s, secrets)),
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| scrub_value(v, secrets)).collect())
-        }
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), scrub_value(v, secrets)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,29 +138,5 @@ mod tests {
         assert!(!looks_like_token("v1.2.3"));
         assert!(!looks_like_token("ICT-100.A.rev"));
         assert!(looks_like_token("Token xyz"));
-    }
-
-    #[test]
-    fn scrub_all_also_replaces_tokens_inside_longer_text() {
-        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl";
-        assert_eq!(
-            scrub_all(
-                &format!("sent Bearer {jwt}, with k3y-value"),
-                &["k3y-value"]
-            ),
-            "sent Bearer [redacted], with [redacted]"
-        );
-        assert_eq!(
-            scrub_value(&json!({"a": [format!("x{jwt}")]}), &[]),
-            json!({"a": ["x[redacted]"]})
-        );
-    }
-
-    #[test]
-    fn scrub_replaces_each_secret_in_text() {
-        assert_eq!(
-            scrub("client s3cr3t-value rejected", &["s3cr3t-value"]),
-            "client [redacted] rejected"
-        );
     }
 }

@@ -1,7 +1,9 @@
 //! Snapshots of responses, recorded with insta: the only module that knows insta.
 //!
 //! A case's snapshot is one JSON object: each snapshotted step's key maps to that step's
-//! `{status, data, errors}`, already passed through [`crate::redact`]. It lives in
+//! `{status, data, errors}`, already passed through [`crate::redact`], and scrubbed of every
+//! secret of the run ([`crate::scrub`]) before insta sees it: `.snap`, `.snap.new` and the
+//! differences insta prints never hold one. It lives in
 //! `snapshots/<suite>__<case>@<target>.snap` (a `/` in the suite id becomes `__`).
 //!
 //! Settings are bound inside each trial, on the trial's own thread (insta's settings are
@@ -44,7 +46,9 @@ pub fn assert_case_snapshot(
         settings.add_redaction(redaction.selector.as_str(), redaction.replacement.as_str());
     }
     let name = snapshot_name(suite, case);
-    settings.bind(|| insta::assert_json_snapshot!(name, recorded));
+    // insta writes `.snap`/`.snap.new` and prints differences: it only ever sees this.
+    let recorded = crate::scrub::value(recorded);
+    settings.bind(|| insta::assert_json_snapshot!(name, &recorded));
 }
 
 /// Checks, before any trial runs, that `dir` is a directory or can become one: insta
@@ -139,5 +143,6 @@ pub fn write_baseline(path: &Path, target: &str, baseline: &Value) -> Result<(),
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(path, crate::scrub::text(&text))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::serve::Serve;
-use common::{Scratch, manifest_dir, output, stderr, stdout};
+use common::{Scratch, copy_dir, files, manifest_dir, output, stderr, stdout};
 
 /// A suite that fails in every way that could show a credential.
 const LEAKY: &str = r#"name: Leaky
@@ -51,33 +49,6 @@ cases:
         query: "query Me { me { id } }"
         expect: {auth: expired}
 "#;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
-
-/// Every file under `dir`, with its text.
-fn files(dir: &Path) -> Vec<(String, String)> {
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            all.extend(files(&path));
-        } else {
-            let text = String::from_utf8_lossy(&std::fs::read(&path).expect("read")).into_owned();
-            all.push((path.display().to_string(), text));
-        }
-    }
-    all
-}
 
 #[test]
 fn no_credential_value_reaches_stdout_stderr_or_a_file() {

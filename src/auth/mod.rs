@@ -139,7 +139,8 @@ pub async fn client_credentials_token(
         answered_at,
     } = response;
     if let Some(location) = location {
-        let location = crate::redact::scrub(&location, &[credentials.client_secret.expose()]);
+        crate::scrub::register_secret(&credentials.client_secret);
+        let location = crate::scrub::text(&location);
         return Err(redirected(used, answered_at, status, location));
     }
     if status != 200 {
@@ -151,13 +152,17 @@ pub async fn client_credentials_token(
                 Some(d) => format!("{e} ({d})"),
                 None => e,
             },
-            _ => String::from_utf8_lossy(&body).chars().take(120).collect(),
+            // Scrubbed before the cut: a cut secret no longer looks like itself.
+            _ => crate::scrub::text(&String::from_utf8_lossy(&body))
+                .chars()
+                .take(120)
+                .collect(),
         };
         return Err(AuthError::Refused {
             url: used,
             client_id: credentials.client_id.clone(),
             status,
-            error: crate::redact::scrub(&error, &[credentials.client_secret.expose()]),
+            error: crate::scrub::text(&error),
         });
     }
     match serde_json::from_slice::<TokenResponse>(&body) {

@@ -12,6 +12,10 @@
 //!   and retries that request once: never in a loop. A trial whose token was already replaced
 //!   by another trial's renewal gets the new token without a second fetch.
 //! - A static token (`ION_SANDBOX_TOKEN`) is used as is and never renewed.
+//! - Every token, fetched (JWT or opaque) or static, and the client secret it is fetched
+//!   with, are registered with [`crate::scrub`] before they are used, so no output of the
+//!   process shows them; except the embedded double's
+//!   ([`TokenSource::of_the_double`]): public, one per trial, and JWTs, scrubbed by shape.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +37,8 @@ pub struct TokenSource {
     origin: Origin,
     state: Mutex<State>,
     clock: Clock,
+    /// Whether its tokens are registered with [`crate::scrub`] (all but the double's).
+    secret: bool,
 }
 
 enum Origin {
@@ -90,6 +96,16 @@ impl TokenSource {
             origin,
             state: Mutex::new(State::Empty),
             clock: Arc::new(Instant::now),
+            secret: true,
+        }
+    }
+
+    /// Marks the tokens as the embedded double's: not registered with [`crate::scrub`] (a run
+    /// on the double would register one per trial; they are JWTs, scrubbed by their shape).
+    pub fn of_the_double(self) -> Self {
+        TokenSource {
+            secret: false,
+            ..self
         }
     }
 
@@ -121,6 +137,10 @@ impl TokenSource {
     }
 
     async fn fetch(&self, state: &mut State) -> Result<Secret, Arc<AuthError>> {
+        if let (Origin::Fetch { credentials, .. }, true) = (&self.origin, self.secret) {
+            // Before it is sent: a refusal may echo it.
+            crate::scrub::register_secret(&credentials.client_secret);
+        }
         let (token, lifetime) = match &self.origin {
             Origin::Fixed(token) => (token.clone(), None),
             Origin::Fetch {
@@ -136,6 +156,10 @@ impl TokenSource {
                 }
             },
         };
+        if self.secret {
+            // JWT or opaque, fetched or fixed: from now on no output of the process shows it.
+            crate::scrub::register_secret(&token);
+        }
         let renew_at = lifetime.map(|lifetime| {
             let lifetime = lifetime.unwrap_or(DEFAULT_LIFETIME);
             (self.clock)() + lifetime - RENEW_MARGIN.min(lifetime / 2)
@@ -277,6 +301,20 @@ mod tests {
         assert_eq!(me(&client).await, 401);
         assert_eq!(hits(&double, TOKEN_PATH).await, 2, "one renewal");
         assert_eq!(hits(&double, "/graphql").await, 2, "one retry");
+    }
+
+    #[tokio::test]
+    async fn a_targets_token_is_registered_for_scrubbing_and_the_doubles_is_not() {
+        let opaque = "tokens-test-opaque-token-4e1f";
+        let tokens = TokenSource::fixed(Secret::new(opaque));
+        assert_eq!(crate::scrub::text(opaque), opaque, "not before it is used");
+        tokens.token().await.unwrap();
+        assert_eq!(crate::scrub::text(opaque), "[redacted]");
+
+        let public = "tokens-test-double-token-9a2c";
+        let tokens = TokenSource::fixed(Secret::new(public)).of_the_double();
+        tokens.token().await.unwrap();
+        assert_eq!(crate::scrub::text(public), public);
     }
 
     #[tokio::test]

@@ -260,9 +260,10 @@ fn messages(errors: &[Value]) -> String {
     format!("{} error(s): {}", errors.len(), list.join("; "))
 }
 
-/// A compact rendering of a value for messages, cut at about 200 characters.
+/// A compact rendering of a value for messages, scrubbed of secrets (before the cut: a cut
+/// secret no longer looks like itself) and cut at about 200 characters.
 pub fn abbreviate(v: &Value) -> String {
-    let text = v.to_string();
+    let text = crate::scrub::text(&v.to_string());
     if text.chars().count() <= 200 {
         return text;
     }

@@ -53,7 +53,7 @@ impl IonDouble {
     /// [`IonDouble::demo_client`].
     pub fn trial_client(&self, http: &reqwest::Client) -> GraphqlClient {
         let token = Secret::new(self.environment.own_token());
-        let tokens = TokenSource::fixed(token);
+        let tokens = TokenSource::fixed(token).of_the_double();
         let endpoint = format!("{}/graphql", self.api_url());
         GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
     }
@@ -80,7 +80,8 @@ impl IonDouble {
         http: &reqwest::Client,
         credentials: crate::auth::ClientCredentials,
     ) -> GraphqlClient {
-        let tokens = TokenSource::client_credentials(http.clone(), self.auth_url(), credentials);
+        let tokens = TokenSource::client_credentials(http.clone(), self.auth_url(), credentials)
+            .of_the_double();
         let endpoint = format!("{}/graphql", self.api_url());
         GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
     }

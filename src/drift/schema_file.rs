@@ -70,14 +70,15 @@ pub fn read(path: &Path, role: &str, help: &str) -> Result<Valid<Schema>, Schema
 }
 
 /// Writes `schema` as SDL to `path`, after a `#` comment saying where it came from
-/// (`source`, one line).
+/// (`source`, one line), scrubbed of secrets ([`crate::scrub`]).
 pub fn write(path: &Path, schema: &Schema, source: &str) -> Result<(), SchemaFileError> {
     let text = format!(
         "# The schema of {source}, read by introspection (`ion-contract schema pull`).\n\
          # Compare it with the committed schema: ion-contract schema diff --live {}\n\n{schema}",
         display_path(path)
     );
-    std::fs::write(path, text).map_err(|source| SchemaFileError::Write {
+    // Descriptions are the server's text: scrubbed like every other output.
+    std::fs::write(path, crate::scrub::text(&text)).map_err(|source| SchemaFileError::Write {
         path: path.to_path_buf(),
         source,
     })

@@ -8,13 +8,16 @@ use crate::redact;
 use crate::report::FailureClass;
 use crate::suite::OperationKind;
 
-/// The body for a failure message: redacted JSON, or text, cut at 2,000 characters.
+/// The body for a failure message: redacted JSON, or text, scrubbed of secrets and cut at
+/// 2,000 characters.
 pub(super) fn show_body(response: &RawResponse) -> String {
     let text = match response.json() {
         Some(json) => serde_json::to_string_pretty(&redact::redact(&json))
             .unwrap_or_else(|_| json.to_string()),
         None => response.text(),
     };
+    // Scrubbed before it is cut: a cut secret no longer looks like itself.
+    let text = crate::scrub::text(&text);
     if text.chars().count() > 2000 {
         let cut: String = text.chars().take(2000).collect();
         format!("{cut}\n... (cut at 2000 characters)")

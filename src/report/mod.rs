@@ -14,7 +14,8 @@
 //! `target/nextest/ci/junit.xml`, see `.config/nextest.toml`); the report variables are then
 //! ignored, with one line saying so.
 //!
-//! Messages are scrubbed of credentials before they are recorded (see [`crate::redact`]).
+//! Messages are scrubbed of secrets before they are recorded, and every report file is
+//! scrubbed again as it is written, in its own escaping (see [`crate::scrub`]).
 
 pub mod json;
 pub mod junit;

@@ -115,5 +115,7 @@ fn write(path: &Path, what: &'static str, text: &str, append: bool) -> Result<()
         .truncate(!append)
         .open(path)
         .map_err(error)?;
-    file.write_all(text.as_bytes()).map_err(error)
+    // Every report leaves through here: scrubbed whole, in the report's own escaping.
+    file.write_all(crate::scrub::text(text).as_bytes())
+        .map_err(error)
 }

@@ -12,9 +12,7 @@ use crate::client::GraphqlClient;
 use crate::double::{EnvironmentSpec, IonDouble, control};
 use crate::execute::{CaseRun, DoubleControl, describe_failure};
 use crate::lock::{self, SuiteLock};
-use crate::redact;
 use crate::report::FailureClass;
-use crate::secret::Secret;
 use crate::snapshot;
 use crate::suite::{Case, Suite};
 
@@ -34,14 +32,10 @@ impl Shared {
             Err(e) => return Finished::failed(FailureClass::Harness, e.to_string()),
         };
         let (mut finished, recorded) = self.runtime.block_on(self.run_on_target(suite, case));
-        if let Some((_, message)) = &mut finished.failure {
-            *message = self.scrub(message);
-        }
         if recorded.is_empty() {
             return finished;
         }
-        let secrets: Vec<&str> = self.secrets.iter().map(Secret::expose).collect();
-        let recorded = redact::scrub_value(&Value::Object(recorded), &secrets);
+        let recorded = Value::Object(recorded);
         let compared = catch_unwind(AssertUnwindSafe(|| {
             snapshot::assert_case_snapshot(
                 &self.snapshots_dir,
@@ -54,7 +48,7 @@ impl Shared {
         if compared.is_err() {
             let message =
                 snapshot::mismatch_message(&self.snapshots_dir, suite, case, &self.target.name);
-            finished.failure = Some((FailureClass::Snapshot, self.scrub(&message)));
+            finished.failure = Some((FailureClass::Snapshot, message));
         }
         finished
     }
@@ -67,7 +61,7 @@ impl Shared {
         };
         SuiteLock::acquire(&self.lock_dir, client.endpoint(), name, |path| {
             self.progress.suspend(|| {
-                eprintln!(
+                crate::scrubbed_eprintln!(
                     "ion-contract: {}::{}::{} waits for the suite lock '{name}' ({}), held \
                      by another case",
                     suite.id,
@@ -78,12 +72,6 @@ impl Shared {
             });
         })
         .map(Some)
-    }
-
-    /// `text` without any credential value or token in it.
-    fn scrub(&self, text: &str) -> String {
-        let secrets: Vec<&str> = self.secrets.iter().map(Secret::expose).collect();
-        redact::scrub_all(text, &secrets)
     }
 
     /// Runs the case's steps on the target (a fresh double, or the shared live client);

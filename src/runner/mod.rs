@@ -22,6 +22,8 @@
 //! - `--shard i/n` (`ION_SHARD`) keeps one share of the cases (see [`Shard`]);
 //! - a suite with `lock: <name>` holds that lock (see [`crate::lock`]) while each of its
 //!   cases runs on a live target;
+//! - every trial's failure message is scrubbed of secrets before libtest or a report sees it,
+//!   and so is every line the runner prints (see [`crate::scrub`]);
 //! - every trial's outcome is recorded as it ends (see [`crate::report`]); after the run, on
 //!   stderr: one line per case that passed only after throttling and per load check (what it
 //!   measured), and, when most requests were refused (401/403) without a step expecting it,
@@ -75,9 +77,7 @@ use crate::preflight::Passed;
 use crate::profile::Profiles;
 use crate::progress::Progress;
 use crate::reach::{self, Connected, ReachError};
-use crate::redact;
 use crate::report::{self, Collector, FailureClass, RunReport, TrialKind, TrialRecord};
-use crate::secret::Secret;
 use crate::suite::{self, LoadContext, Suite};
 use crate::target::{MissingCredentials, Target, Targets, Unavailable};
 use crate::webhook::WebhookSetup;
@@ -188,14 +188,14 @@ pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
     }
     let report = RunReport::new(&options.target, started.elapsed(), collector.take());
     for line in &report.highlights {
-        eprintln!("ion-contract: {line}");
+        crate::scrubbed_eprintln!("ion-contract: {line}");
     }
     if let Some(verdict) = report.refusal_verdict() {
-        eprintln!("ion-contract: {verdict}");
+        crate::scrubbed_eprintln!("ion-contract: {verdict}");
     }
     let mut exit = exit_code(&report, &conclusion);
     if let Err(e) = write_reports(&report, options) {
-        eprintln!("error: {e}");
+        crate::scrubbed_eprintln!("error: {e}");
         exit = ExitCode::from(exit::INVALID);
     }
     ran(&conclusion, exit, Some(report))
@@ -237,7 +237,7 @@ fn write_reports(report: &RunReport, options: &RunOptions) -> Result<(), report:
         return Ok(());
     }
     if report::under_nextest(&env) {
-        eprintln!(
+        crate::scrubbed_eprintln!(
             "ion-contract: reports are not written under cargo-nextest, where each process \
              runs one trial; use nextest's JUnit (`cargo nextest run --profile ci`)"
         );
@@ -279,8 +279,6 @@ struct Shared {
     lock_dir: PathBuf,
     /// The progress line (hidden unless the command asked for it).
     progress: Arc<Progress>,
-    /// The values of every credential variable: scrubbed from messages and snapshots.
-    secrets: Vec<Secret>,
     /// The target's pace, shared by every trial.
     pacer: Option<Arc<Pacer>>,
     /// A live target's API when it is local (a `serve`), where a suite's `double:` applies.
@@ -350,7 +348,7 @@ impl Shared {
         let mut pacer = target.max_rps.map(|rate| Arc::new(Pacer::new(rate)));
         let mut local_api = None;
         let env = |name: &str| std::env::var(name).ok();
-        let mut connection = if target.is_double() {
+        let connection = if target.is_double() {
             Connection::Double
         } else {
             match reach::open(&target, &env, &http, options.allow_high_rate) {
@@ -387,11 +385,6 @@ impl Shared {
             fixture::Fixtures::load(&options.suites_dir, &admitted_suites, double.schema());
         let admitted = admitted_suites.iter().flat_map(|suite| &suite.cases);
         let profiles = Profiles::resolve(&target, &targets, admitted, &env, &http);
-        let secrets = targets.secret_values(&env);
-        if let Connection::Refused(diagnosis) = &mut connection {
-            let exposed: Vec<&str> = secrets.iter().map(Secret::expose).collect();
-            *diagnosis = redact::scrub_all(diagnosis, &exposed);
-        }
         let webhooks = WebhookSetup::new(
             target.webhook_uri.as_deref(),
             target.is_double() || local_api.is_some(),
@@ -401,7 +394,6 @@ impl Shared {
             fixtures,
             pacer,
             local_api,
-            secrets,
             profiles,
             lock_dir: lock::lock_dir(&env),
             progress: Arc::clone(&options.progress),

@@ -59,14 +59,14 @@ pub(super) fn absolute(path: &Path) -> PathBuf {
 /// The lines on stderr before the report: why trials are ignored, the preflight's outcome.
 pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
     match &shared.connection {
-        Connection::Missing(missing) => eprintln!(
+        Connection::Missing(missing) => crate::scrubbed_eprintln!(
             "ion-contract: {missing}; its {} trial(s) are ignored",
             trials
         ),
         Connection::Live { passed, .. } => {
-            eprintln!("ion-contract: preflight: {}", passed.summary());
+            crate::scrubbed_eprintln!("ion-contract: preflight: {}", passed.summary());
         }
-        Connection::Refused(diagnosis) => eprintln!(
+        Connection::Refused(diagnosis) => crate::scrubbed_eprintln!(
             "ion-contract: target {} failed its preflight; none of its cases is run\n{diagnosis}",
             shared.target.name
         ),
@@ -81,7 +81,7 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
             .map(|s| s.id.as_str())
             .collect();
         if !configures.is_empty() && !shared.reaches_a_double() {
-            eprintln!(
+            crate::scrubbed_eprintln!(
                 "ion-contract: suites that set the double's throttle (`double:`) are ignored on \
                      target {}, which is not an ion-contract double: {}",
                 shared.target.name,
@@ -98,7 +98,7 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
             .map(|(s, c)| format!("{}::{}", s.id, c.name))
             .collect::<Vec<_>>();
         if !faulty.is_empty() && !shared.reaches_a_double() {
-            eprintln!(
+            crate::scrubbed_eprintln!(
                 "ion-contract: cases that inject faults (`fault:`) are ignored on target {}, \
                  which is not an ion-contract double: {}",
                 shared.target.name,
@@ -106,7 +106,9 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
             );
         }
         for (profile, why) in shared.profiles.unavailable_profiles() {
-            eprintln!("ion-contract: cases that run `as: {profile}` are ignored: {why}");
+            crate::scrubbed_eprintln!(
+                "ion-contract: cases that run `as: {profile}` are ignored: {why}"
+            );
         }
     }
 }

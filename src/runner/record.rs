@@ -80,8 +80,9 @@ impl Finished {
     }
 }
 
-/// A trial that runs `body`, keeps its record and passes or fails as it did; the progress
-/// line names it as it starts. A panic in `body` fails the trial (class `harness`) rather
+/// A trial that runs `body`, keeps its record and passes or fails as it did (its failure
+/// message scrubbed of secrets, see [`crate::scrub`]); the progress line names it as it
+/// starts. A panic in `body` fails the trial (class `harness`) rather
 /// than losing its record.
 pub(super) fn recorded(
     recorder: &Recorder,
@@ -103,6 +104,8 @@ pub(super) fn recorded(
             .with_steps(&finished.steps, finished.notes);
         let result = match finished.failure {
             Some((class, message)) => {
+                // The one place a trial's message leaves: libtest prints it, reports keep it.
+                let message = crate::scrub::text(&message);
                 record = record.failed(class, message.clone());
                 Err(Failed::from(message))
             }

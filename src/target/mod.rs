@@ -358,9 +358,20 @@ impl Default for Targets {
 }
 
 impl Targets {
-    /// The built-ins plus `<suites_dir>/targets.yaml` when it exists.
+    /// The built-ins plus `<suites_dir>/targets.yaml` when it exists. The values of every
+    /// target's secret variables in the process environment are registered with
+    /// [`crate::scrub`] on the way: no output of the process shows them.
     pub fn load(suites_dir: &std::path::Path) -> Result<Targets, TargetsError> {
-        file::load(&suites_dir.join(TARGETS_FILE))
+        let targets = file::load(&suites_dir.join(TARGETS_FILE))?;
+        targets.register_secrets(&|name| std::env::var(name).ok());
+        Ok(targets)
+    }
+
+    /// Registers [`Targets::secret_values`] with [`crate::scrub`].
+    pub fn register_secrets(&self, env: &dyn Fn(&str) -> Option<String>) {
+        for secret in self.secret_values(env) {
+            crate::scrub::register_secret(&secret);
+        }
     }
 
     /// Every target's name, in definition order (built-ins first).

@@ -114,6 +114,7 @@ impl WebhookSetup {
             fastrand::u64(..),
             fastrand::u64(..)
         ));
+        crate::scrub::register_secret(&secret);
         let name = format!("ion-contract {} {case}", self.run_id);
         let registration = Registration::create(client, &name, &uri, &self.run_id, secret, &topics)
             .await

@@ -12,7 +12,6 @@ use serde_json::{Map, Value, json};
 
 use super::id_text as text;
 use crate::client::{GraphqlClient, GraphqlRequest};
-use crate::redact;
 use crate::secret::Secret;
 
 /// The static header every receiver the harness registers carries, with the run id.
@@ -90,7 +89,7 @@ impl Registration {
         secret: Secret,
         topics: &[(String, String)],
     ) -> Result<Registration, String> {
-        let scrub = |e: String| redact::scrub_all(&e, &[secret.expose()]);
+        let scrub = |e: String| crate::scrub::text(&e);
         let input = json!({"input": {
             "name": name,
             "description": "registered by ion-contract for one test case; removed after it",

@@ -2,6 +2,7 @@
 //! clean environment, and scratch suites directories.
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod hostile;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
@@ -139,4 +140,32 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Copies the directory `from` (recursively) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// Every file under `dir`, with its text.
+pub fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            all.extend(files(&path));
+        } else {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).expect("read")).into_owned();
+            all.push((path.display().to_string(), text));
+        }
+    }
+    all
 }
