@@ -137,7 +137,7 @@ pub fn run_all(options: &RunOptions) -> Ran {
 /// [`run`], with the counts and the report.
 pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
     if let Err(bad) = threads::resolve(&mut args) {
-        eprintln!("error: {bad}");
+        crate::scrubbed_eprintln!("error: {bad}");
         return Ran {
             passed: 0,
             failed: 0,
