@@ -112,6 +112,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod builtin;
 pub mod check;
 pub mod client;
 pub mod diagnostic;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
+use ion_contract::builtin::Source;
 use ion_contract::client::http_client;
 use ion_contract::diagnostic::display_path;
 use ion_contract::double::DoubleData;
@@ -60,6 +61,7 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
     args.libtest.list |= list;
     let mut options = args.place.options(&args.target);
     options.allow_high_rate |= args.allow_high_rate;
+    options.require_credentials = args.require_credentials;
     let from_env = runner::RunOptions::from_env();
     options.tags = if args.tags.is_empty() {
         from_env.tags
@@ -95,7 +97,7 @@ fn invalid(error: anyhow::Error) -> ExitCode {
 /// `check`: every diagnostic to stderr, a one-line verdict to stdout.
 fn check(place: &Place) -> anyhow::Result<ExitCode> {
     let options = place.options(DEFAULT_TARGET);
-    let double = DoubleData::load(&options.schema_path, &options.seed_path)?;
+    let double = DoubleData::load_from(&options.schema, &options.seed)?;
     let targets = Targets::load(&options.suites_dir)?;
     let context = LoadContext {
         schema: double.schema(),
@@ -157,7 +159,7 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
 /// `serve`: the export lines to stdout, then serve until Ctrl-C or SIGTERM.
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let options = args.place().options(DEFAULT_TARGET);
-    let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+    let data = Arc::new(DoubleData::load_from(&options.schema, &options.seed)?);
     // Requests run on blocking threads; one idle for a second ends, and its memory goes
     // back to the system with it (after a burst of heavy requests, say).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -221,8 +223,8 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         snapshots: None,
     }
     .options(&args.target);
-    let against = args.against.clone().unwrap_or(options.schema_path.clone());
-    let committed = schema_file::read(
+    let against = args.against.clone().map_or(options.schema, Source::File);
+    let (against, committed) = schema_file::read_from(
         &against,
         "the committed schema",
         "pass --against with the SDL file the suites are written for",
@@ -300,7 +302,7 @@ fn fetch_schema(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let env = |name: &str| std::env::var(name).ok();
     let outcome = if target.is_double() {
-        let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+        let data = Arc::new(DoubleData::load_from(&options.schema, &options.seed)?);
         runtime.block_on(fetch::from_double(data, target, &http))
     } else {
         runtime.block_on(fetch::from_live(

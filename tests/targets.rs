@@ -139,3 +139,74 @@ fn check_reports_an_unknown_suite_target_and_a_broken_targets_file() {
     assert_eq!(run.status.code(), Some(2), "an invalid targets file");
     assert!(stdout(&run).contains("targets::load"), "{}", stdout(&run));
 }
+
+/// The line that names the sandbox's credential variables, ignored or required.
+const SANDBOX_UNSET: &str = "target `sandbox` has no credentials: set ION_SANDBOX_CLIENT_ID and \
+                             ION_SANDBOX_CLIENT_SECRET, or ION_SANDBOX_TOKEN";
+
+/// Asserts that `out` failed the run with exit 2 as one trial naming the variables, and
+/// that its help line says what required them.
+fn assert_credentials_required(out: &std::process::Output, required_by: &str) {
+    let report = stdout(out);
+    assert_eq!(out.status.code(), Some(2), "{report}\n{}", stderr(out));
+    assert!(
+        report.contains("test target::credentials ... FAILED"),
+        "{report}"
+    );
+    assert!(report.contains(SANDBOX_UNSET), "{report}");
+    assert!(report.contains(&format!("help: {required_by}")), "{report}");
+    assert!(report.contains("0 passed; 1 failed; 0 ignored"), "{report}");
+}
+
+#[test]
+fn required_credentials_that_are_not_set_fail_the_run_naming_the_variables() {
+    let flag = output(&mut ion_contract(&[
+        "run",
+        "--target",
+        "sandbox",
+        "--require-credentials",
+    ]));
+    assert_credentials_required(&flag, "credentials are required (--require-credentials");
+
+    let variable =
+        output(ion_contract(&["run", "--target", "sandbox"]).env("ION_REQUIRE_CREDENTIALS", "1"));
+    assert_credentials_required(&variable, "credentials are required (--require-credentials");
+
+    // Listing sends nothing and needs no credentials: it is never refused.
+    let list = output(&mut ion_contract(&[
+        "list",
+        "--target",
+        "sandbox",
+        "--require-credentials",
+    ]));
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    assert!(stdout(&list).contains("me::me-reports-the-bot-user::sandbox: test"));
+
+    // Switched off, the trials are ignored as without the setting.
+    let off =
+        output(ion_contract(&["run", "--target", "sandbox"]).env("ION_REQUIRE_CREDENTIALS", "0"));
+    assert_eq!(off.status.code(), Some(0), "{}", stdout(&off));
+    assert!(
+        stdout(&off).contains("0 passed; 0 failed;"),
+        "{}",
+        stdout(&off)
+    );
+}
+
+#[test]
+fn a_target_that_requires_credentials_fails_the_run_without_them() {
+    let scratch = Scratch::new("require-credentials");
+    scratch.write("writer.yaml", WRITER);
+    scratch.write(
+        "targets.yaml",
+        "targets:\n  sandbox:\n    require_credentials: true\n",
+    );
+    let out = output(&mut scratch.command(&["run", "--target", "sandbox"]));
+    assert_credentials_required(
+        &out,
+        "target `sandbox` requires credentials (`require_credentials: true` in targets.yaml)",
+    );
+    // Another live target without the setting still ignores its trials.
+    let production = output(&mut scratch.command(&["run", "--target", "production"]));
+    assert_eq!(production.status.code(), Some(0), "{}", stdout(&production));
+}

@@ -52,7 +52,9 @@ mod plan;
 mod record;
 mod shard;
 
-pub use options::{ALLOW_HIGH_RATE_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV};
+pub use options::{
+    ALLOW_HIGH_RATE_ENV, REQUIRE_CREDENTIALS_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV,
+};
 pub use shard::{SHARD_ENV, Shard};
 
 use std::path::PathBuf;
@@ -226,6 +228,25 @@ fn write_reports(report: &RunReport, options: &RunOptions) -> Result<(), report:
     report::write_reports(report, &options.reports, &env)
 }
 
+/// Why a live target's missing credentials fail the run, when something requires them;
+/// never when only listing.
+fn credentials_required(options: &RunOptions, target: &Target, listing: bool) -> Option<String> {
+    if listing {
+        None
+    } else if options.require_credentials {
+        Some(format!(
+            "credentials are required (--require-credentials or {REQUIRE_CREDENTIALS_ENV}=1)"
+        ))
+    } else if target.require_credentials {
+        Some(format!(
+            "target `{}` requires credentials (`require_credentials: true` in targets.yaml)",
+            target.name
+        ))
+    } else {
+        None
+    }
+}
+
 /// A problem that stops every trial: it becomes the run's one (failing) trial.
 struct SetupProblem {
     name: &'static str,
@@ -302,7 +323,7 @@ impl Shared {
             .get(&options.target)
             .map_err(|e| fail("target::select", e.to_string()))?
             .clone();
-        let double = DoubleData::load(&options.schema_path, &options.seed_path)
+        let double = DoubleData::load_from(&options.schema, &options.seed)
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
         let context = LoadContext {
             schema: double.schema(),
@@ -350,7 +371,15 @@ impl Shared {
                     }
                 }
                 Err(ReachError::Unavailable(Unavailable::Missing(missing))) => {
-                    Connection::Missing(missing)
+                    match credentials_required(options, &target, listing) {
+                        Some(why) => {
+                            let help = format!(
+                                "help: {why}: set them (e.g. as CI secrets), or select another target"
+                            );
+                            return Err(fail("target::credentials", format!("{missing}\n{help}")));
+                        }
+                        None => Connection::Missing(missing),
+                    }
                 }
                 Err(other) => return Err(fail("target::select", other.to_string())),
             }
@@ -361,8 +390,7 @@ impl Shared {
             .flatten()
             .filter(|suite| target.admits(suite.targets.as_deref()))
             .collect();
-        let fixtures =
-            fixture::Fixtures::load(&options.suites_dir, &admitted_suites, double.schema());
+        let fixtures = fixture::Fixtures::load(&options.chain, &admitted_suites, double.schema());
         let admitted = admitted_suites.iter().flat_map(|suite| &suite.cases);
         let profiles = Profiles::resolve(&target, &targets, admitted, &env, &http);
         let secrets = targets.secret_values(&env);
