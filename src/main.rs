@@ -200,10 +200,21 @@ fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
         Ok(fetched) => fetched,
         Err(code) => return Ok(code),
     };
-    let out = args.out.clone().unwrap_or_else(|| {
-        let file = format!("{}.graphql", args.target);
-        args.files.suites.join("schema").join(file)
-    });
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            // A project of suites alone has no suites/schema/ yet (the binary carries the
+            // double's schema): the default place is made.
+            let dir = args.files.suites.join("schema");
+            std::fs::create_dir_all(&dir).map_err(|source| {
+                schema_file::SchemaFileError::Write {
+                    path: dir.clone(),
+                    source,
+                }
+            })?;
+            dir.join(format!("{}.graphql", args.target))
+        }
+    };
     let source = format!("target {} ({})", args.target, fetched.endpoint);
     schema_file::write(&out, &fetched.schema, &source)?;
     println!(

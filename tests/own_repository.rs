@@ -73,6 +73,41 @@ fn check_list_run_and_serve_work_in_a_folder_holding_only_suites() {
 }
 
 #[test]
+fn the_chain_and_schema_commands_work_there_too() {
+    let project = project("own-chain", "PN-1001");
+    let dir = &project.0;
+    let tagged = suite("PN-1001").replace("name: Our part\n", "name: Our part\ntags: [smoke]\n");
+    project.write("suites/our-parts.yaml", &tagged);
+    for args in [
+        &["preflight"][..],
+        &["seed"],
+        &["drift", "--record"],
+        &["drift"],
+        &["smoke"],
+        &["schema", "diff"],
+        &["schema", "pull"],
+    ] {
+        let out = in_dir(dir, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}:\n{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let diff = stdout(&in_dir(dir, &["schema", "diff"]));
+    assert!(
+        diff.contains("against <built-in>/schema/ion.graphql"),
+        "{diff}"
+    );
+    assert!(
+        dir.join("suites/schema/mock.graphql").is_file(),
+        "pull made its folder"
+    );
+}
+
+#[test]
 fn the_projects_own_seed_overrides_the_built_in_one() {
     let project = project("own-seed", "OWN-1001");
     let dir = &project.0;

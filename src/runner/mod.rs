@@ -9,7 +9,9 @@
 //!   by name on the double; on a live target in verification order (cases asking only `me`,
 //!   then reads, then writes), one at a time unless `--test-threads` says otherwise;
 //! - a live target without credentials: every trial ignored, and one stderr line naming the
-//!   variables to set;
+//!   variables to set; or, when credentials are required ([`RunOptions::require_credentials`]
+//!   or the target's `require_credentials: true`) and only then, the run's one trial
+//!   `target::credentials` fails with that line (exit 2); listing is never refused;
 //! - a live target with credentials: first the trial `preflight::<target>` (see
 //!   [`crate::preflight`]), run when the process starts (the target is reached as every
 //!   command reaches it, [`crate::reach`]); when it fails, every case fails
@@ -35,6 +37,8 @@
 //!   message holds every located diagnostic; the other suites still run;
 //! - `targets.yaml`, the target's name or URLs, or the double's schema or seed failing to
 //!   load becomes one failing trial (`targets::load`, `target::select`, `ion-double::load`).
+//!   The double's schema and seed are the project's files or the built-in ones
+//!   ([`crate::builtin`]).
 //!
 //! Everything is parsed once, before any trial runs: targets, suites, the double's schema and
 //! seed. On the double each trial starts its own double (a fresh store) and gets a token from
