@@ -10,8 +10,9 @@
 //!   then reads, then writes), one at a time unless `--test-threads` says otherwise;
 //! - a live target without credentials: every trial ignored, and one stderr line naming the
 //!   variables to set; or, when credentials are required ([`RunOptions::require_credentials`]
-//!   or the target's `require_credentials: true`) and only then, the run's one trial
-//!   `target::credentials` fails with that line (exit 2); listing is never refused;
+//!   or the target's `require_credentials: true`), the trial `target::credentials` fails
+//!   with that line and a `help:`, and every case fails unsent (all as `invalid`: exit 2),
+//!   so a runner of one trial per process fails too; listing is never refused;
 //! - a live target with credentials: first the trial `preflight::<target>` (see
 //!   [`crate::preflight`]), run when the process starts (the target is reached as every
 //!   command reaches it, [`crate::reach`]); when it fails, every case fails
@@ -232,12 +233,9 @@ fn write_reports(report: &RunReport, options: &RunOptions) -> Result<(), report:
     report::write_reports(report, &options.reports, &env)
 }
 
-/// Why a live target's missing credentials fail the run, when something requires them;
-/// never when only listing.
-fn credentials_required(options: &RunOptions, target: &Target, listing: bool) -> Option<String> {
-    if listing {
-        None
-    } else if options.require_credentials {
+/// Why a live target's missing credentials fail the run, when something requires them.
+fn credentials_required(options: &RunOptions, target: &Target) -> Option<String> {
+    if options.require_credentials {
         Some(format!(
             "credentials are required (--require-credentials or {REQUIRE_CREDENTIALS_ENV}=1)"
         ))
@@ -311,6 +309,11 @@ enum Connection {
     Listing,
     /// A live target whose credentials are not set: its trials are ignored.
     Missing(MissingCredentials),
+    /// A live target whose credentials are required but not set (the message, with its
+    /// help): the trial `target::credentials` fails with it, and every case fails unsent.
+    /// Its cases are not ignored, so that a runner of one trial per process (nextest) fails
+    /// too.
+    Required(String),
 }
 
 impl Shared {
@@ -375,13 +378,11 @@ impl Shared {
                     }
                 }
                 Err(ReachError::Unavailable(Unavailable::Missing(missing))) => {
-                    match credentials_required(options, &target, listing) {
-                        Some(why) => {
-                            let help = format!(
-                                "help: {why}: set them (e.g. as CI secrets), or select another target"
-                            );
-                            return Err(fail("target::credentials", format!("{missing}\n{help}")));
-                        }
+                    match credentials_required(options, &target) {
+                        Some(why) => Connection::Required(format!(
+                            "{missing}\nhelp: {why}: set them (e.g. as CI secrets), or select \
+                             another target"
+                        )),
                         None => Connection::Missing(missing),
                     }
                 }
@@ -439,13 +440,22 @@ impl Shared {
         let preflight = match &shared.connection {
             Connection::Live { passed, .. } => Some(Ok(passed.clone())),
             Connection::Refused(diagnosis) => Some(Err(diagnosis.clone())),
-            Connection::Listing | Connection::Double | Connection::Missing(_) => None,
+            Connection::Listing
+            | Connection::Double
+            | Connection::Missing(_)
+            | Connection::Required(_) => None,
         };
-        if !matches!(
-            shared.connection,
-            Connection::Double | Connection::Missing(_)
-        ) {
-            planned.push(preflight_trial(recorder, target, preflight));
+        match &shared.connection {
+            Connection::Double | Connection::Missing(_) => {}
+            Connection::Required(message) => planned.push(Planned::failing(
+                recorder,
+                "target::credentials",
+                TrialKind::Setup,
+                target,
+                FailureClass::Invalid,
+                message.clone(),
+            )),
+            _ => planned.push(preflight_trial(recorder, target, preflight)),
         }
         for (suite_index, loaded) in shared.suites.iter().enumerate() {
             match loaded {

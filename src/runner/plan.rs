@@ -66,6 +66,10 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
         Connection::Live { passed, .. } => {
             eprintln!("ion-contract: preflight: {}", passed.summary());
         }
+        Connection::Required(message) => eprintln!(
+            "ion-contract: {}; they are required, so none of its cases is run",
+            message.lines().next().unwrap_or_default()
+        ),
         Connection::Refused(diagnosis) => eprintln!(
             "ion-contract: target {} failed its preflight; none of its cases is run\n{diagnosis}",
             shared.target.name

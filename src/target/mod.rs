@@ -48,8 +48,9 @@
 //! its trials are listed as ignored, with one line naming the variables to set. Where they
 //! must be there (a nightly CI job whose secrets may be missing or misspelled), require
 //! them: `--require-credentials`, `ION_REQUIRE_CREDENTIALS=1`, or the target's
-//! `require_credentials: true`; then the run fails with exit 2 and the same line, as one
-//! failing trial `target::credentials` (listing is never refused).
+//! `require_credentials: true`; then the run fails with exit 2: the trial
+//! `target::credentials` fails with the same line, and every case fails unsent (listing is
+//! never refused).
 
 mod file;
 mod live;
