@@ -233,22 +233,6 @@ fn write_reports(report: &RunReport, options: &RunOptions) -> Result<(), report:
     report::write_reports(report, &options.reports, &env)
 }
 
-/// Why a live target's missing credentials fail the run, when something requires them.
-fn credentials_required(options: &RunOptions, target: &Target) -> Option<String> {
-    if options.require_credentials {
-        Some(format!(
-            "credentials are required (--require-credentials or {REQUIRE_CREDENTIALS_ENV}=1)"
-        ))
-    } else if target.require_credentials {
-        Some(format!(
-            "target `{}` requires credentials (`require_credentials: true` in targets.yaml)",
-            target.name
-        ))
-    } else {
-        None
-    }
-}
-
 /// A problem that stops every trial: it becomes the run's one (failing) trial.
 struct SetupProblem {
     name: &'static str,
@@ -378,7 +362,7 @@ impl Shared {
                     }
                 }
                 Err(ReachError::Unavailable(Unavailable::Missing(missing))) => {
-                    match credentials_required(options, &target) {
+                    match options.credentials_required(&target) {
                         Some(why) => Connection::Required(format!(
                             "{missing}\nhelp: {why}: set them (e.g. as CI secrets), or select \
                              another target"

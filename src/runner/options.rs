@@ -8,7 +8,7 @@ use super::shard::{SHARD_ENV, Shard};
 use crate::builtin::{self, Source};
 use crate::progress::Progress;
 use crate::report::ReportPaths;
-use crate::target::{DEFAULT_TARGET, TARGET_ENV};
+use crate::target::{DEFAULT_TARGET, TARGET_ENV, Target};
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
 #[derive(Debug, Clone)]
@@ -135,6 +135,23 @@ impl RunOptions {
             Err(_) => {}
         }
         options
+    }
+
+    /// Why `target`'s missing credentials fail the run, when this run or the target
+    /// requires them.
+    pub fn credentials_required(&self, target: &Target) -> Option<String> {
+        if self.require_credentials {
+            Some(format!(
+                "credentials are required (--require-credentials or {REQUIRE_CREDENTIALS_ENV}=1)"
+            ))
+        } else if target.require_credentials {
+            Some(format!(
+                "target `{}` requires credentials (`require_credentials: true` in targets.yaml)",
+                target.name
+            ))
+        } else {
+            None
+        }
     }
 
     /// Whether a suite with `tags` is selected.
