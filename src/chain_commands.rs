@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use ion_contract::builtin::Source;
 use ion_contract::client::http_client;
 use ion_contract::double::DoubleData;
 use ion_contract::drift::data::Verdict;
@@ -34,20 +35,25 @@ fn chained<'t>(
         files: args.files.clone(),
         snapshots,
     };
-    let options = place.options(&args.target);
+    let options = chain_options(&place, args);
     let target = targets.get(&args.target)?;
-    let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
-    let chain_path = args
-        .chain
-        .clone()
-        .unwrap_or_else(|| options.suites_dir.join(seeding::CHAIN_FILE));
-    let chain = Chain::load(&chain_path, data.schema(), args.prefix.as_deref())?;
+    let data = Arc::new(DoubleData::load_from(&options.schema, &options.seed)?);
+    let chain = Chain::load(&options.chain, data.schema(), args.prefix.as_deref())?;
     Ok(Chained {
         target,
         data,
         chain,
         options,
     })
+}
+
+/// The options of `place` for the chain's target, with `--chain` when given.
+fn chain_options(place: &Place, args: &cli::ChainArgs) -> runner::RunOptions {
+    let mut options = place.options(&args.target);
+    if let Some(file) = &args.chain {
+        options.chain = Source::File(file.clone());
+    }
+    options
 }
 
 /// Reaches the chain's target: a fresh double, or a live target after its preflight.
@@ -158,15 +164,8 @@ pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
         files: args.chain.files.clone(),
         snapshots: args.snapshots.clone(),
     };
-    let run = place.options(&args.chain.target);
-    let chain = args
-        .chain
-        .chain
-        .clone()
-        .unwrap_or_else(|| run.suites_dir.join(seeding::CHAIN_FILE));
     let options = ion_contract::smoke::SmokeOptions {
-        run,
-        chain,
+        run: chain_options(&place, &args.chain),
         prefix: args.chain.prefix.clone(),
     };
     let smoked = ion_contract::smoke::run(&options, &Progress::on_stderr());

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand};
+use ion_contract::builtin::Source;
 use ion_contract::double::serve::ServeOptions;
 use ion_contract::double::{FaultRule, Limits, RetryAfter, ThrottleSpec};
 use ion_contract::report::ReportPaths;
@@ -146,7 +147,7 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FILE")]
     pub live: Option<PathBuf>,
     /// The committed schema to compare with [default: the double's schema,
-    /// SUITES/schema/ion.graphql]. The suites must validate against it.
+    /// SUITES/schema/ion.graphql, else the built-in one]. The suites must validate against it.
     #[arg(long, value_name = "FILE")]
     pub against: Option<PathBuf>,
     /// More operations this project sends: .graphql files of queries and mutations (an
@@ -167,13 +168,14 @@ pub struct DiffArgs {
 /// Where the suites and the double's schema and seed are.
 #[derive(Debug, Clone, Args)]
 pub struct Files {
-    /// The suites directory (suite files, schema/ion.graphql, seed/demo.yaml).
+    /// The suites directory (suite files; optionally targets.yaml, schema/ion.graphql,
+    /// seed/demo.yaml, seed/chain.yaml).
     #[arg(long, value_name = "DIR", default_value = "suites")]
     pub suites: PathBuf,
-    /// The double's schema [default: SUITES/schema/ion.graphql].
+    /// The double's schema [default: SUITES/schema/ion.graphql, else the built-in one].
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
-    /// The double's seed data [default: SUITES/seed/demo.yaml].
+    /// The double's seed data [default: SUITES/seed/demo.yaml, else the built-in one].
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
 }
@@ -198,10 +200,10 @@ impl Place {
             options.snapshots_dir = dir.clone();
         }
         if let Some(file) = &self.files.schema {
-            options.schema_path = file.clone();
+            options.schema = Source::File(file.clone());
         }
         if let Some(file) = &self.files.seed {
-            options.seed_path = file.clone();
+            options.seed = Source::File(file.clone());
         }
         options
     }
@@ -220,6 +222,10 @@ pub struct RunArgs {
     /// test, to be coordinated with ION's support first.
     #[arg(long, env = "ION_ALLOW_HIGH_RATE", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_high_rate: bool,
+    /// Fail the run (exit 2) when the live target's credentials are not set, instead of
+    /// ignoring its trials: for CI jobs whose secrets may be missing or misspelled.
+    #[arg(long, env = "ION_REQUIRE_CREDENTIALS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub require_credentials: bool,
     /// Run only suites with this tag (repeatable; also ION_TAGS=a,b).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -325,7 +331,7 @@ pub struct ChainArgs {
     /// The prefix every key carries [default: the chain's `prefix:`].
     #[arg(long, env = "ION_SEED_PREFIX")]
     pub prefix: Option<String>,
-    /// The chain file [default: SUITES/seed/chain.yaml].
+    /// The chain file [default: SUITES/seed/chain.yaml, else the built-in demo chain].
     #[arg(long, value_name = "FILE")]
     pub chain: Option<PathBuf>,
     /// Where the suites, schema and double's seed are.

@@ -30,7 +30,8 @@
 //! | `serve`: the double as a long-running local ION, sandbox and production | [`double::serve`] |
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
 //! | secrets kept out of every output, in every encoding | [`scrub`] |
-//! | targets (`suites/targets.yaml`), their URLs and credentials | [`target`] |
+//! | targets (`suites/targets.yaml`), their URLs and credentials, `require_credentials` | [`target`] |
+//! | the schema, seed and chain the binary carries, and which file a command reads | [`builtin`] |
 //! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |
 //! | environment mismatch: the preflight of a live target, and `ion-contract preflight` | [`preflight`] |
 //! | reaching a target: a live one only after its preflight, for every command | [`reach`] |
@@ -59,13 +60,17 @@
 //! ```text
 //! suites/*.yaml              one suite per file; its id is the path without .yaml
 //! suites/documents/*.graphql operations shared by several steps (`document:` + `operation:`)
-//! suites/schema/ion.graphql  the double's schema: a subset of ION's real schema
+//! suites/schema/ion.graphql  the double's schema: a subset of ION's real schema (optional)
 //! suites/schema/<target>.graphql  a target's schema as `schema pull` wrote it (not a suite)
-//! suites/seed/demo.yaml      the double's data, fresh for every trial
+//! suites/seed/demo.yaml      the double's data, fresh for every trial (optional)
+//! suites/seed/chain.yaml     the seeding chain of `seed`, `drift`, `smoke` (optional)
 //! suites/targets.yaml        where suites may run (optional: mock, sandbox, production built in)
 //! suites/suite.schema.json   the suite format as a JSON Schema, for editors (`schema suite-format`)
 //! snapshots/*.snap           <suite>__<case>@<target>.snap
 //! ```
+//!
+//! Only the suite files are needed: the binary carries this repository's schema, demo seed
+//! and demo chain, and reads a project's own file instead wherever it has one ([`builtin`]).
 //!
 //! # Trials
 //!
@@ -78,7 +83,9 @@
 //! time unless `--test-threads` says otherwise, and they come in verification order: cases
 //! that only ask `me` first (are the credentials and tenant right?), then cases that only
 //! read, then cases that write. A live target whose credentials are not set lists its
-//! trials as ignored, with one line on stderr naming the variables to set. On a read-only
+//! trials as ignored, with one line on stderr naming the variables to set; where they are
+//! required (`--require-credentials`, `ION_REQUIRE_CREDENTIALS=1`, a target's
+//! `require_credentials: true`) the run fails instead, exit 2 (see [`target`]). On a read-only
 //! target (production) a case with a mutation fails before it sends anything.
 //!
 //! A suite file that does not load becomes one
@@ -117,6 +124,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod builtin;
 pub mod check;
 pub mod client;
 pub mod closed_stdout;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
+use ion_contract::builtin::Source;
 use ion_contract::client::http_client;
 use ion_contract::diagnostic::display_path;
 use ion_contract::double::DoubleData;
@@ -73,6 +74,7 @@ fn run(mut args: RunArgs, list: bool) -> ExitCode {
     args.libtest.list |= list;
     let mut options = args.place.options(&args.target);
     options.allow_high_rate |= args.allow_high_rate;
+    options.require_credentials = args.require_credentials;
     let from_env = runner::RunOptions::from_env();
     options.tags = if args.tags.is_empty() {
         from_env.tags
@@ -108,7 +110,7 @@ fn invalid(error: anyhow::Error) -> ExitCode {
 /// `check`: every diagnostic to stderr, a one-line verdict to stdout.
 fn check(place: &Place) -> anyhow::Result<ExitCode> {
     let options = place.options(DEFAULT_TARGET);
-    let double = DoubleData::load(&options.schema_path, &options.seed_path)?;
+    let double = DoubleData::load_from(&options.schema, &options.seed)?;
     let targets = Targets::load(&options.suites_dir)?;
     let context = LoadContext {
         schema: double.schema(),
@@ -170,7 +172,7 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
 /// `serve`: the export lines to stdout, then serve until Ctrl-C or SIGTERM.
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let options = args.place().options(DEFAULT_TARGET);
-    let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+    let data = Arc::new(DoubleData::load_from(&options.schema, &options.seed)?);
     // Requests run on blocking threads; one idle for a second ends, and its memory goes
     // back to the system with it (after a burst of heavy requests, say).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -211,10 +213,21 @@ fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
         Ok(fetched) => fetched,
         Err(code) => return Ok(code),
     };
-    let out = args.out.clone().unwrap_or_else(|| {
-        let file = format!("{}.graphql", args.target);
-        args.files.suites.join("schema").join(file)
-    });
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            // A project of suites alone has no suites/schema/ yet (the binary carries the
+            // double's schema): the default place is made.
+            let dir = args.files.suites.join("schema");
+            std::fs::create_dir_all(&dir).map_err(|source| {
+                schema_file::SchemaFileError::Write {
+                    path: dir.clone(),
+                    source,
+                }
+            })?;
+            dir.join(format!("{}.graphql", args.target))
+        }
+    };
     let source = format!("target {} ({})", args.target, fetched.endpoint);
     schema_file::write(&out, &fetched.schema, &source)?;
     scrubbed_println!(
@@ -234,8 +247,8 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         snapshots: None,
     }
     .options(&args.target);
-    let against = args.against.clone().unwrap_or(options.schema_path.clone());
-    let committed = schema_file::read(
+    let against = args.against.clone().map_or(options.schema, Source::File);
+    let (against, committed) = schema_file::read_from(
         &against,
         "the committed schema",
         "pass --against with the SDL file the suites are written for",
@@ -313,7 +326,7 @@ fn fetch_schema(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let env = |name: &str| std::env::var(name).ok();
     let outcome = if target.is_double() {
-        let data = Arc::new(DoubleData::load(&options.schema_path, &options.seed_path)?);
+        let data = Arc::new(DoubleData::load_from(&options.schema, &options.seed)?);
         runtime.block_on(fetch::from_double(data, target, &http))
     } else {
         runtime.block_on(fetch::from_live(

@@ -199,3 +199,34 @@ fn tags_select_and_leave_out_suites_on_the_command_line_and_under_cargo_test() {
     assert_eq!(under_cargo, smoke);
     assert_eq!(names(&listed), all);
 }
+
+#[test]
+fn cargo_test_reads_ion_require_credentials() {
+    let run = |value: &str| {
+        output(
+            in_clean_env(&suites_binary(), &[])
+                .env("ION_TARGET", "sandbox")
+                .env("ION_REQUIRE_CREDENTIALS", value),
+        )
+    };
+    let required = run("1");
+    let report = stdout(&required);
+    assert_eq!(required.status.code(), Some(2), "{report}");
+    let credentials = report
+        .lines()
+        .find(|l| l.starts_with("test target::credentials "));
+    assert!(
+        credentials.is_some_and(|l| l.ends_with("... FAILED")),
+        "{report}"
+    );
+    assert!(report.contains("set ION_SANDBOX_CLIENT_ID and"), "{report}");
+
+    let misspelled = run("yes please");
+    let report = stdout(&misspelled);
+    assert_eq!(misspelled.status.code(), Some(2), "{report}");
+    assert!(report.contains("test options::env ... FAILED"), "{report}");
+    assert!(
+        report.contains("ION_REQUIRE_CREDENTIALS must be 1 or 0"),
+        "{report}"
+    );
+}

@@ -150,3 +150,105 @@ fn a_targets_file_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
     assert!(err.contains("targets.yaml:2:6"), "{err}");
     assert!(err.contains("not UTF-8") && err.contains("help:"), "{err}");
 }
+
+/// The line that names the sandbox's credential variables, ignored or required.
+const SANDBOX_UNSET: &str = "target `sandbox` has no credentials: set ION_SANDBOX_CLIENT_ID and \
+                             ION_SANDBOX_CLIENT_SECRET, or ION_SANDBOX_TOKEN";
+
+/// Whether libtest's report says trial `name` failed (names are padded to one width).
+fn failed(report: &str, name: &str) -> bool {
+    report
+        .lines()
+        .any(|l| l.starts_with(&format!("test {name} ")) && l.ends_with("... FAILED"))
+}
+
+/// Asserts that `out` failed the run with exit 2: `target::credentials` naming the variables,
+/// its help line saying what required them, and the case `case` failed, not ignored.
+fn assert_credentials_required(out: &std::process::Output, required_by: &str, case: &str) {
+    let report = stdout(out);
+    assert_eq!(out.status.code(), Some(2), "{report}\n{}", stderr(out));
+    assert!(failed(&report, "target::credentials"), "{report}");
+    assert!(report.contains(SANDBOX_UNSET), "{report}");
+    assert!(report.contains(&format!("help: {required_by}")), "{report}");
+    assert!(failed(&report, case), "{report}");
+    assert!(
+        report.contains("not run: target sandbox has no credentials, and they are required"),
+        "{report}"
+    );
+    assert!(report.contains(" 0 passed;"), "{report}");
+}
+
+#[test]
+fn required_credentials_that_are_not_set_fail_the_run_naming_the_variables() {
+    let flag = output(&mut ion_contract(&[
+        "run",
+        "--target",
+        "sandbox",
+        "--require-credentials",
+    ]));
+    let me = "me::me-reports-the-bot-user::sandbox";
+    assert_credentials_required(&flag, "credentials are required (--require-credentials", me);
+
+    let variable =
+        output(ion_contract(&["run", "--target", "sandbox"]).env("ION_REQUIRE_CREDENTIALS", "1"));
+    assert_credentials_required(
+        &variable,
+        "credentials are required (--require-credentials",
+        me,
+    );
+
+    // Listing sends nothing and needs no credentials: it is never refused; and no trial is
+    // ignored, so a runner of one trial per process (nextest) runs, and fails, each.
+    let list = |more: &[&str]| {
+        let mut args = vec!["list", "--target", "sandbox", "--require-credentials"];
+        args.extend(more);
+        output(&mut ion_contract(&args))
+    };
+    let listed = list(&[]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains("me::me-reports-the-bot-user::sandbox: test"));
+    assert!(!stdout(&list(&["--ignored"])).contains(me));
+    let one = output(&mut ion_contract(&[
+        "run",
+        "--target",
+        "sandbox",
+        "--require-credentials",
+        "--exact",
+        me,
+    ]));
+    assert_eq!(one.status.code(), Some(2), "{}", stdout(&one));
+    assert!(
+        stdout(&one).contains("0 passed; 1 failed;"),
+        "{}",
+        stdout(&one)
+    );
+
+    // Switched off, the trials are ignored as without the setting.
+    let off =
+        output(ion_contract(&["run", "--target", "sandbox"]).env("ION_REQUIRE_CREDENTIALS", "0"));
+    assert_eq!(off.status.code(), Some(0), "{}", stdout(&off));
+    assert!(
+        stdout(&off).contains("0 passed; 0 failed;"),
+        "{}",
+        stdout(&off)
+    );
+}
+
+#[test]
+fn a_target_that_requires_credentials_fails_the_run_without_them() {
+    let scratch = Scratch::new("require-credentials");
+    scratch.write("writer.yaml", WRITER);
+    scratch.write(
+        "targets.yaml",
+        "targets:\n  sandbox:\n    require_credentials: true\n",
+    );
+    let out = output(&mut scratch.command(&["run", "--target", "sandbox"]));
+    assert_credentials_required(
+        &out,
+        "target `sandbox` requires credentials (`require_credentials: true` in targets.yaml)",
+        "writer::create::sandbox",
+    );
+    // Another live target without the setting still ignores its trials.
+    let production = output(&mut scratch.command(&["run", "--target", "production"]));
+    assert_eq!(production.status.code(), Some(0), "{}", stdout(&production));
+}

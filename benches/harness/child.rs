@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use ion_contract::builtin::Source;
 use ion_contract::runner::{RunOptions, run_counted};
 use libtest_mimic::Arguments;
 
@@ -102,8 +103,8 @@ pub fn child_main(args: &[String]) {
     let threads: usize = threads.parse().expect("THREADS is a number");
     let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites");
     let mut options = RunOptions::new(suites);
-    options.schema_path = project.join("schema").join("ion.graphql");
-    options.seed_path = project.join("seed").join("demo.yaml");
+    options.schema = Source::File(project.join("schema").join("ion.graphql"));
+    options.seed = Source::File(project.join("seed").join("demo.yaml"));
     options.snapshots_dir = PathBuf::from(snapshots);
     let args = |list: bool| Arguments {
         list,

@@ -1,7 +1,8 @@
 //! The embedded ION double: a schema-driven imitation of ION's GraphQL API and its token
 //! endpoint, on a loopback port, with no network and no credentials of yours.
 //!
-//! It is driven by two files in `suites/`:
+//! It is driven by two files in `suites/`, which the binary also carries: a project's own
+//! files win, and the built-in ones stand in where it has none ([`crate::builtin`]):
 //!
 //! - `schema/ion.graphql`: a subset of ION's real schema (every name in it is checked against
 //!   the public dump by `tests/schema_reference.rs`). Suites are validated against it, and the
@@ -158,6 +159,7 @@ use std::sync::Arc;
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
+use crate::builtin::Source;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::user_file::{self, Limit, ReadError};
 pub use fault::{FaultKind, FaultRule};
@@ -186,17 +188,35 @@ pub struct DoubleData {
 }
 
 impl DoubleData {
-    /// Reads and checks the schema and the seed data.
+    /// Reads and checks the schema and the seed data in these files.
     pub fn load(schema_path: &Path, seed_path: &Path) -> Result<Self, DoubleError> {
-        let schema_text = read(schema_path, Limit::Schema)?;
-        let schema = Schema::parse_and_validate(&schema_text, schema_path).map_err(|invalid| {
+        Self::load_from(
+            &Source::File(schema_path.to_path_buf()),
+            &Source::File(seed_path.to_path_buf()),
+        )
+    }
+
+    /// Reads and checks the schema and the seed data: the project's files, or the built-in
+    /// ones where the project has none (see [`crate::builtin`]).
+    pub fn load_from(schema: &Source, seed: &Source) -> Result<Self, DoubleError> {
+        let schema = schema.text_with(|path| read(path, Limit::Schema))?;
+        let schema_path = &schema.path;
+        let schema = Schema::parse_and_validate(schema.text, schema_path).map_err(|invalid| {
             DoubleError::Schema {
-                path: schema_path.to_path_buf(),
+                path: schema_path.clone(),
                 errors: invalid.errors.to_string(),
             }
         })?;
-        let seed_text = read(seed_path, Limit::File)?;
-        let seed = seed::load(seed_path, &seed_text, &schema).map_err(DoubleError::Seed)?;
+        let seed = seed.text_with(|path| read(path, Limit::File))?;
+        let seed = seed::load(&seed.path, &seed.text, &schema).map_err(|diagnostics| match seed
+            .built_in
+        {
+            true => DoubleError::BuiltInSeed {
+                diagnostics,
+                schema: schema_path.clone(),
+            },
+            false => DoubleError::Seed(diagnostics),
+        })?;
         Ok(DoubleData {
             schema: Arc::new(schema),
             seed,
@@ -222,7 +242,9 @@ pub enum DoubleError {
     #[error(
         "cannot read {}: {why}\nhelp: {}",
         why.location(path),
-        why.help_or("the double needs its schema and seed files; pass --schema/--seed or restore them")
+        why.help_or("the double needs a schema and seed: pass --schema/--seed with readable \
+            files, or leave them out to use the project's (suites/schema/ion.graphql, \
+            suites/seed/demo.yaml) or, where it has none, the built-in ones")
     )]
     Read { path: PathBuf, why: ReadError },
     #[error(
@@ -232,6 +254,17 @@ pub enum DoubleError {
     Schema { path: PathBuf, errors: String },
     #[error("{}", render(.0))]
     Seed(Vec<Diagnostic>),
+    /// The built-in demo seed does not fit the project's own schema.
+    #[error(
+        "{}\nhelp: the built-in demo seed is written for the built-in schema; with your own schema \
+         ({}), write your own seed in suites/seed/demo.yaml or pass --seed",
+        render(.diagnostics),
+        display_path(.schema)
+    )]
+    BuiltInSeed {
+        diagnostics: Vec<Diagnostic>,
+        schema: PathBuf,
+    },
 }
 
 fn render(diagnostics: &[Diagnostic]) -> String {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
+use crate::builtin::Source;
 use crate::diagnostic::display_path;
 use crate::user_file::{self, Limit, ReadError};
 
@@ -55,18 +56,33 @@ pub enum SchemaFileError {
 /// Reads and validates the schema in `path`; `role` says what it is for and `help` how to
 /// point at another file, in the error.
 pub fn read(path: &Path, role: &str, help: &str) -> Result<Valid<Schema>, SchemaFileError> {
-    let text = user_file::read_text(path, Limit::Schema).map_err(|why| SchemaFileError::Read {
-        role: role.to_owned(),
-        path: path.to_path_buf(),
-        why,
-        help: help.to_owned(),
+    read_from(&Source::File(path.to_path_buf()), role, help).map(|(_, schema)| schema)
+}
+
+/// [`read`], from a file or the built-in schema (see [`crate::builtin`]); also says where it
+/// came from, as diagnostics name it.
+pub fn read_from(
+    source: &Source,
+    role: &str,
+    help: &str,
+) -> Result<(PathBuf, Valid<Schema>), SchemaFileError> {
+    let text = source.text_with(|path| {
+        user_file::read_text(path, Limit::Schema).map_err(|why| SchemaFileError::Read {
+            role: role.to_owned(),
+            path: path.to_path_buf(),
+            why,
+            help: help.to_owned(),
+        })
     })?;
-    Schema::parse_and_validate(text, path).map_err(|invalid| SchemaFileError::Invalid {
-        role: role.to_owned(),
-        path: path.to_path_buf(),
-        errors: invalid.errors.to_string(),
-        help: help.to_owned(),
-    })
+    match Schema::parse_and_validate(text.text, &text.path) {
+        Ok(schema) => Ok((text.path, schema)),
+        Err(invalid) => Err(SchemaFileError::Invalid {
+            role: role.to_owned(),
+            path: text.path,
+            errors: invalid.errors.to_string(),
+            help: help.to_owned(),
+        }),
+    }
 }
 
 /// Writes `schema` as SDL to `path`, after a `#` comment saying where it came from

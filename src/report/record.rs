@@ -86,7 +86,8 @@ pub enum FailureClass {
     NotRun,
     /// The target's preflight failed: an environment mismatch or refused credentials.
     Preflight,
-    /// A suite, the targets file or the double's files are invalid.
+    /// A suite, the targets file or the double's files are invalid, or the target's
+    /// credentials are required but not set.
     Invalid,
     /// The live schema changed in a way that breaks an operation of this project.
     SchemaDrift,

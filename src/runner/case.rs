@@ -101,6 +101,16 @@ impl Shared {
             (Connection::Missing(missing), _) => {
                 return failed(FailureClass::NotRun, missing.to_string());
             }
+            (Connection::Required(_), _) => {
+                return failed(
+                    FailureClass::Invalid,
+                    format!(
+                        "not run: target {} has no credentials, and they are required (see \
+                         target::credentials)",
+                        self.target.name
+                    ),
+                );
+            }
             (Connection::Listing, _) => {
                 return failed(FailureClass::NotRun, "not run: only listed".to_owned());
             }

@@ -1,12 +1,11 @@
 //! `fixture: chain`: the seeding chain, seeded before a suite's cases run; on the trial's own
 //! double each time, on a live target once per process.
 
-use std::path::Path;
-
 use tokio::sync::OnceCell;
 
+use crate::builtin::Source;
 use crate::client::GraphqlClient;
-use crate::seeding::{CHAIN_FILE, Chain, PREFIX_ENV, Seeder};
+use crate::seeding::{Chain, PREFIX_ENV, Seeder};
 use crate::suite::Suite;
 use crate::target::Target;
 
@@ -19,14 +18,13 @@ pub(super) struct Fixtures {
 impl Fixtures {
     /// Loads the chain when one of `suites` asks for it.
     pub(super) fn load(
-        suites_dir: &Path,
+        chain: &Source,
         suites: &[&Suite],
         schema: &apollo_compiler::Schema,
     ) -> Fixtures {
         let chain = suites.iter().any(|s| s.seeds_chain).then(|| {
             let prefix = std::env::var(PREFIX_ENV).ok();
-            Chain::load(&suites_dir.join(CHAIN_FILE), schema, prefix.as_deref())
-                .map_err(|e| e.to_string())
+            Chain::load(chain, schema, prefix.as_deref()).map_err(|e| e.to_string())
         });
         Fixtures {
             chain,

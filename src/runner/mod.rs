@@ -11,7 +11,10 @@
 //! - `--test-threads` (or `RUST_TEST_THREADS`) outside 1..=1024 is refused with exit 2
 //!   before anything runs (see `threads.rs`);
 //! - a live target without credentials: every trial ignored, and one stderr line naming the
-//!   variables to set;
+//!   variables to set; or, when credentials are required ([`RunOptions::require_credentials`]
+//!   or the target's `require_credentials: true`), the trial `target::credentials` fails
+//!   with that line and a `help:`, and every case fails unsent (all as `invalid`: exit 2),
+//!   so a runner of one trial per process fails too; listing is never refused;
 //! - a live target with credentials: first the trial `preflight::<target>` (see
 //!   [`crate::preflight`]), run when the process starts (the target is reached as every
 //!   command reaches it, [`crate::reach`]); when it fails, every case fails
@@ -39,6 +42,8 @@
 //!   message holds every located diagnostic; the other suites still run;
 //! - `targets.yaml`, the target's name or URLs, or the double's schema or seed failing to
 //!   load becomes one failing trial (`targets::load`, `target::select`, `ion-double::load`).
+//!   The double's schema and seed are the project's files or the built-in ones
+//!   ([`crate::builtin`]).
 //!
 //! Everything is parsed once, before any trial runs: targets, suites, the double's schema and
 //! seed. On the double each trial starts its own double (a fresh store) and gets a token from
@@ -57,7 +62,9 @@ mod record;
 mod shard;
 mod threads;
 
-pub use options::{ALLOW_HIGH_RATE_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV};
+pub use options::{
+    ALLOW_HIGH_RATE_ENV, REQUIRE_CREDENTIALS_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV,
+};
 pub use shard::{SHARD_ENV, Shard};
 pub use threads::{MAX_TEST_THREADS, TEST_THREADS_ENV};
 
@@ -304,6 +311,11 @@ enum Connection {
     Listing,
     /// A live target whose credentials are not set: its trials are ignored.
     Missing(MissingCredentials),
+    /// A live target whose credentials are required but not set (the message, with its
+    /// help): the trial `target::credentials` fails with it, and every case fails unsent.
+    /// Its cases are not ignored, so that a runner of one trial per process (nextest) fails
+    /// too.
+    Required(String),
 }
 
 impl Shared {
@@ -322,7 +334,7 @@ impl Shared {
             .get(&options.target)
             .map_err(|e| fail("target::select", e.to_string()))?
             .clone();
-        let double = DoubleData::load(&options.schema_path, &options.seed_path)
+        let double = DoubleData::load_from(&options.schema, &options.seed)
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
         let context = LoadContext {
             schema: double.schema(),
@@ -370,7 +382,13 @@ impl Shared {
                     }
                 }
                 Err(ReachError::Unavailable(Unavailable::Missing(missing))) => {
-                    Connection::Missing(missing)
+                    match options.credentials_required(&target) {
+                        Some(why) => Connection::Required(format!(
+                            "{missing}\nhelp: {why}: set them (e.g. as CI secrets), or select \
+                             another target"
+                        )),
+                        None => Connection::Missing(missing),
+                    }
                 }
                 Err(other) => return Err(fail("target::select", other.to_string())),
             }
@@ -381,8 +399,7 @@ impl Shared {
             .flatten()
             .filter(|suite| target.admits(suite.targets.as_deref()))
             .collect();
-        let fixtures =
-            fixture::Fixtures::load(&options.suites_dir, &admitted_suites, double.schema());
+        let fixtures = fixture::Fixtures::load(&options.chain, &admitted_suites, double.schema());
         let admitted = admitted_suites.iter().flat_map(|suite| &suite.cases);
         let profiles = Profiles::resolve(&target, &targets, admitted, &env, &http);
         let webhooks = WebhookSetup::new(
@@ -421,13 +438,22 @@ impl Shared {
         let preflight = match &shared.connection {
             Connection::Live { passed, .. } => Some(Ok(passed.clone())),
             Connection::Refused(diagnosis) => Some(Err(diagnosis.clone())),
-            Connection::Listing | Connection::Double | Connection::Missing(_) => None,
+            Connection::Listing
+            | Connection::Double
+            | Connection::Missing(_)
+            | Connection::Required(_) => None,
         };
-        if !matches!(
-            shared.connection,
-            Connection::Double | Connection::Missing(_)
-        ) {
-            planned.push(preflight_trial(recorder, target, preflight));
+        match &shared.connection {
+            Connection::Double | Connection::Missing(_) => {}
+            Connection::Required(message) => planned.push(Planned::failing(
+                recorder,
+                "target::credentials",
+                TrialKind::Setup,
+                target,
+                FailureClass::Invalid,
+                message.clone(),
+            )),
+            _ => planned.push(preflight_trial(recorder, target, preflight)),
         }
         for (suite_index, loaded) in shared.suites.iter().enumerate() {
             match loaded {

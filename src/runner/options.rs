@@ -1,22 +1,27 @@
-//! Where a run finds its files, and which target it runs against.
+//! Where a run finds its files (the project's, or the built-in ones: [`crate::builtin`]), and
+//! which target it runs against.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::shard::{SHARD_ENV, Shard};
+use crate::builtin::{self, Source};
 use crate::progress::Progress;
 use crate::report::ReportPaths;
-use crate::target::{DEFAULT_TARGET, TARGET_ENV};
+use crate::target::{DEFAULT_TARGET, TARGET_ENV, Target};
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// The suites directory (`suites/`).
     pub suites_dir: PathBuf,
-    /// The double's schema (default `<suites>/schema/ion.graphql`).
-    pub schema_path: PathBuf,
-    /// The double's seed data (default `<suites>/seed/demo.yaml`).
-    pub seed_path: PathBuf,
+    /// The double's schema (default `<suites>/schema/ion.graphql`, else the built-in one).
+    pub schema: Source,
+    /// The double's seed data (default `<suites>/seed/demo.yaml`, else the built-in one).
+    pub seed: Source,
+    /// The seeding chain, for `fixture: chain`, `seed`, `drift` and `smoke` (default
+    /// `<suites>/seed/chain.yaml`, else the built-in one).
+    pub chain: Source,
     /// The snapshots directory (`snapshots/`).
     pub snapshots_dir: PathBuf,
     /// The target's name (`ION_TARGET`, default `mock`).
@@ -28,6 +33,10 @@ pub struct RunOptions {
     /// Allow a `max_rps` above [`crate::client::MAX_RPS_CEILING`] against ION's hosts
     /// (`--allow-high-rate`, `ION_ALLOW_HIGH_RATE=1`).
     pub allow_high_rate: bool,
+    /// A live target without credentials fails the run (exit 2) instead of listing its
+    /// trials as ignored (`--require-credentials`, `ION_REQUIRE_CREDENTIALS=1`; a target's
+    /// `require_credentials: true` does the same for that target).
+    pub require_credentials: bool,
     /// Only this share of the cases (`--shard i/n`, `ION_SHARD`).
     pub shard: Option<Shard>,
     /// The reports to write after the run (`--junit`, `--json`, `--summary`, and the
@@ -47,6 +56,17 @@ pub const TAGS_ENV: &str = "ION_TAGS";
 pub const SKIP_TAGS_ENV: &str = "ION_SKIP_TAGS";
 /// The variable that allows a `max_rps` above the ceiling.
 pub const ALLOW_HIGH_RATE_ENV: &str = "ION_ALLOW_HIGH_RATE";
+/// The variable that makes a live target without credentials fail the run.
+pub const REQUIRE_CREDENTIALS_ENV: &str = "ION_REQUIRE_CREDENTIALS";
+
+/// A yes/no variable's value, as clap's boolish parser reads it (blank is no).
+fn flag(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "on" => Some(true),
+        "" | "0" | "false" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
 
 impl RunOptions {
     /// The layout of a project: the double's files inside `suites_dir`, `snapshots/` beside
@@ -54,8 +74,9 @@ impl RunOptions {
     pub fn new(suites_dir: impl Into<PathBuf>) -> Self {
         let suites_dir = suites_dir.into();
         RunOptions {
-            schema_path: suites_dir.join("schema").join("ion.graphql"),
-            seed_path: suites_dir.join("seed").join("demo.yaml"),
+            schema: Source::project(&suites_dir, &builtin::SCHEMA),
+            seed: Source::project(&suites_dir, &builtin::SEED),
+            chain: Source::project(&suites_dir, &builtin::CHAIN),
             snapshots_dir: suites_dir
                 .parent()
                 .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
@@ -64,6 +85,7 @@ impl RunOptions {
             tags: Vec::new(),
             skip_tags: Vec::new(),
             allow_high_rate: std::env::var(ALLOW_HIGH_RATE_ENV).is_ok_and(|v| v.trim() == "1"),
+            require_credentials: false,
             shard: None,
             reports: ReportPaths::default(),
             invalid_env: Vec::new(),
@@ -72,8 +94,9 @@ impl RunOptions {
     }
 
     /// `suites/` in the current directory, the target from `ION_TARGET`, the tags from
-    /// `ION_TAGS` / `ION_SKIP_TAGS` (comma-separated), the shard from `ION_SHARD` and the
-    /// reports from `ION_REPORT_JUNIT`, `ION_REPORT_JSON`, `ION_REPORT_SUMMARY`.
+    /// `ION_TAGS` / `ION_SKIP_TAGS` (comma-separated), the shard from `ION_SHARD`, the
+    /// reports from `ION_REPORT_JUNIT`, `ION_REPORT_JSON`, `ION_REPORT_SUMMARY`, and whether
+    /// credentials are required from `ION_REQUIRE_CREDENTIALS` (`1`/`true` or `0`/`false`).
     pub fn from_env() -> Self {
         let mut options = RunOptions::new("suites");
         if let Ok(target) = std::env::var(TARGET_ENV) {
@@ -102,7 +125,33 @@ impl RunOptions {
             }
         }
         options.reports = ReportPaths::from_env(&|name| std::env::var(name).ok());
+        match std::env::var(REQUIRE_CREDENTIALS_ENV).map(|v| flag(&v)) {
+            Ok(Some(required)) => options.require_credentials = required,
+            Ok(None) => options.invalid_env.push(format!(
+                "{REQUIRE_CREDENTIALS_ENV} must be 1 or 0 (true or false)\nhelp: set \
+                 {REQUIRE_CREDENTIALS_ENV}=1 to fail the run when a live target's credentials \
+                 are not set, or unset it"
+            )),
+            Err(_) => {}
+        }
         options
+    }
+
+    /// Why `target`'s missing credentials fail the run, when this run or the target
+    /// requires them.
+    pub fn credentials_required(&self, target: &Target) -> Option<String> {
+        if self.require_credentials {
+            Some(format!(
+                "credentials are required (--require-credentials or {REQUIRE_CREDENTIALS_ENV}=1)"
+            ))
+        } else if target.require_credentials {
+            Some(format!(
+                "target `{}` requires credentials (`require_credentials: true` in targets.yaml)",
+                target.name
+            ))
+        } else {
+            None
+        }
     }
 
     /// Whether a suite with `tags` is selected.

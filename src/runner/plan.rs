@@ -66,6 +66,10 @@ pub(super) fn announce(shared: &Shared, trials: usize, ignored: bool) {
         Connection::Live { passed, .. } => {
             crate::scrubbed_eprintln!("ion-contract: preflight: {}", passed.summary());
         }
+        Connection::Required(message) => crate::scrubbed_eprintln!(
+            "ion-contract: {}; they are required, so none of its cases is run",
+            message.lines().next().unwrap_or_default()
+        ),
         Connection::Refused(diagnosis) => crate::scrubbed_eprintln!(
             "ion-contract: target {} failed its preflight; none of its cases is run\n{diagnosis}",
             shared.target.name

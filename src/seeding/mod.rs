@@ -2,7 +2,8 @@
 //! own mutations, found again by their keys, and removed again.
 //!
 //! ION has no reset or seed API, so a live sandbox must seed and clean itself. The chain is
-//! described in `suites/seed/chain.yaml`:
+//! described in `suites/seed/chain.yaml` (the binary carries this repository's demo chain, read
+//! where a project has none: [`crate::builtin`]):
 //!
 //! ```yaml
 //! prefix: ICT-                         # every key carries it (ION_SEED_PREFIX or --prefix)
@@ -46,6 +47,7 @@ use serde_json::{Map, Value};
 
 pub use run::{Found, Seeder};
 
+use crate::builtin::Source;
 use crate::diagnostic::Diagnostic;
 use crate::user_file::{self, Limit, ReadError};
 
@@ -53,7 +55,7 @@ use crate::user_file::{self, Limit, ReadError};
 pub const PREFIX_ENV: &str = "ION_SEED_PREFIX";
 
 /// The chain file in the suites directory.
-pub const CHAIN_FILE: &str = "seed/chain.yaml";
+pub const CHAIN_FILE: &str = crate::builtin::CHAIN.project_path;
 
 /// A loaded, checked chain.
 #[derive(Debug, Clone)]
@@ -133,17 +135,20 @@ pub fn manifest(target: &str, chain: &Chain, found: &[Found]) -> Value {
 }
 
 impl Chain {
-    /// Reads and checks the chain at `path` against `schema`; `prefix` overrides the file's.
+    /// Reads and checks the chain (the project's file, or the built-in one where it has none:
+    /// see [`crate::builtin`]) against `schema`; `prefix` overrides the file's.
     pub fn load(
-        path: &Path,
+        source: &Source,
         schema: &apollo_compiler::Schema,
         prefix: Option<&str>,
     ) -> Result<Chain, ChainError> {
-        let text = user_file::read_text(path, Limit::File).map_err(|why| ChainError::Read {
-            path: path.to_path_buf(),
-            why,
+        let text = source.text_with(|path| {
+            user_file::read_text(path, Limit::File).map_err(|why| ChainError::Read {
+                path: path.to_path_buf(),
+                why,
+            })
         })?;
-        let mut chain = load::parse(path, &text, schema).map_err(ChainError::Invalid)?;
+        let mut chain = load::parse(&text.path, &text.text, schema).map_err(ChainError::Invalid)?;
         if let Some(prefix) = prefix.filter(|p| !p.trim().is_empty()) {
             chain.prefix = prefix.trim().to_owned();
         }

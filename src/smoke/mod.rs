@@ -19,7 +19,6 @@ mod report;
 
 pub use report::{exit_code, summary};
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -38,14 +37,12 @@ use crate::snapshot;
 use crate::suite::{self, LoadContext, Suite};
 use crate::target::{Target, Targets};
 
-/// What a smoke run needs: the run's options (suites, schema, seed, snapshots, target) and
-/// the chain.
+/// What a smoke run needs: the run's options (suites, schema, seed, chain, snapshots,
+/// target) and the chain's prefix.
 #[derive(Debug, Clone)]
 pub struct SmokeOptions {
     /// Where everything is, and the target.
     pub run: RunOptions,
-    /// The seeding chain's file.
-    pub chain: PathBuf,
     /// Overrides the chain's prefix.
     pub prefix: Option<String>,
 }
@@ -161,8 +158,8 @@ impl<'p> Setup<'p> {
         let run = &options.run;
         let targets = Targets::load(&run.suites_dir).map_err(|e| e.to_string())?;
         let target = targets.get(&run.target).map_err(|e| e.to_string())?.clone();
-        let data = DoubleData::load(&run.schema_path, &run.seed_path).map_err(|e| e.to_string())?;
-        let chain = Chain::load(&options.chain, data.schema(), options.prefix.as_deref())
+        let data = DoubleData::load_from(&run.schema, &run.seed).map_err(|e| e.to_string())?;
+        let chain = Chain::load(&run.chain, data.schema(), options.prefix.as_deref())
             .map_err(|e| e.to_string())?;
         let http = http_client().map_err(|e| e.to_string())?;
         Ok(Setup {

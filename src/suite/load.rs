@@ -33,18 +33,19 @@ const MAX_DEPTH: usize = 32;
 
 /// The suites directory (or one of its subdirectories) could not be listed.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read the suites directory '{}': {}{}", display_path(.dir), io_reason(.source), hint(.source))]
+#[error("cannot read the suites directory '{}': {}{}", display_path(.dir), io_reason(.reason), hint(.reason))]
 pub struct DiscoverError {
     /// The directory that could not be read.
     pub dir: PathBuf,
-    /// Why.
-    #[source]
-    pub source: std::io::Error,
+    /// Why (in the message already, so not a `source` an error chain would print again).
+    pub reason: std::io::Error,
 }
 
 fn hint(e: &std::io::Error) -> &'static str {
     if e.kind() == std::io::ErrorKind::NotFound {
-        " (suite paths are relative to the directory cargo runs in, the crate root)"
+        "\nhelp: suites live in `suites/` of the directory ion-contract runs in (the crate root \
+         under cargo): run it in your project's root, create suites/ with a suite file, or pass \
+         --suites DIR"
     } else {
         ""
     }
@@ -122,9 +123,9 @@ struct Walk {
 
 impl Walk {
     fn dir(&mut self, dir: &Path, depth: usize) -> Result<(), DiscoverError> {
-        let error = |source| DiscoverError {
+        let error = |reason| DiscoverError {
             dir: dir.to_path_buf(),
-            source,
+            reason,
         };
         let entries = std::fs::read_dir(dir).map_err(error)?;
         for entry in entries {

@@ -17,6 +17,7 @@
 //! targets:
 //!   sandbox:                      # adjusts the built-in: only the keys given change
 //!     api_url: https://acme-sandbox-api.example.com
+//!     require_credentials: true   # unset credentials fail the run (exit 2), not ignore it
 //!   gov-sandbox:                  # a new target
 //!     environment: gov-sandbox    # mock | sandbox | staging | production | gov-sandbox |
 //!                                 # gov-production | aus-staging | aus-production
@@ -44,7 +45,12 @@
 //!
 //! Credentials are read from the environment when the run starts ([`Target::live`]): a
 //! static token wins over a client id and secret. A live target without them is not an error:
-//! its trials are listed as ignored, with one line naming the variables to set.
+//! its trials are listed as ignored, with one line naming the variables to set. Where they
+//! must be there (a nightly CI job whose secrets may be missing or misspelled), require
+//! them: `--require-credentials`, `ION_REQUIRE_CREDENTIALS=1`, or the target's
+//! `require_credentials: true`; then the run fails with exit 2: the trial
+//! `target::credentials` fails with the same line, and every case fails unsent (listing is
+//! never refused).
 
 mod file;
 mod live;
@@ -240,6 +246,9 @@ pub struct Target {
     /// How long a step may take, retries and waits included (`step_timeout:`, default
     /// [`DEFAULT_STEP_TIMEOUT`]); a step's own `timeout:` wins.
     pub step_timeout: Duration,
+    /// Without credentials the run fails (exit 2) instead of ignoring this target's trials
+    /// (`require_credentials: true`; a live target's setting, false by default).
+    pub require_credentials: bool,
 }
 
 /// How long one request may take unless the target says otherwise: longer than ION's
@@ -265,6 +274,7 @@ impl Target {
             webhook_uri: None,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             step_timeout: DEFAULT_STEP_TIMEOUT,
+            require_credentials: false,
         }
     }
 
@@ -284,6 +294,7 @@ impl Target {
             webhook_uri: None,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             step_timeout: DEFAULT_STEP_TIMEOUT,
+            require_credentials: false,
         }
     }
 

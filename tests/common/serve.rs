@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
 use super::ion_contract;
 
@@ -20,9 +21,19 @@ impl Serve {
 
     /// `serve --port 0` with more arguments.
     pub fn start_with(more: &[&str]) -> Serve {
-        let mut args = vec!["serve", "--port", "0"];
-        args.extend(more);
-        let mut child = ion_contract(&args)
+        Serve::spawn(ion_contract(&serve_args(more)))
+    }
+
+    /// `serve --port 0` with more arguments, run in `dir` (a project of its own).
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn start_in(dir: &Path, more: &[&str]) -> Serve {
+        let mut command = ion_contract(&serve_args(more));
+        command.current_dir(dir);
+        Serve::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Serve {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -147,6 +158,12 @@ impl Serve {
         self.admin(&format!("{prefix}API_URL"), "POST", "expire-tokens");
         token
     }
+}
+
+fn serve_args<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["serve", "--port", "0"];
+    args.extend(more);
+    args
 }
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {

@@ -1,4 +1,5 @@
-//! The targets file's scalar fields of a target: URLs, `read_only`, `imitates`, `max_rps`,
+//! The targets file's scalar fields of a target: URLs, `read_only`, `require_credentials`,
+//! `imitates`, `max_rps`,
 //! the time limits and `webhook_uri`, each read into the [`Target`] with a located problem
 //! when it does not fit.
 
@@ -160,6 +161,26 @@ impl Reader<'_> {
                     field.value.kind()
                 ),
                 "write `read_only: true`",
+            ),
+        }
+    }
+
+    pub(super) fn require_credentials(&mut self, target: &mut Target, field: &Entry) {
+        match field.value.value {
+            _ if target.is_double() => self.problem(
+                &field.value,
+                "`require_credentials` means nothing for the embedded double, which needs none",
+                "remove it, or give the target a live environment",
+            ),
+            NodeValue::Bool(value) => target.require_credentials = value,
+            _ => self.problem(
+                &field.value,
+                format!(
+                    "`require_credentials` must be true or false, found {}",
+                    field.value.kind()
+                ),
+                "write `require_credentials: true` to fail the run when the target's \
+                 credentials are not set, instead of ignoring its trials",
             ),
         }
     }

@@ -14,7 +14,7 @@ use crate::suite::suggest;
 use crate::user_file::{self, Limit, ReadError};
 
 const TOP_KEYS: [&str; 1] = ["targets"];
-const TARGET_KEYS: [&str; 10] = [
+const TARGET_KEYS: [&str; 11] = [
     "environment",
     "api_url",
     "auth_url",
@@ -25,6 +25,7 @@ const TARGET_KEYS: [&str; 10] = [
     "webhook_uri",
     "request_timeout",
     "step_timeout",
+    "require_credentials",
 ];
 const VARIABLE_KEYS: [&str; 10] = [
     "client_id",
@@ -229,6 +230,7 @@ impl Reader<'_> {
             match f.key.as_str() {
                 "api_url" | "auth_url" => self.url(&mut target, f),
                 "read_only" => self.read_only(&mut target, f),
+                "require_credentials" => self.require_credentials(&mut target, f),
                 "variables" => self.variables(&mut target, f),
                 "imitates" => self.imitates(&mut target, f),
                 "max_rps" => self.max_rps(&mut target, f),

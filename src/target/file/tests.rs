@@ -122,3 +122,20 @@ fn a_webhook_uri_is_an_https_or_loopback_url() {
         ]
     );
 }
+
+#[test]
+fn require_credentials_is_a_live_targets_yes_or_no() {
+    let targets = parse_text("targets:\n  sandbox:\n    require_credentials: true\n").unwrap();
+    assert!(targets.get("sandbox").unwrap().require_credentials);
+    assert!(!targets.get("production").unwrap().require_credentials);
+    let got = problems(
+        "targets:\n  sandbox:\n    require_credentials: 'yes'\n  local:\n    environment: mock\n    require_credentials: true\n",
+    );
+    assert_eq!(
+        got,
+        [
+            "suites/targets.yaml:3:26: `require_credentials` must be true or false, found a string",
+            "suites/targets.yaml:6:26: `require_credentials` means nothing for the embedded double, which needs none",
+        ]
+    );
+}
