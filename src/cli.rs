@@ -1,14 +1,16 @@
-//! The command line: definitions only (clap derive). `main.rs` acts on them.
+//! The command line: definitions (clap derive), with the project's configuration as their
+//! defaults ([`Cli::parse_in`]). `main.rs` acts on them.
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use ion_contract::builtin::Source;
 use ion_contract::double::serve::ServeOptions;
 use ion_contract::double::{FaultRule, Limits, RetryAfter, ThrottleSpec};
+use ion_contract::project::Project;
 use ion_contract::report::ReportPaths;
 use ion_contract::runner::{RunOptions, Shard};
 
@@ -19,6 +21,53 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line. Where an option is not given (nor its variable, for
+    /// `--target`), what `project`'s `ion-contract.toml` says is its default, and the suites
+    /// folder is the project's ([`ion_contract::project`]); `--help` shows them.
+    pub fn parse_in(project: &Project) -> Cli {
+        let mut defaults = vec![("suites", project.suites_dir())];
+        let files = [
+            ("snapshots", project.snapshots_dir()),
+            ("schema", project.schema()),
+            ("seed", project.seed()),
+            ("chain", project.chain()),
+        ];
+        defaults.extend(files.into_iter().filter_map(|(id, p)| p.map(|p| (id, p))));
+        let mut defaults: Vec<(&str, String)> = defaults
+            .into_iter()
+            .map(|(id, path)| (id, path.to_string_lossy().into_owned()))
+            .collect();
+        if let Some(target) = &project.config.target {
+            defaults.push(("target", target.clone()));
+        }
+        if project.config.require_credentials == Some(true) {
+            defaults.push(("require_credentials", "true".to_owned()));
+        }
+        let matches = with_defaults(Cli::command(), &defaults).get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
+}
+
+/// `command` and its subcommands, with these defaults for the arguments they have.
+fn with_defaults(mut command: clap::Command, defaults: &[(&str, String)]) -> clap::Command {
+    for (id, value) in defaults {
+        if command.get_arguments().any(|arg| arg.get_id() == id) {
+            // Parsed once per process: leaking the few default strings is harmless.
+            let value: &'static str = Box::leak(value.clone().into_boxed_str());
+            command = command.mut_arg(*id, |arg| arg.default_value(value));
+        }
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |sub| with_defaults(sub, defaults));
+    }
+    command
 }
 
 /// The help of `run` and `list` (libtest's own template names no program).

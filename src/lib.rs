@@ -32,6 +32,7 @@
 //! | secrets kept out of every output, in every encoding | [`scrub`] |
 //! | targets (`suites/targets.yaml`), their URLs and credentials, `require_credentials` | [`target`] |
 //! | the schema, seed and chain the binary carries, and which file a command reads | [`builtin`] |
+//! | where the project is (from any folder of it), `ion-contract.toml` | [`project`] |
 //! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |
 //! | environment mismatch: the preflight of a live target, and `ion-contract preflight` | [`preflight`] |
 //! | reaching a target: a live one only after its preflight, for every command | [`reach`] |
@@ -138,6 +139,7 @@ pub mod lock;
 pub mod preflight;
 pub mod profile;
 pub mod progress;
+pub mod project;
 pub mod reach;
 pub mod redact;
 pub mod report;

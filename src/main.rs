@@ -9,11 +9,11 @@ mod chain_commands;
 mod cli;
 
 use std::io::{IsTerminal as _, Write as _};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use clap::Parser;
 use ion_contract::builtin::Source;
 use ion_contract::client::http_client;
 use ion_contract::diagnostic::display_path;
@@ -22,6 +22,7 @@ use ion_contract::double::serve::{Server, Shutdown};
 use ion_contract::drift::fetch::{self, FetchError, Fetched};
 use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::progress::Progress;
+use ion_contract::project::Project;
 use ion_contract::reach::{self, ReachError};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
@@ -40,7 +41,11 @@ use cli::{
 use ion_contract::exit::{INVALID, PREFLIGHT_FAILED, SCHEMA_DRIFT};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let project = match Project::discover(Path::new(".")) {
+        Ok(project) => project,
+        Err(error) => return invalid(anyhow::Error::new(error)),
+    };
+    let cli = Cli::parse_in(&project);
     let closed_stdout = match &cli.command {
         Command::Run(args) => runner::closed_stdout_code(&args.libtest),
         Command::Smoke(_) => ion_contract::exit::STDOUT_CLOSED,

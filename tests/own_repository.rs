@@ -161,3 +161,65 @@ fn a_folder_without_suites_says_the_suites_are_missing_not_the_schema() {
     assert!(text.contains("\nhelp: "), "{text}");
     assert!(!text.contains("ion.graphql"), "{text}");
 }
+
+#[test]
+fn commands_find_the_project_from_any_folder_inside_it() {
+    let project = project("own-subfolder", "PN-1001");
+    let deep = project.0.join("src/erp_sync");
+    std::fs::create_dir_all(&deep).expect("a subfolder");
+    let check = in_dir(&deep, &["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert_eq!(stdout(&check), "ok: 1 suites, 1 cases valid\n");
+    let run = in_dir(&deep, &["run"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
+}
+
+#[test]
+fn ion_contract_toml_sets_the_folders_target_and_required_credentials() {
+    let project = Scratch::new("own-config");
+    std::fs::create_dir_all(project.0.join("contract/suites")).expect("suites dir");
+    std::fs::create_dir_all(project.0.join("scripts")).expect("a subfolder");
+    project.write("contract/suites/our-parts.yaml", &suite("PN-1001"));
+    project.write(
+        "ion-contract.toml",
+        "suites = \"contract/suites\"\nsnapshots = \"contract/snapshots\"\n\
+         target = \"sandbox\"\nrequire_credentials = true\n",
+    );
+    let scripts = project.0.join("scripts");
+    // The configured target, whose credentials are required and missing: exit 2, named.
+    let required = output(
+        ion_contract(&["run"])
+            .current_dir(&scripts)
+            .env_remove("ION_TARGET"),
+    );
+    assert_eq!(required.status.code(), Some(2), "{}", stdout(&required));
+    assert!(
+        stdout(&required).contains("ION_SANDBOX_CLIENT_ID"),
+        "{}",
+        stdout(&required)
+    );
+    // The command line and ION_TARGET win over the file.
+    let flag = in_dir(&scripts, &["run", "--target", "mock"]);
+    assert_eq!(flag.status.code(), Some(0), "{}", stdout(&flag));
+    assert!(stdout(&flag).contains("our-parts::part-one::mock ... ok"));
+    let variable = output(
+        ion_contract(&["run"])
+            .current_dir(&scripts)
+            .env("ION_TARGET", "mock"),
+    );
+    assert_eq!(variable.status.code(), Some(0), "{}", stdout(&variable));
+
+    // A key the file does not take is located, with the keys it takes.
+    project.write(
+        "ion-contract.toml",
+        "suites = \"contract/suites\"\nsuits = \"x\"\n",
+    );
+    let invalid = in_dir(&scripts, &["check"]);
+    assert_eq!(invalid.status.code(), Some(2), "{}", stderr(&invalid));
+    let err = stderr(&invalid);
+    assert!(err.contains("ion-contract.toml:2:1"), "{err}");
+    assert!(
+        err.contains("help: ion-contract.toml takes these keys"),
+        "{err}"
+    );
+}

@@ -1,12 +1,13 @@
 //! Where a run finds its files (the project's, or the built-in ones: [`crate::builtin`]), and
 //! which target it runs against.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::shard::{SHARD_ENV, Shard};
 use crate::builtin::{self, Source};
 use crate::progress::Progress;
+use crate::project::Project;
 use crate::report::ReportPaths;
 use crate::target::{DEFAULT_TARGET, TARGET_ENV, Target};
 
@@ -93,12 +94,46 @@ impl RunOptions {
         }
     }
 
-    /// `suites/` in the current directory, the target from `ION_TARGET`, the tags from
+    /// The layout `project` says: its suites and snapshots folders, its schema, seed and
+    /// chain, its default target and whether it requires credentials ([`crate::project`]).
+    pub fn in_project(project: &Project) -> Self {
+        let mut options = RunOptions::new(project.suites_dir());
+        if let Some(dir) = project.snapshots_dir() {
+            options.snapshots_dir = dir;
+        }
+        if let Some(file) = project.schema() {
+            options.schema = Source::File(file);
+        }
+        if let Some(file) = project.seed() {
+            options.seed = Source::File(file);
+        }
+        if let Some(file) = project.chain() {
+            options.chain = Source::File(file);
+        }
+        if let Some(target) = &project.config.target {
+            options.target.clone_from(target);
+        }
+        options.require_credentials = project.config.require_credentials == Some(true);
+        options
+    }
+
+    /// The project's `suites/` (found from the current folder), the target from `ION_TARGET`, the tags from
     /// `ION_TAGS` / `ION_SKIP_TAGS` (comma-separated), the shard from `ION_SHARD`, the
     /// reports from `ION_REPORT_JUNIT`, `ION_REPORT_JSON`, `ION_REPORT_SUMMARY`, and whether
     /// credentials are required from `ION_REQUIRE_CREDENTIALS` (`1`/`true` or `0`/`false`).
+    ///
+    /// The project is found from the current folder ([`crate::project`]): its
+    /// `ion-contract.toml` sets the folders, files, target and `require_credentials`, which
+    /// these variables override.
     pub fn from_env() -> Self {
-        let mut options = RunOptions::new("suites");
+        let mut options = match Project::discover(Path::new(".")) {
+            Ok(project) => RunOptions::in_project(&project),
+            Err(error) => {
+                let mut options = RunOptions::new(crate::project::SUITES_DIR);
+                options.invalid_env.push(error.to_string());
+                options
+            }
+        };
         if let Ok(target) = std::env::var(TARGET_ENV) {
             options.target = target;
         }
@@ -142,7 +177,8 @@ impl RunOptions {
     pub fn credentials_required(&self, target: &Target) -> Option<String> {
         if self.require_credentials {
             Some(format!(
-                "credentials are required (--require-credentials or {REQUIRE_CREDENTIALS_ENV}=1)"
+                "credentials are required (--require-credentials, {REQUIRE_CREDENTIALS_ENV}=1 or \
+                 require_credentials in ion-contract.toml)"
             ))
         } else if target.require_credentials {
             Some(format!(
