@@ -105,11 +105,7 @@ mod tests {
     use super::*;
 
     fn scratch(label: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "ion-contract-builtin-{label}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::testing::scratch_dir(&format!("builtin-{label}"));
         std::fs::create_dir_all(dir.join("schema")).unwrap();
         dir
     }

@@ -151,5 +151,7 @@ pub mod smoke;
 pub mod snapshot;
 pub mod suite;
 pub mod target;
+#[cfg(test)]
+mod testing;
 pub mod user_file;
 pub mod webhook;
