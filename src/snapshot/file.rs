@@ -78,6 +78,7 @@ pub fn diff(old: &str, new: &str) -> String {
     let unified = diff
         .unified_diff()
         .context_radius(3)
+        .missing_newline_hint(false)
         .header("stored snapshot", "new response")
         .to_string();
     let lines: Vec<&str> = unified.lines().collect();

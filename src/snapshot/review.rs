@@ -194,3 +194,57 @@ pub fn key_from_terminal() -> Result<Choice, ReviewError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A snapshots directory with a stored and a pending snapshot for each trial.
+    fn dir_with(label: &str, trials: &[&str]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "ion-contract-review-{label}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        for trial in trials {
+            let snap = dir.join(format!("{}.snap", trial.replace("::", "__")));
+            let header = || super::super::file::Header {
+                source: "t.yaml".into(),
+                description: (*trial).to_owned(),
+            };
+            super::super::file::write(&snap, &header(), "{\"a\": 1}").expect("writable");
+            let new = super::super::file::pending_path(&snap);
+            super::super::file::write(&new, &header(), "{\"a\": 2}").expect("writable");
+        }
+        dir
+    }
+
+    #[test]
+    fn interactive_acts_on_each_key_and_quit_skips_the_rest() {
+        let dir = dir_with("keys", &["a::x::mock", "b::x::mock", "c::x::mock"]);
+        let found = pending(&dir, None).expect("readable");
+        let mut keys = [Choice::Accept, Choice::Reject, Choice::Quit].into_iter();
+        let tally =
+            interactive(&found, || Ok(keys.next().expect("asked three times"))).expect("reviewed");
+        assert_eq!((tally.accepted, tally.rejected, tally.skipped), (1, 1, 1));
+        let text = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        assert!(text(&found[0].snap_file).contains("\"a\": 2") && !found[0].new_file.exists());
+        assert!(text(&found[1].snap_file).contains("\"a\": 1") && !found[1].new_file.exists());
+        assert!(found[2].new_file.exists(), "quit leaves the rest pending");
+        std::fs::remove_dir_all(&dir).expect("removable");
+    }
+
+    #[test]
+    fn keys_choose_and_a_filter_matches_the_trial_name() {
+        assert_eq!(Choice::from_key('A'), Some(Choice::Accept));
+        assert_eq!(Choice::from_key('r'), Some(Choice::Reject));
+        assert_eq!(Choice::from_key('s'), Some(Choice::Skip));
+        assert_eq!(Choice::from_key('q'), Some(Choice::Quit));
+        assert_eq!(Choice::from_key('x'), None);
+        let dir = dir_with("filter", &["parts::x::mock", "runs::x::mock"]);
+        let found = pending(&dir, Some("parts::")).expect("readable");
+        let names: Vec<&str> = found.iter().map(|p| p.trial.as_str()).collect();
+        assert_eq!(names, ["parts::x::mock"]);
+        std::fs::remove_dir_all(&dir).expect("removable");
+    }
+}
