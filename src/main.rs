@@ -122,16 +122,15 @@ fn review(args: &ReviewArgs) -> anyhow::Result<ExitCode> {
     }
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if args.accept || args.reject {
+        // Each one is named as it is done: a later failure leaves an exact record.
         for snapshot in &pending {
             if args.accept {
                 snapshot.accept()?;
+                scrubbed_println!("accepted {}", snapshot.trial);
             } else {
                 snapshot.reject()?;
+                scrubbed_println!("rejected {}", snapshot.trial);
             }
-        }
-        let done = if args.accept { "accepted" } else { "rejected" };
-        for snapshot in &pending {
-            scrubbed_println!("{done} {}", snapshot.trial);
         }
     } else if args.list || !interactive {
         for snapshot in &pending {
