@@ -53,22 +53,29 @@ enum Update {
 }
 
 impl Update {
-    /// The behaviour for a snapshot that `exists` or not, as insta decides it.
-    fn from_env(env: &dyn Fn(&str) -> Option<String>, exists: bool) -> Update {
+    /// The behaviour for a snapshot that `exists` or not, as insta decides it; `Err` names
+    /// an `INSTA_UPDATE` value insta does not take either.
+    fn from_env(env: &dyn Fn(&str) -> Option<String>, exists: bool) -> Result<Update, String> {
         let ci = match env("CI").as_deref() {
             Some("" | "0" | "false") => false,
             Some(_) => true,
             None => env("TF_BUILD").is_some(),
         };
-        match env("INSTA_UPDATE").as_deref() {
+        Ok(match env("INSTA_UPDATE").as_deref() {
             Some("always" | "1" | "force") => Update::InPlace,
             Some("new") => Update::Pending,
             Some("no") => Update::Nothing,
             Some("unseen") if !exists => Update::InPlace,
             Some("unseen") => Update::Pending,
-            _ if ci => Update::Nothing,
-            _ => Update::Pending,
-        }
+            None | Some("" | "auto") if ci => Update::Nothing,
+            None | Some("" | "auto") => Update::Pending,
+            Some(other) => {
+                return Err(format!(
+                    "INSTA_UPDATE={other:?} is not a snapshot update mode\nhelp: set it to \
+                     auto (the default), always, new, unseen or no, or unset it"
+                ));
+            }
+        })
     }
 }
 
@@ -135,7 +142,7 @@ fn compare_case_with(
         source: crate::diagnostic::display_path(&suite.file),
         description: trial.clone(),
     };
-    let written = match Update::from_env(env, old.is_some()) {
+    let written = match Update::from_env(env, old.is_some()).map_err(fail)? {
         Update::InPlace => {
             file::write(&path, &header, &new_text).map_err(fail)?;
             let _ = std::fs::remove_file(&pending);
@@ -262,7 +269,7 @@ mod tests {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| (*v).to_owned())
         };
-        Update::from_env(&env, exists)
+        Update::from_env(&env, exists).expect("a known mode")
     }
 
     #[test]
@@ -281,5 +288,15 @@ mod tests {
             Update::InPlace
         );
         assert_eq!(update(&[("INSTA_UPDATE", "unseen")], true), Update::Pending);
+        assert_eq!(update(&[("INSTA_UPDATE", "auto")], true), Update::Pending);
+    }
+
+    #[test]
+    fn an_unknown_insta_update_mode_is_refused_with_the_modes() {
+        let env = |name: &str| (name == "INSTA_UPDATE").then(|| "yes".to_owned());
+        let refused = Update::from_env(&env, true).expect_err("not a mode");
+        assert!(
+            refused.contains("INSTA_UPDATE=\"yes\"") && refused.contains("help: set it to auto")
+        );
     }
 }
