@@ -24,7 +24,8 @@
 //! `ion-contract review` ([`review`]); with `CI` set (insta's rule: not empty, `0` or
 //! `false`; or `TF_BUILD`) nothing is written and any difference fails; `always` (or `1`,
 //! `force`) writes the `.snap` and passes; `new` writes a `.snap.new` even on CI; `no`
-//! writes nothing; `unseen` writes a missing snapshot straight to `.snap`. A passing case
+//! writes nothing; `unseen` writes a missing snapshot straight to `.snap`; any other value
+//! fails the case with the modes it takes. A passing case
 //! removes a stale `.snap.new`.
 
 pub mod file;
