@@ -132,6 +132,15 @@ pub enum Command {
     /// every mode. `POST <url>/__double/throttle` changes the limit or scripts a storm of
     /// 429s while serving.
     Serve(ServeArgs),
+    /// Accept or reject pending snapshots (the `.snap.new` files a failing case wrote).
+    ///
+    /// On a terminal, shows each one's difference and asks: a accept (it replaces the
+    /// `.snap`), r reject (it is deleted), s skip, q quit. --accept / --reject act on all of
+    /// them, or on those whose trial name contains FILTER (`review --accept parts::`);
+    /// --list names them. Elsewhere, without --accept or --reject, lists them and says how to
+    /// accept. Needs no Cargo project. Exits 0; 2 when a snapshot file cannot be read,
+    /// moved or deleted.
+    Review(ReviewArgs),
     /// Schema drift: read a target's schema, or compare it with the committed one for the
     /// operations this project sends; or print the suite files' JSON Schema.
     #[command(subcommand)]
@@ -256,6 +265,26 @@ impl Place {
         }
         options
     }
+}
+
+/// Options of `review`.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Only the pending snapshots whose trial name (`suite::case::target`) or file name
+    /// contains this.
+    pub filter: Option<String>,
+    /// Accept them all (each `.snap.new` replaces its `.snap`).
+    #[arg(long, conflicts_with_all = ["reject", "list"])]
+    pub accept: bool,
+    /// Reject them all (each `.snap.new` is deleted).
+    #[arg(long, conflicts_with = "list")]
+    pub reject: bool,
+    /// List them, one trial name and file per line.
+    #[arg(long)]
+    pub list: bool,
+    /// Where the suites and snapshots are.
+    #[command(flatten)]
+    pub place: Place,
 }
 
 /// Options of `run` and `list`.

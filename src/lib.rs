@@ -29,6 +29,7 @@
 //! | the embedded ION double: auth, reads, writes, errors, admin endpoints | [`double`] |
 //! | `serve`: the double as a long-running local ION, sandbox and production | [`double::serve`] |
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
+//! | `review`: accepting or rejecting pending snapshots, with or without a terminal | [`snapshot::review`] |
 //! | secrets kept out of every output, in every encoding | [`scrub`] |
 //! | targets (`suites/targets.yaml`), their URLs and credentials, `require_credentials` | [`target`] |
 //! | the schema, seed and chain the binary carries, and which file a command reads | [`builtin`] |

@@ -159,6 +159,10 @@ fn the_summary_renders_totals_and_the_head_of_each_failure() {
         text.contains("### Responses that no longer match their snapshot"),
         "{text}"
     );
+    assert!(
+        text.contains("Review with `ion-contract review`") && !text.contains("cargo insta"),
+        "{text}"
+    );
     // The same file as $GITHUB_STEP_SUMMARY is appended to, as GitHub expects.
     let out = output(
         scratch

@@ -49,8 +49,8 @@ pub fn render(report: &RunReport) -> String {
         }
         let _ = writeln!(
             out,
-            "\nReview with `cargo insta review`, or re-record on purpose with \
-             `INSTA_UPDATE=always`."
+            "\nReview with `ion-contract review` (accept or reject each new response), or \
+             re-record on purpose with `INSTA_UPDATE=always`."
         );
     }
     if !report.highlights.is_empty() {

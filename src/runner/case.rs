@@ -1,7 +1,6 @@
 //! Running one case: its suite's lock, a fresh double or the shared live client, the
 //! suite's `double:`, the fixture and profiles, the steps, then the snapshot.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -18,7 +17,7 @@ use crate::suite::{Case, Suite};
 
 impl Shared {
     /// Runs one case (holding its suite's lock on a live target), then compares its
-    /// snapshot on the trial's thread.
+    /// snapshot (a mismatch is a failed trial, never a panic).
     pub(super) fn run_case(&self, suite_index: usize, case_index: usize) -> Finished {
         let Some(Ok(suite)) = self.suites.get(suite_index) else {
             return Finished::failed(
@@ -36,18 +35,14 @@ impl Shared {
             return finished;
         }
         let recorded = Value::Object(recorded);
-        let compared = catch_unwind(AssertUnwindSafe(|| {
-            snapshot::assert_case_snapshot(
-                &self.snapshots_dir,
-                suite,
-                case,
-                &self.target.name,
-                &recorded,
-            );
-        }));
-        if compared.is_err() {
-            let message =
-                snapshot::mismatch_message(&self.snapshots_dir, suite, case, &self.target.name);
+        let compared = snapshot::compare_case(
+            &self.snapshots_dir,
+            suite,
+            case,
+            &self.target.name,
+            &recorded,
+        );
+        if let Err(message) = compared {
             finished.failure = Some((FailureClass::Snapshot, message));
         }
         finished
