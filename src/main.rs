@@ -32,8 +32,8 @@ use ion_contract::{runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use cli::{
-    Cli, Command, DiffArgs, Files, Place, PreflightArgs, PullArgs, RunArgs, SchemaCommand,
-    ServeArgs,
+    Cli, Command, DiffArgs, Files, InitArgs, Place, PreflightArgs, PullArgs, RunArgs,
+    SchemaCommand, ServeArgs,
 };
 
 use ion_contract::exit::{INVALID, PREFLIGHT_FAILED, SCHEMA_DRIFT};
@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(&args)
             .map(|()| ExitCode::SUCCESS)
             .unwrap_or_else(invalid),
+        Command::Init(args) => init(&args).unwrap_or_else(invalid),
         Command::Schema(command) => match command {
             SchemaCommand::Pull(args) => pull(&args),
             SchemaCommand::Diff(args) => diff(&args),
@@ -136,6 +137,103 @@ fn check(place: &Place) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::from(INVALID))
     }
+}
+
+/// `init`: the project's files, then (with --from) the starter suites; what was written and
+/// what was left alone to stdout, operations left out to stderr, then what to do next.
+fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
+    use ion_contract::init::{self, Written};
+    // Inputs first: a bad --from pattern or an unreadable schema writes nothing.
+    let suites_dir = args.dir.join("suites");
+    let from = if args.from.is_empty() {
+        None
+    } else {
+        let sources = init_sources(&args.from)?;
+        let options = runner::RunOptions::new(&suites_dir);
+        Some((
+            sources,
+            DoubleData::load(&options.schema_path, &options.seed_path)?,
+        ))
+    };
+    let mut written = init::write_new(&args.dir, &init::scaffold())?;
+    written.push(init::add_gitignore_lines(&args.dir)?);
+    let mut placeholders = 0;
+    if let Some((sources, double)) = from {
+        let mut drafter = init::from::Drafter::default();
+        let mut drafts = Vec::new();
+        for source in sources {
+            let shown = display_path(&source);
+            let Some(kind) = init::extract::SourceKind::of(&source) else {
+                continue;
+            };
+            let text =
+                ion_contract::user_file::read_text(&source, ion_contract::user_file::Limit::File)
+                    .with_context(|| format!("cannot read {shown}"))?;
+            let (found, skipped) = drafter.source(kind, &shown, &text, double.schema());
+            for problem in skipped {
+                scrubbed_eprintln!("{problem}");
+            }
+            drafts.extend(found);
+        }
+        placeholders = drafts.iter().map(|d| d.placeholders).sum();
+        let files: Vec<_> = drafts
+            .into_iter()
+            .map(|d| (std::path::PathBuf::from(d.file), d.text))
+            .collect();
+        if files.is_empty() {
+            scrubbed_println!("no GraphQL operations found in the --from files");
+        }
+        written.extend(init::write_new(&suites_dir, &files)?);
+    }
+    for outcome in &written {
+        match outcome {
+            Written::Wrote(path) => scrubbed_println!("wrote {}", display_path(path)),
+            Written::LeftAlone(path) => {
+                scrubbed_println!("left alone {} (it exists)", display_path(path));
+            }
+            Written::Appended(path, lines) => {
+                scrubbed_println!("added to {}: {}", display_path(path), lines.join(" "));
+            }
+            Written::AlreadyThere(path) => {
+                scrubbed_println!("left alone {} (it has the lines)", display_path(path));
+            }
+        }
+    }
+    scrubbed_println!("\nnext:");
+    if placeholders > 0 {
+        scrubbed_println!(
+            "  replace the {placeholders} ${{fill:NAME}} placeholders in suites/from/ (`ion-contract check` lists them)"
+        );
+    }
+    scrubbed_println!("  ion-contract check    # validates every suite against the schema");
+    scrubbed_println!("  ion-contract run      # runs them on the embedded ION double");
+    scrubbed_println!(
+        "  set the repository secrets ION_SANDBOX_CLIENT_ID and ION_SANDBOX_CLIENT_SECRET for the nightly smoke run"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The files `--from` names: each pattern a path or a glob, each must match a file.
+fn init_sources(patterns: &[String]) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut sources = Vec::new();
+    for pattern in patterns {
+        let matched: Vec<_> = glob::glob(pattern)
+            .map_err(|e| anyhow::anyhow!("error: --from {pattern}: invalid pattern at character {}: {}\n  = help: quote patterns ('src/**/*.py'); `*`, `?`, `**` and `[...]` are special", e.pos + 1, e.msg))?
+            .filter_map(Result::ok)
+            .filter(|path| path.is_file() && ion_contract::init::extract::SourceKind::of(path).is_some())
+            .collect();
+        if matched.is_empty() {
+            anyhow::bail!(
+                "error: --from {pattern}: matches no .graphql, .gql, .py, .js or .ts file\n  = help: patterns are relative to the current folder; check the path, or quote a glob ('src/**/*.py')"
+            );
+        }
+        for path in matched {
+            if !sources.contains(&path) {
+                sources.push(path);
+            }
+        }
+    }
+    Ok(sources)
 }
 
 /// `preflight`: the report to stdout (exit 0), or the diagnosis to stderr (exit 3).
