@@ -97,6 +97,37 @@ fn init_writes_a_project_that_checks_and_runs() {
 }
 
 #[test]
+fn the_written_workflows_install_and_cache_as_the_readme_shows() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    for (file, text) in ion_contract::init::scaffold() {
+        if !file.starts_with(".github") {
+            continue;
+        }
+        let steps: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                [
+                    "ION_CONTRACT_VERSION:",
+                    "actions/cache",
+                    "key:",
+                    "cargo install",
+                ]
+                .iter()
+                .any(|k| l.contains(k))
+            })
+            .collect();
+        assert_eq!(steps.len(), 4, "{}: {text}", file.display());
+        for line in steps {
+            assert!(
+                readme.contains(&format!("{line}\n")),
+                "the README's In CI lacks `{line}` of {}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
 fn init_twice_overwrites_nothing_and_adds_no_line_twice() {
     let scratch = Scratch::new("init-twice");
     let dir = &scratch.0;

@@ -86,7 +86,8 @@ pub fn scaffold() -> Vec<(PathBuf, String)> {
     ]
 }
 
-/// Writes each file under `dir` unless it exists (creating folders as needed).
+/// Writes each file under `dir` unless it exists (creating folders as needed), through the
+/// scrubbing path: a source's operation never carries a registered secret into a suite.
 pub fn write_new(dir: &Path, files: &[(PathBuf, String)]) -> Result<Vec<Written>, InitError> {
     let mut written = Vec::new();
     for (relative, text) in files {
@@ -104,7 +105,7 @@ pub fn write_new(dir: &Path, files: &[(PathBuf, String)]) -> Result<Vec<Written>
             .open(&path)
         {
             Ok(mut file) => {
-                file.write_all(text.as_bytes())
+                file.write_all(crate::scrub::text(text).as_bytes())
                     .map_err(|source| InitError {
                         path: path.clone(),
                         source,
@@ -149,7 +150,7 @@ pub fn add_gitignore_lines(dir: &Path) -> Result<Written, InitError> {
         .create(true)
         .append(true)
         .open(&path)
-        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .and_then(|mut file| file.write_all(crate::scrub::text(&text).as_bytes()))
         .map_err(|source| InitError {
             path: path.clone(),
             source,
