@@ -176,6 +176,12 @@ fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
             drafts.extend(found);
         }
         placeholders = drafts.iter().map(|d| d.placeholders).sum();
+        for draft in drafts.iter().filter(|d| d.writes) {
+            scrubbed_println!(
+                "suites/{}: mutations, limited to `targets: [mock]` (they write; on the double every case has a fresh store): widen `targets:` once they are safe on a sandbox",
+                draft.file
+            );
+        }
         let files: Vec<_> = drafts
             .into_iter()
             .map(|d| (std::path::PathBuf::from(d.file), d.text))

@@ -221,6 +221,12 @@ fn init_from_writes_cases_that_check_refuses_until_the_placeholders_are_filled()
             stdout(&init)
         );
     }
+    assert!(
+        stdout(&init)
+            .contains("suites/from/sync-mutations.yaml: mutations, limited to `targets: [mock]`"),
+        "{}",
+        stdout(&init)
+    );
     // The invalid operation is reported where it is in the source, and left out.
     assert!(
         stderr(&init).contains("operation Broken left out")

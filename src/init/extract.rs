@@ -13,7 +13,9 @@
 //! `{...}` shorthands must nest selections (`{ me { id } }`): `"{name}"` is a format string
 //! far more often than a query. The heuristic does not follow string concatenation or
 //! interpolation: a literal built from pieces (`${FRAGMENT}`) does not parse and is left out.
-//! Escapes are kept as written, so a literal's positions match the file.
+//! Escapes are kept as written, so a literal's positions match the file. The scan knows
+//! quotes and comments only: a JS regular-expression literal holding a quote (`/"/`) can
+//! make it misread what follows, which at worst leaves an operation out.
 
 use apollo_compiler::ast;
 

@@ -53,6 +53,8 @@ pub struct Draft {
     pub text: String,
     /// How many `${fill:NAME}` placeholders it holds.
     pub placeholders: usize,
+    /// Whether its cases are mutations (limited to `targets: [mock]`).
+    pub writes: bool,
 }
 
 /// One operation, ready to become a case.
@@ -347,6 +349,7 @@ fn draft(file: String, shown: &str, cases: &[Case], mutations: bool) -> Draft {
         file,
         text,
         placeholders,
+        writes: mutations,
     }
 }
 
