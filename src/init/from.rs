@@ -11,8 +11,8 @@
 //! Every operation is validated against the schema first. An operation with an error (in
 //! itself or in a fragment it spreads) is reported with the error's source `file:line:col`
 //! and left out (nothing is written for it), and the document's other operations are kept;
-//! so are subscriptions left out, which ion-contract cannot send. A document that does not
-//! parse at all gives no operations.
+//! so are subscriptions left out, which ion-contract cannot send. Errors outside every
+//! operation (a syntax error, an unused fragment) are reported as well.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -111,6 +111,7 @@ impl Drafter {
                     (invalid.partial, errors)
                 }
             };
+            let mut claimed = vec![false; errors.len()];
             for operation in document.operations.iter() {
                 let span = |location: Option<apollo_compiler::parser::SourceSpan>| {
                     location
@@ -129,9 +130,14 @@ impl Drafter {
                     .collect();
                 let its_errors: Vec<_> = errors
                     .iter()
-                    .filter(|(place, _)| match place {
+                    .zip(claimed.iter_mut())
+                    .filter(|((place, _), _)| match place {
                         Some(p) => spans.iter().any(|(start, end)| start <= p && p <= end),
                         None => true,
+                    })
+                    .map(|(error, claimed)| {
+                        *claimed = true;
+                        error
                     })
                     .collect();
                 if !its_errors.is_empty() {
@@ -165,6 +171,16 @@ impl Drafter {
                 } else {
                     queries.push(case);
                 }
+            }
+            // Errors outside every operation (a syntax error between definitions, an unused
+            // fragment) are reported too.
+            for ((place, message), _) in errors.iter().zip(&claimed).filter(|(_, c)| !**c) {
+                let (line, column) = place.unwrap_or((1, 1));
+                skipped.push(Skipped {
+                    at: at(line, column),
+                    message: format!("not valid GraphQL against the schema: {message}"),
+                    help: "fix it and run `init --from` again; the operations it does not touch were kept".to_owned(),
+                });
             }
         }
         let stem = self.stem(shown);
@@ -365,5 +381,17 @@ mod tests {
         let mut drafter = Drafter::default();
         assert_eq!(drafter.stem("a/sync.py"), "sync");
         assert_eq!(drafter.stem("b/sync.graphql"), "sync-2");
+    }
+
+    #[test]
+    fn an_error_outside_every_operation_is_reported_and_the_operations_kept() {
+        let schema = Schema::parse_and_validate("type Query { me: Int }", "s.graphql").unwrap();
+        let source = "query Me { me }\nfragment Unused on Query { me }\n";
+        let (drafts, skipped) =
+            Drafter::default().source(SourceKind::Graphql, "ops.graphql", source, &schema);
+        assert_eq!(drafts.len(), 1);
+        assert!(drafts[0].text.contains("query Me"), "{}", drafts[0].text);
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(skipped[0].at.starts_with("ops.graphql:2:"), "{skipped:?}");
     }
 }
