@@ -141,10 +141,33 @@ pub enum Command {
     /// accept. Needs no Cargo project. Exits 0; 2 when a snapshot file cannot be read,
     /// moved or deleted.
     Review(ReviewArgs),
+    /// Write a working start in this folder (or --dir): an example suite that passes on the
+    /// double, the suite JSON Schema, a commented targets.yaml, CI workflows (pull-request gate
+    /// and nightly smoke run) and .gitignore lines for pending snapshots.
+    ///
+    /// Never replaces a file: one that exists is left alone, and said so. With --from, also
+    /// one starter suite per source file under suites/from/, a case per GraphQL operation
+    /// found in .graphql/.gql files and in string literals of .py, .js and .ts files;
+    /// required variables become `${fill:NAME}` placeholders that `check` refuses until
+    /// they are replaced. Exits 0; 2 when a file cannot be written or a --from pattern
+    /// matches no file it can read.
+    Init(InitArgs),
     /// Schema drift: read a target's schema, or compare it with the committed one for the
     /// operations this project sends; or print the suite files' JSON Schema.
     #[command(subcommand)]
     Schema(SchemaCommand),
+}
+
+/// `init`'s options.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project folder to write into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Source files to read operations from: paths or glob patterns (quote them:
+    /// 'src/**/*.py'), relative to the current folder.
+    #[arg(long, value_name = "GLOB", num_args = 1..)]
+    pub from: Vec<String>,
 }
 
 /// `schema pull`, `schema diff` and `schema suite-format`.

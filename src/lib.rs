@@ -46,6 +46,7 @@
 //! | the nightly smoke run (`smoke`) | [`smoke`] |
 //! | reports for CI: JUnit, JSON, markdown summary | [`report`] |
 //! | exit codes of every command | [`exit`] |
+//! | `init`: a new project's files, and starter suites from a team's operations (`--from`) | [`init`], [`init::from`], [`init::extract`] |
 //! | the loader's limits: user files (regular, bounded), symlinks, YAML nodes, JSONPath, `--test-threads`, a closed stdout | [`user_file`], [`suite`] (`load`, `parse`, `jsonpath`), [`runner`], [`closed_stdout`] |
 //! | shards (`--shard i/n`) and suite locks (`lock:`) | [`runner::Shard`], [`lock`] |
 //! | the progress line of `seed`, `drift` and `smoke` (`ION_PROGRESS`) | [`progress`] |
@@ -135,6 +136,7 @@ pub mod double;
 pub mod drift;
 pub mod execute;
 pub mod exit;
+pub mod init;
 mod load_check;
 pub mod lock;
 pub mod preflight;

@@ -7,6 +7,7 @@
 
 mod chain_commands;
 mod cli;
+mod project_commands;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
@@ -34,8 +35,8 @@ use ion_contract::{runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use cli::{
-    Cli, Command, DiffArgs, Files, Place, PreflightArgs, PullArgs, ReviewArgs, RunArgs,
-    SchemaCommand, ServeArgs,
+    Cli, Command, DiffArgs, Files, Place, PreflightArgs, PullArgs, RunArgs, SchemaCommand,
+    ServeArgs,
 };
 
 use ion_contract::exit::{INVALID, PREFLIGHT_FAILED, SCHEMA_DRIFT};
@@ -66,7 +67,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(&args)
             .map(|()| ExitCode::SUCCESS)
             .unwrap_or_else(invalid),
-        Command::Review(args) => review(&args).unwrap_or_else(invalid),
+        Command::Review(args) => project_commands::review(&args).unwrap_or_else(invalid),
+        Command::Init(args) => project_commands::init(&args).unwrap_or_else(invalid),
         Command::Schema(command) => match command {
             SchemaCommand::Pull(args) => pull(&args),
             SchemaCommand::Diff(args) => diff(&args),
@@ -111,61 +113,6 @@ fn invalid(error: anyhow::Error) -> ExitCode {
         scrubbed_eprintln!("error: {text}");
     }
     ExitCode::from(INVALID)
-}
-
-/// `review`: lists, accepts or rejects the pending snapshots, or asks about each on a
-/// terminal (see `ion_contract::snapshot::review`).
-fn review(args: &ReviewArgs) -> anyhow::Result<ExitCode> {
-    use ion_contract::snapshot::review;
-    let dir = args.place.options(DEFAULT_TARGET).snapshots_dir;
-    let pending = review::pending(&dir, args.filter.as_deref())?;
-    let which = args
-        .filter
-        .as_deref()
-        .map_or(String::new(), |f| format!(" matching '{f}'"));
-    if pending.is_empty() {
-        scrubbed_println!("no pending snapshots{which} in {}", display_path(&dir));
-        return Ok(ExitCode::SUCCESS);
-    }
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if args.accept || args.reject {
-        // Each one is named as it is done: a later failure leaves an exact record.
-        for snapshot in &pending {
-            if args.accept {
-                snapshot.accept()?;
-                scrubbed_println!("accepted {}", snapshot.trial);
-            } else {
-                snapshot.reject()?;
-                scrubbed_println!("rejected {}", snapshot.trial);
-            }
-        }
-    } else if args.list || !interactive {
-        for snapshot in &pending {
-            scrubbed_println!("{}  {}", snapshot.trial, display_path(&snapshot.new_file));
-        }
-        if !args.list {
-            let filter = args
-                .filter
-                .as_deref()
-                .map_or(String::new(), |f| format!(" {f}"));
-            scrubbed_eprintln!(
-                "ion-contract: {} pending snapshot(s){which}; not a terminal, so nothing was \
-                 changed\nhelp: accept them with `ion-contract review --accept{filter}`, reject \
-                 them with `--reject`, or run `ion-contract review` on a terminal to decide \
-                 one by one",
-                pending.len()
-            );
-        }
-    } else {
-        let tally = review::interactive(&pending, review::key_from_terminal)?;
-        scrubbed_println!(
-            "\n{} accepted, {} rejected, {} skipped",
-            tally.accepted,
-            tally.rejected,
-            tally.skipped
-        );
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `check`: every diagnostic to stderr, a one-line verdict to stdout.

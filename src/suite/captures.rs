@@ -1,5 +1,5 @@
 //! Templates and captures inside a case: `${name}` must name a capture set by an earlier
-//! step of the same case.
+//! step of the same case, and no `${fill:NAME}` placeholder may be left.
 //!
 //! Every capture of the case is collected before its steps are checked, so an unknown name
 //! can be explained: set by this same step, set by a later step (which one), or not set at
@@ -82,13 +82,22 @@ impl Validator<'_> {
                 }
                 Ok(segments) => {
                     for segment in segments {
-                        if let Segment::Template {
-                            reference: TemplateRef::Capture(name),
+                        let Segment::Template {
+                            reference,
                             offset,
                             len,
                         } = segment
-                        {
-                            self.capture_use(node, s, &name, offset, len, scope);
+                        else {
+                            continue;
+                        };
+                        match reference {
+                            TemplateRef::Capture(name) => {
+                                self.capture_use(node, s, &name, offset, len, scope);
+                            }
+                            TemplateRef::Fill(name) => {
+                                self.placeholder(node, s, &name, offset, len, scope);
+                            }
+                            TemplateRef::Env(_) => {}
                         }
                     }
                 }
@@ -97,6 +106,24 @@ impl Validator<'_> {
             NodeValue::Map(entries) => entries.iter().for_each(|e| self.templates(&e.value, scope)),
             NodeValue::Null | NodeValue::Bool(_) | NodeValue::Number(_) => {}
         }
+    }
+
+    /// `${fill:NAME}`: a value `init --from` left for the user to write.
+    fn placeholder(
+        &mut self,
+        node: &Node,
+        s: &str,
+        name: &str,
+        offset: usize,
+        len: usize,
+        scope: &TemplateScope<'_>,
+    ) {
+        let d = self
+            .in_string(node.at, s, offset, len, format!("placeholder left to fill in: `${{fill:{name}}}`"))
+            .with_label("fill this in")
+            .with_help(format!("replace `\"${{fill:{name}}}\"` with a value for the operation's variable `${name}`: a literal (`42`, `\"PN-1\"`), `${{capture}}` or `${{env:NAME}}`"));
+        self.diags
+            .push(d.with_note(format!("in {}", scope.context)));
     }
 
     fn capture_use(

@@ -214,7 +214,7 @@ pub(crate) struct StepSpec {
     /// Which operation of the `document` to send, when it holds several.
     pub operation: Option<Spanned<String>>,
     /// The operation's variables, e.g. `{first: 2, after: "${cursor}"}`; strings may use
-    /// `${capture}` and `${env:NAME}`.
+    /// `${capture}` and `${env:NAME}`; a `${fill:NAME}` placeholder is refused until replaced.
     pub variables: Option<Spanned<Entries<Node>>>,
     /// `false`: no retries, so the step sees a raw 429 or 5xx; default `true`.
     pub retry: Option<Spanned<bool>>,

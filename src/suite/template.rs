@@ -6,6 +6,7 @@
 //! |----------------|---------------------------------------------------------------|
 //! | `${name}`      | the value captured as `name` by an earlier step of the case   |
 //! | `${env:NAME}`  | the environment variable `NAME`, read at run time             |
+//! | `${fill:NAME}` | a placeholder left to fill in (`ion-contract init --from` writes them): `check` refuses it, naming it |
 //! | `$${`          | a literal `${`                                                |
 //!
 //! Names (capture and environment alike) are `[A-Za-z_][A-Za-z0-9_]*`. A `$` that does not
@@ -28,6 +29,8 @@ pub enum TemplateRef {
     Capture(String),
     /// `${env:NAME}`: an environment variable.
     Env(String),
+    /// `${fill:NAME}`: a placeholder for a value still to be written (the loader refuses it).
+    Fill(String),
 }
 
 /// A template that cannot be parsed or resolved.
@@ -74,6 +77,12 @@ pub enum TemplateError {
         /// The capture name.
         name: String,
     },
+    /// `${fill:NAME}`: a placeholder nobody filled in (at run time; the loader refuses it first).
+    #[error("template `${{fill:{name}}}`: a placeholder left to fill in")]
+    Unfilled {
+        /// The placeholder's name.
+        name: String,
+    },
     /// `${env:NAME}` with the variable unset (at run time).
     #[error("template `${{env:{name}}}`: environment variable {name} is not set")]
     MissingEnv {
@@ -90,7 +99,7 @@ impl TemplateError {
             | Self::Empty { offset }
             | Self::InvalidName { offset, .. }
             | Self::InvalidEnvName { offset, .. } => Some(*offset),
-            Self::MissingCapture { .. } | Self::MissingEnv { .. } => None,
+            Self::MissingCapture { .. } | Self::MissingEnv { .. } | Self::Unfilled { .. } => None,
         }
     }
 }
@@ -149,6 +158,12 @@ pub fn parse(s: &str) -> Result<Vec<Segment>, TemplateError> {
                     return Err(TemplateError::InvalidEnvName { name, offset });
                 }
                 TemplateRef::Env(name.to_owned())
+            } else if let Some(name) = inner.strip_prefix("fill:") {
+                if !is_name(name) {
+                    let name = name.to_owned();
+                    return Err(TemplateError::InvalidName { name, offset });
+                }
+                TemplateRef::Fill(name.to_owned())
             } else {
                 if !is_name(&inner) {
                     return Err(TemplateError::InvalidName {
@@ -227,6 +242,7 @@ fn lookup(
         TemplateRef::Env(name) => env(name)
             .map(Value::String)
             .ok_or_else(|| TemplateError::MissingEnv { name: name.clone() }),
+        TemplateRef::Fill(name) => Err(TemplateError::Unfilled { name: name.clone() }),
     }
 }
 
@@ -250,4 +266,29 @@ fn resolve_str(
         }
     }
     Ok(Value::String(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fill_placeholder_parses_and_never_resolves() {
+        assert_eq!(
+            references("id ${fill:partId}").unwrap(),
+            [TemplateRef::Fill("partId".to_owned())]
+        );
+        assert_eq!(
+            resolve(&Value::from("${fill:partId}"), &Map::new(), &|_| Some(
+                "x".to_owned()
+            )),
+            Err(TemplateError::Unfilled {
+                name: "partId".to_owned()
+            })
+        );
+        assert!(matches!(
+            parse("${fill:1x}"),
+            Err(TemplateError::InvalidName { .. })
+        ));
+    }
 }
