@@ -5,7 +5,7 @@
 mod common;
 
 #[allow(dead_code)] // the binary's command line, parsed here as the binary parses it
-#[path = "../src/cli.rs"]
+#[path = "../src/cli/mod.rs"]
 mod cli;
 
 use clap::Parser as _;

@@ -57,6 +57,7 @@
 mod case;
 mod fixture;
 mod options;
+mod outcome;
 mod plan;
 mod record;
 mod shard;
@@ -73,7 +74,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use libtest_mimic::{Arguments, Conclusion};
+use libtest_mimic::Arguments;
 use tokio::runtime::Runtime;
 
 use crate::client::{GraphqlClient, Pacer, http_client};
@@ -84,10 +85,11 @@ use crate::preflight::Passed;
 use crate::profile::Profiles;
 use crate::progress::Progress;
 use crate::reach::{self, Connected, ReachError};
-use crate::report::{self, Collector, FailureClass, RunReport, TrialKind, TrialRecord};
+use crate::report::{Collector, FailureClass, RunReport, TrialKind, TrialRecord};
 use crate::suite::{self, LoadContext, Suite};
 use crate::target::{MissingCredentials, Target, Targets, Unavailable};
 use crate::webhook::WebhookSetup;
+use outcome::{exit_code, ran, write_reports};
 use plan::{absolute, preflight_trial, verification_rank};
 use record::{Planned, Recorder, recorded};
 
@@ -206,51 +208,6 @@ pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
         exit = ExitCode::from(exit::INVALID);
     }
     ran(&conclusion, exit, Some(report))
-}
-
-fn ran(conclusion: &Conclusion, exit: ExitCode, report: Option<RunReport>) -> Ran {
-    Ran {
-        passed: conclusion.num_passed,
-        failed: conclusion.num_failed,
-        ignored: conclusion.num_ignored,
-        exit,
-        report,
-    }
-}
-
-/// 2 when something was invalid, 3 when the preflight failed, else libtest's code.
-fn exit_code(report: &RunReport, conclusion: &Conclusion) -> ExitCode {
-    let failed = |classes: &[FailureClass]| {
-        report.failures().any(|t| {
-            t.failure
-                .as_ref()
-                .is_some_and(|f| classes.contains(&f.class))
-        })
-    };
-    if failed(&[FailureClass::Invalid]) {
-        ExitCode::from(exit::INVALID)
-    } else if failed(&[FailureClass::Preflight, FailureClass::NotRun]) {
-        ExitCode::from(exit::PREFLIGHT_FAILED)
-    } else {
-        conclusion.exit_code()
-    }
-}
-
-/// Writes the reports the options ask for; under nextest (one trial per process) says why
-/// it does not.
-fn write_reports(report: &RunReport, options: &RunOptions) -> Result<(), report::ReportError> {
-    let env = |name: &str| std::env::var(name).ok();
-    if !options.reports.any() {
-        return Ok(());
-    }
-    if report::under_nextest(&env) {
-        crate::scrubbed_eprintln!(
-            "ion-contract: reports are not written under cargo-nextest, where each process \
-             runs one trial; use nextest's JUnit (`cargo nextest run --profile ci`)"
-        );
-        return Ok(());
-    }
-    report::write_reports(report, &options.reports, &env)
 }
 
 /// A problem that stops every trial: it becomes the run's one (failing) trial.
