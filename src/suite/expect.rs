@@ -21,9 +21,8 @@ use crate::suite::format::{
 use crate::suite::model::{
     DataAssertion, ErrorMatcher, ErrorsExpectation, Expect, JsonType, Predicate,
 };
-use crate::suite::source::Pos;
-use crate::suite::suggest;
 use crate::suite::validate::Validator;
+use crate::suite::{source::Pos, suggest};
 
 const PREDICATES: &str =
     "equals, exists, absent, type, matches, length, min, max, contains, one_of";
