@@ -195,7 +195,10 @@ pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
     )))
 }
 
-/// `drift`: the verdict and every difference to stdout; exit 0 clean, 5 drift, 6 reset.
+/// `drift`: the verdict and every difference of the chain's own entities to stdout, then the
+/// rows outside the chain that changed (information); exit 0 clean, 5 drift, 6 reset.
+/// Without a baseline it exits 2 rather than record one: `drift` is the check, recording is
+/// asked for (`--record`); `smoke` records the first night's itself.
 pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     let targets = Targets::load(&args.chain.files.suites)?;
     let c = chained(&args.chain, &targets, args.snapshots.clone())?;
@@ -241,17 +244,23 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let (verdict, differences) =
-        ion_contract::drift::data::compare(baseline.as_ref().unwrap_or(&now), &now);
-    scrubbed_println!("data drift of target {}: {}", c.target.name, verdict.name());
-    for difference in &differences {
+    let compared = ion_contract::drift::data::compare(baseline.as_ref().unwrap_or(&now), &now);
+    scrubbed_println!(
+        "data drift of target {}: {}",
+        c.target.name,
+        compared.verdict.name()
+    );
+    for difference in &compared.chain {
         scrubbed_println!("  {difference}");
     }
-    Ok(match verdict {
+    if let Some(line) = compared.others_line() {
+        scrubbed_println!("{line}");
+    }
+    Ok(match compared.verdict {
         Verdict::Clean => ExitCode::SUCCESS,
         Verdict::Drift => {
             scrubbed_println!(
-                "help: the sandbox's data changed since the baseline was recorded; if that is expected, record it again with `ion-contract drift --record --target {}`",
+                "help: the chain's own entities changed since the baseline was recorded; if that is expected, record it again with `ion-contract drift --record --target {}`",
                 c.target.name
             );
             ExitCode::from(exit::DATA_DRIFT)

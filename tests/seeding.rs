@@ -130,8 +130,11 @@ fn seed_clean_leaves_the_counts_as_before_seeding() {
     let (code, text) = run(&serve, &snapshots, &["seed"]);
     assert_eq!(code, 0, "{text}");
     let (code, text) = run(&serve, &snapshots, &["drift"]);
-    assert_eq!(code, 5, "seeding changed the counts: {text}");
-    assert!(text.contains("count       Part: 12 -> 14"), "{text}");
+    assert_eq!(code, 5, "seeding added the chain's own entities: {text}");
+    assert!(text.contains("unexpected  assembly (Part)"), "{text}");
+    // The counts changed too: information, as others' rows would be.
+    assert!(text.contains("(count ABomItem: 5 -> 7; "), "{text}");
+    assert!(text.contains("; count Part: 12 -> 14; "), "{text}");
     let (code, text) = run(&serve, &snapshots, &["seed", "--clean"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("cleaned: 10 entities"), "{text}");
@@ -299,5 +302,106 @@ fn a_suite_can_ask_for_the_chain_as_a_fixture_and_a_typo_is_located() {
     assert!(
         errors.contains("unknown fixture 'chian'; did you mean 'chain'?"),
         "{errors}"
+    );
+}
+
+/// Another client of the shared sandbox: creates a part through ION's API, as a team's
+/// integration would; returns its id.
+fn create_foreign_part(serve: &Serve, part_number: &str) -> i64 {
+    let url = format!("{}/graphql", serve.vars[SANDBOX_API]);
+    let token = serve.token("ION_SANDBOX_");
+    let body = json!({
+        "query": "mutation ($input: CreatePartInput!) { createPart(input: $input) { part { id } } }",
+        "variables": {"input": {"partNumber": part_number, "description": "not the chain's"}},
+    });
+    let answer: Value = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let request = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&body);
+            request.send().await.unwrap().json().await.unwrap()
+        });
+    answer["data"]["createPart"]["part"]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("a created part: {answer}"))
+}
+
+#[test]
+fn nightly_smoke_on_a_shared_sandbox_records_the_first_baseline_and_ignores_others_rows() {
+    let serve = Serve::start();
+    let snapshots = snapshots_copy("nights");
+    let baseline = snapshots.0.join("drift@sandbox.snap");
+    assert!(
+        !baseline.exists(),
+        "the first night starts without a baseline"
+    );
+    let theirs = create_foreign_part(&serve, "THEIRS-1");
+
+    // Night 1: no baseline yet: smoke records one after seeding, says so, and passes.
+    let (code, report) = smoke(&serve, &snapshots);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("- ✓ drift: recorded: no data baseline yet"),
+        "{report}"
+    );
+    assert!(report.contains("- ✓ suites: "), "{report}");
+    assert!(baseline.exists(), "{report}");
+
+    // Night 2: others created a part and changed one of theirs: information, not drift.
+    create_foreign_part(&serve, "THEIRS-2");
+    let changed = json!({"set": {"type": "Part", "id": theirs, "fields": {"description": "x"}}});
+    post(&serve, "drift", &changed);
+    let (code, report) = smoke(&serve, &snapshots);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("- ✓ drift: clean: the chain matches the baseline; information: rows outside the chain changed (count Part: "), "{report}");
+    assert!(report.contains("- ✓ suites: "), "{report}");
+
+    // Night 3: others deleted a part of theirs and created another.
+    post(
+        &serve,
+        "drift",
+        &json!({"delete": {"type": "Part", "id": theirs}}),
+    );
+    create_foreign_part(&serve, "THEIRS-3");
+    let (code, report) = smoke(&serve, &snapshots);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("- ✓ drift: clean"), "{report}");
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("data drift of target sandbox: clean\ninformation: rows outside the chain changed (count Part: "), "{text}");
+
+    // A field of the chain's own entity changed: drift, in `smoke` and in `drift`.
+    let (_, seeded) = run(&serve, &snapshots, &["seed"]);
+    let component = id_of(&seeded, "component");
+    let ours =
+        json!({"set": {"type": "Part", "id": component, "fields": {"description": "moved"}}});
+    post(&serve, "drift", &ours);
+    let (code, report) = smoke(&serve, &snapshots);
+    assert_eq!(code, 5, "{report}");
+    assert!(
+        report.contains(
+            "changed     component.description: \"Integration-test component\" -> \"moved\""
+        ),
+        "{report}"
+    );
+    assert!(report.contains("- · suites: not run"), "{report}");
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 5, "{text}");
+
+    // A reset: the chain is gone.
+    post(&serve, "reset", &json!({}));
+    let (code, text) = run(&serve, &snapshots, &["drift"]);
+    assert_eq!(code, 6, "{text}");
+    assert!(
+        text.contains("data drift of target sandbox: reset"),
+        "{text}"
+    );
+    assert!(
+        text.contains("help: the sandbox was reset: run `ion-contract seed --target sandbox`"),
+        "{text}"
     );
 }

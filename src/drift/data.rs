@@ -7,12 +7,15 @@
 //! observation recorded with `ion-contract drift --record` in `snapshots/drift@<target>.snap`.
 //!
 //! Comparing them gives one line per difference (an entity missing or unexpected, a field
-//! changed from old to new, a count changed) and a verdict:
+//! changed from old to new, a count changed) and a verdict. Only the chain's own entities
+//! (found by their prefixed keys) and the fields the baseline recorded for them decide it:
+//! a sandbox is shared, so rows others add, change or remove (seen as a type's count) are
+//! [`Comparison::others`], information that never fails a run.
 //!
 //! | verdict | meaning | `ion-contract drift` exits |
 //! | --- | --- | --- |
-//! | `clean` | the chain is as recorded | 0 |
-//! | `drift` | some entities or fields differ | 5 |
+//! | `clean` | the chain is as recorded (other rows may have changed) | 0 |
+//! | `drift` | some of the chain's entities or fields differ | 5 |
 //! | `reset` | no chain entity is there: the sandbox was reset; run `ion-contract seed` | 6 |
 
 use std::collections::BTreeMap;
@@ -96,6 +99,48 @@ impl fmt::Display for Difference {
     }
 }
 
+impl Difference {
+    /// Whether it is about the chain's own entities (it decides the verdict), rather than
+    /// about rows others own (a type's count: information only).
+    pub fn is_the_chains(&self) -> bool {
+        !matches!(self, Difference::Count { .. })
+    }
+}
+
+/// What comparing an observation with the baseline found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// Decided by [`Comparison::chain`] alone.
+    pub verdict: Verdict,
+    /// Differences of the chain's own entities: what makes a `drift`.
+    pub chain: Vec<Difference>,
+    /// Differences of rows outside the chain (a type's count): information, never a failure.
+    pub others: Vec<Difference>,
+}
+
+impl Comparison {
+    /// One line on the rows outside the chain that changed, when any (information, not
+    /// drift): `information: rows outside the chain changed (count Part: 14 -> 15); not drift`.
+    pub fn others_line(&self) -> Option<String> {
+        let each: Vec<String> = self
+            .others
+            .iter()
+            .map(|d| {
+                d.to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        (!each.is_empty()).then(|| {
+            format!(
+                "information: rows outside the chain changed ({}); not drift",
+                each.join("; ")
+            )
+        })
+    }
+}
+
 /// The normalised observation of the chain: `{"entities": {...}, "counts": {...}}`.
 pub fn observe(found: &[(String, Option<Found>)], counts: &BTreeMap<String, u64>) -> Value {
     let names: BTreeMap<String, &str> = found
@@ -131,8 +176,9 @@ pub fn observe(found: &[(String, Option<Found>)], counts: &BTreeMap<String, u64>
     json!({ "entities": entities, "counts": counts })
 }
 
-/// The differences between `baseline` and `now`, and the verdict.
-pub fn compare(baseline: &Value, now: &Value) -> (Verdict, Vec<Difference>) {
+/// The differences between `baseline` and `now`, split into the chain's and the others',
+/// and the verdict.
+pub fn compare(baseline: &Value, now: &Value) -> Comparison {
     let empty = Map::new();
     let entities = |v: &Value| {
         v.get("entities")
@@ -219,15 +265,21 @@ pub fn compare(baseline: &Value, now: &Value) -> (Verdict, Vec<Difference>) {
             });
         }
     }
+    let (chain, others): (Vec<Difference>, Vec<Difference>) =
+        differences.into_iter().partition(Difference::is_the_chains);
     let nothing_there = !after.is_empty() && after.values().all(Value::is_null);
     let verdict = if nothing_there {
         Verdict::Reset
-    } else if differences.is_empty() {
+    } else if chain.is_empty() {
         Verdict::Clean
     } else {
         Verdict::Drift
     };
-    (verdict, differences)
+    Comparison {
+        verdict,
+        chain,
+        others,
+    }
 }
 
 #[cfg(test)]
@@ -269,33 +321,58 @@ mod tests {
             b["entities"]["unit"]["fields"],
             json!({"partId": "${assembly}", "serialNumber": "ICT-A"})
         );
-        assert_eq!(compare(&b, &b), (Verdict::Clean, vec![]));
+        let same = compare(&b, &b);
+        assert_eq!(same.verdict, Verdict::Clean);
+        assert_eq!((same.chain, same.others), (vec![], vec![]));
     }
 
     #[test]
-    fn a_changed_field_a_missing_entity_and_a_count_are_drift() {
+    fn a_changed_field_and_a_missing_entity_are_drift_and_a_count_is_information() {
         let chain = [
             found("assembly", "Part", 40, json!({"partNumber": "ICT-ASSY-2"})),
             ("unit".to_owned(), None),
         ];
         let now = observe(&chain, &BTreeMap::from([("Part".into(), 13)]));
-        let (verdict, differences) = compare(&baseline(), &now);
-        assert_eq!(verdict, Verdict::Drift);
-        let lines: Vec<String> = differences.iter().map(ToString::to_string).collect();
+        let compared = compare(&baseline(), &now);
+        assert_eq!(compared.verdict, Verdict::Drift);
+        let lines = |d: &[Difference]| d.iter().map(ToString::to_string).collect::<Vec<_>>();
         assert_eq!(
-            lines,
+            lines(&compared.chain),
             [
                 "changed     assembly.partNumber: \"ICT-ASSY-1\" -> \"ICT-ASSY-2\"",
                 "missing     unit (PartInventory)",
-                "count       Part: 12 -> 13",
             ]
         );
+        assert_eq!(lines(&compared.others), ["count       Part: 12 -> 13"]);
+    }
+
+    #[test]
+    fn rows_others_add_or_remove_leave_the_chain_clean() {
+        let b = baseline();
+        let mut now = b.clone();
+        now["counts"]["Part"] = json!(15);
+        let compared = compare(&b, &now);
+        assert_eq!(compared.verdict, Verdict::Clean);
+        assert!(compared.chain.is_empty());
+        assert_eq!(
+            compared.others,
+            [Difference::Count {
+                type_name: "Part".into(),
+                old: 12,
+                new: 15
+            }]
+        );
+        assert_eq!(
+            compared.others_line().as_deref(),
+            Some("information: rows outside the chain changed (count Part: 12 -> 15); not drift")
+        );
+        assert_eq!(compare(&b, &b).others_line(), None);
     }
 
     #[test]
     fn nothing_there_is_a_reset() {
         let chain = [("assembly".to_owned(), None), ("unit".to_owned(), None)];
         let now = observe(&chain, &BTreeMap::new());
-        assert_eq!(compare(&baseline(), &now).0, Verdict::Reset);
+        assert_eq!(compare(&baseline(), &now).verdict, Verdict::Reset);
     }
 }

@@ -273,7 +273,7 @@ pub struct TrialRecord {
     /// Classes of the refusals (401/403) no step expected, each once, in order met.
     #[serde(serialize_with = "auth_names")]
     pub mismatch_classes: Vec<AuthClass>,
-    /// What a load check measured.
+    /// What a load check measured, or what a smoke stage that passed found.
     pub notes: Vec<String>,
 }
 

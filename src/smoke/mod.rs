@@ -6,12 +6,18 @@
 //! | `preflight` | every URL and credential is the target's environment's and `me` answers | 3 |
 //! | `schema` | the live schema has no change that breaks an operation of the suites | 4 |
 //! | `seed` | the chain exists (created where missing) | 1 |
-//! | `drift` | the chain matches the baseline (`clean`) | 5 (drift), 6 (reset) |
+//! | `drift` | the chain's own entities match the baseline (`clean`); with no baseline yet, one is recorded | 5 (drift), 6 (reset) |
 //! | `suites` | every case of the suites tagged `smoke` passes | 101 |
 //!
 //! The preflight stage is how the target is reached, as every command reaches one
 //! ([`crate::reach`]): the later stages use its client and token, and on a failed preflight
 //! nothing but the preflight's own requests was sent.
+//!
+//! The drift stage compares only what the chain owns ([`crate::drift::data`]): rows others
+//! add, change or remove on a shared sandbox are a note on its line, never a failure. The
+//! first run, with no baseline (`snapshots/drift@<target>.snap`), records one from the chain
+//! the seed stage just made and passes, saying so, so a new nightly job is green from its
+//! first night.
 //!
 //! The summary is a few lines of markdown, for a chat message or `$GITHUB_STEP_SUMMARY`.
 
@@ -277,22 +283,12 @@ impl<'p> Setup<'p> {
         }
     }
 
+    /// The chain against its baseline; with none yet (the first night), records one from the
+    /// chain the seed stage just made, and says so.
     async fn drift(&self, options: &SmokeOptions, reached: &Reached) -> StageOutcome {
         let path = snapshot::baseline_path(&options.run.snapshots_dir, &self.target.name);
         let baseline = match snapshot::read_baseline(&path) {
-            Ok(Some(baseline)) => baseline,
-            Ok(None) => {
-                return StageOutcome::failed(
-                    Stage::Drift,
-                    exit::INVALID,
-                    "no data baseline",
-                    format!(
-                        "there is no {}: record one with `ion-contract drift --record --target {}`",
-                        path.display(),
-                        self.target.name
-                    ),
-                );
-            }
+            Ok(baseline) => baseline,
             Err(e) => {
                 return StageOutcome::failed(Stage::Drift, exit::INVALID, "unreadable baseline", e);
             }
@@ -309,26 +305,62 @@ impl<'p> Setup<'p> {
                 );
             }
         };
-        let (verdict, differences) = crate::drift::data::compare(&baseline, &observed);
-        let detail: Vec<String> = differences.iter().map(ToString::to_string).collect();
-        match verdict {
-            Verdict::Clean => {
-                StageOutcome::passed(Stage::Drift, "clean: the chain matches the baseline")
-            }
+        let Some(baseline) = baseline else {
+            return match snapshot::write_baseline(&path, &self.target.name, &observed) {
+                Ok(()) => StageOutcome::passed(
+                    Stage::Drift,
+                    format!(
+                        "recorded: no data baseline yet, so the chain just seeded is the baseline \
+                         now, in {} (later runs compare with it)",
+                        crate::diagnostic::display_path(&path)
+                    ),
+                ),
+                Err(e) => StageOutcome::failed(
+                    Stage::Drift,
+                    exit::INVALID,
+                    "no data baseline, and none can be recorded",
+                    format!(
+                        "{e}\nhelp: make the snapshots directory writable (or pass --snapshots \
+                         DIR), or record one with `ion-contract drift --record --target {}`",
+                        self.target.name
+                    ),
+                ),
+            };
+        };
+        let compared = crate::drift::data::compare(&baseline, &observed);
+        let information = compared
+            .others_line()
+            .map_or_else(String::new, |line| format!("; {line}"));
+        let detail: Vec<String> = compared.chain.iter().map(ToString::to_string).collect();
+        match compared.verdict {
+            Verdict::Clean => StageOutcome::passed(
+                Stage::Drift,
+                format!("clean: the chain matches the baseline{information}"),
+            ),
             Verdict::Drift => StageOutcome::failed(
                 Stage::Drift,
                 exit::DATA_DRIFT,
                 format!(
-                    "drift: {} difference(s) from the baseline; the sandbox changed, not the API",
-                    differences.len()
+                    "drift: {} difference(s) of the chain's own entities from the baseline; the \
+                     sandbox changed, not the API",
+                    compared.chain.len()
                 ),
-                detail.join("\n"),
+                format!(
+                    "{}\nhelp: if the change is expected, record the baseline again with \
+                     `ion-contract drift --record --target {}`{information}",
+                    detail.join("\n"),
+                    self.target.name
+                ),
             ),
             Verdict::Reset => StageOutcome::failed(
                 Stage::Drift,
                 exit::RESET,
                 "reset: the chain is not there",
-                detail.join("\n"),
+                format!(
+                    "{}\nhelp: the sandbox was reset: run `ion-contract seed --target {}`",
+                    detail.join("\n"),
+                    self.target.name
+                ),
             ),
         }
     }

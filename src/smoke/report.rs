@@ -47,7 +47,9 @@ impl Smoked {
                 };
                 record.failed(class_of(*code), message)
             }
-            Some(_) => record,
+            // What a passed stage found (a baseline recorded, rows others changed) is its
+            // note: JUnit's system-out, the JSON report's `notes`.
+            Some(StageOutcome { line, .. }) => record.with_steps(&[], vec![line.clone()]),
         }
     }
 }
@@ -122,6 +124,14 @@ mod tests {
             (trial.outcome, trial.failure.as_ref().map(|f| f.class))
         };
         assert_eq!(outcome("smoke::seed::sandbox"), (Outcome::Passed, None));
+        let seed = report
+            .trials
+            .iter()
+            .find(|t| t.name == "smoke::seed::sandbox");
+        assert_eq!(
+            seed.map(|t| t.notes.clone()),
+            Some(vec!["10 entities".to_owned()])
+        );
         assert_eq!(
             outcome("smoke::drift::sandbox"),
             (Outcome::Failed, Some(FailureClass::DataDrift))
