@@ -388,9 +388,21 @@ fn nightly_smoke_on_a_shared_sandbox_records_the_first_baseline_and_ignores_othe
         ),
         "{report}"
     );
+    assert!(
+        report.contains("help: if the change is expected, record the baseline again"),
+        "{report}"
+    );
+    assert!(
+        report.contains("\ninformation: rows outside the chain changed (count Part: "),
+        "{report}"
+    );
     assert!(report.contains("- · suites: not run"), "{report}");
     let (code, text) = run(&serve, &snapshots, &["drift"]);
     assert_eq!(code, 5, "{text}");
+    assert!(
+        text.contains("  changed     component.description: "),
+        "{text}"
+    );
 
     // A reset: the chain is gone.
     post(&serve, "reset", &json!({}));

@@ -107,14 +107,18 @@ pub enum Command {
     Seed(SeedArgs),
     /// Compare the seeded chain on a target with its baseline (snapshots/drift@TARGET.snap).
     ///
-    /// Reports each entity missing or unexpected, each field changed (old -> new) and each
-    /// type count changed, and a verdict: clean (exit 0), drift (exit 5), reset (exit 6: the
-    /// chain is not there at all; run `seed`). --record writes the baseline.
+    /// Reports each of the chain's entities missing or unexpected and each of their fields
+    /// changed (old -> new), and a verdict: clean (exit 0), drift (exit 5), reset (exit 6:
+    /// the chain is not there at all; run `seed`). Type counts that changed (rows others
+    /// own) are one line of information, never drift. --record writes the baseline; without
+    /// one it exits 2.
     Drift(DriftArgs),
     /// The nightly smoke run after a sandbox reset: preflight, schema, seed, drift, then the
     /// suites tagged `smoke`, stopping at the first stage that fails.
     ///
-    /// Prints a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set). Exits 0,
+    /// With no data baseline yet (the first night), the drift stage records one from the chain
+    /// just seeded and passes. Prints a markdown summary (also appended to
+    /// $GITHUB_STEP_SUMMARY when set). Exits 0,
     /// or the failing stage's code: 3 preflight, 4 schema, 1 seed, 5 drift, 6 reset,
     /// 101 suites, 2 when the target cannot be set up.
     Smoke(SmokeArgs),

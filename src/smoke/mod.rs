@@ -328,14 +328,15 @@ impl<'p> Setup<'p> {
             };
         };
         let compared = crate::drift::data::compare(&baseline, &observed);
-        let information = compared
-            .others_line()
-            .map_or_else(String::new, |line| format!("; {line}"));
+        let information = compared.others_line();
         let detail: Vec<String> = compared.chain.iter().map(ToString::to_string).collect();
         match compared.verdict {
             Verdict::Clean => StageOutcome::passed(
                 Stage::Drift,
-                format!("clean: the chain matches the baseline{information}"),
+                information.map_or_else(
+                    || "clean: the chain matches the baseline".to_owned(),
+                    |line| format!("clean: the chain matches the baseline; {line}"),
+                ),
             ),
             Verdict::Drift => StageOutcome::failed(
                 Stage::Drift,
@@ -347,9 +348,10 @@ impl<'p> Setup<'p> {
                 ),
                 format!(
                     "{}\nhelp: if the change is expected, record the baseline again with \
-                     `ion-contract drift --record --target {}`{information}",
+                     `ion-contract drift --record --target {}`{}",
                     detail.join("\n"),
-                    self.target.name
+                    self.target.name,
+                    information.map_or_else(String::new, |line| format!("\n{line}"))
                 ),
             ),
             Verdict::Reset => StageOutcome::failed(
