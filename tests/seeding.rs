@@ -25,19 +25,23 @@ fn run(serve: &Serve, snapshots: &Scratch, args: &[&str]) -> (i32, String) {
 
 fn post(serve: &Serve, path: &str, body: &Value) -> Value {
     let url = format!("{}/__double/{path}", serve.vars[SANDBOX_API]);
+    block_on(async {
+        let response = reqwest::Client::new()
+            .post(url)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    })
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(async {
-            let response = reqwest::Client::new()
-                .post(url)
-                .json(body)
-                .send()
-                .await
-                .unwrap();
-            response.json().await.unwrap()
-        })
+        .block_on(future)
 }
 
 /// The id of the chain entity `name` as `seed` printed it.
@@ -314,17 +318,13 @@ fn create_foreign_part(serve: &Serve, part_number: &str) -> i64 {
         "query": "mutation ($input: CreatePartInput!) { createPart(input: $input) { part { id } } }",
         "variables": {"input": {"partNumber": part_number, "description": "not the chain's"}},
     });
-    let answer: Value = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let request = reqwest::Client::new()
-                .post(url)
-                .bearer_auth(token)
-                .json(&body);
-            request.send().await.unwrap().json().await.unwrap()
-        });
+    let answer: Value = block_on(async {
+        let request = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(token)
+            .json(&body);
+        request.send().await.unwrap().json().await.unwrap()
+    });
     answer["data"]["createPart"]["part"]["id"]
         .as_i64()
         .unwrap_or_else(|| panic!("a created part: {answer}"))
