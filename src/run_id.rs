@@ -70,10 +70,16 @@ mod tests {
 
     #[test]
     fn the_variable_is_kept_to_visible_ascii_and_100_characters() {
-        assert_eq!(from_variable(Some("ci 42\n".into())).as_deref(), Some("ci42"));
+        assert_eq!(
+            from_variable(Some("ci 42\n".into())).as_deref(),
+            Some("ci42")
+        );
         assert_eq!(from_variable(Some(" \t".into())), None);
         assert_eq!(from_variable(None), None);
-        assert_eq!(from_variable(Some("x".repeat(150))).map(|s| s.len()), Some(100));
+        assert_eq!(
+            from_variable(Some("x".repeat(150))).map(|s| s.len()),
+            Some(100)
+        );
     }
 
     #[test]

@@ -31,7 +31,10 @@ pub(super) fn show_body(response: &RawResponse) -> String {
 /// The case's own failure keeps its class, and each failing `cleanup:` step is described
 /// after it. A case that passed but whose cleanup failed fails with the class of the first
 /// cleanup failure, saying it was the cleanup.
-pub fn describe_outcome(run: &CaseRun<'_>, outcome: &CaseOutcome) -> Option<(FailureClass, String)> {
+pub fn describe_outcome(
+    run: &CaseRun<'_>,
+    outcome: &CaseOutcome,
+) -> Option<(FailureClass, String)> {
     let cleanup = outcome.cleanup_failures.iter();
     let (class, mut text) = match &outcome.failure {
         Some(failure) => (FailureClass::of(failure), describe_failure(run, failure)),
@@ -52,8 +55,7 @@ pub fn describe_outcome(run: &CaseRun<'_>, outcome: &CaseOutcome) -> Option<(Fai
 /// the response that came back.
 pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
     let last = run.case.steps.len().saturating_sub(1);
-    let step = (run.case.step_at(failure.step))
-        .unwrap_or(&run.case.steps[last.min(failure.step)]);
+    let step = (run.case.step_at(failure.step)).unwrap_or(&run.case.steps[last.min(failure.step)]);
     let place = match run.case.is_cleanup(failure.step) {
         true => "in cleanup step",
         false => "at step",

@@ -377,7 +377,11 @@ impl Validator<'_> {
                         .with_help(format!("step names must be unique within a case (step {} has it too); steps without `name:` are called `step-<n>`", first + 1)),
                 );
             }
-            let kind = if i < main_count { "step" } else { "cleanup step" };
+            let kind = if i < main_count {
+                "step"
+            } else {
+                "cleanup step"
+            };
             let context = format!("case '{}', {kind} '{}'", name.value, step_name);
             let scope = TemplateScope {
                 all: &captures,
@@ -386,7 +390,11 @@ impl Validator<'_> {
                 context: &context,
             };
             if let Some(step) = self.step(step, &step_name, &scope, &mut snapshot_keys) {
-                let list = if i < main_count { &mut steps } else { &mut cleanup_steps };
+                let list = if i < main_count {
+                    &mut steps
+                } else {
+                    &mut cleanup_steps
+                };
                 list.push(step);
             }
         }

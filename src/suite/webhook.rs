@@ -114,7 +114,10 @@ impl Validator<'_> {
     /// sink tells deliveries apart by resource and action only).
     pub(crate) fn case_webhooks(&mut self, case: &CaseSpec) {
         let cleanup = case.cleanup.as_ref().map_or(&[][..], |c| &c.value[..]);
-        for spec in cleanup.iter().filter_map(|s| s.value.expect_webhook.as_ref()) {
+        for spec in cleanup
+            .iter()
+            .filter_map(|s| s.value.expect_webhook.as_ref())
+        {
             self.diags.push(
                 self.src
                     .diag(Pos::from(spec.referenced), "a `cleanup:` step cannot expect a webhook")
