@@ -56,9 +56,10 @@ pub fn describe_outcome(
 pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
     let last = run.case.steps.len().saturating_sub(1);
     let step = (run.case.step_at(failure.step)).unwrap_or(&run.case.steps[last.min(failure.step)]);
-    let place = match run.case.is_cleanup(failure.step) {
-        true => "in cleanup step",
-        false => "at step",
+    let place = if run.case.is_cleanup(failure.step) {
+        "in cleanup step"
+    } else {
+        "at step"
     };
     let mut text = format!(
         "{}::{}::{} failed {place} `{}` ({}:{}:{})\n",

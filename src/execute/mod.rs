@@ -4,7 +4,7 @@
 //!
 //! The result is data ([`CaseOutcome`]); nothing here prints, asserts snapshots or knows the
 //! test runner. The first step that fails ends the case: later steps usually depend on its
-//! captures. Then the case's `cleanup:` steps run, whatever happened (see [`cleanup`]).
+//! captures. Then the case's `cleanup:` steps run, whatever happened (module `cleanup`).
 
 mod cleanup;
 mod describe;

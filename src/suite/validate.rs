@@ -5,8 +5,9 @@
 //! selectors) into one list, so a user fixes a file in one round. A suite is produced only
 //! when the list is empty.
 //!
-//! Each case's captures (of `steps:`, then of `cleanup:`) are collected before its steps are checked, so that templates can be
-//! checked in step order with helpful messages (see [`super::captures`]).
+//! Each case's captures (of `steps:`, then of `cleanup:`) are collected before its steps are
+//! checked, so that templates can be checked in step order with helpful messages (see
+//! [`super::captures`]).
 
 use std::path::Path;
 
