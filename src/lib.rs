@@ -54,6 +54,7 @@
 //! | the classification rules (graphql-inspector's) | [`drift::schema`] |
 //! | what an operation uses, and which changes touch it | [`drift::usage`] |
 //! | introspection and its JSON read back as SDL | [`drift::introspect`], [`drift::sdl`] |
+//! | the run id (`ION_TEST_RUN`, `${run.id}`, `${run.short}`, `X-Test-Run`) | [`run_id`] |
 //! | `expect_webhook:`: receivers per case, the loopback sink, `webhookEvents`, `X-Test-Run` | [`webhook`] |
 //! | the double's webhooks (receivers, subscriptions, signed deliveries, retries) and API-key roles | [`double`] (Webhooks), [`double::keys`] |
 //! | giving a double another schema (`POST /__double/schema`, [`double::IonDouble::set_schema`]) | [`double`] |
@@ -146,6 +147,7 @@ pub mod project;
 pub mod reach;
 pub mod redact;
 pub mod report;
+pub mod run_id;
 pub mod runner;
 pub mod scrub;
 pub mod secret;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{CaseRun, FailureKind, StepFailure};
+use super::{CaseOutcome, CaseRun, FailureKind, StepFailure};
 use crate::client::RawResponse;
 use crate::redact;
 use crate::report::FailureClass;
@@ -26,12 +26,43 @@ pub(super) fn show_body(response: &RawResponse) -> String {
     }
 }
 
+/// How a case ended, as a trial's failure class and message, or `None` when it passed.
+///
+/// The case's own failure keeps its class, and each failing `cleanup:` step is described
+/// after it. A case that passed but whose cleanup failed fails with the class of the first
+/// cleanup failure, saying it was the cleanup.
+pub fn describe_outcome(
+    run: &CaseRun<'_>,
+    outcome: &CaseOutcome,
+) -> Option<(FailureClass, String)> {
+    let cleanup = outcome.cleanup_failures.iter();
+    let (class, mut text) = match &outcome.failure {
+        Some(failure) => (FailureClass::of(failure), describe_failure(run, failure)),
+        None => {
+            let first = outcome.cleanup_failures.first()?;
+            let head = "the case's steps passed, but its cleanup failed (the rows it wrote may \
+                        be left behind)\n";
+            (FailureClass::of(first), head.to_owned())
+        }
+    };
+    for failure in cleanup {
+        text.push_str(&describe_failure(run, failure));
+    }
+    Some((class, text))
+}
+
 /// The failure message of a trial: where (suite::case::step and file:line:col), what, and
 /// the response that came back.
 pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
-    let step = &run.case.steps[failure.step.min(run.case.steps.len().saturating_sub(1))];
+    let last = run.case.steps.len().saturating_sub(1);
+    let step = (run.case.step_at(failure.step)).unwrap_or(&run.case.steps[last.min(failure.step)]);
+    let place = if run.case.is_cleanup(failure.step) {
+        "in cleanup step"
+    } else {
+        "at step"
+    };
     let mut text = format!(
-        "{}::{}::{} failed at step `{}` ({}:{}:{})\n",
+        "{}::{}::{} failed {place} `{}` ({}:{}:{})\n",
         run.suite.id,
         run.case.name,
         run.target,

@@ -4,8 +4,9 @@
 //!
 //! The result is data ([`CaseOutcome`]); nothing here prints, asserts snapshots or knows the
 //! test runner. The first step that fails ends the case: later steps usually depend on its
-//! captures.
+//! captures. Then the case's `cleanup:` steps run, whatever happened (module `cleanup`).
 
+mod cleanup;
 mod describe;
 mod failure;
 
@@ -25,7 +26,7 @@ use crate::suite::template;
 use crate::suite::{Case, LoadCheck, OperationKind, Step, Suite, WebhookExpectation};
 use crate::webhook::{Watch, WebhookSetup};
 use describe::show_body;
-pub use describe::{describe_failure, round_ms};
+pub use describe::{describe_failure, describe_outcome, round_ms};
 pub use failure::{FailureKind, StepFailure};
 use failure::{expected_failure, failure_of};
 
@@ -38,6 +39,9 @@ pub struct CaseOutcome {
     pub recorded: Map<String, Value>,
     /// Set when a step failed; the case stopped there.
     pub failure: Option<StepFailure>,
+    /// The `cleanup:` steps that failed (their `step` follows the case's steps, see
+    /// [`crate::suite::Case::step_at`]); the other cleanup steps still ran.
+    pub cleanup_failures: Vec<StepFailure>,
     /// What a load check measured, one line each, printed after the run.
     pub notes: Vec<String>,
 }
@@ -57,6 +61,8 @@ pub struct StepOutcome {
     pub auth_expected: bool,
     /// Attempts, throttling and waits.
     pub delivery: Delivery,
+    /// Whether it is one of the case's `cleanup:` steps.
+    pub cleanup: bool,
 }
 
 /// Everything a case needs besides the case itself.
@@ -97,34 +103,43 @@ pub struct DoubleControl<'a> {
 }
 
 impl CaseRun<'_> {
-    /// Runs every step until one fails.
+    /// Runs every step until one fails, then the case's `cleanup:` steps (unless the case
+    /// was refused on a read-only target: then nothing runs).
     pub async fn run(&self) -> CaseOutcome {
         let mut outcome = CaseOutcome::default();
         if let Some(failure) = self.refused_mutation() {
             outcome.failure = Some(failure);
             return outcome;
         }
+        let captures = self.run_steps(&mut outcome).await;
+        self.cleanup(&captures, &mut outcome).await;
+        outcome
+    }
+
+    /// The case's own steps (or its load check); returns the captures they set.
+    async fn run_steps(&self, outcome: &mut CaseOutcome) -> Map<String, Value> {
+        let mut captures = Map::new();
         if let (Some(load), Some(step)) = (&self.case.load, self.case.steps.first()) {
-            return match load {
+            *outcome = match load {
                 LoadCheck::Throttle(check) => self.throttle(step, check).await,
                 LoadCheck::Ramp(check) => self.ramp(step, check).await,
             };
+            return captures;
         }
         let watch = match self.watch().await {
             Ok(watch) => watch,
             Err(failure) => {
                 outcome.failure = Some(failure);
-                return outcome;
+                return captures;
             }
         };
-        let mut captures = Map::new();
         for (index, step) in self.case.steps.iter().enumerate() {
             let result = self
-                .run_step(step, &mut captures, &mut outcome, watch.as_ref())
+                .run_step(step, &mut captures, outcome, watch.as_ref())
                 .await;
             let failure = result
                 .err()
-                .map(|(kind, response)| failure_of(index, kind, response, &outcome));
+                .map(|(kind, response)| failure_of(index, kind, response, outcome));
             let failure = match step.expect.failure {
                 Some(expected) => expected_failure(index, step, expected, failure),
                 None => failure,
@@ -142,7 +157,7 @@ impl CaseRun<'_> {
                 self.suite.id, self.case.name, self.target
             ));
         }
-        outcome
+        captures
     }
 
     /// The case's webhook receiver, registered when a step expects a webhook.
@@ -164,13 +179,14 @@ impl CaseRun<'_> {
         }
     }
 
-    /// On a read-only target, the case's first mutation, refused before any step runs: a
-    /// case that would write is not started at all.
+    /// On a read-only target, the case's first mutation (its cleanup's included), refused
+    /// before any step runs: a case that would write is not started at all.
     fn refused_mutation(&self) -> Option<StepFailure> {
         if !self.read_only {
             return None;
         }
-        let (index, step) = self.case.steps.iter().enumerate().find(|(_, step)| {
+        let mut all = self.case.steps.iter().chain(&self.case.cleanup).enumerate();
+        let (index, step) = all.find(|(_, step)| {
             step.operation.kind == OperationKind::Mutation || step.expect_webhook.is_some()
         })?;
         let refused = match step.operation.kind {
@@ -286,6 +302,7 @@ impl CaseRun<'_> {
             auth: None,
             auth_expected: step.expect.auth.is_some(),
             delivery: Delivery::default(),
+            cleanup: false,
         };
         let limit = step.timeout.unwrap_or(self.step_timeout);
         let response = match tokio::time::timeout(limit, client.send(request)).await {

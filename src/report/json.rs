@@ -9,7 +9,7 @@
 //!              "ignored_because": null,
 //!              "steps": [{"name": "first-page", "status": 200, "duration_ms": 3,
 //!                         "attempts": 1, "throttled": 0, "waited_ms": 0,
-//!                         "auth": null, "auth_expected": false}],
+//!                         "auth": null, "auth_expected": false, "cleanup": false}],
 //!              "requests": 1, "throttled": 0, "mismatch_classes": [], "notes": []}],
 //!  "highlights": []}
 //! ```

@@ -219,6 +219,8 @@ pub struct StepRecord {
     pub auth: Option<AuthClass>,
     /// Whether the step expected that refusal (`expect: {auth: ...}`).
     pub auth_expected: bool,
+    /// Whether it is one of the case's `cleanup:` steps.
+    pub cleanup: bool,
 }
 
 impl From<&StepOutcome> for StepRecord {
@@ -232,6 +234,7 @@ impl From<&StepOutcome> for StepRecord {
             waited_ms: millis(step.delivery.waited),
             auth: step.auth,
             auth_expected: step.auth_expected,
+            cleanup: step.cleanup,
         }
     }
 }

@@ -9,7 +9,7 @@ use super::record::Finished;
 use super::{Connection, Shared};
 use crate::client::GraphqlClient;
 use crate::double::{EnvironmentSpec, IonDouble, control};
-use crate::execute::{CaseRun, DoubleControl, describe_failure};
+use crate::execute::{CaseRun, DoubleControl, describe_outcome};
 use crate::lock::{self, SuiteLock};
 use crate::report::FailureClass;
 use crate::snapshot;
@@ -192,10 +192,7 @@ impl Shared {
             }),
         };
         let outcome = run.run().await;
-        let failure = outcome
-            .failure
-            .as_ref()
-            .map(|failure| (FailureClass::of(failure), describe_failure(&run, failure)));
+        let failure = describe_outcome(&run, &outcome);
         let finished = Finished {
             steps: outcome.steps,
             notes: outcome.notes,

@@ -1,5 +1,7 @@
 //! Templates and captures inside a case: `${name}` must name a capture set by an earlier
-//! step of the same case, and no `${fill:NAME}` placeholder may be left.
+//! step of the same case (a `cleanup:` step sees every capture of the case's steps and of
+//! the cleanup steps before it), `${run.NAME}` is `run.id` or `run.short`, and no
+//! `${fill:NAME}` placeholder may be left.
 //!
 //! Every capture of the case is collected before its steps are checked, so an unknown name
 //! can be explained: set by this same step, set by a later step (which one), or not set at
@@ -55,6 +57,13 @@ impl Validator<'_> {
                                 fixed_name(name)
                             ),
                         ),
+                        TemplateError::UnknownRunValue { .. } => (
+                            "unknown run value",
+                            format!(
+                                "the run's values are {}; a capture name has no `.`",
+                                template::RunValue::NAMES
+                            ),
+                        ),
                         TemplateError::InvalidName { name, .. } => (
                             "invalid name",
                             format!(
@@ -97,7 +106,7 @@ impl Validator<'_> {
                             TemplateRef::Fill(name) => {
                                 self.placeholder(node, s, &name, offset, len, scope);
                             }
-                            TemplateRef::Env(_) => {}
+                            TemplateRef::Env(_) | TemplateRef::Run(_) => {}
                         }
                     }
                 }

@@ -187,6 +187,9 @@ pub(crate) struct CaseSpec {
     /// The steps, in order.
     #[schemars(length(min = 1))]
     pub steps: Spanned<Vec<Spanned<StepSpec>>>,
+    /// Steps that run after the case whatever happened (a failure, a timeout, a refusal),
+    /// with the captures set so far; one naming a capture that was never set is skipped.
+    pub cleanup: Option<Spanned<Vec<Spanned<StepSpec>>>>,
 }
 /// A step: one GraphQL request (`query:` inline, or `document:` and `operation:`), what its
 /// response must be, and values to capture for later steps.
@@ -214,7 +217,8 @@ pub(crate) struct StepSpec {
     /// Which operation of the `document` to send, when it holds several.
     pub operation: Option<Spanned<String>>,
     /// The operation's variables, e.g. `{first: 2, after: "${cursor}"}`; strings may use
-    /// `${capture}` and `${env:NAME}`; a `${fill:NAME}` placeholder is refused until replaced.
+    /// `${capture}`, `${env:NAME}` and `${run.id}` / `${run.short}` (this run's id, e.g.
+    /// `"PN-${run.id}"`); a `${fill:NAME}` placeholder is refused until replaced.
     pub variables: Option<Spanned<Entries<Node>>>,
     /// `false`: no retries, so the step sees a raw 429 or 5xx; default `true`.
     pub retry: Option<Spanned<bool>>,

@@ -120,6 +120,11 @@ const CASE: &[Key] = &[
         Kind::StructList(Ctx::Step),
         "steps:\n  - name: first-page\n    query: \"query { me { id } }\"",
     ),
+    key(
+        "cleanup",
+        Kind::StructList(Ctx::Step),
+        "cleanup:\n  - name: delete-part\n    query: \"mutation($id: ID!) { deletePart(id: $id) }\"\n    variables: {id: \"${part_id}\"}",
+    ),
 ];
 
 const STEP: &[Key] = &[

@@ -26,7 +26,7 @@
 //!           query FirstPage($n: Int) {   # this file) plus `operation:` when it holds several
 //!             parts(first: $n) { pageInfo { endCursor count } }
 //!           }
-//!         variables: {n: 2}      # strings may hold ${capture} and ${env:NAME}
+//!         variables: {n: 2}      # strings may hold ${capture}, ${env:NAME}, ${run.id}, ${run.short}
 //!         # retry: false         # optional: no retries, to see a raw 429 or 5xx
 //!         expect:
 //!           status: 200          # default 200 (none with `auth:`)
@@ -40,10 +40,12 @@
 //!         capture:
 //!           cursor: $.parts.pageInfo.endCursor
 //!         snapshot: true         # or a key
+//!     # cleanup: [...]           # optional: steps run after the case whatever happened
+//!                                # (default names cleanup-<n>; see the execute module)
 //! ```
 //!
-//! Templates (`${name}`, `${env:NAME}`, `$${` for a literal `${`) are described in
-//! [`template`].
+//! Templates (`${name}`, `${env:NAME}`, `${run.id}`, `$${` for a literal `${`) are described
+//! in [`template`].
 //!
 //! The format is also a JSON Schema, [`json_schema()`], generated from the types the loader
 //! reads and committed as `suites/suite.schema.json` (`ion-contract schema suite-format`

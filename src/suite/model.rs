@@ -124,10 +124,29 @@ pub struct Case {
     pub description: Option<String>,
     /// Steps, run in order; the first failing step ends the case.
     pub steps: Vec<Step>,
+    /// `cleanup:` steps, run after [`Case::steps`] whatever happened (see
+    /// [`crate::execute`]); their indices in a failure follow the steps' (see
+    /// [`Case::step_at`]).
+    pub cleanup: Vec<Step>,
     /// A load check driving the case's one step, when it is one.
     pub load: Option<LoadCheck>,
     /// Where the case starts in the suite file.
     pub at: Location,
+}
+
+impl Case {
+    /// Step `index` of the case's steps followed by its cleanup steps.
+    pub fn step_at(&self, index: usize) -> Option<&Step> {
+        match index.checked_sub(self.steps.len()) {
+            Some(j) => self.cleanup.get(j),
+            None => self.steps.get(index),
+        }
+    }
+
+    /// Whether step `index` (as in [`Case::step_at`]) is a cleanup step.
+    pub fn is_cleanup(&self, index: usize) -> bool {
+        index >= self.steps.len()
+    }
 }
 
 /// One GraphQL request and what is expected of its response.

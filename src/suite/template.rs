@@ -7,6 +7,8 @@
 //! | `${name}`      | the value captured as `name` by an earlier step of the case   |
 //! | `${env:NAME}`  | the environment variable `NAME`, read at run time             |
 //! | `${fill:NAME}` | a placeholder left to fill in (`ion-contract init --from` writes them): `check` refuses it, naming it |
+//! | `${run.id}`    | this run's id ([`crate::run_id`]): the same in every step and case of the process, different in the next run and on another machine |
+//! | `${run.short}` | its 8 hex digits form, for fields with a length limit |
 //! | `$${`          | a literal `${`                                                |
 //!
 //! Names (capture and environment alike) are `[A-Za-z_][A-Za-z0-9_]*`. A `$` that does not
@@ -31,6 +33,38 @@ pub enum TemplateRef {
     Env(String),
     /// `${fill:NAME}`: a placeholder for a value still to be written (the loader refuses it).
     Fill(String),
+    /// `${run.id}` or `${run.short}`: a value of this run.
+    Run(RunValue),
+}
+
+/// The values `${run.NAME}` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunValue {
+    /// `${run.id}`: the run id.
+    Id,
+    /// `${run.short}`: its 8-character form.
+    Short,
+}
+
+impl RunValue {
+    /// The names after `run.`, for messages.
+    pub const NAMES: &'static str = "`${run.id}` or `${run.short}`";
+
+    fn named(name: &str) -> Option<RunValue> {
+        match name {
+            "id" => Some(RunValue::Id),
+            "short" => Some(RunValue::Short),
+            _ => None,
+        }
+    }
+
+    /// The value, the same for the whole process.
+    pub fn value(self) -> &'static str {
+        match self {
+            RunValue::Id => crate::run_id::run_id(),
+            RunValue::Short => crate::run_id::run_short(),
+        }
+    }
 }
 
 /// A template that cannot be parsed or resolved.
@@ -71,6 +105,14 @@ pub enum TemplateError {
         /// Where the template starts.
         offset: usize,
     },
+    /// `${run.NAME}` with a name other than `id` and `short`.
+    #[error("unknown run value `${{run.{name}}}`: write `${{run.id}}` or `${{run.short}}`")]
+    UnknownRunValue {
+        /// The name after `run.`, as written.
+        name: String,
+        /// Where the template starts.
+        offset: usize,
+    },
     /// `${name}` with no capture of that name (at run time).
     #[error("template `${{{name}}}`: no capture named '{name}' has been set")]
     MissingCapture {
@@ -98,7 +140,8 @@ impl TemplateError {
             Self::Unclosed { offset }
             | Self::Empty { offset }
             | Self::InvalidName { offset, .. }
-            | Self::InvalidEnvName { offset, .. } => Some(*offset),
+            | Self::InvalidEnvName { offset, .. }
+            | Self::UnknownRunValue { offset, .. } => Some(*offset),
             Self::MissingCapture { .. } | Self::MissingEnv { .. } | Self::Unfilled { .. } => None,
         }
     }
@@ -158,6 +201,12 @@ pub fn parse(s: &str) -> Result<Vec<Segment>, TemplateError> {
                     return Err(TemplateError::InvalidEnvName { name, offset });
                 }
                 TemplateRef::Env(name.to_owned())
+            } else if let Some(name) = inner.strip_prefix("run.") {
+                let Some(value) = RunValue::named(name) else {
+                    let name = name.to_owned();
+                    return Err(TemplateError::UnknownRunValue { name, offset });
+                };
+                TemplateRef::Run(value)
             } else if let Some(name) = inner.strip_prefix("fill:") {
                 if !is_name(name) {
                     let name = name.to_owned();
@@ -243,6 +292,7 @@ fn lookup(
             .map(Value::String)
             .ok_or_else(|| TemplateError::MissingEnv { name: name.clone() }),
         TemplateRef::Fill(name) => Err(TemplateError::Unfilled { name: name.clone() }),
+        TemplateRef::Run(value) => Ok(Value::String(value.value().to_owned())),
     }
 }
 
@@ -271,6 +321,25 @@ fn resolve_str(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_values_resolve_to_the_process_run_id() {
+        let env = |_: &str| None;
+        let whole = resolve(&Value::from("${run.id}"), &Map::new(), &env).unwrap();
+        assert_eq!(whole, Value::from(crate::run_id::run_id()));
+        let spliced = resolve(&Value::from("PN-${run.short}"), &Map::new(), &env).unwrap();
+        assert_eq!(
+            spliced,
+            Value::from(format!("PN-{}", crate::run_id::run_short()))
+        );
+        assert_eq!(
+            parse("x ${run.name}"),
+            Err(TemplateError::UnknownRunValue {
+                name: "name".to_owned(),
+                offset: 2
+            })
+        );
+    }
 
     #[test]
     fn a_fill_placeholder_parses_and_never_resolves() {

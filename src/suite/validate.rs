@@ -5,8 +5,9 @@
 //! selectors) into one list, so a user fixes a file in one round. A suite is produced only
 //! when the list is empty.
 //!
-//! Each case's captures are collected before its steps are checked, so that templates can be
-//! checked in step order with helpful messages (see [`super::captures`]).
+//! Each case's captures (of `steps:`, then of `cleanup:`) are collected before its steps are
+//! checked, so that templates can be checked in step order with helpful messages (see
+//! [`super::captures`]).
 
 use std::path::Path;
 
@@ -319,23 +320,21 @@ impl Validator<'_> {
                     .with_help("add at least one step with a `query:` or a `document:`"),
             );
         }
-        let step_names: Vec<String> = case
-            .steps
-            .value
-            .iter()
-            .enumerate()
+        // `cleanup:` steps follow the case's steps: they see every capture before them.
+        let main_count = case.steps.value.len();
+        let cleanup = case.cleanup.as_ref().map_or(&[][..], |c| &c.value[..]);
+        let all_steps: Vec<_> = case.steps.value.iter().chain(cleanup).collect();
+        let default_name = |i: usize| match i.checked_sub(main_count) {
+            Some(j) => format!("cleanup-{}", j + 1),
+            None => format!("step-{}", i + 1),
+        };
+        let step_names: Vec<String> = (all_steps.iter().enumerate())
             .map(|(i, s)| {
-                s.value
-                    .name
-                    .as_ref()
-                    .map_or_else(|| format!("step-{}", i + 1), |n| n.value.clone())
+                let name = s.value.name.as_ref();
+                name.map_or_else(|| default_name(i), |n| n.value.clone())
             })
             .collect();
-        let captures: Vec<CaptureDef> = case
-            .steps
-            .value
-            .iter()
-            .enumerate()
+        let captures: Vec<CaptureDef> = (all_steps.iter().enumerate())
             .flat_map(|(i, s)| {
                 let names: Vec<String> = s
                     .value
@@ -351,9 +350,9 @@ impl Validator<'_> {
                 })
             })
             .collect();
-        let mut steps = Vec::new();
+        let (mut steps, mut cleanup_steps) = (Vec::new(), Vec::new());
         let mut snapshot_keys: Vec<(String, Pos)> = Vec::new();
-        for (i, step) in case.steps.value.iter().enumerate() {
+        for (i, step) in all_steps.into_iter().enumerate() {
             let step_name = step_names.get(i).cloned().unwrap_or_default();
             if let Some(n) = &step.value.name
                 && n.value.trim().is_empty()
@@ -363,7 +362,7 @@ impl Validator<'_> {
                         .diag(Pos::from(n.referenced), "a step name is empty")
                         .with_help(format!(
                             "name the step, or remove `name:` to use the default '{}'",
-                            format_args!("step-{}", i + 1)
+                            default_name(i)
                         )),
                 );
             }
@@ -379,7 +378,12 @@ impl Validator<'_> {
                         .with_help(format!("step names must be unique within a case (step {} has it too); steps without `name:` are called `step-<n>`", first + 1)),
                 );
             }
-            let context = format!("case '{}', step '{}'", name.value, step_name);
+            let kind = if i < main_count {
+                "step"
+            } else {
+                "cleanup step"
+            };
+            let context = format!("case '{}', {kind} '{}'", name.value, step_name);
             let scope = TemplateScope {
                 all: &captures,
                 step_index: i,
@@ -387,7 +391,12 @@ impl Validator<'_> {
                 context: &context,
             };
             if let Some(step) = self.step(step, &step_name, &scope, &mut snapshot_keys) {
-                steps.push(step);
+                let list = if i < main_count {
+                    &mut steps
+                } else {
+                    &mut cleanup_steps
+                };
+                list.push(step);
             }
         }
         let load = self.load_check(case);
@@ -396,6 +405,7 @@ impl Validator<'_> {
             name: name.value.clone(),
             description: case.description.as_ref().map(|d| d.value.clone()),
             steps,
+            cleanup: cleanup_steps,
             load,
             at: Pos::from(spec.referenced).location(),
         })

@@ -108,10 +108,22 @@ impl Validator<'_> {
         (self.diags.len() == before).then_some(expectation)
     }
 
-    /// Case-wide rules: a `throttle:` or `ramp:` case expects no webhook, and the steps of a
+    /// Case-wide rules: a `cleanup:` step and a `throttle:` or `ramp:` case expect no
+    /// webhook, and the steps of a
     /// case that expect the same resource and action give the sink the same answers (the
     /// sink tells deliveries apart by resource and action only).
     pub(crate) fn case_webhooks(&mut self, case: &CaseSpec) {
+        let cleanup = case.cleanup.as_ref().map_or(&[][..], |c| &c.value[..]);
+        for spec in cleanup
+            .iter()
+            .filter_map(|s| s.value.expect_webhook.as_ref())
+        {
+            self.diags.push(
+                self.src
+                    .diag(Pos::from(spec.referenced), "a `cleanup:` step cannot expect a webhook")
+                    .with_help("move `expect_webhook:` to a step of `steps:`; cleanup steps only undo what the case wrote"),
+            );
+        }
         let expectations = case
             .steps
             .value

@@ -14,8 +14,9 @@
 //!   by default anyway) and the expectation is checked through the `webhookEvents` query;
 //!   signatures and deliveries cannot be seen there, which the trial notes.
 //!
-//! The run id is `ION_TEST_RUN` when set (e.g. the CI run's id), else
-//! `ion-contract-<unix seconds>-<process id>`.
+//! The run id is the process's one [`crate::run_id`]: `ION_TEST_RUN` when set (e.g. the CI
+//! run's id), else `ion-contract-<unix seconds>-<process id>-<random hex>`; a suite's
+//! `${run.id}` is the same value.
 
 mod register;
 pub mod signature;
@@ -35,8 +36,8 @@ use crate::suite::WebhookExpectation;
 /// target's `webhook_uri:` says otherwise. `.invalid` never resolves (RFC 2606).
 pub const UNREACHABLE_URI: &str = "https://ion-contract.invalid/webhooks";
 
-/// The variable that sets the run id.
-pub const RUN_ID_VARIABLE: &str = "ION_TEST_RUN";
+/// The variable that sets the run id ([`crate::run_id`]).
+pub use crate::run_id::RUN_ID_VARIABLE;
 
 /// How the deliveries of the receivers the harness registers are seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +68,7 @@ impl WebhookSetup {
         };
         WebhookSetup {
             reach,
-            run_id: run_id(),
+            run_id: crate::run_id::run_id().to_owned(),
         }
     }
 
@@ -132,25 +133,5 @@ pub fn id_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// `ION_TEST_RUN` (its visible ASCII characters, at most 100, so it is a valid header
-/// value), else `ion-contract-<unix seconds>-<process id>`.
-fn run_id() -> String {
-    let given: Option<String> = std::env::var(RUN_ID_VARIABLE).ok().map(|id| {
-        id.chars()
-            .filter(char::is_ascii_graphic)
-            .take(100)
-            .collect()
-    });
-    match given {
-        Some(id) if !id.is_empty() => id,
-        _ => {
-            let seconds = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            format!("ion-contract-{seconds}-{}", std::process::id())
-        }
     }
 }
