@@ -21,7 +21,7 @@
 //! Real integrations stay far below them: the largest documents we know of are 2.3 MB with a
 //! depth of 3, and a page of 100 parts with every scalar field is about 3,000 values; the
 //! introspection query of `schema pull` has a depth of 14. The body itself is bounded by
-//! [`super::MAX_BODY_BYTES`] (413 beyond it).
+//! [`super::serve::MAX_BODY_BYTES`] (413 beyond it).
 //!
 //! A request whose client disconnects stops executing at its next field, and queries run on a
 //! copy of the store (writes take the store's lock), so a heavy request cannot hold up a

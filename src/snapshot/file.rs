@@ -72,7 +72,7 @@ pub fn write(path: &Path, header: &Header, contents: &str) -> Result<(), String>
 }
 
 /// The unified line difference from `old` to `new` (`-` stored, `+` new), at most
-/// [`SHOWN_DIFF_LINES`] lines, ending in a newline.
+/// `SHOWN_DIFF_LINES` (200) lines, ending in a newline.
 pub fn diff(old: &str, new: &str) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
     let unified = diff

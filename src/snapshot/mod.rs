@@ -14,7 +14,7 @@
 //! variables inside the process. So [`compare_case`] serializes with insta's serializer
 //! (the one the macro calls, under a [`insta::Settings`] holding the redactions), reads the
 //! stored `.snap` with [`insta::Snapshot::from_file`], compares contents as insta does
-//! (its normalized text), and writes files in insta's format (see [`file`]), so
+//! (its normalized text), and writes files in insta's format (see [`mod@file`]), so
 //! `cargo insta review` still works in a cargo project. A mismatch comes back as a message
 //! (suite file:line:col, the difference once, and `ion-contract review`); nothing panics
 //! and nothing is printed.
