@@ -144,24 +144,9 @@ fn a_case_that_passed_fails_when_its_cleanup_fails_saying_so() {
 
 /// The run id each run used, read back from the parts it created (`RUN-<id>`).
 fn run_parts(serve: &Serve) -> Vec<String> {
-    let token = serve.token("ION_SANDBOX_");
-    let url = format!("{}/graphql", serve.vars["ION_SANDBOX_API_URL"]);
     let query =
         r#"{ parts(filters: {partNumber: {ilike: "RUN-%"}}) { edges { node { partNumber } } } }"#;
-    let body: Value = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(async {
-            let response = reqwest::Client::new()
-                .post(url)
-                .bearer_auth(token)
-                .json(&serde_json::json!({ "query": query }))
-                .send()
-                .await
-                .expect("serve answers");
-            response.json().await.expect("a JSON body")
-        });
+    let body = serve.sandbox_query(query);
     let edges = body["data"]["parts"]["edges"].as_array().cloned();
     let edges = edges.unwrap_or_else(|| panic!("parts: {body}"));
     edges

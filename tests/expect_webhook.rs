@@ -17,26 +17,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SUITE: &str = "suites/webhooks/parts.yaml";
 
-/// A GraphQL query to serve's sandbox with its demo key.
-fn sandbox_query(serve: &Serve, query: &str) -> Value {
-    let token = serve.token("ION_SANDBOX_");
-    let url = format!("{}/graphql", serve.vars["ION_SANDBOX_API_URL"]);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let response = reqwest::Client::new()
-            .post(url)
-            .bearer_auth(token)
-            .json(&serde_json::json!({ "query": query }))
-            .send()
-            .await
-            .expect("serve answers");
-        response.json().await.expect("a JSON body")
-    })
-}
-
 fn count(body: &Value, field: &str) -> usize {
     body["data"][field]["edges"]
         .as_array()
@@ -58,14 +38,12 @@ fn the_webhook_suite_passes_against_serve_and_leaves_no_receiver_behind() {
         "serve reaches the sink: {}",
         stderr(&out)
     );
-    let left = sandbox_query(
-        &serve,
-        "{ webhookReceivers { edges { node { id } } } webhookSubscriptions { edges { node { id } } } webhookHeaders { edges { node { id } } } }",
+    let left = serve.sandbox_query("{ webhookReceivers { edges { node { id } } } webhookSubscriptions { edges { node { id } } } webhookHeaders { edges { node { id } } } }",
     );
     assert_eq!(count(&left, "webhookReceivers"), 0, "{left}");
     assert_eq!(count(&left, "webhookSubscriptions"), 0, "{left}");
     assert_eq!(count(&left, "webhookHeaders"), 0, "{left}");
-    let events = sandbox_query(&serve, "{ webhookEvents { edges { node { id status } } } }");
+    let events = serve.sandbox_query("{ webhookEvents { edges { node { id status } } } }");
     assert_eq!(
         count(&events, "webhookEvents"),
         4,

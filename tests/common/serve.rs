@@ -151,6 +151,23 @@ impl Serve {
         })
     }
 
+    /// A GraphQL query to the sandbox with its demo key; the response body.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn sandbox_query(&self, query: &str) -> serde_json::Value {
+        let token = self.token("ION_SANDBOX_");
+        let url = format!("{}/graphql", self.vars["ION_SANDBOX_API_URL"]);
+        block_on(async {
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "query": query }))
+                .send()
+                .await
+                .expect("serve answers");
+            response.json().await.expect("a JSON body")
+        })
+    }
+
     /// A token of that environment that has expired: fetched, then expired through the
     /// admin endpoint (which expires every token issued so far, and none issued later).
     pub fn expired_token(&self, prefix: &str) -> String {
