@@ -13,6 +13,22 @@ fn in_dir(dir: &Path, args: &[&str]) -> Output {
     output(common::ion_contract(args).current_dir(dir))
 }
 
+/// `check` in `dir` passes saying `verdict`, then `run` with `run_args` passes two cases.
+fn check_then_run(dir: &Path, verdict: &str, run_args: &[&str]) {
+    let check = in_dir(dir, &["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert!(stdout(&check).contains(verdict), "{}", stdout(&check));
+    let run = in_dir(dir, run_args);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&run),
+        stderr(&run)
+    );
+    assert!(stdout(&run).contains("2 passed"), "{}", stdout(&run));
+}
+
 fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
@@ -68,22 +84,7 @@ fn init_writes_a_project_that_checks_and_runs() {
         2
     );
 
-    let check = in_dir(dir, &["check"]);
-    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
-    assert!(
-        stdout(&check).contains("ok: 1 suites, 2 cases valid"),
-        "{}",
-        stdout(&check)
-    );
-    let run = in_dir(dir, &["run"]);
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&run),
-        stderr(&run)
-    );
-    assert!(stdout(&run).contains("2 passed"), "{}", stdout(&run));
+    check_then_run(dir, "ok: 1 suites, 2 cases valid", &["run"]);
 }
 
 #[test]
@@ -273,20 +274,5 @@ fn init_from_writes_cases_that_check_refuses_until_the_placeholders_are_filled()
         assert!(text.contains(placeholder), "{file}: {text}");
         std::fs::write(dir.join(file), text.replace(placeholder, value)).unwrap();
     }
-    let check = in_dir(dir, &["check"]);
-    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
-    assert!(
-        stdout(&check).contains("ok: 4 suites, 6 cases valid"),
-        "{}",
-        stdout(&check)
-    );
-    let run = in_dir(dir, &["run", "from/ops::"]);
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&run),
-        stderr(&run)
-    );
-    assert!(stdout(&run).contains("2 passed"), "{}", stdout(&run));
+    check_then_run(dir, "ok: 4 suites, 6 cases valid", &["run", "from/ops::"]);
 }

@@ -153,13 +153,16 @@ async fn a_light_query_is_answered_while_a_heavy_one_runs() {
         .send();
     let heavy = tokio::spawn(heavy);
     // The heavy request has reached the double once it counts it.
+    let mut reached = false;
     for _ in 0..200 {
         let (_, counts) = admin(&double, reqwest::Method::GET, "requests").await;
         if counts["paths"]["/graphql"] == 1 {
+            reached = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert!(reached, "the heavy query never reached the double");
     let (status, body) = ask(&double, "{ me { id } }").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["me"]["id"], 1, "{body}");
