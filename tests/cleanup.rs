@@ -2,7 +2,8 @@
 //! step and in the `X-Test-Run` header, different in the next process; a case's `cleanup:`
 //! steps after a failed expectation and after a template error, a cleanup step skipped
 //! when its capture was never set, a failing cleanup reported beside the case's own
-//! failure, and a write suite run twice in a row against one `serve`.
+//! failure, a write suite run twice in a row against one `serve`, and a snapshot recorded
+//! on the double that passes on a sandbox where the case's part got another id.
 
 mod common;
 
@@ -305,5 +306,87 @@ fn a_cleanup_with_a_mutation_refuses_the_whole_case_on_a_read_only_target() {
         trial["steps"],
         serde_json::json!([]),
         "nothing was sent: {trial}"
+    );
+}
+
+#[test]
+fn a_snapshot_recorded_on_the_double_passes_on_a_sandbox_with_other_ids_and_another_run() {
+    let scratch = Scratch::new("shared-snapshot");
+    let read = r#"      - name: read
+        query: "query Read($id: ID!) { part(id: $id) { id partNumber description _etag } }"
+        variables: { id: "${id}" }
+        snapshot: true
+"#;
+    let steps = format!("{CREATE}{read}");
+    let case = "shared\n    shared_snapshot: true";
+    scratch.write("c.yaml", &suite(case, &steps, DELETE));
+    let mut record = scratch.command(&["run"]);
+    let out = output(record.env("INSTA_UPDATE", "always"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let snapshots = scratch.0.join("snapshots");
+    let names: Vec<String> = std::fs::read_dir(&snapshots)
+        .expect("snapshots written")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["c__shared@any.snap"],
+        "one snapshot for every target"
+    );
+    let path = snapshots.join("c__shared@any.snap");
+    let recorded = std::fs::read_to_string(&path).expect("the snapshot");
+    for placeholder in [
+        r#""id": "${id}""#,
+        r#""partNumber": "PN-${run.id}""#,
+        "[etag]",
+    ] {
+        assert!(recorded.contains(placeholder), "{placeholder}: {recorded}");
+    }
+    assert!(
+        !recorded.contains("PN-ion-contract-"),
+        "no run id: {recorded}"
+    );
+
+    // Another tenant: a sandbox where other rows came first, so the part gets another id;
+    // each run has its own run id. CI is set: a difference fails and nothing is written.
+    let serve = Serve::start();
+    for n in 1..=3 {
+        let created = serve.sandbox_query(&format!(
+            r#"mutation {{ createPart(input: {{partNumber: "FOREIGN-{n}", description: "x"}}) {{ part {{ id }} }} }}"#
+        ));
+        assert!(created["errors"].is_null(), "{created}");
+    }
+    for run in 1..=2 {
+        let mut command = scratch.command(&["run", "--target", "sandbox"]);
+        let out = output(command.envs(serve.env("ION_SANDBOX_")).env("CI", "true"));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "run {run}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&path).expect("kept"), recorded);
+
+    // The check can fail: a changed response is still a difference.
+    std::fs::write(&path, recorded.replace("cleanup check", "something else")).expect("writable");
+    let out = output(scratch.command(&["run"]).env("CI", "true"));
+    assert_eq!(out.status.code(), Some(101), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("does not match its snapshot"),
+        "{}",
+        stdout(&out)
     );
 }

@@ -170,6 +170,8 @@ broken_fixtures! {
     unknown_profile_suggests_a_target_or_reserved_name => "unknown-profile",
     unknown_auth_class_suggests_one => "unknown-auth-class",
     a_status_an_auth_class_never_has_is_refused => "impossible-auth-status",
+    keeping_an_unknown_capture_in_the_snapshot_suggests_one => "keep-unknown-capture",
+    a_shared_snapshot_needs_a_snapshotted_step => "shared-snapshot-without-snapshot",
 }
 
 #[test]

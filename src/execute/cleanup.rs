@@ -50,6 +50,7 @@ impl CaseRun<'_> {
                     ..step
                 }));
             outcome.recorded.extend(ran.recorded);
+            outcome.owned.extend(ran.owned);
             outcome.notes.extend(ran.notes);
         }
     }

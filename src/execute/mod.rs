@@ -22,6 +22,7 @@ use crate::client::{
 };
 use crate::profile::AsProfile;
 use crate::redact;
+use crate::redact::case_values::CaseValues;
 use crate::suite::template;
 use crate::suite::{Case, LoadCheck, OperationKind, Step, Suite, WebhookExpectation};
 use crate::webhook::{Watch, WebhookSetup};
@@ -44,6 +45,19 @@ pub struct CaseOutcome {
     pub cleanup_failures: Vec<StepFailure>,
     /// What a load check measured, one line each, printed after the run.
     pub notes: Vec<String>,
+    /// What the case wrote and created, redacted from [`CaseOutcome::recorded`] once the
+    /// case ends.
+    pub owned: CaseValues,
+}
+
+/// A response that met its step's expectations.
+pub(crate) struct Judged {
+    /// The step's snapshot entry (`{status, data, errors}`, redacted), when it has `snapshot:`.
+    pub entry: Option<Value>,
+    /// What the step captured.
+    pub captured: Map<String, Value>,
+    /// The response's `data`, for a mutation (its creates' ids are the case's own).
+    pub mutated: Option<Value>,
 }
 
 /// What one step did.
@@ -113,6 +127,12 @@ impl CaseRun<'_> {
         }
         let captures = self.run_steps(&mut outcome).await;
         self.cleanup(&captures, &mut outcome).await;
+        let recorded = Value::Object(std::mem::take(&mut outcome.recorded));
+        let run = [crate::run_id::run_id(), crate::run_id::run_short()];
+        let keep = &self.case.snapshot.keep;
+        if let Value::Object(redacted) = outcome.owned.redact(&recorded, &captures, keep, run) {
+            outcome.recorded = redacted;
+        }
         outcome
     }
 
@@ -234,8 +254,19 @@ impl CaseRun<'_> {
         }
         let (ran, judged) = self.send(step, &variables, captures).await;
         outcome.steps.push(ran);
-        let (entry, captured) = judged?;
+        let Judged {
+            entry,
+            captured,
+            mutated,
+        } = judged?;
         captures.extend(captured);
+        if let Some(data) = &mutated {
+            outcome.owned.note_created(data);
+        }
+        let sent = Value::Object(variables);
+        outcome
+            .owned
+            .note_written(&Value::Object(step.variables.clone()), &sent);
         if let Some((expectation, watch, mark)) = webhook {
             let id = match &expectation.id {
                 Some(id) => Some(
@@ -276,10 +307,7 @@ impl CaseRun<'_> {
         step: &Step,
         variables: &Map<String, Value>,
         captures: &Map<String, Value>,
-    ) -> (
-        StepOutcome,
-        Result<(Option<Value>, Map<String, Value>), (FailureKind, Option<String>)>,
-    ) {
+    ) -> (StepOutcome, Result<Judged, (FailureKind, Option<String>)>) {
         let request = GraphqlRequest {
             query: &step.operation.source,
             operation_name: step.operation.operation_name.as_deref(),
@@ -393,7 +421,15 @@ impl CaseRun<'_> {
             }
             redact::redact(&entry)
         });
-        (ran, Ok((entry, captured)))
+        let mutated = (step.operation.kind == OperationKind::Mutation).then(|| data.clone());
+        (
+            ran,
+            Ok(Judged {
+                entry,
+                captured,
+                mutated,
+            }),
+        )
     }
 }
 

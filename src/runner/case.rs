@@ -31,7 +31,8 @@ impl Shared {
             Err(e) => return Finished::failed(FailureClass::Harness, e.to_string()),
         };
         let (mut finished, recorded) = self.runtime.block_on(self.run_on_target(suite, case));
-        if recorded.is_empty() {
+        // A failed case's snapshot would be partial: its failure is what to show.
+        if recorded.is_empty() || finished.failure.is_some() {
             return finished;
         }
         let recorded = Value::Object(recorded);

@@ -5,7 +5,11 @@
 //! suite's `redact:` selectors (insta's redactions), and scrubbed of every secret of the
 //! run ([`crate::scrub`]) before anything is compared or written: `.snap`, `.snap.new` and
 //! the differences shown never hold one. It lives in
-//! `snapshots/<suite>__<case>@<target>.snap` (a `/` in the suite id becomes `__`).
+//! `snapshots/<suite>__<case>@<target>.snap` (a `/` in the suite id becomes `__`), or in
+//! `@any.snap` for a case with `shared_snapshot: true`, which every target compares with.
+//! What the case owns (captured values, created ids, run values) is already a placeholder
+//! ([`crate::redact::case_values`]), so a snapshot does not depend on the order cases ran in
+//! or on the tenant.
 //!
 //! The comparison is done here, not by insta's `assert_json_snapshot!`: that macro prints
 //! its own summary on stdout, panics (a `panicked at .../insta-1.49.0/src/runtime.rs` line
@@ -80,8 +84,16 @@ impl Update {
     }
 }
 
-/// The stored snapshot file of a case on `target`.
+/// The target part of the snapshot file names of a case that shares one snapshot.
+pub const SHARED_TARGET: &str = "any";
+
+/// The stored snapshot file of a case on `target` (`@any` when the case shares one).
 pub fn case_path(snapshots_dir: &Path, suite: &Suite, case: &Case, target: &str) -> PathBuf {
+    let target = if case.snapshot.shared {
+        SHARED_TARGET
+    } else {
+        target
+    };
     snapshots_dir.join(format!(
         "{}@{target}.snap",
         snapshot_name(suite, case).replace('/', "__")
@@ -139,9 +151,14 @@ fn compare_case_with(
         return Ok(());
     }
     let new_text = new.to_string();
+    let shared = format!("{}::{}::@{SHARED_TARGET}", suite.id, case.name);
     let header = file::Header {
         source: crate::diagnostic::display_path(&suite.file),
-        description: trial.clone(),
+        description: if case.snapshot.shared {
+            shared
+        } else {
+            trial.clone()
+        },
     };
     let written = match Update::from_env(env, old.is_some()).map_err(fail)? {
         Update::InPlace => {

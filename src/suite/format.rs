@@ -190,6 +190,12 @@ pub(crate) struct CaseSpec {
     /// Steps that run after the case whatever happened (a failure, a timeout, a refusal),
     /// with the captures set so far; one naming a capture that was never set is skipped.
     pub cleanup: Option<Spanned<Vec<Spanned<StepSpec>>>>,
+    /// `true`: one snapshot for every target, `<suite>__<case>@any.snap`, for a case whose
+    /// response does not depend on the target (its ids and run values are redacted anyway).
+    pub shared_snapshot: Option<Spanned<bool>>,
+    /// Captures whose values the snapshot shows as they are; by default every captured value
+    /// appears as the template that names it (`"id": "${id}"`).
+    pub keep_in_snapshot: Option<Spanned<Vec<Spanned<String>>>>,
 }
 /// A step: one GraphQL request (`query:` inline, or `document:` and `operation:`), what its
 /// response must be, and values to capture for later steps.

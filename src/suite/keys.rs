@@ -125,6 +125,12 @@ const CASE: &[Key] = &[
         Kind::StructList(Ctx::Step),
         "cleanup:\n  - name: delete-part\n    query: \"mutation($id: ID!) { deletePart(id: $id) }\"\n    variables: {id: \"${part_id}\"}",
     ),
+    key("shared_snapshot", Kind::Bool, "shared_snapshot: true"),
+    key(
+        "keep_in_snapshot",
+        Kind::StrList,
+        "keep_in_snapshot: [part_number]",
+    ),
 ];
 
 const STEP: &[Key] = &[

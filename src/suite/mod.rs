@@ -42,7 +42,14 @@
 //!         snapshot: true         # or a key
 //!     # cleanup: [...]           # optional: steps run after the case whatever happened
 //!                                # (default names cleanup-<n>; see the execute module)
+//!     # shared_snapshot: true    # optional: one snapshot (@any) for every target
+//!     # keep_in_snapshot: [cursor]  # optional: captures the snapshot shows as they are
 //! ```
+//!
+//! A snapshot never holds what differs between runs and tenants: captured values appear as
+//! the template that names them (`"${cursor}"`), ids the case's creates answered as
+//! `[created id N]`, values written with `${run.id}` as their template (see
+//! [`crate::redact::case_values`]).
 //!
 //! Templates (`${name}`, `${env:NAME}`, `${run.id}`, `$${` for a literal `${`) are described
 //! in [`template`].
@@ -133,6 +140,7 @@
 //! unchecked input. Nothing here prints, reads the environment or touches the network.
 
 mod captures;
+mod case_snapshot;
 mod expect;
 mod fault;
 pub(crate) mod format;

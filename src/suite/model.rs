@@ -130,6 +130,8 @@ pub struct Case {
     pub cleanup: Vec<Step>,
     /// A load check driving the case's one step, when it is one.
     pub load: Option<LoadCheck>,
+    /// How the case's snapshot is stored and what it shows as it is.
+    pub snapshot: CaseSnapshot,
     /// Where the case starts in the suite file.
     pub at: Location,
 }
@@ -147,6 +149,15 @@ impl Case {
     pub fn is_cleanup(&self, index: usize) -> bool {
         index >= self.steps.len()
     }
+}
+
+/// A case's snapshot options (see [`crate::redact::case_values`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseSnapshot {
+    /// `shared_snapshot: true`: one snapshot, `@any`, for every target.
+    pub shared: bool,
+    /// `keep_in_snapshot:`: captures whose values the snapshot shows as they are.
+    pub keep: Vec<String>,
 }
 
 /// One GraphQL request and what is expected of its response.

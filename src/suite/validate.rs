@@ -401,12 +401,15 @@ impl Validator<'_> {
         }
         let load = self.load_check(case);
         self.case_webhooks(case);
+        let captured: Vec<String> = captures.iter().map(|c| c.name.clone()).collect();
+        let snapshot = self.case_snapshot(case, &captured);
         Some(Case {
             name: name.value.clone(),
             description: case.description.as_ref().map(|d| d.value.clone()),
             steps,
             cleanup: cleanup_steps,
             load,
+            snapshot,
             at: Pos::from(spec.referenced).location(),
         })
     }

@@ -10,8 +10,11 @@
 //!
 //! `null` is kept as `null`, so a snapshot still shows whether a value was there. Suites add
 //! their own redactions (`redact:`) on top; those are insta selectors applied by
-//! [`crate::snapshot`]. Secret *values* (credentials, tokens, in any encoding) are scrubbed
+//! [`crate::snapshot`]. Values the case itself owns (its captures, the ids its creates got,
+//! what it wrote from `${run.id}`) are replaced by [`case_values`]. Secret *values* (credentials, tokens, in any encoding) are scrubbed
 //! from every output, snapshots included, by [`crate::scrub`].
+
+pub mod case_values;
 
 use serde_json::Value;
 
