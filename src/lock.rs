@@ -11,6 +11,14 @@
 //! case of one lock in the same shard.
 //!
 //! On the embedded double every case has a double of its own, so locks are not taken there.
+//!
+//! The double lock: a local `ion-contract serve` is one store and one throttle for every case
+//! that reaches it, so a case that changes how it answers everyone (a suite's `double:`
+//! throttle or storm, a step's `fault:`) takes [`SuiteLock::acquire_double`] exclusively and
+//! every other case against that serve takes it shared: such a case runs alone, the others
+//! side by side (`--test-threads`). Its file, `<api>--_double.lock`, cannot be a suite lock's
+//! (their names start with a letter or digit). On ION those cases are not run, so it is only
+//! taken against a serve.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -27,6 +35,9 @@ pub fn lock_dir(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
             PathBuf::from,
         )
 }
+
+/// The double lock's name (see the module docs); no suite lock can have it.
+const DOUBLE_LOCK: &str = "_double";
 
 /// A held lock; released when dropped.
 #[derive(Debug)]
@@ -77,6 +88,40 @@ impl SuiteLock {
             path,
             source,
         })?;
+        Ok(SuiteLock { _file: file })
+    }
+
+    /// Takes the double lock for `api` (see the module docs): `exclusive` for a case that
+    /// changes how the double answers everyone, shared for any other. `waiting` is called
+    /// once, before waiting, when another case keeps it from being taken at once.
+    pub fn acquire_double(
+        dir: &Path,
+        api: &str,
+        exclusive: bool,
+        waiting: impl FnOnce(&Path),
+    ) -> Result<SuiteLock, LockError> {
+        let (file, path) = Self::open(dir, api, DOUBLE_LOCK)?;
+        let error = |source| LockError {
+            name: DOUBLE_LOCK.to_owned(),
+            path: path.clone(),
+            source,
+        };
+        let tried = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match tried {
+            Ok(()) => return Ok(SuiteLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => waiting(&path),
+            Err(std::fs::TryLockError::Error(source)) => return Err(error(source)),
+        }
+        let locked = if exclusive {
+            file.lock()
+        } else {
+            file.lock_shared()
+        };
+        locked.map_err(error)?;
         Ok(SuiteLock { _file: file })
     }
 
@@ -168,6 +213,38 @@ mod tests {
                 .expect("lockable")
                 .is_some(),
             "free again once dropped"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_double_lock_is_shared_by_readers_and_exclusive_for_a_changer() {
+        let scratch = std::env::temp_dir().join(format!(
+            "ion-contract-double-lock-test-{}",
+            std::process::id()
+        ));
+        let dir = scratch.as_path();
+        let api = "http://127.0.0.1:4010";
+        let never_waits = |path: &Path| panic!("waited for {}", path.display());
+        let one = SuiteLock::acquire_double(dir, api, false, never_waits).expect("shared");
+        let two = SuiteLock::acquire_double(dir, api, false, never_waits).expect("shared too");
+        let (told, waits) = std::sync::mpsc::channel();
+        let changer = std::thread::spawn({
+            let dir = dir.to_owned();
+            move || {
+                let held = SuiteLock::acquire_double(&dir, api, true, |_| {
+                    told.send(()).expect("the test listens");
+                });
+                held.is_ok()
+            }
+        });
+        waits
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the changer waits while shared holders hold the lock");
+        drop((one, two));
+        assert!(
+            changer.join().expect("no panic"),
+            "the changer gets in once they are gone"
         );
         let _ = std::fs::remove_dir_all(dir);
     }

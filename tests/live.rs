@@ -1,6 +1,7 @@
 //! The live-target path end to end: `ion-contract serve` runs as a separate process on free
 //! loopback ports, and `ion-contract run` reaches it through the real OAuth flow with the
-//! variables serve prints, as a user's shell would.
+//! variables serve prints, as a user's shell would: the README's command three times on one
+//! serve shared with another team's parts, each run leaving nothing of its own behind.
 
 mod common;
 
@@ -9,45 +10,132 @@ use std::collections::HashMap;
 use common::serve::Serve;
 use common::{Scratch, ion_contract, output, stderr, stdout};
 
-#[test]
-fn the_suites_pass_on_serves_sandbox_through_oauth() {
-    let serve = Serve::start();
-    // The mismatch suite also runs `as: production` and `as: expired`. The smoke suite seeds
-    // the chain into this one shared store, which would shift the ids that later cases
-    // snapshot; tests/seeding.rs runs it. The fault suites write too (a mutation whose answer
-    // is broken); tests/faults.rs runs them against serve.
-    let expired = serve.expired_token("ION_SANDBOX_");
-    serve.admin("ION_SANDBOX_API_URL", "POST", "reset");
-    let out = output(
-        ion_contract(&[
-            "run", "--target", "sandbox", "--skip", "smoke/", "--skip", "faults/",
-        ])
-        .envs(serve.env("ION_SANDBOX_"))
-        .envs(serve.env("ION_PROD_"))
-        .env("ION_SANDBOX_EXPIRED_TOKEN", &expired),
+/// What the runs could leave on the sandbox: every part number, and how many inventories,
+/// aBOM items, run steps and runs not archived there are.
+fn sandbox_rows(serve: &Serve) -> (Vec<String>, [u64; 4]) {
+    let body = serve.sandbox_query(
+        "{ parts { edges { node { partNumber } } } \
+           partInventories { pageInfo { totalCount } } abomItems { pageInfo { totalCount } } \
+           runSteps { pageInfo { totalCount } } \
+           runs(filters: {archived: {eq: false}}) { pageInfo { totalCount } } }",
     );
-    let report = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
-    let passed = |trial: &str| {
-        report
-            .lines()
-            .any(|l| l.starts_with(&format!("test {trial} ")) && l.ends_with("... ok"))
+    let data = &body["data"];
+    let edges = data["parts"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
+    let mut numbers: Vec<String> = edges
+        .iter()
+        .map(|e| {
+            e["node"]["partNumber"]
+                .as_str()
+                .expect("a part number")
+                .to_owned()
+        })
+        .collect();
+    numbers.sort();
+    let count = |list: &str| {
+        data[list]["pageInfo"]["totalCount"]
+            .as_u64()
+            .expect("a count")
     };
-    assert!(passed("me::me-reports-the-bot-user::sandbox"), "{report}");
+    let counts = [
+        count("partInventories"),
+        count("abomItems"),
+        count("runSteps"),
+        count("runs"),
+    ];
+    (numbers, counts)
+}
+
+#[test]
+fn the_readme_command_passes_again_and_again_on_one_serve_with_foreign_parts() {
+    let serve = Serve::start();
+    for n in 1..=3 {
+        let created = serve.sandbox_query(&format!(
+            r#"mutation {{ createPart(input: {{partNumber: "THEIRS-{n}", description: "another team's part"}}) {{ part {{ id }} }} }}"#
+        ));
+        assert!(
+            created["data"]["createPart"]["part"]["id"].is_number(),
+            "{created}"
+        );
+    }
+    let (parts_before, counts_before) = sandbox_rows(&serve);
+    let tokens_before = serve.admin("ION_SANDBOX_API_URL", "GET", "requests")["paths"]
+        ["/realms/api-keys/protocol/openid-connect/token"]
+        .as_u64()
+        .unwrap_or(0);
+
+    // `ION_TARGET=sandbox ion-contract run` with what serve printed sourced, as the README
+    // says: twice one case at a time (a live target's default), then two at once; no reset.
+    for (round, threads) in [None, None, Some("2")].into_iter().enumerate() {
+        let mut args = vec!["run"];
+        args.extend(threads.map(|n| ["--test-threads", n]).into_iter().flatten());
+        let out = output(
+            ion_contract(&args)
+                .env("ION_TARGET", "sandbox")
+                .envs(&serve.vars),
+        );
+        let (report, errors) = (stdout(&out), stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "run {}: {report}{errors}",
+            round + 1
+        );
+        assert!(
+            report.contains(" 0 failed; 1 ignored"),
+            "run {}: {report}",
+            round + 1
+        );
+        assert!(
+            errors.contains("cases that run `as: expired` are ignored")
+                && errors.contains("needs ION_SANDBOX_EXPIRED_TOKEN"),
+            "the one case that needs a variable serve does not print is ignored, saying \
+             which: {errors}"
+        );
+        let passed = |trial: &str| {
+            report
+                .lines()
+                .any(|l| l.starts_with(&format!("test {trial} ")) && l.ends_with("... ok"))
+        };
+        for trial in [
+            "part-lifecycle::create-update-conflict-delete::sandbox",
+            "faults/transport::a-mutation-is-not-retried-after-a-reset::sandbox",
+            "smoke/chain::the-component-is-installed::sandbox",
+        ] {
+            assert!(passed(trial), "run {}: {trial}: {report}", round + 1);
+        }
+        if round == 0 {
+            let tokens = serve.admin("ION_SANDBOX_API_URL", "GET", "requests")["paths"]
+                ["/realms/api-keys/protocol/openid-connect/token"]
+                .as_u64()
+                .unwrap_or(0);
+            assert_eq!(
+                tokens - tokens_before,
+                3,
+                "one token per key for the whole run (the target's own, `as: reader`, \
+                 `as: editor`)"
+            );
+        }
+    }
+
+    // Every case deleted what it created (and archived its runs): what is left beyond the
+    // foreign parts and the seed is the chain the smoke suite seeds once (two parts, two
+    // units, the component's installation under the assembly's as-built root, one run).
+    let (parts_after, counts_after) = sandbox_rows(&serve);
+    let mut expected = parts_before.clone();
+    expected.extend(["ICT-ASSY-1".to_owned(), "ICT-COMP-1".to_owned()]);
+    expected.sort();
     assert!(
-        passed("part-lifecycle::create-update-conflict-delete::sandbox"),
-        "{report}"
+        parts_after.iter().all(|n| !n.contains("ion-contract-")),
+        "parts of a run were left: {parts_after:?}"
     );
-    assert!(report.contains(" 0 failed; 0 ignored"), "{report}");
-    let counts = serve.admin("ION_SANDBOX_API_URL", "GET", "requests");
+    assert_eq!(parts_after, expected);
+    let [inventories, abom_items, run_steps, open_runs] = counts_before;
     assert_eq!(
-        counts["paths"]["/realms/api-keys/protocol/openid-connect/token"], 3,
-        "one token per key for the whole run (the target's own, `as: reader`, `as: editor`): \
-         {counts}"
-    );
-    assert!(
-        counts["paths"]["/graphql"].as_u64().unwrap() > 20,
-        "{counts}"
+        counts_after,
+        [inventories + 2, abom_items + 2, run_steps, open_runs + 1],
+        "inventories, aBOM items, run steps, runs not archived"
     );
 }
 

@@ -1,5 +1,6 @@
-//! Running one case: its suite's lock, a fresh double or the shared live client, the
-//! suite's `double:`, the fixture and profiles, the steps, then the snapshot.
+//! Running one case: its suite's lock (and, against a local `serve`, the double lock), a
+//! fresh double or the shared live client, the suite's `double:`, the fixture and profiles,
+//! the steps, then the snapshot.
 
 use std::sync::Arc;
 
@@ -27,6 +28,10 @@ impl Shared {
         };
         let case = &suite.cases[case_index];
         let _lock = match self.lock(suite, case) {
+            Ok(lock) => lock,
+            Err(e) => return Finished::failed(FailureClass::Harness, e.to_string()),
+        };
+        let _double_lock = match self.double_lock(suite, case) {
             Ok(lock) => lock,
             Err(e) => return Finished::failed(FailureClass::Harness, e.to_string()),
         };
@@ -66,6 +71,39 @@ impl Shared {
                     path.display()
                 );
             });
+        })
+        .map(Some)
+    }
+
+    /// The double lock, against a local `serve` (see [`crate::lock`]): exclusive for a case
+    /// that changes how it answers everyone (the suite's `double:`, a step's `fault:`), shared
+    /// for the others. Taken after the suite lock, so the order is the same for every case.
+    fn double_lock(
+        &self,
+        suite: &Suite,
+        case: &Case,
+    ) -> Result<Option<SuiteLock>, lock::LockError> {
+        let (Some(api), Connection::Live { .. }) = (&self.local_api, &self.connection) else {
+            return Ok(None);
+        };
+        let faults = case
+            .steps
+            .iter()
+            .chain(&case.cleanup)
+            .any(|s| s.fault.is_some());
+        let exclusive = suite.double.is_some() || faults;
+        SuiteLock::acquire_double(&self.lock_dir, api, exclusive, |_| {
+            if exclusive {
+                self.progress.suspend(|| {
+                    crate::scrubbed_eprintln!(
+                        "ion-contract: {}::{}::{} changes how the local ION double answers \
+                         (`double:` or `fault:`), so it waits for the cases running against it",
+                        suite.id,
+                        case.name,
+                        self.target.name
+                    );
+                });
+            }
         })
         .map(Some)
     }
