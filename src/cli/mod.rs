@@ -122,6 +122,19 @@ pub enum Command {
     /// or the failing stage's code: 3 preflight, 4 schema, 1 seed, 5 drift, 6 reset,
     /// 101 suites, 2 when the target cannot be set up.
     Smoke(SmokeArgs),
+    /// List what earlier runs left on a target (rows carrying a run id, the webhook receivers
+    /// the harness registered), and delete it with --yes.
+    ///
+    /// Reads every list of a type ION can delete (`delete<Type>(etag, id)`) and takes the
+    /// rows one of whose text fields holds a run id (`ion-contract-<secs>-<pid>-<hex>`, or
+    /// --prefix for ids set with ION_TEST_RUN), with the subscriptions of the receivers
+    /// found; rows of runs that started less than --older-than ago are spared, ids without a
+    /// time count as old. The seeding chain is never swept. A live target's preflight runs
+    /// first; production (read-only) is refused; the embedded double has nothing to sweep.
+    /// Exits 0; 1 when ION would not delete something (each one listed with its message);
+    /// 2 when the options or target are unusable (no credentials, read-only); 3 when the
+    /// preflight fails.
+    Sweep(SweepArgs),
     /// Serve the double as a long-running local ION, for a client in any language.
     ///
     /// Two isolated environments on 127.0.0.1: the sandbox on --port, production on the next
@@ -424,6 +437,32 @@ pub struct SmokeArgs {
     /// The target and the chain.
     #[command(flatten)]
     pub chain: ChainArgs,
+}
+
+/// Options of `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The target to sweep.
+    #[arg(long, env = "ION_TARGET", default_value = "mock")]
+    pub target: String,
+    /// Delete what is found (without it, only list it).
+    #[arg(long)]
+    pub yes: bool,
+    /// The run ids to look for start with this [default: ion-contract-, the generated
+    /// ids'; with another prefix, what follows it up to a space is the id].
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// Spare leftovers of runs that started less than this long ago (`30m`, `2h`, `1d`;
+    /// `0` sweeps all); run ids without a start time count as old.
+    #[arg(long, value_name = "DURATION", default_value = ion_contract::sweep::DEFAULT_OLDER_THAN, value_parser = humantime::parse_duration)]
+    pub older_than: std::time::Duration,
+    /// The seeding chain, never swept [default: SUITES/seed/chain.yaml, else the built-in
+    /// demo chain].
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+    /// Where the suites (targets.yaml) and the schema are.
+    #[command(flatten)]
+    pub files: Files,
 }
 
 /// The target and seeding chain `seed` and `drift` work on.

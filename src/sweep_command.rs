@@ -1,0 +1,151 @@
+//! `sweep`: lists what earlier runs left on a target and, with `--yes`, deletes it
+//! (`ion_contract::sweep` finds and deletes; this prints and picks the exit code).
+
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use ion_contract::builtin::Source;
+use ion_contract::client::http_client;
+use ion_contract::double::DoubleData;
+use ion_contract::reach::{self, ReachError};
+use ion_contract::seeding::{Chain, PREFIX_ENV};
+use ion_contract::sweep::{self, Found, RunIds, Sweeper};
+use ion_contract::target::Targets;
+use ion_contract::{exit, scrub, scrubbed_eprintln, scrubbed_println};
+
+use crate::cli::{Place, SweepArgs};
+
+/// `sweep`: the listing (or what was deleted) to stdout; see the command's help.
+pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
+    let mut options = Place {
+        files: args.files.clone(),
+        snapshots: None,
+    }
+    .options(&args.target);
+    if let Some(file) = &args.chain {
+        options.chain = Source::File(file.clone());
+    }
+    let targets = Targets::load(&options.suites_dir)?;
+    let target = targets.get(&args.target)?;
+    if target.is_double() {
+        scrubbed_println!(
+            "target {} is the embedded double: every command starts a fresh one, so no earlier run left anything there",
+            target.name
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if target.read_only {
+        anyhow::bail!(
+            "target {} is read-only: sweep deletes, so it never runs there (nothing was sent)\nhelp: sweep a sandbox (--target sandbox); runs never write to a read-only target, so there is nothing of theirs to sweep",
+            target.name
+        );
+    }
+    let run_ids = RunIds::new(args.prefix.as_deref());
+    let data = DoubleData::load_from(&options.schema, &options.seed)?;
+    let seed_prefix = std::env::var(PREFIX_ENV).ok();
+    let chain = Chain::load(&options.chain, data.schema(), seed_prefix.as_deref())?;
+    if let Some(value) = sweep::chain_conflict(&chain, &run_ids) {
+        anyhow::bail!(
+            "--prefix {} would sweep the seeding chain: its value {value:?} ({}) holds it\nhelp: pass the prefix of your ION_TEST_RUN ids, one the chain's values do not contain",
+            run_ids.prefix(),
+            chain.file.display()
+        );
+    }
+    let env = |name: &str| std::env::var(name).ok();
+    let http = http_client()?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let connected = match reach::connect(target, &targets, &env, &http, false).await {
+            Ok(connected) => connected,
+            Err(error @ ReachError::Preflight { .. }) => {
+                scrubbed_eprintln!("error: {error}");
+                return Ok(ExitCode::from(exit::PREFLIGHT_FAILED));
+            }
+            Err(error) => return Err(anyhow::anyhow!(scrub::text(&error.to_string()))),
+        };
+        let now = SystemTime::now();
+        let sweeper = Sweeper::new(
+            data.schema(),
+            &connected.client,
+            run_ids,
+            args.older_than,
+            now,
+        );
+        let found = sweeper.find().await;
+        report_found(&found, &target.name, args, &sweeper, now);
+        if found.leftovers.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !args.yes {
+            scrubbed_println!(
+                "found {} leftover(s) of earlier runs; run again with --yes to delete them",
+                found.leftovers.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        let outcome = sweeper.delete(found.leftovers).await;
+        for leftover in &outcome.deleted {
+            scrubbed_println!("deleted  {}", leftover.line(now));
+        }
+        for (leftover, why) in &outcome.failed {
+            scrubbed_println!("could not delete  {}\n  ION said: {why}", leftover.line(now));
+        }
+        scrubbed_println!(
+            "swept: {} deleted, {} could not be deleted",
+            outcome.deleted.len(),
+            outcome.failed.len()
+        );
+        if outcome.failed.is_empty() {
+            Ok(ExitCode::SUCCESS)
+        } else {
+            scrubbed_println!(
+                "help: ION's message says why; delete what still refers to them (or ask whoever owns it), then run `ion-contract sweep --target {} --yes` again",
+                target.name
+            );
+            Ok(ExitCode::from(exit::SEED_REFUSED))
+        }
+    })
+}
+
+/// What was looked for, each leftover, the spared and the unreadable.
+fn report_found(found: &Found, target: &str, args: &SweepArgs, sweeper: &Sweeper, now: SystemTime) {
+    let older_than = humantime::format_duration(args.older_than);
+    let age = if args.older_than.is_zero() {
+        "of runs of any age".to_owned()
+    } else {
+        format!(
+            "of runs that started at least {older_than} ago (ids without a start time count as old)"
+        )
+    };
+    scrubbed_println!(
+        "sweep of target {target}: rows of {} type(s) holding a run id starting {:?}, {age}",
+        sweeper.type_names().len(),
+        args.prefix
+            .as_deref()
+            .unwrap_or(sweep::run_ids::DEFAULT_PREFIX)
+    );
+    for (type_name, why) in &found.unreadable {
+        scrubbed_eprintln!("warning: cannot list {type_name}, not swept: {why}");
+    }
+    for type_name in &found.truncated {
+        scrubbed_eprintln!(
+            "warning: {type_name} has more than {} rows; only the first were looked at (run sweep again after this one)",
+            sweep::MAX_ROWS_PER_TYPE
+        );
+    }
+    if !args.yes {
+        for leftover in &found.leftovers {
+            scrubbed_println!("  {}", leftover.line(now));
+        }
+    }
+    if !found.recent.is_empty() {
+        scrubbed_println!(
+            "spared: {} row(s) of runs that started less than {older_than} ago, maybe still going (--older-than 0 sweeps them too)",
+            found.recent.len()
+        );
+    }
+    if found.leftovers.is_empty() {
+        scrubbed_println!("no leftovers of earlier runs to sweep on target {target}");
+    }
+}
