@@ -126,11 +126,13 @@ fn report_found(found: &Found, target: &str, args: &SweepArgs, sweeper: &Sweeper
             .unwrap_or(sweep::run_ids::DEFAULT_PREFIX)
     );
     for (type_name, why) in &found.unreadable {
-        scrubbed_eprintln!("warning: cannot list {type_name}, not swept: {why}");
+        scrubbed_eprintln!(
+            "warning: cannot list {type_name}, so its rows were not looked at: {why}\nhelp: give the API key permission to read {type_name}, or pass --schema with the types the sandbox serves"
+        );
     }
     for type_name in &found.truncated {
         scrubbed_eprintln!(
-            "warning: {type_name} has more than {} rows; only the first were looked at (run sweep again after this one)",
+            "warning: {type_name} has more than {} rows; only the first were looked at\nhelp: run sweep again once this one has deleted what it found",
             sweep::MAX_ROWS_PER_TYPE
         );
     }

@@ -1,7 +1,8 @@
 //! `sweep` from outside, against `serve` as the sandbox: a run killed in the middle of a
 //! write case leaves a part and a webhook receiver that `sweep --yes` removes (foreign rows
 //! and the seeded demo rows untouched); leftovers of a run that started just now are spared
-//! unless `--older-than 0`; a delete ION refuses exits 1; production, a failed preflight, a
+//! unless `--older-than 0`; a list that cannot be read is a warning; a delete ION refuses
+//! once is tried again, one it keeps refusing exits 1; production, a failed preflight, a
 //! prefix the seeding chain holds and missing credentials stop it before any GraphQL request.
 
 mod common;
@@ -229,7 +230,8 @@ fn only_runs_older_than_the_limit_are_swept_unless_it_is_zero() {
 }
 
 #[test]
-fn a_custom_prefix_finds_ids_without_a_time_and_a_refused_delete_exits_1() {
+fn a_custom_prefix_finds_ids_without_a_time_an_unreadable_list_warns_and_a_refused_delete_exits_1()
+{
     let serve = Serve::start();
     create_part(&serve, "PN-nightly-812");
     let (status, body) = serve.admin_text(
@@ -239,7 +241,18 @@ fn a_custom_prefix_finds_ids_without_a_time_and_a_refused_delete_exits_1() {
         r#"{"kind": "status", "status": 502, "operation": "deletePart"}"#,
     );
     assert_eq!(status, 200, "{body}");
+    let unreadable = r#"{"kind": "status", "status": 500, "operation": "webhookHeaders"}"#;
+    let (status, body) = serve.admin_text(SANDBOX_API, reqwest::Method::POST, "faults", unreadable);
+    assert_eq!(status, 200, "{body}");
     let refused = sweep(&serve, &["--prefix", "nightly-", "--yes"]);
+    assert!(
+        stderr(&refused)
+            .contains("warning: cannot list WebhookHeader, so its rows were not looked at: ")
+            && stderr(&refused)
+                .contains("\nhelp: give the API key permission to read WebhookHeader"),
+        "{}",
+        stderr(&refused)
+    );
     let text = stdout(&refused);
     assert_eq!(refused.status.code(), Some(1), "{text}{}", stderr(&refused));
     assert!(
@@ -253,6 +266,28 @@ fn a_custom_prefix_finds_ids_without_a_time_and_a_refused_delete_exits_1() {
         "{text}"
     );
     assert!(parts(&serve).iter().any(|(_, n)| n == "PN-nightly-812"));
+}
+
+#[test]
+fn a_row_refused_once_is_deleted_in_a_later_pass() {
+    let serve = Serve::start();
+    create_part(&serve, "PN-nightly-1");
+    create_part(&serve, "PN-nightly-2");
+    let once = r#"{"kind": "status", "status": 502, "operation": "deletePart", "times": 1}"#;
+    let (status, body) = serve.admin_text(SANDBOX_API, reqwest::Method::POST, "faults", once);
+    assert_eq!(status, 200, "{body}");
+    let swept = sweep(&serve, &["--prefix", "nightly-", "--yes"]);
+    let text = stdout(&swept);
+    assert_eq!(swept.status.code(), Some(0), "{text}{}", stderr(&swept));
+    assert!(
+        text.contains("swept: 2 deleted, 0 could not be deleted"),
+        "{text}"
+    );
+    assert!(
+        !parts(&serve)
+            .iter()
+            .any(|(_, n)| n.starts_with("PN-nightly-"))
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::scan::as_map;
+use super::scan::object;
 use super::{DEPENDANTS, Leftover, MAX_PASSES, Sweeper};
 use crate::seeding::graph::Deletable;
 
@@ -81,7 +81,7 @@ impl Sweeper<'_> {
             declared.join(", "),
             kind.delete.name
         );
-        let variables = as_map(json!({
+        let variables = object(json!({
             "etag": leftover.etag.clone().unwrap_or_default(),
             "id": leftover.id,
         }));
@@ -98,7 +98,7 @@ impl Sweeper<'_> {
             "query IonContractSweepEtag($filters: {filters}) {{ {}(filters: $filters, first: 1) {{ edges {{ node {{ _etag }} }} }} }}",
             kind.list
         );
-        let variables = as_map(json!({ "filters": { "id": { "eq": id } } }));
+        let variables = object(json!({ "filters": { "id": { "eq": id } } }));
         let data = self.send(&query, &variables, true).await?;
         let node = data.pointer(&format!("/{}/edges/0/node", kind.list));
         Ok(match node {

@@ -139,7 +139,7 @@ impl Sweeper<'_> {
     }
 
     async fn page(&self, kind: &Deletable, query: &str, after: &Value) -> Result<Page, String> {
-        let variables = as_map(json!({ "first": PAGE_SIZE, "after": after }));
+        let variables = object(json!({ "first": PAGE_SIZE, "after": after }));
         let data = self.send(query, &variables, true).await?;
         let list = &data[&kind.list];
         let rows = list["edges"]
@@ -193,9 +193,7 @@ fn selection(kind: &Deletable, fields: &[String]) -> String {
     selected.join(" ")
 }
 
-pub(super) fn as_map(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
+/// The variables of a request written as a JSON object.
+pub(super) fn object(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
 }
