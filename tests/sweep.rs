@@ -17,7 +17,7 @@ use serde_json::Value;
 const SANDBOX_API: &str = "ION_SANDBOX_API_URL";
 
 /// A write case: a receiver (for `expect_webhook`), a part `PN-${run.id}`, then a step the
-/// double answers only after five minutes; its cleanup would delete the part.
+/// double answers only after five minutes ([`HANG`]); its cleanup would delete the part.
 const KILLED_SUITE: &str = r#"name: Killed
 targets: [sandbox]
 cases:
@@ -31,14 +31,18 @@ cases:
         capture: { id: $.createPart.part.id, etag: $.createPart.part._etag }
         expect_webhook: { resource: PARTS, action: CREATE, id: "${id}", within: 5s }
       - name: hangs
-        query: "query Me { me { id } }"
-        fault: { kind: delay, delay: 5m }
+        query: "query HangsHere { me { id } }"
     cleanup:
       - name: delete
         query: |
           mutation D($id: ID!, $etag: String!) { deletePart(id: $id, etag: $etag) { id } }
         variables: { id: "${id}", etag: "${etag}" }
 "#;
+
+/// The fault that holds the case's `HangsHere` step for five minutes. Set on the serve
+/// rather than with the step's `fault:`, which delays the next request whatever it is: a run
+/// killed between adding that rule and sending the step would leave it for the sweep.
+const HANG: &str = r#"{"kind": "delay", "delay_ms": 300000, "operation": "HangsHere"}"#;
 
 /// Every part's `partNumber`, by id.
 fn parts(serve: &Serve) -> Vec<(Value, String)> {
@@ -94,6 +98,8 @@ fn eventually(mut done: impl FnMut() -> bool) -> bool {
 
 /// The run, killed (SIGKILL) once its part exists: it is then waiting in the case.
 fn run_and_kill(serve: &Serve, scratch: &Scratch) -> String {
+    let (status, body) = serve.admin_text(SANDBOX_API, reqwest::Method::POST, "faults", HANG);
+    assert_eq!(status, 200, "{body}");
     let mut command = scratch.command(&["run", "--target", "sandbox"]);
     command
         .envs(serve.env("ION_SANDBOX_"))
@@ -108,9 +114,14 @@ fn run_and_kill(serve: &Serve, scratch: &Scratch) -> String {
             .find(|n| n.starts_with("PN-ion-contract-"));
         number.is_some()
     });
+    let still_running = child.try_wait().expect("the run's status").is_none();
     child.kill().expect("the run is killed");
     child.wait().expect("the run ends");
     assert!(created, "the run created its part within a minute");
+    assert!(
+        still_running,
+        "the run was still in its case when it was killed"
+    );
     number.expect("a part number")
 }
 

@@ -1,5 +1,6 @@
 //! What the schema offers for one type of the chain: its list query and filters, and the
-//! mutations that create, delete or archive it.
+//! mutations that create, delete or archive it; and, for `sweep`, every type it can both
+//! list and delete ([`deletable_types`]).
 
 use apollo_compiler::Schema;
 use apollo_compiler::schema::ExtendedType;
@@ -45,10 +46,7 @@ pub(crate) fn shape(schema: &Schema, type_name: &str) -> Result<Shape, String> {
     let Some(ExtendedType::Object(object)) = schema.types.get(type_name) else {
         return Err(format!("`{type_name}` is not an object type of the schema"));
     };
-    let query = schema
-        .root_operation(apollo_compiler::executable::OperationType::Query)
-        .and_then(|name| schema.get_object(name))
-        .ok_or("the schema has no Query type")?;
+    let query = query_type(schema).ok_or("the schema has no Query type")?;
     let Some(list) = list_field(query, schema, type_name) else {
         return Err(format!(
             "the schema has no Query field listing `{type_name}` (a connection of it)"
@@ -117,6 +115,15 @@ pub(crate) fn mutation(schema: &Schema, name: &str, entity: &str) -> Option<Muta
     })
 }
 
+/// The schema's Query type.
+fn query_type(
+    schema: &Schema,
+) -> Option<&apollo_compiler::Node<apollo_compiler::schema::ObjectType>> {
+    schema
+        .root_operation(apollo_compiler::executable::OperationType::Query)
+        .and_then(|name| schema.get_object(name))
+}
+
 /// The field of `query` (the Query type) that lists `type_name`: one returning a
 /// connection of it.
 fn list_field<'s>(
@@ -152,10 +159,7 @@ pub(crate) struct Deletable {
 
 /// Every object type of `schema` that is [`Deletable`], in schema order.
 pub(crate) fn deletable_types(schema: &Schema) -> Vec<Deletable> {
-    let Some(query) = schema
-        .root_operation(apollo_compiler::executable::OperationType::Query)
-        .and_then(|name| schema.get_object(name))
-    else {
+    let Some(query) = query_type(schema) else {
         return Vec::new();
     };
     let mut found = Vec::new();
