@@ -34,6 +34,8 @@ impl Sweeper<'_> {
             let before = outcome.deleted.len();
             for (mut leftover, _) in pending {
                 let Some(kind) = self.kind(&leftover.type_name) else {
+                    let why = format!("the schema has no delete{}", leftover.type_name);
+                    failed.push((leftover, why));
                     continue;
                 };
                 if pass > 0 {
