@@ -129,7 +129,14 @@ fn run_and_kill(serve: &Serve, scratch: &Scratch) -> String {
 fn a_run_killed_in_the_middle_of_a_write_case_leaves_rows_that_sweep_yes_removes() {
     let serve = Serve::start();
     create_part(&serve, "FOREIGN-1");
+    let seeded =
+        output(ion_contract(&["seed", "--target", "sandbox"]).envs(serve.env("ION_SANDBOX_")));
+    assert_eq!(seeded.status.code(), Some(0), "{}", stderr(&seeded));
     let before = parts(&serve);
+    assert!(
+        before.iter().any(|(_, n)| n == "ICT-ASSY-1"),
+        "the chain is seeded"
+    );
     let scratch = Scratch::new("sweep-killed");
     scratch.write("killed.yaml", KILLED_SUITE);
     let number = run_and_kill(&serve, &scratch);
@@ -188,7 +195,11 @@ fn a_run_killed_in_the_middle_of_a_write_case_leaves_rows_that_sweep_yes_removes
         text.contains("swept: 4 deleted, 0 could not be deleted"),
         "{text}"
     );
-    assert_eq!(parts(&serve), before, "foreign and seeded parts untouched");
+    assert_eq!(
+        parts(&serve),
+        before,
+        "foreign, demo and chain parts untouched"
+    );
     for list in ["webhookReceivers", "webhookSubscriptions", "webhookHeaders"] {
         assert_eq!(count(&serve, list), 0, "{list} swept");
     }
