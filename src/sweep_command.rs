@@ -10,11 +10,11 @@ use ion_contract::client::http_client;
 use ion_contract::double::DoubleData;
 use ion_contract::reach::{self, ReachError};
 use ion_contract::seeding::{Chain, PREFIX_ENV};
-use ion_contract::sweep::{self, Found, RunIds, Sweeper};
+use ion_contract::sweep::{self, Deleted, Found, RunIds, Sweeper};
 use ion_contract::target::Targets;
 use ion_contract::{exit, scrub, scrubbed_eprintln, scrubbed_println};
 
-use crate::cli::{Place, SweepArgs};
+use crate::cli::{Place, SweepArgs, SweepFormat};
 
 /// `sweep`: the listing (or what was deleted) to stdout; see the command's help.
 pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
@@ -73,43 +73,76 @@ pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             now,
         );
         let found = sweeper.find().await;
-        report_found(&found, &target.name, args, &sweeper, now);
-        if found.leftovers.is_empty() {
-            return Ok(ExitCode::SUCCESS);
+        warn_incomplete(&found);
+        let deleted = if args.yes && !found.leftovers.is_empty() {
+            Some(sweeper.delete(found.leftovers.clone()).await)
+        } else {
+            None
+        };
+        match args.format {
+            SweepFormat::Text => report_text(&found, deleted.as_ref(), args, &sweeper, now),
+            SweepFormat::Json => {
+                let mut json = found.json(deleted.as_ref());
+                json["target"] = target.name.as_str().into();
+                json["prefix"] = sweeper.prefix().into();
+                json["older_than_secs"] = args.older_than.as_secs().into();
+                scrubbed_println!("{:#}", scrub::value(&json));
+            }
         }
-        if !args.yes {
+        let refused = deleted.is_some_and(|d| !d.failed.is_empty());
+        Ok(ExitCode::from(if refused {
+            exit::SEED_REFUSED
+        } else {
+            exit::SUCCESS
+        }))
+    })
+}
+
+/// The text report: what was looked for, each leftover (or what `--yes` did with it), the
+/// spared and the unreadable (on stderr), and the last line saying what to do.
+fn report_text(
+    found: &Found,
+    deleted: Option<&Deleted>,
+    args: &SweepArgs,
+    sweeper: &Sweeper,
+    now: SystemTime,
+) {
+    report_found(found, args, sweeper, now);
+    let Some(outcome) = deleted else {
+        if !found.leftovers.is_empty() {
             scrubbed_println!(
                 "found {} leftover(s) of earlier runs; run again with --yes to delete them",
                 found.leftovers.len()
             );
-            return Ok(ExitCode::SUCCESS);
         }
-        let outcome = sweeper.delete(found.leftovers).await;
-        for leftover in &outcome.deleted {
-            scrubbed_println!("deleted  {}", leftover.line(now));
-        }
-        for (leftover, why) in &outcome.failed {
-            scrubbed_println!("could not delete  {}\n  ION said: {why}", leftover.line(now));
-        }
+        return;
+    };
+    for leftover in &outcome.deleted {
+        scrubbed_println!("deleted  {}", leftover.line(now));
+    }
+    for (leftover, why) in &outcome.failed {
         scrubbed_println!(
-            "swept: {} deleted, {} could not be deleted",
-            outcome.deleted.len(),
-            outcome.failed.len()
+            "could not delete  {}\n  ION said: {why}",
+            leftover.line(now)
         );
-        if outcome.failed.is_empty() {
-            Ok(ExitCode::SUCCESS)
-        } else {
-            scrubbed_println!(
-                "help: ION's message says why; delete what still refers to them (or ask whoever owns it), then run `ion-contract sweep --target {} --yes` again",
-                target.name
-            );
-            Ok(ExitCode::from(exit::SEED_REFUSED))
-        }
-    })
+    }
+    scrubbed_println!(
+        "swept: {} deleted, {} could not be deleted",
+        outcome.deleted.len(),
+        outcome.failed.len()
+    );
+    if !outcome.failed.is_empty() {
+        scrubbed_println!(
+            "help: ION's message says why; delete what still refers to them (or ask whoever owns it), then run `ion-contract sweep --target {} --yes` again",
+            args.target
+        );
+    }
 }
 
-/// What was looked for, each leftover, the spared and the unreadable.
-fn report_found(found: &Found, target: &str, args: &SweepArgs, sweeper: &Sweeper, now: SystemTime) {
+/// What was looked for, each leftover found (unless `--yes` says what it did with them),
+/// and the spared.
+fn report_found(found: &Found, args: &SweepArgs, sweeper: &Sweeper, now: SystemTime) {
+    let target = &args.target;
     let older_than = humantime::format_duration(args.older_than);
     let age = if args.older_than.is_zero() {
         "of runs of any age".to_owned()
@@ -121,21 +154,8 @@ fn report_found(found: &Found, target: &str, args: &SweepArgs, sweeper: &Sweeper
     scrubbed_println!(
         "sweep of target {target}: rows of {} type(s) holding a run id starting {:?}, {age}",
         sweeper.type_names().len(),
-        args.prefix
-            .as_deref()
-            .unwrap_or(sweep::run_ids::DEFAULT_PREFIX)
+        sweeper.prefix()
     );
-    for (type_name, why) in &found.unreadable {
-        scrubbed_eprintln!(
-            "warning: cannot list {type_name}, so its rows were not looked at: {why}\nhelp: give the API key permission to read {type_name}, or pass --schema with the types the sandbox serves"
-        );
-    }
-    for type_name in &found.truncated {
-        scrubbed_eprintln!(
-            "warning: {type_name} has more than {} rows; only the first were looked at\nhelp: run sweep again once this one has deleted what it found",
-            sweep::MAX_ROWS_PER_TYPE
-        );
-    }
     if !args.yes {
         for leftover in &found.leftovers {
             scrubbed_println!("  {}", leftover.line(now));
@@ -149,5 +169,20 @@ fn report_found(found: &Found, target: &str, args: &SweepArgs, sweeper: &Sweeper
     }
     if found.leftovers.is_empty() {
         scrubbed_println!("no leftovers of earlier runs to sweep on target {target}");
+    }
+}
+
+/// The types whose rows were not all looked at, on stderr (in either format).
+fn warn_incomplete(found: &Found) {
+    for (type_name, why) in &found.unreadable {
+        scrubbed_eprintln!(
+            "warning: cannot list {type_name}, so its rows were not looked at: {why}\nhelp: give the API key permission to read {type_name}, or pass --schema with the types the sandbox serves"
+        );
+    }
+    for type_name in &found.truncated {
+        scrubbed_eprintln!(
+            "warning: {type_name} has more than {} rows; only the first were looked at\nhelp: run sweep again once this one has deleted what it found",
+            sweep::MAX_ROWS_PER_TYPE
+        );
     }
 }

@@ -241,13 +241,26 @@ fn only_runs_older_than_the_limit_are_swept_unless_it_is_zero() {
         "the young run's part is spared"
     );
 
-    let all = sweep(&serve, &["--yes", "--older-than", "0"]);
+    let all = sweep(&serve, &["--yes", "--older-than", "0", "--format", "json"]);
     assert_eq!(all.status.code(), Some(0), "{}", stderr(&all));
-    assert!(
-        stdout(&all).contains("swept: 1 deleted"),
-        "{}",
-        stdout(&all)
+    let report: Value = serde_json::from_str(&stdout(&all)).expect("one JSON object");
+    assert_eq!(report["target"], "sandbox", "{report}");
+    assert_eq!(report["older_than_secs"], 0, "{report}");
+    assert_eq!(
+        report["deleted"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
     );
+    let row = &report["deleted"][0];
+    assert_eq!(
+        (&row["type"], &row["field"]),
+        (&"Part".into(), &"partNumber".into()),
+        "{row}"
+    );
+    assert_eq!(row["value"], young.as_str(), "{row}");
+    assert_eq!(row["run"], young.trim_start_matches("PN-"), "{row}");
+    assert_eq!(row["started"], now, "{row}");
+    assert_eq!(report["failed"], serde_json::json!([]), "{report}");
     assert!(!numbers(&serve).contains(&young));
 }
 

@@ -456,6 +456,10 @@ pub struct SweepArgs {
     /// `0` sweeps all); run ids without a start time count as old.
     #[arg(long, value_name = "DURATION", default_value = ion_contract::sweep::DEFAULT_OLDER_THAN, value_parser = humantime::parse_duration)]
     pub older_than: std::time::Duration,
+    /// `text`: one line per row; `json`: one object (leftovers, spared, unreadable,
+    /// truncated, deleted, failed), for scripts.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SweepFormat,
     /// The seeding chain, never swept [default: SUITES/seed/chain.yaml, else the built-in
     /// demo chain].
     #[arg(long, value_name = "FILE")]
@@ -463,6 +467,15 @@ pub struct SweepArgs {
     /// Where the suites (targets.yaml) and the schema are.
     #[command(flatten)]
     pub files: Files,
+}
+
+/// How `sweep` reports.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SweepFormat {
+    /// One line per row, for people.
+    Text,
+    /// One JSON object, for scripts.
+    Json,
 }
 
 /// The target and seeding chain `seed` and `drift` work on.

@@ -28,6 +28,8 @@
 //!   listing's order; a row ION refuses (one still referenced) is tried again after the
 //!   others with its etag read afresh, for up to [`MAX_PASSES`] passes while a pass deletes
 //!   something. What could not be deleted is listed with ION's message.
+//! - **Reports**: one line per row ([`Leftover::line`]), or one JSON object
+//!   (`--format json`, [`Found::json`]).
 //!
 //! The command (`ion-contract sweep`) reaches a live target only through [`crate::reach`]
 //! (its preflight first, exit 3 when it fails, before any GraphQL request), refuses a
@@ -110,6 +112,22 @@ impl Leftover {
     }
 }
 
+impl Leftover {
+    /// As `--format json` gives it: `type`, `id`, `field`, `value`, `run`, and `started`
+    /// (unix seconds, `null` for ids without a time).
+    pub fn json(&self) -> Value {
+        let started = self
+            .run
+            .started
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs());
+        serde_json::json!({
+            "type": self.type_name, "id": self.id, "field": self.field, "value": self.value,
+            "run": self.run.id, "started": started,
+        })
+    }
+}
+
 /// What a sweep found.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -131,6 +149,38 @@ impl Found {
             &mut self.recent
         };
         into.push(leftover);
+    }
+}
+
+impl Found {
+    /// As `--format json` gives it, with what `--yes` did when it ran: `leftovers`,
+    /// `spared`, `unreadable` (`type`, `message`), `truncated` (types), and `deleted` and
+    /// `failed` (each leftover with ION's `message`), empty without `--yes`.
+    pub fn json(&self, deleted: Option<&Deleted>) -> Value {
+        let all = |rows: &[Leftover]| rows.iter().map(Leftover::json).collect::<Vec<_>>();
+        let failed: Vec<Value> = deleted.map_or(Vec::new(), |d| {
+            d.failed
+                .iter()
+                .map(|(leftover, why)| {
+                    let mut row = leftover.json();
+                    row["message"] = why.as_str().into();
+                    row
+                })
+                .collect()
+        });
+        let unreadable: Vec<Value> = self
+            .unreadable
+            .iter()
+            .map(|(t, why)| serde_json::json!({"type": t, "message": why}))
+            .collect();
+        serde_json::json!({
+            "leftovers": all(&self.leftovers),
+            "spared": all(&self.recent),
+            "unreadable": unreadable,
+            "truncated": self.truncated,
+            "deleted": deleted.map_or(Vec::new(), |d| all(&d.deleted)),
+            "failed": failed,
+        })
     }
 }
 
@@ -162,6 +212,11 @@ impl<'a> Sweeper<'a> {
             now,
             types: deletable_types(schema),
         }
+    }
+
+    /// The prefix of the run ids it looks for.
+    pub fn prefix(&self) -> &str {
+        self.run_ids.prefix()
     }
 
     /// The types it looks at.
