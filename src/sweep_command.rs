@@ -14,7 +14,7 @@ use ion_contract::sweep::{self, Deleted, Found, RunIds, Sweeper};
 use ion_contract::target::Targets;
 use ion_contract::{exit, scrub, scrubbed_eprintln, scrubbed_println};
 
-use crate::cli::{Place, SweepArgs, SweepFormat};
+use crate::cli::{Place, SweepArgs};
 
 /// `sweep`: the listing (or what was deleted) to stdout; see the command's help.
 pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
@@ -79,15 +79,14 @@ pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         } else {
             None
         };
-        match args.format {
-            SweepFormat::Text => report_text(&found, deleted.as_ref(), args, &sweeper, now),
-            SweepFormat::Json => {
-                let mut json = found.json(deleted.as_ref());
-                json["target"] = target.name.as_str().into();
-                json["prefix"] = sweeper.prefix().into();
-                json["older_than_secs"] = args.older_than.as_secs().into();
-                scrubbed_println!("{:#}", scrub::value(&json));
-            }
+        if args.json() {
+            let mut json = found.json(deleted.as_ref());
+            json["target"] = target.name.as_str().into();
+            json["prefix"] = sweeper.prefix().into();
+            json["older_than_secs"] = args.older_than.as_secs().into();
+            scrubbed_println!("{:#}", scrub::value(&json));
+        } else {
+            report_text(&found, deleted.as_ref(), args, &sweeper, now);
         }
         let refused = deleted.is_some_and(|d| !d.failed.is_empty());
         Ok(ExitCode::from(if refused {
