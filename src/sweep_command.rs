@@ -29,10 +29,18 @@ pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let targets = Targets::load(&options.suites_dir)?;
     let target = targets.get(&args.target)?;
     if target.is_double() {
-        scrubbed_println!(
+        let why = format!(
             "target {} is the embedded double: every command starts a fresh one, so no earlier run left anything there",
             target.name
         );
+        if args.json() {
+            scrubbed_eprintln!("{why}");
+            let mut json = Found::default().json(None);
+            json["target"] = target.name.as_str().into();
+            scrubbed_println!("{json:#}");
+        } else {
+            scrubbed_println!("{why}");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if target.read_only {

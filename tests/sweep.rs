@@ -389,11 +389,13 @@ fn missing_credentials_exit_2_naming_the_variables_and_the_double_has_nothing_to
         "{}",
         stderr(&out)
     );
-    let mock = output(&mut ion_contract(&["sweep", "--yes"]));
+    let mock = output(&mut ion_contract(&["sweep", "--yes", "--format", "json"]));
     assert_eq!(mock.status.code(), Some(0), "{}", stderr(&mock));
     assert!(
-        stdout(&mock).contains("target mock is the embedded double"),
-        "{}",
-        stdout(&mock)
+        stderr(&mock).contains("target mock is the embedded double")
+            && stdout(&mock).contains("\"leftovers\": []"),
+        "{}{}",
+        stdout(&mock),
+        stderr(&mock)
     );
 }
