@@ -110,9 +110,7 @@ impl Leftover {
             self.run.id
         )
     }
-}
 
-impl Leftover {
     /// As `--format json` gives it: `type`, `id`, `field`, `value`, `run`, and `started`
     /// (unix seconds, `null` for ids without a time).
     pub fn json(&self) -> Value {
@@ -150,9 +148,7 @@ impl Found {
         };
         into.push(leftover);
     }
-}
 
-impl Found {
     /// As `--format json` gives it, with what `--yes` did when it ran: `leftovers`,
     /// `spared`, `unreadable` (`type`, `message`), `truncated` (types), and `deleted` and
     /// `failed` (each leftover with ION's `message`), empty without `--yes`.
