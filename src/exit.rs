@@ -3,7 +3,8 @@
 
 /// Everything passed.
 pub const SUCCESS: u8 = 0;
-/// ION refused an operation of the seeding chain (`seed`, `smoke`).
+/// ION refused an operation of the seeding chain (`seed`, `smoke`), or a delete of
+/// `sweep --yes`.
 pub const SEED_REFUSED: u8 = 1;
 /// Invalid suites, targets, chain, options or reports, or a target that cannot be set up.
 pub const INVALID: u8 = 2;

@@ -54,6 +54,7 @@
 //! | the classification rules (graphql-inspector's) | [`drift::schema`] |
 //! | what an operation uses, and which changes touch it | [`drift::usage`] |
 //! | introspection and its JSON read back as SDL | [`drift::introspect`], [`drift::sdl`] |
+//! | `sweep`: what earlier runs left on a sandbox, found by run id and deleted | [`sweep`] |
 //! | the run id (`ION_TEST_RUN`, `${run.id}`, `${run.short}`, `X-Test-Run`) | [`run_id`] |
 //! | `expect_webhook:`: receivers per case, the loopback sink, `webhookEvents`, `X-Test-Run` | [`webhook`] |
 //! | the double's webhooks (receivers, subscriptions, signed deliveries, retries) and API-key roles | [`double`] (Webhooks), [`double::keys`] |
@@ -155,6 +156,7 @@ pub mod seeding;
 pub mod smoke;
 pub mod snapshot;
 pub mod suite;
+pub mod sweep;
 pub mod target;
 #[cfg(test)]
 mod testing;

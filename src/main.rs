@@ -8,6 +8,7 @@
 mod chain_commands;
 mod cli;
 mod project_commands;
+mod sweep_command;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
@@ -64,6 +65,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => chain_commands::drift(&args).unwrap_or_else(invalid),
         Command::Seed(args) => chain_commands::seed(&args).unwrap_or_else(invalid),
         Command::Smoke(args) => chain_commands::smoke(&args).unwrap_or_else(invalid),
+        Command::Sweep(args) => sweep_command::sweep(&args).unwrap_or_else(invalid),
         Command::Serve(args) => serve(&args)
             .map(|()| ExitCode::SUCCESS)
             .unwrap_or_else(invalid),

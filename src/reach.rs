@@ -6,9 +6,9 @@
 //!   pace, and sends nothing; [`Opened::preflight`] runs the target's preflight
 //!   ([`crate::preflight`]) and only then hands out the client, as [`Connected`]. There is
 //!   no other way to a live target's client, so no command (`run`, `preflight`, `seed`,
-//!   `seed --clean`, `drift`, `drift --record`, `schema pull`, `schema diff`, `smoke`) sends
-//!   a GraphQL request to a target whose URLs or credentials belong to another ION
-//!   environment: an environment mismatch stops it after at most the token request, and the
+//!   `seed --clean`, `drift`, `drift --record`, `schema pull`, `schema diff`, `smoke`,
+//!   `sweep`) sends a GraphQL request to a target whose URLs or credentials belong to another
+//!   ION environment: an environment mismatch stops it after at most the token request, and the
 //!   binary exits 3 ([`crate::exit::PREFLIGHT_FAILED`]).
 //!
 //! The token the preflight fetches is the one the command goes on with: one token request

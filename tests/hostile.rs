@@ -104,6 +104,7 @@ fn every_command(
         ),
         // Its seed stage fails (the fake answers every lookup with an error).
         (vec!["smoke", "--snapshots", &snapshots], "ok", &[1]),
+        (vec!["sweep", "--older-than", "0", "--yes"], "ok", &[0, 1]),
     ];
     let mut outputs = Vec::new();
     for (args, client_id, codes) in commands {

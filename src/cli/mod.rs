@@ -10,8 +10,10 @@ use ion_contract::report::ReportPaths;
 use ion_contract::runner::{RunOptions, Shard};
 
 mod serve;
+mod sweep;
 
 pub use serve::ServeArgs;
+pub use sweep::SweepArgs;
 
 /// Contract-and-mismatch tests for integrations built on ION's GraphQL API.
 #[derive(Debug, Parser)]
@@ -122,6 +124,19 @@ pub enum Command {
     /// or the failing stage's code: 3 preflight, 4 schema, 1 seed, 5 drift, 6 reset,
     /// 101 suites, 2 when the target cannot be set up.
     Smoke(SmokeArgs),
+    /// List what earlier runs left on a target (rows carrying a run id, the webhook receivers
+    /// the harness registered), and delete it with --yes.
+    ///
+    /// Reads every list of a type ION can delete (`delete<Type>(etag, id)`) and takes the
+    /// rows one of whose text fields holds a run id (`ion-contract-<secs>-<pid>-<hex>`, or
+    /// --prefix for ids set with ION_TEST_RUN), with the subscriptions of the receivers
+    /// found; rows of runs that started less than --older-than ago are spared, ids without a
+    /// time count as old. The seeding chain is never swept. A live target's preflight runs
+    /// first; production (read-only) is refused; the embedded double has nothing to sweep.
+    /// Exits 0; 1 when ION would not delete something (each one listed with its message);
+    /// 2 when the options or target are unusable (no credentials, read-only); 3 when the
+    /// preflight fails.
+    Sweep(SweepArgs),
     /// Serve the double as a long-running local ION, for a client in any language.
     ///
     /// Two isolated environments on 127.0.0.1: the sandbox on --port, production on the next

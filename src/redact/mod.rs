@@ -77,7 +77,8 @@ fn redact_member(key: &str, value: &Value) -> Value {
     redact(value)
 }
 
-fn is_secret_key(key: &str) -> bool {
+/// Whether a field or key called `key` holds a secret (`sharedSecret`, `client_secret`, ...).
+pub fn is_secret_key(key: &str) -> bool {
     let normalised: String = key
         .chars()
         .filter(|c| *c != '_' && *c != '-')

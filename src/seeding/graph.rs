@@ -1,5 +1,6 @@
 //! What the schema offers for one type of the chain: its list query and filters, and the
-//! mutations that create, delete or archive it.
+//! mutations that create, delete or archive it; and, for `sweep`, every type it can both
+//! list and delete ([`deletable_types`]).
 
 use apollo_compiler::Schema;
 use apollo_compiler::schema::ExtendedType;
@@ -45,14 +46,8 @@ pub(crate) fn shape(schema: &Schema, type_name: &str) -> Result<Shape, String> {
     let Some(ExtendedType::Object(object)) = schema.types.get(type_name) else {
         return Err(format!("`{type_name}` is not an object type of the schema"));
     };
-    let query = schema
-        .root_operation(apollo_compiler::executable::OperationType::Query)
-        .and_then(|name| schema.get_object(name))
-        .ok_or("the schema has no Query type")?;
-    let list = query.fields.values().find(|field| {
-        node_type(schema, field.ty.inner_named_type().as_str()).as_deref() == Some(type_name)
-    });
-    let Some(list) = list else {
+    let query = query_type(schema).ok_or("the schema has no Query type")?;
+    let Some(list) = list_field(query, schema, type_name) else {
         return Err(format!(
             "the schema has no Query field listing `{type_name}` (a connection of it)"
         ));
@@ -118,6 +113,98 @@ pub(crate) fn mutation(schema: &Schema, name: &str, entity: &str) -> Option<Muta
             .collect(),
         payload_field,
     })
+}
+
+/// The schema's Query type.
+fn query_type(
+    schema: &Schema,
+) -> Option<&apollo_compiler::Node<apollo_compiler::schema::ObjectType>> {
+    schema
+        .root_operation(apollo_compiler::executable::OperationType::Query)
+        .and_then(|name| schema.get_object(name))
+}
+
+/// The field of `query` (the Query type) that lists `type_name`: one returning a
+/// connection of it.
+fn list_field<'s>(
+    query: &'s apollo_compiler::schema::ObjectType,
+    schema: &Schema,
+    type_name: &str,
+) -> Option<&'s apollo_compiler::schema::Component<apollo_compiler::schema::FieldDefinition>> {
+    query.fields.values().find(|field| {
+        node_type(schema, field.ty.inner_named_type().as_str()).as_deref() == Some(type_name)
+    })
+}
+
+/// A type ION can delete and list, by its conventions: `delete<Type>(etag, id)` and a Query
+/// field returning a connection of it.
+#[derive(Debug, Clone)]
+pub(crate) struct Deletable {
+    /// The object type (`Part`).
+    pub(crate) type_name: String,
+    /// The Query field listing it (`parts`).
+    pub(crate) list: String,
+    /// Its `filters` input type, when the list takes one (`PartsInputFilters`).
+    pub(crate) filters: Option<String>,
+    /// Whether those filters have `id`.
+    pub(crate) filters_by_id: bool,
+    /// The delete mutation (`deletePart(etag, id)`).
+    pub(crate) delete: Mutation,
+    /// Whether it has `_etag` (the delete needs it).
+    pub(crate) has_etag: bool,
+    /// Its output fields of type `String` that take no arguments, in schema order, without
+    /// `_etag` and fields that hold secrets (a receiver's `sharedSecret`): never read.
+    pub(crate) strings: Vec<String>,
+}
+
+/// Every object type of `schema` that is [`Deletable`], in schema order.
+pub(crate) fn deletable_types(schema: &Schema) -> Vec<Deletable> {
+    let Some(query) = query_type(schema) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (name, ty) in &schema.types {
+        let ExtendedType::Object(object) = ty else {
+            continue;
+        };
+        let type_name = name.as_str();
+        let Some(delete) = mutation(schema, &format!("delete{type_name}"), type_name) else {
+            continue;
+        };
+        let takes = |arg: &str| delete.args.iter().any(|(name, _)| name == arg);
+        let etag_and_id = takes("etag") && takes("id");
+        if !etag_and_id {
+            continue;
+        }
+        let Some(list) = list_field(query, schema, type_name) else {
+            continue;
+        };
+        let filters = list
+            .arguments
+            .iter()
+            .find(|a| a.name == "filters")
+            .map(|a| a.ty.inner_named_type().to_string());
+        let filters_by_id = filters.as_deref().is_some_and(|f| {
+            matches!(schema.types.get(f), Some(ExtendedType::InputObject(input)) if input.fields.contains_key("id"))
+        });
+        let strings = object
+            .fields
+            .values()
+            .filter(|f| f.arguments.is_empty() && f.ty.inner_named_type() == "String")
+            .map(|f| f.name.to_string())
+            .filter(|name| name != "_etag" && !crate::redact::is_secret_key(name))
+            .collect();
+        found.push(Deletable {
+            type_name: type_name.to_owned(),
+            list: list.name.to_string(),
+            filters,
+            filters_by_id,
+            delete,
+            has_etag: object.fields.contains_key("_etag"),
+            strings,
+        });
+    }
+    found
 }
 
 /// The node type of a Relay connection type, when `connection` is one.

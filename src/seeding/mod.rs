@@ -37,7 +37,7 @@
 //! The file is checked against the schema when it loads: types, keys and fields, mutations
 //! and references, every problem at its `file:line:col`.
 
-mod graph;
+pub(crate) mod graph;
 mod load;
 mod run;
 
