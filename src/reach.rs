@@ -35,7 +35,7 @@ pub struct Reached {
 #[derive(Debug, thiserror::Error)]
 pub enum ReachError {
     /// Its credentials are not set, or a URL override is not a URL.
-    #[error(transparent)]
+    #[error("{0}{help}", help = unavailable_help(.0))]
     Unavailable(#[from] Unavailable),
     /// Its `max_rps` is above the ceiling without the opt-in.
     #[error("{0}")]
@@ -48,6 +48,17 @@ pub enum ReachError {
         /// The diagnosis.
         source: Box<PreflightError>,
     },
+}
+
+/// The fix for missing credentials (a bad URL's message has its own).
+fn unavailable_help(unavailable: &Unavailable) -> &'static str {
+    match unavailable {
+        Unavailable::Missing(_) => {
+            "\nhelp: export them in this shell, or pass them from the CI job's secrets; for a \
+             local ION, `ion-contract serve` prints a sandbox's variables"
+        }
+        _ => "",
+    }
 }
 
 /// A live target whose preflight has not run yet: nothing has been sent, and its client is
