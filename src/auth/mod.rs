@@ -12,12 +12,14 @@
 //! answers 401 because it expired.
 //!
 //! Beside getting tokens, this module knows what they say: [`Claims`] reads a token's issuer
-//! without verifying it, [`Realm`] maps ION's hosts, issuers and variable names to the
-//! environment they belong to, and [`classify`] names why ION refused a request.
+//! and key id without verifying it, [`jwks`] reads which key ids an auth server publishes,
+//! [`Realm`] maps ION's hosts, issuers and variable names to the environment they belong
+//! to, and [`classify`] names why ION refused a request.
 
 mod claims;
 mod classify;
 pub mod forged;
+pub mod jwks;
 mod realm;
 mod tokens;
 
