@@ -88,8 +88,7 @@ fn production_runs_reads_only_and_refuses_a_forced_mutation_without_a_request() 
     let counts = serve.admin("ION_PROD_API_URL", "GET", "requests");
     assert_eq!(counts["paths"]["/graphql"], 1, "{counts}");
     assert_eq!(
-        counts["paths"]["/realms/api-keys/protocol/openid-connect/certs"],
-        1,
+        counts["paths"]["/realms/api-keys/protocol/openid-connect/certs"], 1,
         "{counts}"
     );
     assert_eq!(counts["total"], 3, "{counts}");
