@@ -215,3 +215,33 @@ async fn send(reply: Reply) -> Result<Response<Body>, std::io::Error> {
     }
     response.body(body).map_err(std::io::Error::other)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str, host: Option<&str>) -> http::request::Parts {
+        let mut request = Request::builder().uri(uri);
+        if let Some(host) = host {
+            request = request.header(http::header::HOST, host);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_origin_is_the_scheme_and_the_host_the_client_reached() {
+        let origin = |scheme, uri, host| origin(scheme, &parts(uri, host));
+        assert_eq!(
+            origin("https", "/x", Some("127.0.0.1:4010")),
+            "https://127.0.0.1:4010"
+        );
+        assert_eq!(
+            origin("http", "http://localhost:9/x", None),
+            "http://localhost:9"
+        );
+        // No host, or one that is not a plain authority: a safe stand-in.
+        for host in [None, Some("bad host"), Some("user@evil.example")] {
+            assert_eq!(origin("http", "/x", host), "http://localhost", "{host:?}");
+        }
+    }
+}
