@@ -10,6 +10,7 @@ mod limits;
 use std::path::Path;
 use std::sync::Arc;
 
+use ion_contract::auth::Realm;
 use ion_contract::double::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DoubleData, EnvironmentSpec, IonDouble,
 };
@@ -133,7 +134,8 @@ async fn the_token_endpoint_accepts_http_basic_client_auth() {
 #[tokio::test]
 async fn graphql_accepts_bare_bearer_and_token_forms_and_rejects_the_rest_as_ion_does() {
     let double = IonDouble::start(data()).await;
-    let other = IonDouble::start(data()).await;
+    // Another environment: its own signing key, so its tokens' `kid` is unknown here.
+    let other = IonDouble::start_with(data(), EnvironmentSpec::demo_in(Realm::Production)).await;
     let token = token(&double).await;
     let foreign = self::token(&other).await;
     let me = json!({ "query": "{ me { id } }" }).to_string();

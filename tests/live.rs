@@ -171,10 +171,15 @@ fn production_runs_reads_only_and_refuses_a_forced_mutation_without_a_request() 
         ),
         "{report}"
     );
-    // Only the preflight reached production: one token and its `me`; not the mutation.
+    // Only the preflight reached production: one token, the JWKS its `kid` is checked
+    // against, and its `me`; not the mutation.
     let counts = serve.admin("ION_PROD_API_URL", "GET", "requests");
     assert_eq!(counts["paths"]["/graphql"], 1, "{counts}");
-    assert_eq!(counts["total"], 2, "{counts}");
+    assert_eq!(
+        counts["paths"]["/realms/api-keys/protocol/openid-connect/certs"], 1,
+        "{counts}"
+    );
+    assert_eq!(counts["total"], 3, "{counts}");
 }
 
 #[test]

@@ -260,3 +260,60 @@ fn every_command_that_reaches_a_live_ion_stops_at_the_preflight_before_any_graph
         "each command stopped at its preflight's token: {counts}"
     );
 }
+
+#[test]
+fn the_preflight_names_a_token_signed_by_a_key_the_sandbox_does_not_publish() {
+    let serve = Serve::start();
+    // Another `serve`: a sandbox with the same issuer but keys of its own, as a token from
+    // another cluster, or one signed before a key rotation, would be.
+    let elsewhere = Serve::start();
+    let foreign = elsewhere.token("ION_SANDBOX_");
+    let auth = &serve.vars["ION_SANDBOX_AUTH_URL"];
+    let with_token = |token: &str| {
+        let mut vars: Vec<(String, String)> = serve
+            .env("ION_SANDBOX_")
+            .into_iter()
+            .filter(|(name, _)| !name.contains("CLIENT_"))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        vars.push(("ION_SANDBOX_TOKEN".to_owned(), token.to_owned()));
+        output(ion_contract(&["preflight", "--target", "sandbox"]).envs(vars))
+    };
+    let certs = |counts: &serde_json::Value| {
+        counts["paths"]["/realms/api-keys/protocol/openid-connect/certs"].clone()
+    };
+
+    let out = with_token(&foreign);
+    let errors = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{}{errors}", stdout(&out));
+    assert!(
+        errors.contains("preflight of target sandbox: the token's signing key (kid sandbox-"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(&format!(
+            "is not among the keys the target's auth server publishes at \
+             {auth}/realms/api-keys/protocol/openid-connect/certs (sandbox-"
+        )),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("ION's API would refuse it with 401 `Unable to find appropriate RSA key`"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(&format!(
+            "help: set ION_SANDBOX_TOKEN to a token the sandbox auth server {auth} issued"
+        )),
+        "{errors}"
+    );
+    assert!(!errors.contains(&foreign), "{errors}");
+    let counts = serve.admin(SANDBOX_API, "GET", "requests");
+    assert_eq!(counts["paths"].get("/graphql"), None, "{counts}");
+    assert_eq!(certs(&counts), 1, "{counts}");
+
+    // The sandbox's own token passes the same check.
+    let out = with_token(&serve.token("ION_SANDBOX_"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(certs(&serve.admin(SANDBOX_API, "GET", "requests")), 2);
+}

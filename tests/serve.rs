@@ -3,6 +3,10 @@
 //! its own server on free loopback ports (`--port 0`) and kills it when done, even when the
 //! test fails.
 
+mod common;
+#[path = "serve/keycloak.rs"]
+mod keycloak;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
@@ -352,6 +356,28 @@ async fn tls_serves_a_certificate_a_client_can_trust_from_the_printed_file() {
         let (status, body) = graphql(&http, env, &token, ME, json!({})).await;
         assert_eq!((status, &body["data"]["me"]["id"]), (200, &json!(1)));
     }
+    // The discovery document's URLs are the ones the client reached: https.
+    let discovery: Value = http
+        .get(format!(
+            "{}/realms/api-keys/.well-known/openid-configuration",
+            served.sandbox.auth_url
+        ))
+        .send()
+        .await
+        .expect("serve answers")
+        .json()
+        .await
+        .expect("a JSON body");
+    let jwks_uri = discovery["jwks_uri"].as_str().expect("a jwks_uri");
+    assert_eq!(
+        jwks_uri,
+        format!(
+            "{}/realms/api-keys/protocol/openid-connect/certs",
+            served.sandbox.auth_url
+        )
+    );
+    let response = http.get(jwks_uri).send().await.expect("serve answers");
+    assert_eq!(response.status().as_u16(), 200);
     let by_name = served.sandbox.api_url.replace("127.0.0.1", "localhost");
     let response = http
         .get(format!("{by_name}/__double/requests"))

@@ -1,5 +1,6 @@
 //! What a token says about itself: its JWT header and claims, read without verifying the
-//! signature (only ION can verify it; the harness only wants to know where it came from).
+//! signature (the harness only wants to know where it came from: its issuer, and the key id
+//! the preflight looks up in the environment's JWKS, see [`super::jwks`]).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,6 +17,8 @@ pub struct Claims {
     pub client_id: Option<String>,
     /// `exp`: when it expires, in seconds since the Unix epoch.
     pub expires_at: Option<u64>,
+    /// `kid` of the JWT header: which of the issuer's keys signed it (its JWKS lists them).
+    pub key_id: Option<String>,
 }
 
 impl Claims {
@@ -29,18 +32,24 @@ impl Claims {
             .unwrap_or(token)
             .trim();
         let mut parts = token.split('.');
-        let (Some(_header), Some(payload), Some(_signature), None) =
+        let (Some(header), Some(payload), Some(_signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return None;
         };
-        let payload = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-        let claims: Value = serde_json::from_slice(&payload).ok()?;
-        let text = |key: &str| claims.get(key).and_then(Value::as_str).map(str::to_owned);
+        let json = |part: &str| -> Option<Value> {
+            let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
+            serde_json::from_slice(&bytes).ok()
+        };
+        let claims = json(payload)?;
+        let header = json(header).unwrap_or(Value::Null);
+        let text =
+            |json: &Value, key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
         Some(Claims {
-            issuer: text("iss"),
-            client_id: text("azp"),
+            issuer: text(&claims, "iss"),
+            client_id: text(&claims, "azp"),
             expires_at: claims.get("exp").and_then(Value::as_u64),
+            key_id: text(&header, "kid"),
         })
     }
 
@@ -76,6 +85,7 @@ mod tests {
         let token = jwt(&json!({"iss": Realm::Production.issuer(), "azp": "etl", "exp": 100}));
         let claims = Claims::decode(&format!("Bearer {token}")).unwrap();
         assert_eq!(claims.client_id.as_deref(), Some("etl"));
+        assert_eq!(claims.key_id.as_deref(), Some("k"));
         assert_eq!(claims.realm(), HostRealm::Known(Realm::Production));
         assert!(claims.expired_at(100) && !claims.expired_at(99));
     }

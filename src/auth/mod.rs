@@ -12,12 +12,14 @@
 //! answers 401 because it expired.
 //!
 //! Beside getting tokens, this module knows what they say: [`Claims`] reads a token's issuer
-//! without verifying it, [`Realm`] maps ION's hosts, issuers and variable names to the
-//! environment they belong to, and [`classify`] names why ION refused a request.
+//! and key id without verifying it, [`jwks`] reads which key ids an auth server publishes,
+//! [`Realm`] maps ION's hosts, issuers and variable names to the environment they belong
+//! to, and [`classify`] names why ION refused a request.
 
 mod claims;
 mod classify;
 pub mod forged;
+pub mod jwks;
 mod realm;
 mod tokens;
 
@@ -37,6 +39,16 @@ use crate::secret::Secret;
 pub const TOKEN_PATH: &str = "/realms/api-keys/protocol/openid-connect/token";
 /// The token path under an auth server, legacy form (Keycloak's old `/auth` context).
 pub const LEGACY_TOKEN_PATH: &str = "/auth/realms/api-keys/protocol/openid-connect/token";
+/// The prefix of every legacy path: Keycloak's old `/auth` context.
+pub const LEGACY_PREFIX: &str = "/auth";
+/// The realm's JWKS (its public signing keys) under an auth server, current form.
+pub const JWKS_PATH: &str = "/realms/api-keys/protocol/openid-connect/certs";
+/// The realm's JWKS under an auth server, legacy form.
+pub const LEGACY_JWKS_PATH: &str = "/auth/realms/api-keys/protocol/openid-connect/certs";
+/// The realm's OpenID Connect discovery document under an auth server, current form.
+pub const DISCOVERY_PATH: &str = "/realms/api-keys/.well-known/openid-configuration";
+/// The realm's discovery document under an auth server, legacy form.
+pub const LEGACY_DISCOVERY_PATH: &str = "/auth/realms/api-keys/.well-known/openid-configuration";
 
 /// An API key: a client id and its secret.
 #[derive(Debug, Clone)]

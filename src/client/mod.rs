@@ -243,6 +243,11 @@ impl GraphqlClient {
         }
     }
 
+    /// The HTTP client it sends with (shared by every client of the process).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// The token source its requests are authorised by, if any.
     pub fn tokens(&self) -> Option<&Arc<TokenSource>> {
         self.tokens.as_ref()

@@ -50,14 +50,16 @@ where
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(IDLE);
     let _ = builder
-        .serve_connection(TokioIo::new(stream), service(serving))
+        .serve_connection(TokioIo::new(stream), service(serving, "http"))
         .await;
 }
 
 /// The hyper service that answers each request by the environment `serving` names at that
-/// moment (none: 503, see [`super::pool::vacant`]).
+/// moment (none: 503, see [`super::pool::vacant`]). `scheme` is the connection's (`http`,
+/// or `https` behind TLS), for the URLs the double hands out.
 pub(crate) fn service<F>(
     serving: F,
+    scheme: &'static str,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
     Response = Response<Body>,
@@ -71,7 +73,7 @@ where
         let environment = serving();
         async move {
             match environment {
-                Some(environment) => respond(environment, request).await,
+                Some(environment) => respond(environment, scheme, request).await,
                 None => send(super::pool::vacant()).await,
             }
         }
@@ -85,9 +87,11 @@ where
 /// future, and the guard cancels the work at its next field ([`super::limits`]).
 async fn respond(
     environment: Arc<Environment>,
+    scheme: &'static str,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, std::io::Error> {
     let (parts, body) = request.into_parts();
+    let origin = origin(scheme, &parts);
     let body = match read_body(body, environment.spec().limits.body_time_limit).await {
         Ok(body) => body,
         Err(refusal) => return send(refusal).await,
@@ -97,6 +101,7 @@ async fn respond(
     let work = tokio::task::spawn_blocking(move || {
         environment.handle(
             parts.method.as_str(),
+            &origin,
             parts.uri.path(),
             &parts.headers,
             &body,
@@ -113,6 +118,23 @@ async fn respond(
     });
     guard.disarm();
     send(reply).await
+}
+
+/// Where the client reached the double: `<scheme>://` and the request's authority (its
+/// `Host` header, or the URI's in absolute form), or `localhost` when neither is a valid
+/// authority.
+fn origin(scheme: &str, parts: &http::request::Parts) -> String {
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .and_then(|host| host.parse::<http::uri::Authority>().ok())
+        .or_else(|| parts.uri.authority().cloned())
+        .filter(|authority| !authority.as_str().contains('@'));
+    match host {
+        Some(authority) => format!("{scheme}://{authority}"),
+        None => format!("{scheme}://localhost"),
+    }
 }
 
 /// A request's whole body, copied into one buffer as it arrives (so many small frames keep
@@ -192,4 +214,34 @@ async fn send(reply: Reply) -> Result<Response<Body>, std::io::Error> {
         response = response.header(name, value);
     }
     response.body(body).map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str, host: Option<&str>) -> http::request::Parts {
+        let mut request = Request::builder().uri(uri);
+        if let Some(host) = host {
+            request = request.header(http::header::HOST, host);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_origin_is_the_scheme_and_the_host_the_client_reached() {
+        let origin = |scheme, uri, host| origin(scheme, &parts(uri, host));
+        assert_eq!(
+            origin("https", "/x", Some("127.0.0.1:4010")),
+            "https://127.0.0.1:4010"
+        );
+        assert_eq!(
+            origin("http", "http://localhost:9/x", None),
+            "http://localhost:9"
+        );
+        // No host, or one that is not a plain authority: a safe stand-in.
+        for host in [None, Some("bad host"), Some("user@evil.example")] {
+            assert_eq!(origin("http", "/x", host), "http://localhost", "{host:?}");
+        }
+    }
 }

@@ -19,8 +19,13 @@
 //!   gets 401 `invalid_client`, another grant 400 `unsupported_grant_type`. `/graphql` accepts
 //!   the token bare, as `Bearer` or as `Token`, and otherwise answers 401 with ION's messages:
 //!   `Please provide proper credentials` (none), `Unable to parse authentication token`
-//!   (garbled), `Unable to find appropriate RSA key` (another issuer, i.e. another
-//!   environment), `Token is expired.`.
+//!   (garbled, or a signature that does not verify), `Unable to find appropriate RSA key`
+//!   (a `kid` the environment's JWKS lacks, i.e. another environment's token), `Token is
+//!   expired.`. Tokens are RS256 JWTs; as Keycloak does, the realm publishes its public key
+//!   as a JWKS at `GET <auth>/realms/api-keys/protocol/openid-connect/certs` and its OpenID
+//!   Connect discovery document at `GET <auth>/realms/api-keys/.well-known/openid-configuration`
+//!   (both also under `/auth/realms/...`), so a client can verify the tokens it gets
+//!   (`keycloak.rs`, `token.rs`).
 //! - **Reads.** `me`; `x(id: ID!)` by id (null when absent); connections (`parts`,
 //!   `partInventories`, ...) with `filters` (`eq`, `neq`, `in`, `like`, `ilike`, `notlike`,
 //!   `notilike`, `gt`, `gte`, `lt`, `lte`, `isnull`, `and_`, `or_`, and nested relation
@@ -42,9 +47,11 @@
 //!   [`EnvironmentSpec::demo`], a sandbox, [`IonDouble::start_with`] any other). Its tokens
 //!   carry the realm's issuer as ION's do (production's is
 //!   `https://auth-production-pub.buildwithion.com/realms/api-keys`), so the harness reads a
-//!   double's token as it reads ION's. Each draws its own signing key when it starts and
-//!   names it in the token's `kid`, so a token from one double gets `Unable to find
-//!   appropriate RSA key` from every other, as a production token does from ION's sandbox.
+//!   double's token as it reads ION's. Each environment name has its own 2048-bit RSA
+//!   signing key (generated once per process, on first use: every per-trial `demo` double
+//!   of a process shares one, `sandbox` and `production` have others), named in the token's
+//!   `kid`, so a token from another environment gets `Unable to find appropriate RSA key`,
+//!   as a production token does from ION's sandbox.
 //!   [`IonDouble::expired_token`] hands out a token of its key that has already expired.
 //! - **Permissions.** Each environment has three API keys, `admin` (its own), `editor` and
 //!   `reader` (see [`keys`] for their credentials and [`Role`]); a mutation the
@@ -135,6 +142,7 @@ mod drift;
 mod environment;
 pub mod fault;
 mod http;
+mod keycloak;
 pub mod keys;
 pub mod limits;
 mod model;
@@ -146,6 +154,7 @@ mod seed;
 pub mod serve;
 mod served_schema;
 mod server;
+mod signing;
 mod spec;
 mod store;
 mod throttle;

@@ -14,9 +14,12 @@
 //! Every line that is not an `export` is a `#` comment, so the whole output can be `eval`ed
 //! or sourced. The sandbox listens on the given port and production on the next one (with
 //! port 0, on two free ports), on 127.0.0.1 only. Each serves ION's root paths (`/graphql`,
-//! the token endpoint under `/realms/...` and the legacy `/auth/realms/...`) and the admin
-//! endpoints described in [`super`]. A token from one environment is refused by the other
-//! with `Unable to find appropriate RSA key`, and a write to one is not seen by the other.
+//! Keycloak's token endpoint, JWKS and discovery document under `/realms/api-keys/...` and
+//! the legacy `/auth/realms/...`) and the admin endpoints described in [`super`]. Each signs
+//! its tokens (RS256) with its own RSA key, which its JWKS publishes; a token from one
+//! environment is refused by the other with `Unable to find appropriate RSA key` (its `kid`
+//! is not in that JWKS), and a write to one is not seen by the other. With TLS, the
+//! discovery document's URLs are `https`.
 //!
 //! With a rate limit ([`ServeOptions::throttle`], `--rate-limit`), each environment has a
 //! token bucket per API key on `/graphql` and answers 429 beyond it (see
@@ -363,7 +366,8 @@ async fn serve_connection(
     tls: Option<TlsAcceptor>,
     watcher: Watcher,
 ) {
-    let service = http::service(move || Some(Arc::clone(&environment)));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let service = http::service(move || Some(Arc::clone(&environment)), scheme);
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())

@@ -11,12 +11,14 @@ use crate::auth::Realm;
 ///
 /// Its tokens carry the issuer (`iss`) of the realm it imitates ([`Realm::issuer`]), as
 /// ION's tokens do, so the harness reads their environment the same way on the double and on
-/// ION. Each running environment also draws its own token-signing key, so a token from one is
-/// refused by every other with ION's `Unable to find appropriate RSA key`. The credentials
+/// ION. Each environment name also has its own RSA token-signing key (one per process, see
+/// `signing.rs`), so a token from one environment is refused by every other with ION's
+/// `Unable to find appropriate RSA key`. The credentials
 /// here are fixed, public constants of the double, not secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentSpec {
-    /// A short name, used in the token's key id (`kid`).
+    /// A short name, used in the token's key id (`kid`). Environments of one name share
+    /// a signing key within a process.
     pub name: String,
     /// The ION realm it imitates: its tokens carry that realm's issuer.
     pub realm: Realm,

@@ -1,30 +1,30 @@
 //! The double's access tokens: what ION's Keycloak realm `api-keys` issues, and how ION's API
 //! rejects a token it does not accept.
 //!
-//! Tokens are JWTs (HS256) signed with a key private to one environment and drawn afresh
-//! every time the environment starts. The header names the key (`kid`, `<name>-<8 hex>`),
-//! and the claims carry the realm's `iss` (see [`crate::auth::Realm::issuer`]) and a `jti`
-//! sequence number. A
-//! token whose key, signature or issuer belongs to another environment is refused as ION
-//! refuses a token from another auth server. The 401 messages are the ones ION documents.
+//! Tokens are RS256 JWTs, signed with the RSA key of their environment ([`super::signing`]:
+//! one per environment name per process). The header names the key (`kid`,
+//! `<name>-<8 hex>`), which the environment publishes in its JWKS ([`super::keycloak`]), and
+//! the claims carry the realm's `iss` (see [`crate::auth::Realm::issuer`]) and a `jti`
+//! (`<kid>.<issuer instance>.<sequence>`). ION's API checks a token as the double does: a
+//! `kid` its JWKS lacks (a token of another environment) gets `Unable to find appropriate
+//! RSA key`; a signature that does not verify with the public key, or another algorithm,
+//! `Unable to parse authentication token`; then the expiry and the issuer. The 401 messages
+//! are the ones ION documents.
 //!
-//! Implementation notes: the key isolates environments from each other; it is not a
-//! security boundary (the demo credentials are public), so it is derived from the
-//! environment's name, the process id, a high-resolution clock, an address and a process-wide
-//! counter rather than from an OS random source. Expiry has two causes: the `exp` claim (the
-//! clock), and a cutoff moved by [`Issuer::expire_all`] that makes every token issued so far
-//! expired at once, so a client's refetch-on-expiry can be tested without waiting.
+//! Expiry has two causes: the `exp` claim (the clock), and a cutoff moved by
+//! [`Issuer::expire_all`] that makes every token this issuer issued so far expired at once,
+//! so a client's refetch-on-expiry can be tested without waiting.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::keys::Role;
+use super::signing::{ALGORITHM, SigningKey};
 
 /// The client id of the double's demo API key.
 pub const DEMO_CLIENT_ID: &str = "ion-contract-demo";
@@ -66,48 +66,63 @@ pub(crate) struct Verified {
 /// Issues and checks the tokens of one environment (one auth server).
 #[derive(Debug)]
 pub(crate) struct Issuer {
+    /// The environment's name: which signing key it uses ([`SigningKey::of`]).
+    name: String,
     issuer: String,
-    kid: String,
-    key: [u8; 32],
-    /// The `jti` of the next token issued.
+    /// The signing key, fetched (or generated) on first use.
+    key: OnceLock<Arc<SigningKey>>,
+    /// Tells this issuer's tokens from those of another environment of the same name.
+    instance: u64,
+    /// The sequence number in the `jti` of the next token issued.
     next_jti: AtomicU64,
-    /// Tokens whose `jti` is below this are expired.
+    /// This issuer's tokens whose sequence number is below this are expired.
     cutoff: AtomicU64,
 }
 
 impl Issuer {
-    /// The issuer `issuer` (the `iss` claim) of environment `name`, with a fresh key.
+    /// The issuer `issuer` (the `iss` claim) of environment `name`, signing with that
+    /// name's key.
     pub(crate) fn new(name: &str, issuer: &str) -> Self {
-        let key = fresh_key(name);
-        let fingerprint = Sha256::digest(key);
-        let kid = format!("{name}-{}", hex(&fingerprint[..4]));
+        static INSTANCES: AtomicU64 = AtomicU64::new(0);
         Issuer {
+            name: name.to_owned(),
             issuer: issuer.to_owned(),
-            kid,
-            key,
+            key: OnceLock::new(),
+            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             next_jti: AtomicU64::new(0),
             cutoff: AtomicU64::new(0),
         }
     }
 
+    /// The environment's signing key.
+    pub(crate) fn key(&self) -> &SigningKey {
+        self.key.get_or_init(|| SigningKey::of(&self.name))
+    }
+
+    /// The issuer (`iss`) its tokens carry.
+    pub(crate) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// A signed token for `client_id`, carrying `role` (see [`super::keys`]), valid for
     /// `lifetime_secs` from now.
     pub(crate) fn issue(&self, client_id: &str, role: Role, lifetime_secs: u64) -> String {
+        let key = self.key();
         let now = unix_now();
-        let jti = self.next_jti.fetch_add(1, Ordering::Relaxed);
-        let header = json!({"alg": "HS256", "typ": "JWT", "kid": self.kid});
+        let sequence = self.next_jti.fetch_add(1, Ordering::Relaxed);
+        let header = json!({"alg": ALGORITHM, "typ": "JWT", "kid": key.kid()});
         let claims = json!({
             "iss": self.issuer,
             "azp": client_id,
             "sub": format!("service-account-{client_id}"),
             "typ": "Bearer",
             "role": role.name(),
-            "jti": format!("{}.{jti}", self.kid),
+            "jti": format!("{}.{}.{sequence}", key.kid(), self.instance),
             "iat": now,
             "exp": now + lifetime_secs,
         });
         let signing_input = format!("{}.{}", encode(&header), encode(&claims));
-        let signature = URL_SAFE_NO_PAD.encode(self.sign(&signing_input));
+        let signature = URL_SAFE_NO_PAD.encode(key.sign(signing_input.as_bytes()));
         format!("{signing_input}.{signature}")
     }
 
@@ -121,6 +136,12 @@ impl Issuer {
     /// Checks an `Authorization` header: a bare token, `Bearer <token>` or `Token <token>`.
     /// Returns the client id the token was issued to (its `azp` claim) and the role it
     /// carries.
+    ///
+    /// In the order ION's API checks: the header's `kid` must name a key of the
+    /// environment's JWKS (else `Unable to find appropriate RSA key`), the token must be
+    /// RS256 and its signature verify with that public key (else `Unable to parse
+    /// authentication token`), then it must not have expired, and its issuer must be the
+    /// environment's.
     pub(crate) fn verify(&self, authorization: Option<&str>) -> Result<Verified, Rejection> {
         let header = authorization.map(str::trim).filter(|h| !h.is_empty());
         let token = header.ok_or(Rejection::Missing)?;
@@ -143,24 +164,25 @@ impl Issuer {
         let (Some(header), Some(claims)) = (decode(head), decode(body)) else {
             return Err(Rejection::Malformed);
         };
+        let key = self.key();
+        if header["kid"] != key.kid() {
+            return Err(Rejection::WrongIssuer);
+        }
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| Rejection::Malformed)?;
-        let mut mac = self.mac();
-        mac.update(format!("{head}.{body}").as_bytes());
-        let ours = header["kid"] == self.kid.as_str()
-            && mac.verify_slice(&signature).is_ok()
-            && claims["iss"] == self.issuer.as_str();
-        if !ours {
+        let signed = header["alg"] == ALGORITHM
+            && key.verifies(format!("{head}.{body}").as_bytes(), &signature);
+        if !signed {
+            return Err(Rejection::Malformed);
+        }
+        if claims["exp"].as_u64().is_none_or(|exp| exp <= unix_now()) {
+            return Err(Rejection::Expired);
+        }
+        if claims["iss"] != self.issuer.as_str() {
             return Err(Rejection::WrongIssuer);
         }
-        let fresh = claims["exp"].as_u64().is_some_and(|exp| exp > unix_now());
-        let sequence = claims["jti"]
-            .as_str()
-            .and_then(|jti| jti.rsplit_once('.'))
-            .and_then(|(_, n)| n.parse::<u64>().ok());
-        let cut = sequence.is_none_or(|n| n < self.cutoff.load(Ordering::Relaxed));
-        if !fresh || cut {
+        if self.cut_off(&claims["jti"]) {
             return Err(Rejection::Expired);
         }
         // Every token this issuer signs names its client and role.
@@ -175,36 +197,25 @@ impl Issuer {
         })
     }
 
-    fn mac(&self) -> Hmac<Sha256> {
-        // HMAC accepts keys of any length; this cannot fail.
-        Hmac::<Sha256>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!())
+    /// Whether a token with this `jti` was issued here before [`Issuer::expire_all`]. A
+    /// token of another environment of the same name (same key) is judged by `exp` alone.
+    fn cut_off(&self, jti: &Value) -> bool {
+        let Some((instance, sequence)) = jti
+            .as_str()
+            .and_then(|jti| jti.strip_prefix(self.key().kid()))
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| rest.split_once('.'))
+        else {
+            return true;
+        };
+        match (instance.parse::<u64>(), sequence.parse::<u64>()) {
+            (Ok(instance), Ok(sequence)) if instance == self.instance => {
+                sequence < self.cutoff.load(Ordering::Relaxed)
+            }
+            (Ok(_), Ok(_)) => false,
+            _ => true,
+        }
     }
-
-    fn sign(&self, input: &str) -> Vec<u8> {
-        let mut mac = self.mac();
-        mac.update(input.as_bytes());
-        mac.finalize().into_bytes().to_vec()
-    }
-}
-
-/// A signing key no other environment, in this process or another, will draw.
-fn fresh_key(name: &str) -> [u8; 32] {
-    static DRAWN: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let local = 0u8;
-    let mut hasher = Sha256::new();
-    hasher.update(name.as_bytes());
-    hasher.update(std::process::id().to_le_bytes());
-    hasher.update(nanos.to_le_bytes());
-    hasher.update(format!("{:p}{:?}", &local, std::time::Instant::now()).as_bytes());
-    hasher.update(DRAWN.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    hasher.finalize().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn encode(value: &Value) -> String {
@@ -246,16 +257,28 @@ mod tests {
     }
 
     #[test]
-    fn tokens_name_their_key_issuer_and_sequence() {
+    fn tokens_are_rs256_and_name_their_key_issuer_and_sequence() {
         let issuer = Issuer::new("sandbox", "https://auth.example.test/realms/api-keys");
         let (claims, header) = claims_and_header(&issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60));
+        assert_eq!(header["alg"], "RS256");
         let kid = header["kid"].as_str().unwrap();
+        assert_eq!(kid, issuer.key().kid());
         assert!(
             kid.starts_with("sandbox-") && kid.len() == "sandbox-".len() + 8,
             "{kid}"
         );
         assert_eq!(claims["iss"], "https://auth.example.test/realms/api-keys");
-        assert_eq!(claims["jti"], format!("{kid}.0"));
+        assert_eq!(claims["jti"], format!("{kid}.{}.0", issuer.instance));
+    }
+
+    /// `token` with its header replaced by `header`, re-signed by `key`.
+    fn resigned(token: &str, header: &Value, key: &SigningKey) -> String {
+        let body = token.split('.').nth(1).unwrap();
+        let input = format!("{}.{body}", encode(header));
+        format!(
+            "{input}.{}",
+            URL_SAFE_NO_PAD.encode(key.sign(input.as_bytes()))
+        )
     }
 
     #[test]
@@ -265,21 +288,46 @@ mod tests {
         assert_eq!(issuer.verify(Some("  ")), Err(Rejection::Missing));
         assert_eq!(issuer.verify(Some("Bearer abc")), Err(Rejection::Malformed));
         assert_eq!(issuer.verify(Some("a.b.c.d")), Err(Rejection::Malformed));
-        let other =
-            Issuer::new("demo", "http://127.0.0.1:2").issue(DEMO_CLIENT_ID, Role::Admin, 60);
+        let other_environment = Issuer::new("token-test-other", "http://127.0.0.1:1");
+        let other = other_environment.issue(DEMO_CLIENT_ID, Role::Admin, 60);
         assert_eq!(issuer.verify(Some(&other)), Err(Rejection::WrongIssuer));
         let expired = issuer.issue(DEMO_CLIENT_ID, Role::Admin, 0);
         assert_eq!(issuer.verify(Some(&expired)), Err(Rejection::Expired));
-        let mut tampered = issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60);
+        let token = issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60);
+        let mut tampered = token.clone();
         tampered.push('A');
-        assert!(issuer.verify(Some(&tampered)).is_err());
+        assert_eq!(issuer.verify(Some(&tampered)), Err(Rejection::Malformed));
+        // Our kid, but signed by another key: only the public key tells.
+        let our_header = json!({"alg": "RS256", "typ": "JWT", "kid": issuer.key().kid()});
+        let forged = resigned(&token, &our_header, other_environment.key());
+        assert_eq!(issuer.verify(Some(&forged)), Err(Rejection::Malformed));
+        // Our key, but another algorithm named.
+        let hs256 = json!({"alg": "HS256", "typ": "JWT", "kid": issuer.key().kid()});
+        let confused = resigned(&token, &hs256, issuer.key());
+        assert_eq!(issuer.verify(Some(&confused)), Err(Rejection::Malformed));
+        assert_eq!(
+            issuer.verify(Some(&resigned(&token, &our_header, issuer.key()))),
+            Ok(admin()),
+            "the re-signing itself is sound"
+        );
     }
 
     #[test]
-    fn same_name_and_url_still_means_another_key() {
+    fn one_name_one_key_but_each_issuer_its_own_issuer_and_expiry() {
         let first = Issuer::new("demo", "http://127.0.0.1:1");
         let second = Issuer::new("demo", "http://127.0.0.1:1");
+        assert_eq!(first.key().kid(), second.key().kid());
         let token = second.issue(DEMO_CLIENT_ID, Role::Admin, 60);
+        assert_eq!(first.verify(Some(&token)), Ok(admin()));
+        first.issue(DEMO_CLIENT_ID, Role::Admin, 60);
+        first.expire_all();
+        assert_eq!(
+            first.verify(Some(&token)),
+            Ok(admin()),
+            "not first's to expire"
+        );
+        let elsewhere = Issuer::new("demo", "http://127.0.0.1:2");
+        let token = elsewhere.issue(DEMO_CLIENT_ID, Role::Admin, 60);
         assert_eq!(first.verify(Some(&token)), Err(Rejection::WrongIssuer));
     }
 

@@ -11,7 +11,9 @@
 //!    held by the credential variables of two environments (`ION_SANDBOX_CLIENT_SECRET` and
 //!    `ION_PROD_CLIENT_SECRET`). Loopback and non-ION hosts say nothing and pass.
 //! 2. **The token**: fetched (client credentials) or taken as given, its issuer read without
-//!    verification and placed the same way.
+//!    verification and placed the same way; then, when the target's auth server publishes
+//!    its keys (a JWKS), the token's `kid` must be among them (`signing_key.rs`): else it
+//!    comes from another environment and ION's API would refuse it. No JWKS: no check.
 //! 3. **`me`**: `me { id email organization { id name domain } }` with that token. A refusal
 //!    is classified ([`crate::auth::classify`]); an answer names the tenant the run is in.
 //!
@@ -19,6 +21,7 @@
 //! fix. No value of a credential is ever part of it: only variable names, URLs and issuers.
 
 mod mismatch;
+mod signing_key;
 
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -138,6 +141,26 @@ pub enum PreflightError {
         /// The token's variable.
         variable: String,
     },
+    /// The token's `kid` is not among the keys the target's auth server publishes (its
+    /// JWKS): ION's API would answer 401 `Unable to find appropriate RSA key`.
+    #[error(
+        "preflight of target {target}: the token's signing key (kid {kid}) is not among the \
+         keys the target's auth server publishes at {jwks_url} ({published}): the token was \
+         issued by another ION environment, and ION's API would refuse it with 401 `Unable to \
+         find appropriate RSA key`; no GraphQL request was sent\nhelp: {help}"
+    )]
+    UnknownSigningKey {
+        /// The target.
+        target: String,
+        /// The token's key id (shortened, printable).
+        kid: String,
+        /// The JWKS that was read.
+        jwks_url: String,
+        /// The key ids it lists (the first few, printable).
+        published: String,
+        /// The fix, for the kind of credentials used.
+        help: String,
+    },
     /// `me` answered, but not with a user.
     #[error(
         "preflight of target {target}: `me` gave no user: {detail}\nhelp: ION answers `me` for the user who created the API key; check the key in ION's settings"
@@ -244,13 +267,14 @@ pub async fn run(
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         if matches!(live.credentials, Credentials::Token(_))
-            && claims.is_some_and(|c| c.expired_at(now))
+            && claims.as_ref().is_some_and(|c| c.expired_at(now))
         {
             return Err(PreflightError::ExpiredToken {
                 target: target.name.clone(),
                 variable: target.variables.token.clone().unwrap_or_default(),
             });
         }
+        signing_key::check(target, live, client.http(), claims.as_ref()).await?;
     }
     let tenant = ask_me(target, client, &mismatch.variables).await?;
     Ok(Passed {

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{ADMIN_PREFIX, Environment, Faults, Keys, Reply, graphql_error, lock};
-use crate::auth::TOKEN_PATH;
+use crate::auth::{DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH};
 
 /// How many distinct paths `/__double/requests` counts one by one.
 pub(crate) const MAX_COUNTED_PATHS: usize = 64;
@@ -198,7 +198,8 @@ fn not_allowed(method: &str, allowed: &'static str) -> Reply {
 pub(super) fn not_found(method: &str, path: &str) -> Reply {
     let message = format!(
         "No route for {method} {path}. The ION double serves POST /graphql, POST \
-         {TOKEN_PATH} (also under /auth), GET {ADMIN_PREFIX}requests, POST \
+         {TOKEN_PATH}, GET {JWKS_PATH} and GET {DISCOVERY_PATH} (each also under /auth), GET \
+         {ADMIN_PREFIX}requests, POST \
          {ADMIN_PREFIX}reset, POST {ADMIN_PREFIX}expire-tokens, POST {ADMIN_PREFIX}drift, GET or \
          POST {ADMIN_PREFIX}throttle and POST or DELETE {ADMIN_PREFIX}schema, GET or POST \
          {ADMIN_PREFIX}keys and GET, POST or DELETE {ADMIN_PREFIX}faults."

@@ -7,6 +7,8 @@
 //! | --- | --- |
 //! | `POST /realms/api-keys/protocol/openid-connect/token` | a token (client credentials), or Keycloak's OAuth errors |
 //! | `POST /auth/realms/api-keys/protocol/openid-connect/token` | the same (Keycloak's legacy `/auth` context) |
+//! | `GET /realms/api-keys/protocol/openid-connect/certs` (also under `/auth`) | the JWKS: the public key the environment's tokens verify with ([`super::keycloak`]) |
+//! | `GET /realms/api-keys/.well-known/openid-configuration` (also under `/auth`) | the OpenID Connect discovery document: the environment's `issuer`, `jwks_uri`, `token_endpoint`, ... |
 //! | `POST /graphql` | the GraphQL response, or ION's 401 / 400, or 429 when throttled ([`super::throttle`]), or 502 past a limit ([`super::limits`]) |
 //! | `GET /__double/requests` | `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t, "stopped": {...}, "early": e}` (see [`super`]) |
 //! | `POST /__double/drift` | `{"delete": {"type", "id"}}` or `{"set": {"type", "id", "fields"}}`: a row changed behind the API's back ([`super::drift`]) |
@@ -27,8 +29,9 @@
 //! The admin endpoints and the request counters are [`admin`]'s.
 //!
 //! The transport ([`super::http`], for [`super::server`]'s per-trial double and
-//! [`super::serve`]) turns a request into a call of [`Environment::handle`] and its
-//! [`Reply`] into a response, and keeps no copy of the request.
+//! [`super::serve`]) turns a request into a call of [`Environment::handle`] (with the
+//! origin the client reached, `<scheme>://<Host>`, for the URLs of the discovery document)
+//! and its [`Reply`] into a response, and keeps no copy of the request.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -42,6 +45,7 @@ use serde_json::{Map, Value, json};
 
 use super::DoubleData;
 use super::fault::{self, FaultRule, FaultSwitch, Faults};
+use super::keycloak;
 use super::keys::{Keys, Role};
 use super::limits::{Budget, Cancel, LimitExceeded};
 use super::resolve::{self, Refused};
@@ -51,7 +55,10 @@ use super::store::Store;
 use super::throttle::{TOO_MANY_REQUESTS, Throttle, Throttled};
 use super::token::Issuer;
 use super::webhook::{WebhookRetry, Webhooks};
-use crate::auth::{LEGACY_TOKEN_PATH, TOKEN_PATH};
+use crate::auth::{
+    DISCOVERY_PATH, JWKS_PATH, LEGACY_DISCOVERY_PATH, LEGACY_JWKS_PATH, LEGACY_TOKEN_PATH,
+    TOKEN_PATH,
+};
 
 mod admin;
 
@@ -143,11 +150,13 @@ impl Environment {
         }
     }
 
-    /// Answers one request. `path` is the URL path, without the query string; `cancel` is
-    /// set when the client has gone (the request then stops at its next field).
+    /// Answers one request. `origin` is where the client reached the double
+    /// (`<scheme>://<host>[:port]`); `path` is the URL path, without the query string;
+    /// `cancel` is set when the client has gone (the request then stops at its next field).
     pub(crate) fn handle(
         &self,
         method: &str,
+        origin: &str,
         path: &str,
         headers: &HeaderMap,
         body: &[u8],
@@ -159,6 +168,15 @@ impl Environment {
         lock(&self.counters).count(path);
         match path {
             TOKEN_PATH | LEGACY_TOKEN_PATH => only(method, "POST", || self.token(headers, body)),
+            JWKS_PATH | LEGACY_JWKS_PATH => only(method, "GET", || {
+                Reply::json(200, &keycloak::jwks(self.issuer.key()))
+            }),
+            DISCOVERY_PATH | LEGACY_DISCOVERY_PATH => only(method, "GET", || {
+                Reply::json(
+                    200,
+                    &keycloak::discovery(self.issuer.issuer(), origin, path),
+                )
+            }),
             "/graphql" => only(method, "POST", || self.graphql(headers, body, cancel)),
             _ => not_found(method, path),
         }
