@@ -151,6 +151,26 @@ impl Serve {
         })
     }
 
+    /// `ion-contract <args>` against this serve's sandbox URLs with the production
+    /// environment's token (an environment mismatch), then checks that the preflight stopped
+    /// it: exit 3, the diagnosis, and no `/graphql` request reached the sandbox.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn assert_preflight_stops(&self, args: &[&str]) {
+        let production_token = self.token("ION_PROD_");
+        let api = "ION_SANDBOX_API_URL";
+        let out = super::output(
+            ion_contract(args)
+                .env(api, &self.vars[api])
+                .env("ION_SANDBOX_AUTH_URL", &self.vars["ION_SANDBOX_AUTH_URL"])
+                .env("ION_SANDBOX_TOKEN", &production_token),
+        );
+        let shown = format!("{}{}", super::stdout(&out), super::stderr(&out));
+        assert_eq!(out.status.code(), Some(3), "{shown}");
+        assert!(shown.contains("environment mismatch"), "{shown}");
+        let counts = self.admin(api, "GET", "requests");
+        assert_eq!(counts["paths"].get("/graphql"), None, "{counts}");
+    }
+
     /// A GraphQL query to the sandbox with its demo key; the response body.
     #[allow(dead_code)] // used by some test binaries only
     pub fn sandbox_query(&self, query: &str) -> serde_json::Value {
