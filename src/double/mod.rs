@@ -134,6 +134,7 @@ pub mod control;
 mod drift;
 mod environment;
 pub mod fault;
+mod graphql_errors;
 mod http;
 pub mod keys;
 pub mod limits;
@@ -151,6 +152,7 @@ mod store;
 mod throttle;
 mod tls;
 mod token;
+mod unique;
 mod webhook;
 
 use std::path::{Path, PathBuf};
