@@ -92,6 +92,20 @@ pub(crate) fn validation_errors(
         outline: &outline,
     };
     let mut errors: Vec<CoreError> = diagnostics.iter().filter_map(|d| reader.read(d)).collect();
+    if errors.is_empty() {
+        // Every diagnostic read as a follow-on: answer apollo's rather than no error at all.
+        errors = diagnostics
+            .iter()
+            .map(|d| CoreError {
+                message: d
+                    .compat
+                    .as_ref()
+                    .map_or(d.text.clone(), |c| c.replace('"', "'")),
+                at: vec![d.start],
+                order: d.start,
+            })
+            .collect();
+    }
     errors.sort_by_key(|e| e.order);
     let mut seen = Vec::new();
     errors
