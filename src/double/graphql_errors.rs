@@ -52,6 +52,16 @@ struct Diagnostic {
     end: usize,
 }
 
+impl Diagnostic {
+    /// apollo's graphql-js-compatible message with graphql-core's single quotes (graphql-core
+    /// words most rules as graphql-js does), or apollo's own message when it has none.
+    fn graphql_js_wording(&self) -> String {
+        self.compat
+            .as_ref()
+            .map_or_else(|| self.text.clone(), |c| c.replace('"', "'"))
+    }
+}
+
 /// A graphql-core error: its message, its locations as byte offsets, and where it sorts.
 struct CoreError {
     message: String,
@@ -99,10 +109,7 @@ pub(crate) fn validation_errors(
         errors = diagnostics
             .iter()
             .map(|d| CoreError {
-                message: d
-                    .compat
-                    .as_ref()
-                    .map_or(d.text.clone(), |c| c.replace('"', "'")),
+                message: d.graphql_js_wording(),
                 at: vec![d.start],
                 order: d.start,
             })
@@ -149,6 +156,48 @@ struct Reader<'a> {
 impl Reader<'_> {
     /// graphql-core's error for `d`, or `None` for a follow-on graphql-core does not report.
     fn read(&self, d: &Diagnostic) -> Option<CoreError> {
+        if self.is_follow_on(d) {
+            return None;
+        }
+        Some(self.translate(d).unwrap_or_else(|| CoreError {
+            message: d.graphql_js_wording(),
+            at: vec![d.start],
+            order: d.start,
+        }))
+    }
+
+    /// Whether `d` is one of apollo's follow-on diagnostics that graphql-core does not report
+    /// for the same document.
+    fn is_follow_on(&self, d: &Diagnostic) -> bool {
+        let names = quoted(d.compat.as_deref().unwrap_or(""));
+        let name = |i: usize| names.get(i).copied().unwrap_or("");
+        let field = || self.outline.field_at(d.start).map(|site| &site.field);
+        match d.kind.unwrap_or("") {
+            // A variable used in a field that does not exist (apollo dropped the field).
+            "UnusedVariable" => self
+                .outline
+                .operation_at(d.start)
+                .is_some_and(|op| op.used.contains(name(0).trim_start_matches('$'))),
+            // A variable of an unknown type: graphql-core reports only the unknown type.
+            "DisallowedVariableUsage" => self.outline.operation_at(d.start).is_some_and(|op| {
+                let bare = name(0).trim_start_matches('$');
+                op.variables.iter().any(|(variable, _, named)| {
+                    variable == bare && !self.schema.types.contains_key(named.as_str())
+                })
+            }),
+            // A selection of fields that do not exist (apollo dropped them).
+            "MissingSubselection" => field().is_some_and(|f| !f.selection_set.is_empty()),
+            // An argument given as `null`: graphql-core reports only the wrong value.
+            "RequiredArgument" => {
+                field().is_some_and(|f| f.arguments.iter().any(|a| a.name == name(1)))
+            }
+            _ => false,
+        }
+    }
+
+    /// graphql-core's wording and locations of `d`; `None` if the document does not give
+    /// what they need (apollo's wording stands in).
+    fn translate(&self, d: &Diagnostic) -> Option<CoreError> {
         let names = quoted(d.compat.as_deref().unwrap_or(""));
         let name = |i: usize| names.get(i).copied().unwrap_or("");
         let at_start = |message: String| CoreError {
@@ -210,14 +259,6 @@ impl Reader<'_> {
                 }
             }
             "RequiredArgument" => {
-                // graphql-core reports an argument given as `null` only as a wrong value.
-                let given = self
-                    .outline
-                    .field_at(d.start)
-                    .is_some_and(|site| site.field.arguments.iter().any(|a| a.name == name(1)));
-                if given {
-                    return None;
-                }
                 // graphql-core checks required arguments when it leaves the field.
                 CoreError {
                     message: d.compat.clone()?.replace('"', "'"),
@@ -234,9 +275,6 @@ impl Reader<'_> {
             }
             "MissingSubselection" => {
                 let site = self.outline.field_at(d.start)?;
-                if !site.field.selection_set.is_empty() {
-                    return None;
-                }
                 let ty = self.field_type(site.parent.as_deref()?, &site.field.name)?;
                 let field = &site.field.name;
                 at_start(format!(
@@ -267,10 +305,7 @@ impl Reader<'_> {
                     order: after_dots,
                 }
             }
-            _ => at_start(match &d.compat {
-                Some(compat) => compat.replace('"', "'"),
-                None => d.text.clone(),
-            }),
+            _ => at_start(d.graphql_js_wording()),
         };
         Some(error)
     }
@@ -324,12 +359,9 @@ impl Reader<'_> {
         }
     }
 
-    /// `None` when the variable is used, in a field apollo dropped as unknown.
+    /// graphql-core's message, naming the operation if it has a name.
     fn unused_variable(&self, d: &Diagnostic, variable: &str) -> Option<CoreError> {
         let operation = self.outline.operation_at(d.start)?;
-        if operation.used.contains(variable.trim_start_matches('$')) {
-            return None;
-        }
         Some(CoreError {
             message: match &operation.name {
                 Some(op) => format!("Variable '{variable}' is never used in operation '{op}'."),
@@ -340,17 +372,14 @@ impl Reader<'_> {
         })
     }
 
-    /// `None` when the variable's type is unknown (graphql-core reports only that).
+    /// graphql-core's message, at the variable's definition and at its use.
     fn variable_in_wrong_place(&self, d: &Diagnostic, names: &[&str]) -> Option<CoreError> {
         let [variable, declared, expected, ..] = names else {
             return None;
         };
         let operation = self.outline.operation_at(d.start)?;
         let bare = variable.trim_start_matches('$');
-        let (_, defined_at, named) = operation.variables.iter().find(|(n, ..)| n == bare)?;
-        if !self.schema.types.contains_key(named.as_str()) {
-            return None;
-        }
+        let (_, defined_at, _) = operation.variables.iter().find(|(n, ..)| n == bare)?;
         let used_at = d.start + self.text(d.start, d.end).find(variable).unwrap_or(0);
         Some(CoreError {
             message: format!(
