@@ -25,6 +25,8 @@
 //! - **Limits.** Suggestions of types to spread on (for interfaces and unions) are not made;
 //!   a fragment's variables count as used by every operation.
 
+use std::collections::HashSet;
+
 use apollo_compiler::Schema;
 use apollo_compiler::diagnostic::ToCliReport;
 use apollo_compiler::schema::ExtendedType;
@@ -116,15 +118,10 @@ pub(crate) fn validation_errors(
             .collect();
     }
     errors.sort_by_key(|e| e.order);
-    let mut seen = Vec::new();
+    let mut seen = HashSet::new();
     errors
         .into_iter()
-        .filter(|e| {
-            let key = (e.message.clone(), e.at.clone());
-            let fresh = !seen.contains(&key);
-            seen.push(key);
-            fresh
-        })
+        .filter(|e| seen.insert((e.message.clone(), e.at.clone())))
         .map(|e| to_json(source, &e.message, &e.at))
         .collect()
 }

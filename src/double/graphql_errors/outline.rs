@@ -2,7 +2,7 @@
 //! not carry: each operation's name, extent, variables and the variables it uses (unknown
 //! fields included, as graphql-core counts them), and each field with its parent type.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use apollo_compiler::ast::{self, Definition, DirectiveList, Selection};
 use apollo_compiler::{Node, Schema};
@@ -19,9 +19,8 @@ pub(super) struct Operation {
     pub used: HashSet<String>,
 }
 
-/// A field of the document, where it starts and the type it is selected on (if known).
+/// A field of the document and the type it is selected on (if known).
 pub(super) struct FieldSite {
-    pub start: usize,
     pub parent: Option<String>,
     pub field: Node<ast::Field>,
 }
@@ -29,7 +28,8 @@ pub(super) struct FieldSite {
 #[derive(Default)]
 pub(super) struct Outline {
     pub operations: Vec<Operation>,
-    pub fields: Vec<FieldSite>,
+    /// The fields by the byte offset they start at.
+    fields: HashMap<usize, FieldSite>,
 }
 
 impl Outline {
@@ -80,14 +80,15 @@ impl Outline {
 
     /// The operation that contains `offset`.
     pub(super) fn operation_at(&self, offset: usize) -> Option<&Operation> {
-        self.operations
-            .iter()
-            .find(|op| op.start <= offset && offset < op.end)
+        // Operations are in document order: the last one starting at or before `offset`.
+        let after = self.operations.partition_point(|op| op.start <= offset);
+        let operation = self.operations.get(after.checked_sub(1)?)?;
+        (offset < operation.end).then_some(operation)
     }
 
     /// The field that starts at `offset`.
     pub(super) fn field_at(&self, offset: usize) -> Option<&FieldSite> {
-        self.fields.iter().find(|site| site.start == offset)
+        self.fields.get(&offset)
     }
 
     fn walk(
@@ -108,11 +109,13 @@ impl Outline {
                         let definition = schema.type_field(p, &field.name).ok()?;
                         Some(definition.ty.inner_named_type().to_string())
                     });
-                    self.fields.push(FieldSite {
-                        start: field.location().map_or(usize::MAX, |s| s.offset()),
-                        parent: parent.clone(),
-                        field: field.clone(),
-                    });
+                    if let Some(span) = field.location() {
+                        let site = FieldSite {
+                            parent: parent.clone(),
+                            field: field.clone(),
+                        };
+                        self.fields.insert(span.offset(), site);
+                    }
                     self.walk(schema, &field.selection_set, child, used);
                 }
                 Selection::FragmentSpread(spread) => directive_uses(&spread.directives, used),
