@@ -75,7 +75,7 @@ async fn a_part_number_is_unique_per_revision() {
     let token = token(&double).await;
     let create = "mutation($input: CreatePartInput!) {
       createPart(input: $input) { part { partNumber revision } } }";
-    // PN-1001 has revisions A, B and C in the seed; A is also the default revision.
+    // The seed has PN-1001 in revisions A, B and C, and PN-1002 in A, the default revision.
     for input in [
         json!({"partNumber": "PN-1001", "revision": "B"}),
         json!({"partNumber": "PN-1002"}),

@@ -10,7 +10,7 @@ use apollo_compiler::{Node, Schema};
 /// One operation of the document.
 pub(super) struct Operation {
     pub name: Option<String>,
-    /// Byte offsets of the operation's first and last characters' ends.
+    /// The byte offsets where the operation starts and ends.
     pub start: usize,
     pub end: usize,
     /// `(name, offset of its `$`, the named type it declares)`.
