@@ -174,7 +174,7 @@ fn a_schema_set_in_process_is_served_then_restored() {
         assert!(
             answer["errors"]
                 .to_string()
-                .contains("does not have a field `email`"),
+                .contains("Cannot query field 'email' on type 'User'"),
             "{answer}"
         );
         let served = introspect(&client).await.unwrap();
@@ -236,7 +236,7 @@ fn drift_pushed_to_serve_is_reported_by_whom_it_breaks() {
     let note = stderr(&out);
     assert!(
         note.contains(
-            "tenant unknown (the tenant query failed: type `User` does not have a field `email`"
+            "tenant unknown (the tenant query failed: Cannot query field 'email' on type 'User'"
         ),
         "{note}"
     );

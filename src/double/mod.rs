@@ -38,10 +38,15 @@
 //!   etag gets HTTP 200 with the error `The _etag mismatch. Your update raced another
 //!   writer.` and `extensions.code = CONCURRENCY_CONFLICT`. Foreign keys must exist and
 //!   required columns must be given (or have a default in the seed).
-//! - **Errors.** Invalid GraphQL gets HTTP 200 with spec-shaped `errors` (message and
-//!   locations); a body that is not JSON or has no `query` gets 400. A JSON array of
-//!   requests is answered with an array of responses. Another method on a known path gets
-//!   405 (with `Allow`), an unknown path 404, both with a JSON body naming the routes.
+//! - **Errors.** Invalid GraphQL gets HTTP 200 with `errors` worded as ION's graphql-core
+//!   3.2 words them, message and locations, one error per problem, no follow-on errors
+//!   (`graphql_errors.rs`); so does an operation name the document lacks. A by-id lookup
+//!   whose id is not a whole number gets graphql-core's `Int cannot represent non-integer
+//!   value: "abc"` (a missing row is `null`, no error). A `createPart` repeating a part
+//!   number and revision gets an error containing `not unique` (`unique.rs`). A body that is
+//!   not JSON or has no `query` gets 400. A JSON array of requests is answered with an
+//!   array of responses. Another method on a known path gets 405 (with `Allow`), an
+//!   unknown path 404, both with a JSON body naming the routes.
 //! - **Environments.** Each double imitates one environment ([`EnvironmentSpec`]: a name,
 //!   the ION realm it imitates, one API key, a token lifetime; [`IonDouble::start`] uses
 //!   [`EnvironmentSpec::demo`], a sandbox, [`IonDouble::start_with`] any other). Its tokens
@@ -141,6 +146,7 @@ pub mod control;
 mod drift;
 mod environment;
 pub mod fault;
+mod graphql_errors;
 mod http;
 mod keycloak;
 pub mod keys;
@@ -160,6 +166,7 @@ mod store;
 mod throttle;
 mod tls;
 mod token;
+mod unique;
 mod webhook;
 
 use std::path::{Path, PathBuf};

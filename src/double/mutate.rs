@@ -71,6 +71,7 @@ pub(crate) fn apply(
                 "{entity}.{column} is required: give `{column}` in the input"
             ));
         }
+        super::unique::check_create(store, &entity, &columns)?;
         store.insert(&entity, columns)
     } else if name.starts_with("update") || name.starts_with("archive") {
         // `archiveRun(input: {id, etag, archived})` is an update of `archived`.

@@ -15,6 +15,7 @@ use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value, json};
 
+use super::graphql_errors;
 use super::keys::{Action, Role};
 use super::limits::{Budget, LimitExceeded, Limits};
 use super::model::{Related, connection_node, related};
@@ -56,13 +57,14 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, Refused> {
     let document = ExecutableDocument::parse_and_validate(schema, query, "request.graphql")
         .map_err(|invalid| {
-            let errors: Vec<_> = invalid.errors.iter().map(|d| d.to_json()).collect();
+            let errors = graphql_errors::validation_errors(schema, query, &invalid.errors);
             Refused::Errors(json!({ "errors": errors }))
         })?;
-    let operation = document
-        .operations
-        .get(operation_name)
-        .map_err(|e| Refused::Errors(json!({"errors": [e.to_graphql_error(&document.sources)]})))?;
+    let operation = document.operations.get(operation_name).map_err(|_| {
+        let count = document.operations.iter().count();
+        let error = graphql_errors::operation_choice_error(operation_name, count);
+        Refused::Errors(json!({ "errors": [error] }))
+    })?;
     let depth = depth::of_operation(&document, operation, limits.max_depth);
     if depth > limits.max_depth {
         return Err(Refused::Limit(LimitExceeded::Depth {
@@ -199,10 +201,7 @@ impl ObjectValue for Root<'_> {
             && let Some(given) = args.get("id")
         {
             let Some(id) = super::model::as_id(given) else {
-                return Err(error(format!(
-                    "Invalid id {given} for {named}: ION's ids are whole numbers, e.g. \
-                     {name}(id: 1)"
-                )));
+                return Err(error(graphql_errors::malformed_id(given)));
             };
             let row = store.get(named, id).cloned();
             return Ok(self
