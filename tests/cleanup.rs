@@ -362,10 +362,7 @@ fn a_snapshot_recorded_on_the_double_passes_on_a_sandbox_with_other_ids_and_anot
     // each run has its own run id. CI is set: a difference fails and nothing is written.
     let serve = Serve::start();
     for n in 1..=3 {
-        let created = serve.sandbox_query(&format!(
-            r#"mutation {{ createPart(input: {{partNumber: "FOREIGN-{n}", description: "x"}}) {{ part {{ id }} }} }}"#
-        ));
-        assert!(created["errors"].is_null(), "{created}");
+        serve.create_foreign_part(&format!("FOREIGN-{n}"));
     }
     for run in 1..=2 {
         let mut command = scratch.command(&["run", "--target", "sandbox"]);

@@ -51,13 +51,7 @@ fn sandbox_rows(serve: &Serve) -> (Vec<String>, [u64; 4]) {
 fn the_readme_command_passes_again_and_again_on_one_serve_with_foreign_parts() {
     let serve = Serve::start();
     for n in 1..=3 {
-        let created = serve.sandbox_query(&format!(
-            r#"mutation {{ createPart(input: {{partNumber: "THEIRS-{n}", description: "another team's part"}}) {{ part {{ id }} }} }}"#
-        ));
-        assert!(
-            created["data"]["createPart"]["part"]["id"].is_number(),
-            "{created}"
-        );
+        serve.create_foreign_part(&format!("THEIRS-{n}"));
     }
     let (parts_before, counts_before) = sandbox_rows(&serve);
     let tokens_before = serve.admin("ION_SANDBOX_API_URL", "GET", "requests")["paths"]

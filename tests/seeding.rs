@@ -309,27 +309,6 @@ fn a_suite_can_ask_for_the_chain_as_a_fixture_and_a_typo_is_located() {
     );
 }
 
-/// Another client of the shared sandbox: creates a part through ION's API, as a team's
-/// integration would; returns its id.
-fn create_foreign_part(serve: &Serve, part_number: &str) -> i64 {
-    let url = format!("{}/graphql", serve.vars[SANDBOX_API]);
-    let token = serve.token("ION_SANDBOX_");
-    let body = json!({
-        "query": "mutation ($input: CreatePartInput!) { createPart(input: $input) { part { id } } }",
-        "variables": {"input": {"partNumber": part_number, "description": "not the chain's"}},
-    });
-    let answer: Value = block_on(async {
-        let request = reqwest::Client::new()
-            .post(url)
-            .bearer_auth(token)
-            .json(&body);
-        request.send().await.unwrap().json().await.unwrap()
-    });
-    answer["data"]["createPart"]["part"]["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("a created part: {answer}"))
-}
-
 #[test]
 fn nightly_smoke_on_a_shared_sandbox_records_the_first_baseline_and_ignores_others_rows() {
     let serve = Serve::start();
@@ -339,7 +318,7 @@ fn nightly_smoke_on_a_shared_sandbox_records_the_first_baseline_and_ignores_othe
         !baseline.exists(),
         "the first night starts without a baseline"
     );
-    let theirs = create_foreign_part(&serve, "THEIRS-1");
+    let theirs = serve.create_foreign_part("THEIRS-1");
 
     // Night 1: no baseline yet: smoke records one after seeding, says so, and passes.
     let (code, report) = smoke(&serve, &snapshots);
@@ -352,7 +331,7 @@ fn nightly_smoke_on_a_shared_sandbox_records_the_first_baseline_and_ignores_othe
     assert!(baseline.exists(), "{report}");
 
     // Night 2: others created a part and changed one of theirs: information, not drift.
-    create_foreign_part(&serve, "THEIRS-2");
+    serve.create_foreign_part("THEIRS-2");
     let changed = json!({"set": {"type": "Part", "id": theirs, "fields": {"description": "x"}}});
     post(&serve, "drift", &changed);
     let (code, report) = smoke(&serve, &snapshots);
@@ -366,7 +345,7 @@ fn nightly_smoke_on_a_shared_sandbox_records_the_first_baseline_and_ignores_othe
         "drift",
         &json!({"delete": {"type": "Part", "id": theirs}}),
     );
-    create_foreign_part(&serve, "THEIRS-3");
+    serve.create_foreign_part("THEIRS-3");
     let (code, report) = smoke(&serve, &snapshots);
     assert_eq!(code, 0, "{report}");
     assert!(report.contains("- ✓ drift: clean"), "{report}");

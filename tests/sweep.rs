@@ -67,16 +67,6 @@ fn count(serve: &Serve, list: &str) -> usize {
         .len()
 }
 
-fn create_part(serve: &Serve, number: &str) {
-    let body = serve.sandbox_query(&format!(
-        "mutation {{ createPart(input: {{partNumber: \"{number}\", description: \"x\"}}) {{ part {{ id }} }} }}"
-    ));
-    assert!(
-        body["data"]["createPart"]["part"]["id"].is_number(),
-        "{body}"
-    );
-}
-
 /// `ion-contract sweep --target sandbox <args>` against `serve`'s sandbox.
 fn sweep(serve: &Serve, args: &[&str]) -> std::process::Output {
     let mut all = vec!["sweep", "--target", "sandbox"];
@@ -128,7 +118,7 @@ fn run_and_kill(serve: &Serve, scratch: &Scratch) -> String {
 #[test]
 fn a_run_killed_in_the_middle_of_a_write_case_leaves_rows_that_sweep_yes_removes() {
     let serve = Serve::start();
-    create_part(&serve, "FOREIGN-1");
+    serve.create_foreign_part("FOREIGN-1");
     let seeded =
         output(ion_contract(&["seed", "--target", "sandbox"]).envs(serve.env("ION_SANDBOX_")));
     assert_eq!(seeded.status.code(), Some(0), "{}", stderr(&seeded));
@@ -222,8 +212,8 @@ fn only_runs_older_than_the_limit_are_swept_unless_it_is_zero() {
         .as_secs();
     let young = format!("PN-ion-contract-{now}-17-aaaa");
     let old = format!("PN-ion-contract-{}-17-bbbb", now - 7200);
-    create_part(&serve, &young);
-    create_part(&serve, &old);
+    serve.create_foreign_part(&young);
+    serve.create_foreign_part(&old);
     let numbers =
         |serve: &Serve| -> Vec<String> { parts(serve).into_iter().map(|(_, n)| n).collect() };
 
@@ -268,7 +258,7 @@ fn only_runs_older_than_the_limit_are_swept_unless_it_is_zero() {
 fn a_custom_prefix_finds_ids_without_a_time_an_unreadable_list_warns_and_a_refused_delete_exits_1()
 {
     let serve = Serve::start();
-    create_part(&serve, "PN-nightly-812");
+    serve.create_foreign_part("PN-nightly-812");
     let (status, body) = serve.admin_text(
         SANDBOX_API,
         reqwest::Method::POST,
@@ -306,8 +296,8 @@ fn a_custom_prefix_finds_ids_without_a_time_an_unreadable_list_warns_and_a_refus
 #[test]
 fn a_row_refused_once_is_deleted_in_a_later_pass() {
     let serve = Serve::start();
-    create_part(&serve, "PN-nightly-1");
-    create_part(&serve, "PN-nightly-2");
+    serve.create_foreign_part("PN-nightly-1");
+    serve.create_foreign_part("PN-nightly-2");
     let once = r#"{"kind": "status", "status": 502, "operation": "deletePart", "times": 1}"#;
     let (status, body) = serve.admin_text(SANDBOX_API, reqwest::Method::POST, "faults", once);
     assert_eq!(status, 200, "{body}");

@@ -171,6 +171,18 @@ impl Serve {
         assert_eq!(counts["paths"].get("/graphql"), None, "{counts}");
     }
 
+    /// Creates a part on the sandbox, as another team's client would; its id.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn create_foreign_part(&self, part_number: &str) -> i64 {
+        let created = self.sandbox_query(&format!(
+            "mutation {{ createPart(input: {{partNumber: {part_number:?}, description: \
+             \"another team's part\"}}) {{ part {{ id }} }} }}"
+        ));
+        created["data"]["createPart"]["part"]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("a created part: {created}"))
+    }
+
     /// A GraphQL query to the sandbox with its demo key; the response body.
     #[allow(dead_code)] // used by some test binaries only
     pub fn sandbox_query(&self, query: &str) -> serde_json::Value {
