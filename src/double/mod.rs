@@ -131,8 +131,10 @@
 //! through one hyper transport, faults included ([`fault`]).
 
 pub mod control;
+mod defaults;
 mod drift;
 mod environment;
+pub mod families;
 pub mod fault;
 mod http;
 pub mod keys;
@@ -141,6 +143,7 @@ mod model;
 mod mutate;
 mod pool;
 mod query;
+mod relation;
 mod resolve;
 mod seed;
 pub mod serve;
@@ -184,6 +187,8 @@ pub fn demo_credentials() -> crate::auth::ClientCredentials {
 #[derive(Debug)]
 pub struct DoubleData {
     schema: Arc<Valid<Schema>>,
+    /// The schema's root fields by family, classified once ([`families`]).
+    families: Arc<families::Families>,
     seed: store::Store,
 }
 
@@ -218,6 +223,7 @@ impl DoubleData {
             false => DoubleError::Seed(diagnostics),
         })?;
         Ok(DoubleData {
+            families: Arc::new(families::Families::classify(&schema)),
             schema: Arc::new(schema),
             seed,
         })
@@ -226,6 +232,12 @@ impl DoubleData {
     /// The schema the double serves; suites are validated against it.
     pub fn schema(&self) -> &Valid<Schema> {
         &self.schema
+    }
+
+    /// The schema's root query fields and mutations by family, and what the double serves
+    /// of them ([`families`]).
+    pub fn families(&self) -> &families::Families {
+        &self.families
     }
 }
 
