@@ -4,6 +4,8 @@
 //! suite cannot express (headers, raw bodies, two doubles at once) and the seed diagnostics.
 
 mod common;
+#[path = "double/coverage.rs"]
+mod coverage;
 #[path = "double/limits.rs"]
 mod limits;
 

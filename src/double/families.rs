@@ -2,7 +2,8 @@
 //! schema (when the double loads it, or when `POST /__double/schema` replaces it), so that
 //! the double serves any ION SDL without per-request schema walks.
 //!
-//! **Entities** are the object types with an `id` field that some connection pages over
+//! **Entities** are the object types with an `id` field (or, for join rows keyed by two ids
+//! such as `PartProcedure`, an `_etag`) that some connection pages over
 //! (`PartsConnection.edges.node`), some root query field returns, or some mutation payload
 //! carries (`CreatePart { part }`). Each is a table of the store, empty when the seed has no
 //! rows: a by-id lookup answers a row or null, a connection an empty page.
@@ -350,9 +351,12 @@ fn root<'s>(schema: &'s Schema, kind: &str) -> Option<&'s ObjectType> {
 /// Object types with an `id` field reached as a connection's node, a root query field's
 /// type, or a field of a mutation's payload.
 fn entities(schema: &Schema) -> BTreeSet<String> {
+    // ION's rows carry an `id`, or (join rows keyed by two ids, `PartProcedure`) an etag.
     let has_id = |name: &str| {
         matches!(schema.types.get(name),
-            Some(ExtendedType::Object(o)) if o.fields.get("id").is_some_and(|f| !f.ty.is_list()))
+        Some(ExtendedType::Object(o)) if ["id", "_etag", "Etag"].iter().any(|key| {
+            o.fields.get(*key).is_some_and(|f| !f.ty.is_list())
+        }))
     };
     let mut found = BTreeSet::new();
     if let Some(query) = root(schema, "query") {

@@ -208,7 +208,7 @@ impl ObjectValue for Root<'_> {
             }
             QueryFamily::CompositeKey { entity } => store
                 .rows(entity)
-                .find(|row| has_columns(row, &args))
+                .find(|row| has_columns(self.context.schema, entity, row, &args))
                 .cloned()
                 .map(Value::Object),
             QueryFamily::First { entity } => {
@@ -231,9 +231,13 @@ impl ObjectValue for Root<'_> {
     }
 }
 
-/// Whether `row`'s columns equal every argument (ids compared as ids: `"3"` is `3`).
-fn has_columns(row: &Row, args: &Map<String, Value>) -> bool {
-    args.iter().all(|(key, wanted)| match row.get(key) {
+/// Whether `row`'s columns equal every argument that is a field of `entity` (ids compared
+/// as ids: `"3"` is `3`).
+fn has_columns(schema: &Schema, entity: &str, row: &Row, args: &Map<String, Value>) -> bool {
+    let columns = args
+        .iter()
+        .filter(|(key, _)| super::model::field_definition(schema, entity, key).is_some());
+    columns.into_iter().all(|(key, wanted)| match row.get(key) {
         Some(value) if key.ends_with("Id") => {
             as_id(value).is_some() && as_id(value) == as_id(wanted)
         }
