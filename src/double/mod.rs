@@ -21,18 +21,31 @@
 //!   `Please provide proper credentials` (none), `Unable to parse authentication token`
 //!   (garbled), `Unable to find appropriate RSA key` (another issuer, i.e. another
 //!   environment), `Token is expired.`.
-//! - **Reads.** `me`; `x(id: ID!)` by id (null when absent); connections (`parts`,
+//! - **Families.** Every root field of the schema served (the built-in one or any other ION
+//!   SDL) is classified once, when the schema is loaded, by ION's conventions
+//!   ([`families`]): `me`, connections, by-id and composite-key lookups, create / update /
+//!   delete and their list forms, relations (`add*`/`remove*`/`attach*`/`detach*`),
+//!   transitions (`cancel*`/`archive*`), copies (`copy*`/`clone*`). Every entity type is a
+//!   table, empty unless the seed has rows. A field of no family (`scanBarcode`,
+//!   `generateRunSummary`) gets one error, `the ION double does not serve Mutation.X
+//!   (family: other): ...`; `DoubleData::families` counts them.
+//! - **Reads.** `me`; `x(id: ID!)` by id (null when absent); `partProcedure(partId,
+//!   procedureId)` by its key columns; connections (`parts`,
 //!   `partInventories`, ...) with `filters` (`eq`, `neq`, `in`, `like`, `ilike`, `notlike`,
 //!   `notilike`, `gt`, `gte`, `lt`, `lte`, `isnull`, `and_`, `or_`, and nested relation
 //!   filters), `sort` (`<COLUMN>_ASC|_DESC`, nulls last ascending), and Relay paging with
 //!   `first`/`after`/`last`/`before`, `IonPageInfo` counts and `arrayconnection:N` cursors.
 //!   Relation fields follow ION's column names (`part` reads `partId`; `Run.steps` are the
-//!   run steps whose `runId` is the run's).
+//!   run steps whose `runId` is the run's). Every non-null field has a value: the row's, else
+//!   a default by type and name (`defaults.rs`), so no non-null field is ever null.
 //! - **Writes.** `createX(input)`, `updateX(input: {id, etag, ...})`, `deleteX(etag, id)` for
-//!   every type with a seed table. Every write gives the row a fresh 32-hex `_etag`; a stale
+//!   every entity type, and the other mutation families (`mutate.rs`, `relation.rs`). Every
+//!   write gives the row a fresh 32-hex `_etag`; a stale
 //!   etag gets HTTP 200 with the error `The _etag mismatch. Your update raced another
-//!   writer.` and `extensions.code = CONCURRENCY_CONFLICT`. Foreign keys must exist and
-//!   required columns must be given (or have a default in the seed).
+//!   writer.` and `extensions.code = CONCURRENCY_CONFLICT`. Foreign keys must exist. The
+//!   store fills in `id`, `entityId`, `_created`, `_updated`, and `createdById` /
+//!   `updatedById` (the caller, the seed's `me`); nothing else is demanded beyond what the
+//!   schema's input types require.
 //! - **Errors.** Invalid GraphQL gets HTTP 200 with spec-shaped `errors` (message and
 //!   locations); a body that is not JSON or has no `query` gets 400. A JSON array of
 //!   requests is answered with an array of responses. Another method on a known path gets
