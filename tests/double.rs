@@ -8,6 +8,8 @@ mod common;
 mod coverage;
 #[path = "double/limits.rs"]
 mod limits;
+#[path = "double/operations.rs"]
+mod operations;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -7,6 +7,7 @@
 //! | field | value |
 //! |---|---|
 //! | `createdById`, `updatedById` | the caller, the seed's `me` |
+//! | `Etag`, `Created`, `Updated` (join rows such as `PlanItemAllocation`) | the row's `_etag`, `_created`, `_updated` |
 //! | `Int`, `Float`, `Decimal` | `0` (`"0"` for `Decimal`, as graphene writes it) |
 //! | `Boolean` | `false` |
 //! | `String`, `ID` and other scalars | `""` (`ID`: `"0"`) |
@@ -30,6 +31,13 @@ use super::store::{Row, SEED_TIMESTAMP, Store};
 /// The columns naming who wrote a row, which ION fills in with the caller.
 const CREATED_BY: &str = "createdById";
 const UPDATED_BY: &str = "updatedById";
+
+/// Fields that read the store's system columns under another name.
+const SYSTEM_ALIASES: [(&str, &str); 3] = [
+    ("Etag", "_etag"),
+    ("Created", "_created"),
+    ("Updated", "_updated"),
+];
 
 /// Sets `createdById` (on create, when not given) and `updatedById` to the caller `me`,
 /// where the entity declares them.
@@ -60,6 +68,14 @@ impl Defaults<'_> {
         }
         if field == CREATED_BY || field == UPDATED_BY {
             return Value::from(self.store.me());
+        }
+        // Some of ION's join rows spell the system columns `Etag`, `Created`, `Updated`.
+        if let Some(system) = SYSTEM_ALIASES
+            .iter()
+            .find_map(|(alias, column)| (*alias == field).then_some(*column))
+            .and_then(|column| row.get(column))
+        {
+            return system.clone();
         }
         let named = ty.inner_named_type().as_str();
         let created = || {
@@ -132,6 +148,11 @@ mod tests {
         assert_eq!(value("tags", "[String]!", false), json!([]));
         assert_eq!(value("totals", "Totals!", false), json!({}));
         assert_eq!(value("createdBy", "User!", true)["id"], json!(3));
+        let join_row = json!({"_etag": "e1"}).as_object().cloned().unwrap();
+        assert_eq!(
+            defaults.value(&join_row, "Etag", &ty("String!"), false),
+            json!("e1")
+        );
         assert_eq!(
             value("note", "String", false),
             Value::Null,

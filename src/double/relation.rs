@@ -1,7 +1,8 @@
 //! Relation mutations (`addUserToTeam`, `attachRoleToUser`, `addLabelToItem`,
 //! `removeSubtypeFromPart`, ...), served generically: the input names two rows by their
 //! `*Id` keys (`teamId` → a `Team`, `partSubtypeId` → a `PartSubtype`; `entityId` → the row
-//! of any type with that `entityId`). Adding stores each row's id in the other's list
+//! of any type with that `entityId`; keys naming no entity type are not rows), the first two
+//! in the input's order. Adding stores each row's id in the other's list
 //! column that its relation field reads (`Team.users`, `User.teams`; see
 //! [`super::model`]), starting from the rows the field reached before; removing takes it
 //! out. A type with no list field of the other is left as it is, but at least one side
@@ -32,14 +33,16 @@ pub(crate) fn apply(
 ) -> Result<Value, String> {
     let mut named = Vec::new();
     for (key, value) in input.iter().filter(|(key, _)| key.ends_with("Id")) {
-        let Some(id) = as_id(value) else {
-            continue;
-        };
-        named.push(writer.named(key, id)?);
+        if let Some(id) = as_id(value)
+            && let Some(row) = writer.named(key, id)?
+        {
+            named.push(row);
+        }
     }
     let [first, second, ..] = named.as_slice() else {
         return Err(format!(
-            "give the ids of the two rows to {}, e.g. `{{teamId: 1, userId: 2}}`",
+            "give the ids of the two rows to {}, named after their types, e.g. `{{teamId: 1, \
+             userId: 2}}`",
             if adding { "link" } else { "unlink" }
         ));
     };
@@ -67,28 +70,29 @@ pub(crate) fn apply(
 }
 
 impl Writer<'_> {
-    /// The row the input key `key` names: `teamId` a `Team`, `entityId` any entity.
-    fn named(&self, key: &str, id: i64) -> Result<Named, String> {
+    /// The row the input key `key` names (`teamId` a `Team`, `entityId` a row of any type),
+    /// which must exist; `None` when the key names no entity type.
+    fn named(&self, key: &str, id: i64) -> Result<Option<Named>, String> {
         if key == "entityId" {
             return self
                 .store
                 .find_entity_id(id)
-                .map(|(entity, id)| Named { entity, id })
+                .map(|(entity, id)| Some(Named { entity, id }))
                 .ok_or_else(|| format!("there is no row with entityId {id}"));
         }
         let stem = &key[..key.len() - "Id".len()];
-        let entity = self
+        let Some(entity) = self
             .families
             .entity_named(stem)
             .or_else(|| self.store.table_named(stem))
-            .ok_or_else(|| {
-                format!("`{key}` names no entity type of the double's schema (looked for `{stem}`)")
-            })?
-            .to_owned();
+        else {
+            return Ok(None);
+        };
+        let entity = entity.to_owned();
         self.store
             .get(&entity, id)
             .ok_or_else(|| not_found(&entity, id))?;
-        Ok(Named { entity, id })
+        Ok(Some(Named { entity, id }))
     }
 
     /// The payload field holding one of the two rows, and that row.
