@@ -18,7 +18,8 @@
 //! a list payload (`createRuns`), `update*` and its list form (`updateRuns`), `delete*` (an
 //! entity named by the suffix, by `id` or by the `*Id` columns given), `add*`/`remove*`/
 //! `attach*`/`detach*` relations (two ids: the rows are linked through the list columns the
-//! relation fields read), `cancel*`/`archive*` transitions (an update, with `status` set to
+//! relation fields read; an `add*` whose payload carries a row the ids do not name, such as
+//! `addInputToPlan(input: {planId, partId}) { planInput }`, is a create), `cancel*`/`archive*` transitions (an update, with `status` set to
 //! the verb's enum value), `copy*`/`clone*` (a new row copied from the source),
 //! `special` (the double's hand-written ones: `createAbomForPartInventory`, the webhook
 //! header mutations) and `other`, which the double answers with one error naming the field.
@@ -296,9 +297,25 @@ impl Families {
             "copy" | "clone" => single().map_or(MutationFamily::Other, |c| {
                 with(c, |entity, field| MutationFamily::Copy { entity, field })
             }),
-            "add" | "attach" | "remove" | "detach" if relates_two_rows(schema, field) => {
-                MutationFamily::Relation {
-                    adding: matches!(verb, "add" | "attach"),
+            "add" | "attach" | "remove" | "detach" => {
+                let keys = id_keys(schema, field);
+                let names_row = |entity: &str| {
+                    keys.iter()
+                        .any(|key| key[..key.len() - 2].eq_ignore_ascii_case(entity))
+                };
+                match single() {
+                    // `addInputToPlan(input: {planId, partId}) { planInput }` makes a row.
+                    Some((field, entity, _)) if verb == "add" && !names_row(&entity) => {
+                        MutationFamily::Create {
+                            entity,
+                            field,
+                            upsert: false,
+                        }
+                    }
+                    _ if keys.len() >= 2 => MutationFamily::Relation {
+                        adding: matches!(verb, "add" | "attach"),
+                    },
+                    _ => MutationFamily::Other,
                 }
             }
             _ => MutationFamily::Other,
@@ -322,21 +339,23 @@ impl Families {
     }
 }
 
-/// Whether a relation mutation names two rows: two `*Id` arguments or input fields.
-fn relates_two_rows(schema: &Schema, field: &FieldDefinition) -> bool {
-    let mut ids = field
-        .arguments
-        .iter()
-        .filter(|a| a.name.ends_with("Id"))
-        .count();
+/// The `*Id` arguments and input fields of a mutation: the rows it names.
+fn id_keys(schema: &Schema, field: &FieldDefinition) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
     for argument in &field.arguments {
-        if let Some(ExtendedType::InputObject(input)) =
-            schema.types.get(argument.ty.inner_named_type())
-        {
-            ids += input.fields.keys().filter(|k| k.ends_with("Id")).count();
+        match schema.types.get(argument.ty.inner_named_type()) {
+            Some(ExtendedType::InputObject(input)) => keys.extend(
+                input
+                    .fields
+                    .keys()
+                    .filter(|k| k.ends_with("Id"))
+                    .map(|k| k.to_string()),
+            ),
+            _ if argument.name.ends_with("Id") => keys.push(argument.name.to_string()),
+            _ => {}
         }
     }
-    ids >= 2
+    keys
 }
 
 /// The schema's root object of `kind` (`query` or `mutation`).

@@ -26,7 +26,8 @@
 //!   ([`families`]): `me`, connections, by-id and composite-key lookups, create / update /
 //!   delete and their list forms, relations (`add*`/`remove*`/`attach*`/`detach*`),
 //!   transitions (`cancel*`/`archive*`), copies (`copy*`/`clone*`). Every entity type is a
-//!   table, empty unless the seed has rows. A field of no family (`scanBarcode`,
+//!   table: a type the seed names has exactly its rows, every other three generated ones
+//!   (`generate.rs`). A field of no family (`scanBarcode`,
 //!   `generateRunSummary`) gets one error, `the ION double does not serve Mutation.X
 //!   (family: other): ...`; `DoubleData::families` counts them.
 //! - **Reads.** `me`; `x(id: ID!)` by id (null when absent); `partProcedure(partId,
@@ -149,6 +150,7 @@ mod drift;
 mod environment;
 pub mod families;
 pub mod fault;
+mod generate;
 mod http;
 pub mod keys;
 pub mod limits;
@@ -226,17 +228,20 @@ impl DoubleData {
             }
         })?;
         let seed = seed.text_with(|path| read(path, Limit::File))?;
-        let seed = seed::load(&seed.path, &seed.text, &schema).map_err(|diagnostics| match seed
-            .built_in
-        {
-            true => DoubleError::BuiltInSeed {
-                diagnostics,
-                schema: schema_path.clone(),
-            },
-            false => DoubleError::Seed(diagnostics),
-        })?;
+        let mut seed =
+            seed::load(&seed.path, &seed.text, &schema).map_err(|diagnostics| {
+                match seed.built_in {
+                    true => DoubleError::BuiltInSeed {
+                        diagnostics,
+                        schema: schema_path.clone(),
+                    },
+                    false => DoubleError::Seed(diagnostics),
+                }
+            })?;
+        let families = families::Families::classify(&schema);
+        generate::fill(&schema, &families, &mut seed);
         Ok(DoubleData {
-            families: Arc::new(families::Families::classify(&schema)),
+            families: Arc::new(families),
             schema: Arc::new(schema),
             seed,
         })

@@ -105,7 +105,16 @@ pub(crate) fn apply(
         }
         MutationFamily::Delete { entity } => return writer.delete(entity, &input),
         MutationFamily::Relation { adding } => {
-            return super::relation::apply(&mut writer, *adding, payload_type, &input);
+            // A list input (`addItemsToReceipt(input: [..])`) links each item's rows.
+            let inputs: Vec<_> = match args.get("input") {
+                Some(Value::Array(_)) => each_input(args).collect(),
+                _ => vec![input],
+            };
+            let mut payload = Value::Null;
+            for input in &inputs {
+                payload = super::relation::apply(&mut writer, *adding, payload_type, input)?;
+            }
+            return Ok(payload);
         }
         MutationFamily::Special | MutationFamily::Other => {
             return Err(format!(

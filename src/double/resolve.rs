@@ -311,6 +311,11 @@ impl<'c> Context<'c> {
                     _ => ResolvedValue::leaf(from_json::<JsonValue>(Value::Object(map))),
                 }
             }
+            // graphql-core serializes a number in a `String` field as its text (ids of
+            // types that declare `id: String`).
+            Value::Number(n) if ty.inner_named_type() == "String" => {
+                ResolvedValue::leaf(JsonValue::from(n.to_string()))
+            }
             Value::Number(n) if ty.inner_named_type() == "Float" => ResolvedValue::leaf(
                 from_json::<JsonValue>(n.as_f64().map_or(Value::Null, Value::from)),
             ),

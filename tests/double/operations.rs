@@ -118,7 +118,9 @@ impl Generator<'_> {
         let args: Vec<String> = field
             .arguments
             .iter()
-            .filter(|a| a.is_required() || a.name == "etag")
+            .filter(|a| {
+                a.is_required() || a.name == "etag" || (kind == "mutation" && a.name == "input")
+            })
             .map(|a| format!("{}: {}", a.name, self.literal(&a.name, &a.ty, entity, etag)))
             .collect();
         let args = match args.is_empty() {
