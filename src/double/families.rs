@@ -38,7 +38,7 @@ pub enum QueryFamily {
     Me,
     /// A Relay connection over `node` rows, with filters, sort and paging.
     Connection { node: String },
-    /// `x(id: ID!)`: the row or null.
+    /// `x(id: ID!)` (other arguments optional): the row or null.
     ById { entity: String },
     /// Every argument a required `*Id` or enum: the row whose columns equal them, or null.
     CompositeKey { entity: String },
@@ -215,7 +215,8 @@ impl Families {
         }
         let entity = named.to_owned();
         let args = &field.arguments;
-        if args.len() == 1 && args[0].name == "id" {
+        let optional_beside_id = args.iter().all(|a| a.name == "id" || !a.ty.is_non_null());
+        if args.iter().any(|a| a.name == "id") && optional_beside_id {
             QueryFamily::ById { entity }
         } else if !args.is_empty()
             && args.iter().all(|a| {

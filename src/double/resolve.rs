@@ -234,10 +234,10 @@ impl ObjectValue for Root<'_> {
 /// Whether `row`'s columns equal every argument that is a field of `entity` (ids compared
 /// as ids: `"3"` is `3`).
 fn has_columns(schema: &Schema, entity: &str, row: &Row, args: &Map<String, Value>) -> bool {
-    let columns = args
+    let mut columns = args
         .iter()
         .filter(|(key, _)| super::model::field_definition(schema, entity, key).is_some());
-    columns.into_iter().all(|(key, wanted)| match row.get(key) {
+    columns.all(|(key, wanted)| match row.get(key) {
         Some(value) if key.ends_with("Id") => {
             as_id(value).is_some() && as_id(value) == as_id(wanted)
         }
