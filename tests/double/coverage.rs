@@ -313,6 +313,17 @@ async fn entities_without_seed_rows_are_tables_and_relations_link_rows() {
     .await;
     assert_eq!(missing["data"]["partProcedure"], Value::Null);
 
+    let etag = run("{ run(id: 1) { _etag status } }", json!({})).await;
+    assert_ne!(etag["data"]["run"]["status"], json!("CANCELED"), "{etag}");
+    let cancel =
+        "mutation($etag: String!) { cancelRun(input: {id: 1, etag: $etag}) { run { status } } }";
+    let cancelled = run(cancel, json!({"etag": etag["data"]["run"]["_etag"]})).await;
+    assert_eq!(
+        cancelled["data"]["cancelRun"]["run"]["status"],
+        json!("CANCELED"),
+        "a transition sets the status its verb names: {cancelled}"
+    );
+
     let unserved = run("{ scanBarcode(barcode: \"X\") { __typename } }", json!({})).await;
     let errors = unserved["errors"].as_array().expect("an error");
     assert_eq!(errors.len(), 1, "{unserved}");
