@@ -113,7 +113,9 @@
 //!
 //! Row keys are fields of their type; `xId` columns must point at existing rows; the double
 //! fills in `_etag`, `_created`, `_updated` and `entityId`. Problems are reported at
-//! `file:line:col`, all at once, by `check` and `run` alike.
+//! `file:line:col`, all at once, by `check` and `run` alike. Every entity type of the schema
+//! the file does not name gets three generated rows (deterministic, with foreign keys to
+//! existing rows); write `Type: []` to keep a type empty.
 //!
 //! # Secrets
 //!

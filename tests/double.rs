@@ -1,13 +1,18 @@
 //! The embedded ION double over HTTP, as an integration in any language sees it: the token
 //! endpoint, ION's 401s, request errors, connections, introspection, etags and isolation.
 //! The suites in `suites/` cover reads and writes case by case; this file covers what a
-//! suite cannot express (headers, raw bodies, two doubles at once) and the seed diagnostics.
+//! suite cannot express (headers, raw bodies, two doubles at once) and the seed diagnostics;
+//! `double/coverage.rs` measures and exercises what the double serves of ION's full schema.
 
 mod common;
 #[path = "double/graphql_errors.rs"]
 mod graphql_errors;
+#[path = "double/coverage.rs"]
+mod coverage;
 #[path = "double/limits.rs"]
 mod limits;
+#[path = "double/operations.rs"]
+mod operations;
 
 use std::path::Path;
 use std::sync::Arc;

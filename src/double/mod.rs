@@ -26,18 +26,32 @@
 //!   Connect discovery document at `GET <auth>/realms/api-keys/.well-known/openid-configuration`
 //!   (both also under `/auth/realms/...`), so a client can verify the tokens it gets
 //!   (`keycloak.rs`, `token.rs`).
-//! - **Reads.** `me`; `x(id: ID!)` by id (null when absent); connections (`parts`,
+//! - **Families.** Every root field of the schema served (the built-in one or any other ION
+//!   SDL) is classified once, when the schema is loaded, by ION's conventions
+//!   ([`families`]): `me`, connections, by-id and composite-key lookups, create / update /
+//!   delete and their list forms, relations (`add*`/`remove*`/`attach*`/`detach*`),
+//!   transitions (`cancel*`/`archive*`), copies (`copy*`/`clone*`). Every entity type is a
+//!   table: a type the seed names has exactly its rows, every other three generated ones
+//!   (`generate.rs`). A field of no family (`scanBarcode`,
+//!   `generateRunSummary`) gets one error, `the ION double does not serve Mutation.X
+//!   (family: other): ...`; `DoubleData::families` counts them.
+//! - **Reads.** `me`; `x(id: ID!)` by id (null when absent); `partProcedure(partId,
+//!   procedureId)` by its key columns; connections (`parts`,
 //!   `partInventories`, ...) with `filters` (`eq`, `neq`, `in`, `like`, `ilike`, `notlike`,
 //!   `notilike`, `gt`, `gte`, `lt`, `lte`, `isnull`, `and_`, `or_`, and nested relation
 //!   filters), `sort` (`<COLUMN>_ASC|_DESC`, nulls last ascending), and Relay paging with
 //!   `first`/`after`/`last`/`before`, `IonPageInfo` counts and `arrayconnection:N` cursors.
 //!   Relation fields follow ION's column names (`part` reads `partId`; `Run.steps` are the
-//!   run steps whose `runId` is the run's).
+//!   run steps whose `runId` is the run's). Every non-null field has a value: the row's, else
+//!   a default by type and name (`defaults.rs`), so no non-null field is ever null.
 //! - **Writes.** `createX(input)`, `updateX(input: {id, etag, ...})`, `deleteX(etag, id)` for
-//!   every type with a seed table. Every write gives the row a fresh 32-hex `_etag`; a stale
+//!   every entity type, and the other mutation families (`mutate.rs`, `relation.rs`). Every
+//!   write gives the row a fresh 32-hex `_etag`; a stale
 //!   etag gets HTTP 200 with the error `The _etag mismatch. Your update raced another
-//!   writer.` and `extensions.code = CONCURRENCY_CONFLICT`. Foreign keys must exist and
-//!   required columns must be given (or have a default in the seed).
+//!   writer.` and `extensions.code = CONCURRENCY_CONFLICT`. Foreign keys must exist. The
+//!   store fills in `id`, `entityId`, `_created`, `_updated`, and `createdById` /
+//!   `updatedById` (the caller, the seed's `me`); nothing else is demanded beyond what the
+//!   schema's input types require.
 //! - **Errors.** Invalid GraphQL gets HTTP 200 with `errors` worded as ION's graphql-core
 //!   3.2 words them, message and locations, one error per problem, no follow-on errors
 //!   (`graphql_errors.rs`); so does an operation name the document lacks. A by-id lookup
@@ -143,10 +157,13 @@
 //! through one hyper transport, faults included ([`fault`]).
 
 pub mod control;
+mod defaults;
 mod drift;
 mod environment;
+pub mod families;
 pub mod fault;
 mod graphql_errors;
+mod generate;
 mod http;
 mod keycloak;
 pub mod keys;
@@ -155,6 +172,7 @@ mod model;
 mod mutate;
 mod pool;
 mod query;
+mod relation;
 mod resolve;
 mod seed;
 pub mod serve;
@@ -200,6 +218,8 @@ pub fn demo_credentials() -> crate::auth::ClientCredentials {
 #[derive(Debug)]
 pub struct DoubleData {
     schema: Arc<Valid<Schema>>,
+    /// The schema's root fields by family, classified once ([`families`]).
+    families: Arc<families::Families>,
     seed: store::Store,
 }
 
@@ -224,16 +244,20 @@ impl DoubleData {
             }
         })?;
         let seed = seed.text_with(|path| read(path, Limit::File))?;
-        let seed = seed::load(&seed.path, &seed.text, &schema).map_err(|diagnostics| match seed
-            .built_in
-        {
-            true => DoubleError::BuiltInSeed {
-                diagnostics,
-                schema: schema_path.clone(),
-            },
-            false => DoubleError::Seed(diagnostics),
-        })?;
+        let mut seed =
+            seed::load(&seed.path, &seed.text, &schema).map_err(|diagnostics| {
+                match seed.built_in {
+                    true => DoubleError::BuiltInSeed {
+                        diagnostics,
+                        schema: schema_path.clone(),
+                    },
+                    false => DoubleError::Seed(diagnostics),
+                }
+            })?;
+        let families = families::Families::classify(&schema);
+        generate::fill(&schema, &families, &mut seed);
         Ok(DoubleData {
+            families: Arc::new(families),
             schema: Arc::new(schema),
             seed,
         })
@@ -242,6 +266,12 @@ impl DoubleData {
     /// The schema the double serves; suites are validated against it.
     pub fn schema(&self) -> &Valid<Schema> {
         &self.schema
+    }
+
+    /// The schema's root query fields and mutations by family, and what the double serves
+    /// of them ([`families`]).
+    pub fn families(&self) -> &families::Families {
+        &self.families
     }
 }
 

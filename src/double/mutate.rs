@@ -1,18 +1,26 @@
-//! `createX`, `updateX` and `deleteX` mutations, ION style: creates take an `input` (or, like
-//! `createProcedure`, top-level arguments) and return a payload wrapping the new entity;
-//! updates need the row's current `etag`; deletes take `(etag, id)` and return `{id}`.
-//! `archiveRun` is an update of `archived` (ION cannot delete a run), and
-//! `createAbomForPartInventory(etag, id)` creates the root item of an inventory's as-built BOM.
+//! Mutations, served by their family ([`super::families`]): creates take an `input` (or,
+//! like `createProcedure`, top-level arguments) and return a payload wrapping the new row;
+//! updates find the row by `id` (or by its `*Id` columns) and check the `etag` when one is
+//! given (the schema makes it required where ION does); deletes answer `{id}` and the keys
+//! given; `createRuns(input: [..])` and `updateRuns` are the list forms; `cancel*`/`archive*`
+//! are updates that also set the state their verb names (`archiveRun` sets `archived`);
+//! `copy*`/`clone*` insert a copy of the row named; relations are in [`super::relation`].
+//! `createAbomForPartInventory(etag, id)` creates the root item of an inventory's as-built
+//! BOM, and the webhook header mutations are in `webhook/`.
 //!
-//! The entity a mutation writes is the payload field whose type is an entity (`CreatePart
-//! { part }`, `CreateRunStep { step }`), or for deletes the type its name ends with.
+//! Server-filled columns ([`super::defaults`]): the store gives every new row its `id`,
+//! `entityId`, `_etag`, `_created` and `_updated`; a create also sets `createdById` and
+//! `updatedById` to the caller (the seed's `me`) and an update `updatedById`, where the
+//! entity declares them. The double demands nothing GraphQL validation does not: an input
+//! field ION fills in may be left out, and the read path gives every non-null field a value.
 
 use apollo_compiler::Schema;
-use apollo_compiler::executable::Type;
 use apollo_compiler::schema::{ExtendedType, ObjectType};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::model::{as_id, field_definition};
+use super::defaults::fill_in_server_columns;
+use super::families::{Families, MutationFamily};
+use super::model::{as_id, field_definition, foreign_key};
 use super::store::{GENERATED_COLUMNS, Row, Store};
 
 /// The message of a stale-etag error; ION's documented text.
@@ -23,76 +31,303 @@ fn is_system_column(column: &str) -> bool {
     column == "id" || GENERATED_COLUMNS.contains(&column)
 }
 
+/// The store and what the schema says about it, for one mutation.
+pub(crate) struct Writer<'a> {
+    pub(crate) schema: &'a Schema,
+    pub(crate) families: &'a Families,
+    pub(crate) store: &'a mut Store,
+}
+
 /// Applies the mutation `name` and returns its payload as JSON.
 pub(crate) fn apply(
     schema: &Schema,
+    families: &Families,
     store: &mut Store,
     name: &str,
-    payload_type: &Type,
+    payload_type: &str,
     args: &Map<String, Value>,
 ) -> Result<Value, String> {
-    let payload = payload_type.inner_named_type().as_str();
-    let unsupported = || {
-        format!(
-            "the ION double does not implement Mutation.{name}; it serves createX, updateX and \
-             deleteX for the types in its seed data"
-        )
-    };
-    if let Some(suffix) = name.strip_prefix("delete") {
-        // ION spells some mutations differently from their type (`deleteAbomItem`).
-        let entity = store
-            .table_named(suffix)
-            .ok_or_else(unsupported)?
-            .to_owned();
-        let entity = entity.as_str();
-        let id = required_id(args, entity)?;
-        check_etag(store, entity, id, args.get("etag"))?;
-        store.delete(entity, id);
-        return Ok(serde_json::json!({ "id": id }));
-    }
     if name == "createAbomForPartInventory" {
         return abom_for_part_inventory(store, args);
     }
     if let Some(answer) = super::webhook::header_mutation(store, name, args) {
         return answer;
     }
-    let (field, entity) = entity_field(schema, store, payload).ok_or_else(unsupported)?;
-    let object = object_type(schema, &entity).ok_or_else(unsupported)?;
-    let input = match args.get("input") {
-        Some(Value::Object(input)) => input.clone(),
-        _ => args.clone(),
+    let mut writer = Writer {
+        schema,
+        families,
+        store,
     };
-    let row = if name.starts_with("create") {
-        let mut columns = columns(schema, store, object, &input, false)?;
-        super::webhook::fill_in_create(&entity, &mut columns);
-        let missing = missing_required(object, store, &entity, &columns);
-        if let Some(column) = missing {
+    let input = input_of(args);
+    let family = families.mutation(name);
+    let (field, row) = match family {
+        MutationFamily::Create {
+            entity,
+            field,
+            upsert,
+        } => {
+            // `createOrUpdate*` updates the row its input's `id` names, if there is one.
+            let existing = input.get("id").and_then(as_id);
+            let row = match existing.and_then(|id| writer.store.get(entity, id)) {
+                Some(_) if *upsert => writer.update(entity, &input, Row::new())?,
+                _ => writer.create(entity, &input)?,
+            };
+            (field, Value::Object(row))
+        }
+        MutationFamily::CreateMany { entity, field } => {
+            let rows = each_input(args)
+                .map(|input| writer.create(entity, &input).map(Value::Object))
+                .collect::<Result<Vec<_>, _>>()?;
+            (field, Value::Array(rows))
+        }
+        MutationFamily::Update { entity, field } => {
+            let row = writer.update(entity, &input, Row::new())?;
+            (field, Value::Object(row))
+        }
+        MutationFamily::UpdateMany { entity, field } => {
+            let rows = each_input(args)
+                .map(|input| writer.update(entity, &input, Row::new()).map(Value::Object))
+                .collect::<Result<Vec<_>, _>>()?;
+            (field, Value::Array(rows))
+        }
+        MutationFamily::Transition {
+            entity,
+            field,
+            verb,
+        } => {
+            let state = writer.transition_state(entity, verb, &input);
+            let row = writer.update(entity, &input, state)?;
+            (field, Value::Object(row))
+        }
+        MutationFamily::Copy { entity, field } => {
+            let row = writer.copy(entity, &input)?;
+            (field, Value::Object(row))
+        }
+        MutationFamily::Delete { entity } => return writer.delete(entity, &input),
+        MutationFamily::Relation { adding } => {
+            // A list input (`addItemsToReceipt(input: [..])`) links each item's rows.
+            let inputs: Vec<_> = match args.get("input") {
+                Some(Value::Array(_)) => each_input(args).collect(),
+                _ => vec![input],
+            };
+            let mut payload = Value::Null;
+            for input in &inputs {
+                payload = super::relation::apply(&mut writer, *adding, payload_type, input)?;
+            }
+            return Ok(payload);
+        }
+        MutationFamily::Special | MutationFamily::Other => {
             return Err(format!(
-                "{entity}.{column} is required: give `{column}` in the input"
+                "the ION double does not serve Mutation.{name} (family: {}): it serves create, \
+                 update, delete, relation (add/remove/attach/detach), cancel/archive and \
+                 copy/clone mutations of entity types; run this operation against a sandbox \
+                 target",
+                family.name()
             ));
         }
-        super::unique::check_create(store, &entity, &columns)?;
-        store.insert(&entity, columns)
-    } else if name.starts_with("update") || name.starts_with("archive") {
-        // `archiveRun(input: {id, etag, archived})` is an update of `archived`.
-        let id = required_id(&input, &entity)?;
-        check_etag(store, &entity, id, input.get("etag"))?;
-        let columns = columns(schema, store, object, &input, true)?;
-        store
-            .update(&entity, id, columns)
-            .ok_or_else(|| not_found(&entity, id))?
-    } else {
-        return Err(unsupported());
     };
-    let mut payload = Map::new();
-    payload.insert(field, Value::Object(row));
-    Ok(Value::Object(payload))
+    Ok(json!({ field.as_str(): row }))
+}
+
+/// The mutation's input: its `input` (or `deleteInput`) object, else its arguments.
+fn input_of(args: &Map<String, Value>) -> Map<String, Value> {
+    let nested = args
+        .iter()
+        .filter(|(key, _)| key.as_str() == "input" || key.ends_with("Input"))
+        .find_map(|(_, value)| value.as_object());
+    nested.cloned().unwrap_or_else(|| args.clone())
+}
+
+/// Each object of a list `input`.
+fn each_input(args: &Map<String, Value>) -> impl Iterator<Item = Map<String, Value>> + '_ {
+    args.get("input")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item.as_object().cloned())
+}
+
+impl Writer<'_> {
+    /// Whether `type_name` is a table: an entity of the schema or of the seed.
+    pub(crate) fn is_entity(&self, type_name: &str) -> bool {
+        self.families.is_entity(type_name) || self.store.is_table(type_name)
+    }
+
+    fn object(&self, entity: &str) -> Result<&ObjectType, String> {
+        match self.schema.types.get(entity) {
+            Some(ExtendedType::Object(object)) => Ok(object),
+            _ => Err(format!(
+                "{entity} is not an object type of the double's schema"
+            )),
+        }
+    }
+
+    /// Inserts a row of `entity` from the input's columns and the server-filled ones.
+    fn create(&mut self, entity: &str, input: &Map<String, Value>) -> Result<Row, String> {
+        let object = self.object(entity)?;
+        let mut columns = self.columns(object, input, false)?;
+        super::webhook::fill_in_create(entity, &mut columns);
+        fill_in_server_columns(object, self.store.me(), true, &mut columns);
+        super::unique::check_create(self.store, entity, &columns)?;
+        Ok(self.store.insert(entity, columns))
+    }
+
+    /// Overwrites the input's columns (and `extra`) on the row the input names.
+    fn update(
+        &mut self,
+        entity: &str,
+        input: &Map<String, Value>,
+        extra: Row,
+    ) -> Result<Row, String> {
+        let id = self.locate(entity, input)?;
+        check_etag(self.store, entity, id, input.get("etag"))?;
+        let object = self.object(entity)?;
+        let mut columns = self.columns(object, input, true)?;
+        columns.extend(extra);
+        fill_in_server_columns(object, self.store.me(), false, &mut columns);
+        self.store
+            .update(entity, id, columns)
+            .ok_or_else(|| not_found(entity, id))
+    }
+
+    /// `cancel*` sets a `status` enum value starting with `CANCEL`; `archive*` sets
+    /// `archived: true` unless the input says otherwise.
+    fn transition_state(&self, entity: &str, verb: &str, input: &Map<String, Value>) -> Row {
+        let mut state = Row::new();
+        if verb == "archive" && !input.contains_key("archived") {
+            if field_definition(self.schema, entity, "archived").is_some() {
+                state.insert("archived".into(), Value::Bool(true));
+            }
+            return state;
+        }
+        let prefix = verb.to_ascii_uppercase();
+        let status = field_definition(self.schema, entity, "status").and_then(|f| {
+            match self.schema.types.get(f.ty.inner_named_type()) {
+                Some(ExtendedType::Enum(e)) => e.values.keys().find(|v| v.starts_with(&*prefix)),
+                _ => None,
+            }
+        });
+        if let Some(value) = status {
+            state.insert("status".into(), Value::from(value.as_str()));
+        }
+        state
+    }
+
+    /// A new row with the columns of the row named (by `<entity>Id` or `id`), the input's
+    /// columns over them.
+    fn copy(&mut self, entity: &str, input: &Map<String, Value>) -> Result<Row, String> {
+        let key = foreign_key(entity);
+        let id = input
+            .get(&key)
+            .or_else(|| input.get("id"))
+            .and_then(as_id)
+            .ok_or_else(|| format!("give `{key}`, the id of the {entity} to copy"))?;
+        check_etag(self.store, entity, id, input.get("etag"))?;
+        let mut columns = self.store.get(entity, id).cloned().unwrap_or_default();
+        columns.retain(|column, _| !is_system_column(column));
+        let object = self.object(entity)?;
+        columns.extend(self.columns(object, input, false)?);
+        fill_in_server_columns(object, self.store.me(), true, &mut columns);
+        Ok(self.store.insert(entity, columns))
+    }
+
+    /// Removes the row the input names; answers `{id}` and the keys given.
+    fn delete(&mut self, entity: &str, input: &Map<String, Value>) -> Result<Value, String> {
+        let id = self.locate(entity, input)?;
+        check_etag(self.store, entity, id, input.get("etag"))?;
+        self.store.delete(entity, id);
+        let mut payload: Map<String, Value> = input
+            .iter()
+            .filter(|(key, _)| key.ends_with("Id"))
+            .map(|(key, value)| (key.clone(), as_id(value).map_or(Value::Null, Value::from)))
+            .collect();
+        payload.insert("id".into(), Value::from(id));
+        Ok(Value::Object(payload))
+    }
+
+    /// The id of the row the input names: its `id`, else the one row whose `*Id` columns
+    /// equal the input's (`deletePartProcedure(partId, procedureId)`).
+    pub(crate) fn locate(&self, entity: &str, input: &Map<String, Value>) -> Result<i64, String> {
+        if let Some(given) = input.get("id") {
+            let id = as_id(given).ok_or_else(|| {
+                format!("Invalid id {given} for {entity}: ION's ids are whole numbers, e.g. 1")
+            })?;
+            return Ok(id);
+        }
+        let keys: Vec<(&String, i64)> = input
+            .iter()
+            .filter(|(key, _)| key.ends_with("Id"))
+            .filter_map(|(key, value)| as_id(value).map(|id| (key, id)))
+            .collect();
+        if keys.is_empty() {
+            return Err(format!("give the id of the {entity} to change"));
+        }
+        let found = self.store.rows(entity).find(|row| {
+            keys.iter()
+                .all(|(key, id)| row.get(key.as_str()).and_then(as_id) == Some(*id))
+        });
+        found
+            .and_then(|row| row.get("id").and_then(Value::as_i64))
+            .ok_or_else(|| {
+                let given: Vec<String> = keys.iter().map(|(k, id)| format!("{k} {id}")).collect();
+                format!("{entity} matching {} does not exist", given.join(", "))
+            })
+    }
+
+    /// The input values that are columns of the entity, with foreign keys checked.
+    /// Explicit nulls clear a column on update and are dropped on create.
+    fn columns(
+        &self,
+        object: &ObjectType,
+        input: &Map<String, Value>,
+        updating: bool,
+    ) -> Result<Row, String> {
+        let entity = object.name.as_str();
+        let mut row = Row::new();
+        for (key, value) in input {
+            if is_system_column(key) || key == "etag" {
+                continue;
+            }
+            let Some(field) = object.fields.get(key.as_str()) else {
+                continue;
+            };
+            if self.is_entity(field.ty.inner_named_type()) {
+                continue;
+            }
+            if value.is_null() {
+                if updating && field.ty.is_non_null() {
+                    return Err(format!("{entity}.{key} cannot be null"));
+                }
+                if updating {
+                    row.insert(key.clone(), Value::Null);
+                }
+                continue;
+            }
+            if let Some(stem) = key.strip_suffix("Id")
+                && let Some(relation) = field_definition(self.schema, entity, stem)
+            {
+                let target = relation.ty.inner_named_type().as_str();
+                let id = as_id(value);
+                if self.is_entity(target) && id.and_then(|id| self.store.get(target, id)).is_none()
+                {
+                    return Err(format!("{key}: there is no {target} with id {value}"));
+                }
+                row.insert(key.clone(), id.map_or(value.clone(), Value::from));
+                continue;
+            }
+            row.insert(key.clone(), value.clone());
+        }
+        Ok(row)
+    }
 }
 
 /// `createAbomForPartInventory(etag, id)`: the root of an inventory's as-built BOM, an
 /// `ABomItem` of the inventory's part holding the inventory, with no parent.
 fn abom_for_part_inventory(store: &mut Store, args: &Map<String, Value>) -> Result<Value, String> {
-    let id = required_id(args, "PartInventory")?;
+    let id = args
+        .get("id")
+        .and_then(as_id)
+        .ok_or_else(|| "give the id of the PartInventory".to_owned())?;
     check_etag(store, "PartInventory", id, args.get("etag"))?;
     let part_id = store
         .get("PartInventory", id)
@@ -103,94 +338,10 @@ fn abom_for_part_inventory(store: &mut Store, args: &Map<String, Value>) -> Resu
     columns.insert("partId".into(), part_id);
     columns.insert("quantity".into(), Value::from(1.0));
     let row = store.insert("ABomItem", columns);
-    Ok(serde_json::json!({ "abomItem": row }))
+    Ok(json!({ "abomItem": row }))
 }
 
-/// The payload's entity field and its type: `CreatePart` → (`part`, `Part`).
-fn entity_field(schema: &Schema, store: &Store, payload: &str) -> Option<(String, String)> {
-    let object = object_type(schema, payload)?;
-    object.fields.iter().find_map(|(name, field)| {
-        let ty = field.ty.inner_named_type().as_str();
-        (store.is_table(ty) && !field.ty.is_list()).then(|| (name.to_string(), ty.to_owned()))
-    })
-}
-
-fn object_type<'s>(schema: &'s Schema, name: &str) -> Option<&'s ObjectType> {
-    match schema.types.get(name)? {
-        ExtendedType::Object(object) => Some(object),
-        _ => None,
-    }
-}
-
-/// The input values that are columns of the entity, with foreign keys checked.
-/// Explicit nulls clear a column on update and are dropped on create.
-fn columns(
-    schema: &Schema,
-    store: &Store,
-    object: &ObjectType,
-    input: &Map<String, Value>,
-    updating: bool,
-) -> Result<Row, String> {
-    let entity = object.name.as_str();
-    let mut row = Row::new();
-    for (key, value) in input {
-        if is_system_column(key) || key == "etag" {
-            continue;
-        }
-        let Some(field) = object.fields.get(key.as_str()) else {
-            continue;
-        };
-        if store.is_table(field.ty.inner_named_type()) {
-            continue;
-        }
-        if value.is_null() {
-            if updating && field.ty.is_non_null() {
-                return Err(format!("{entity}.{key} cannot be null"));
-            }
-            if updating {
-                row.insert(key.clone(), Value::Null);
-            }
-            continue;
-        }
-        if let Some(stem) = key.strip_suffix("Id")
-            && let Some(relation) = field_definition(schema, entity, stem)
-        {
-            let target = relation.ty.inner_named_type().as_str();
-            let id = as_id(value);
-            if store.is_table(target) && id.and_then(|id| store.get(target, id)).is_none() {
-                return Err(format!("{key}: there is no {target} with id {value}"));
-            }
-            row.insert(key.clone(), id.map_or(value.clone(), Value::from));
-            continue;
-        }
-        row.insert(key.clone(), value.clone());
-    }
-    Ok(row)
-}
-
-/// The first non-null leaf column a new row would lack, after the type's defaults.
-fn missing_required(
-    object: &ObjectType,
-    store: &Store,
-    entity: &str,
-    columns: &Row,
-) -> Option<String> {
-    let defaults = store.defaults(entity);
-    object.fields.iter().find_map(|(name, field)| {
-        let name = name.as_str();
-        let leaf = !store.is_table(field.ty.inner_named_type()) && !field.ty.is_list();
-        let given = columns.contains_key(name) || defaults.is_some_and(|d| d.contains_key(name));
-        (field.ty.is_non_null() && leaf && !given && !is_system_column(name))
-            .then(|| name.to_owned())
-    })
-}
-
-fn required_id(args: &Map<String, Value>, entity: &str) -> Result<i64, String> {
-    args.get("id")
-        .and_then(as_id)
-        .ok_or_else(|| format!("give the id of the {entity} to change"))
-}
-
+/// The row must exist, and a given etag must be its current one.
 pub(crate) fn check_etag(
     store: &Store,
     entity: &str,
@@ -198,12 +349,17 @@ pub(crate) fn check_etag(
     etag: Option<&Value>,
 ) -> Result<(), String> {
     let row = store.get(entity, id).ok_or_else(|| not_found(entity, id))?;
-    match etag.and_then(Value::as_str) {
-        Some(etag) if Some(etag) == row.get("_etag").and_then(Value::as_str) => Ok(()),
-        _ => Err(ETAG_MISMATCH.to_owned()),
+    match etag {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(etag))
+            if Some(etag.as_str()) == row.get("_etag").and_then(Value::as_str) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(ETAG_MISMATCH.to_owned()),
     }
 }
 
-fn not_found(entity: &str, id: i64) -> String {
+pub(crate) fn not_found(entity: &str, id: i64) -> String {
     format!("{entity} matching id {id} does not exist")
 }

@@ -16,9 +16,11 @@ use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value, json};
 
 use super::graphql_errors;
+use super::defaults::Defaults;
+use super::families::{Families, QueryFamily};
 use super::keys::{Action, Role};
 use super::limits::{Budget, LimitExceeded, Limits};
-use super::model::{Related, connection_node, related};
+use super::model::{Related, as_id, related};
 use super::mutate;
 use super::query::{Filter, connection, sort};
 
@@ -31,6 +33,8 @@ const CONFLICT_CODE: &str = "CONCURRENCY_CONFLICT";
 /// Everything a resolver may touch while one request executes.
 pub(crate) struct Context<'s> {
     pub schema: &'s Valid<Schema>,
+    /// The schema's root fields by family, and its entity types.
+    pub families: &'s Families,
     pub store: RefCell<&'s mut Store>,
     /// The role the request's token carries: what its mutations may do.
     pub role: Role,
@@ -92,6 +96,7 @@ pub(crate) enum Refused {
 /// (`{data, errors}`), or the limit it met on the way.
 pub(crate) fn run(
     schema: &Valid<Schema>,
+    families: &Families,
     store: &mut Store,
     role: Role,
     prepared: &Prepared,
@@ -109,6 +114,7 @@ pub(crate) fn run(
         .enable_schema_introspection(true);
     let context = Context {
         schema,
+        families,
         store: RefCell::new(store),
         role,
         budget,
@@ -177,42 +183,66 @@ impl ObjectValue for Root<'_> {
                 return Err(error(action.refusal()));
             }
             let mut store = self.context.store.borrow_mut();
-            let payload =
-                mutate::apply(schema, &mut store, name, &field.ty, &args).map_err(error)?;
+            let payload_type = field.ty.inner_named_type().as_str();
+            let families = self.context.families;
+            let payload = mutate::apply(schema, families, &mut store, name, payload_type, &args)
+                .map_err(error)?;
             drop(store);
             return Ok(self.context.resolve(&field.ty, payload));
         }
         let store = self.context.store.borrow();
-        let named = field.ty.inner_named_type().as_str();
-        if name == "me" {
-            let me = store.get(named, store.me()).cloned();
-            return Ok(self
-                .context
-                .resolve(&field.ty, me.map_or(Value::Null, Value::Object)));
-        }
-        if let Some(node) = connection_node(schema, named) {
-            let rows =
-                self.context
-                    .list(&store, node, store.rows(node).cloned().collect(), &args)?;
-            let page = connection(rows, &args).map_err(error)?;
-            return Ok(self.context.resolve(&field.ty, page));
-        }
-        if store.is_table(named)
-            && let Some(given) = args.get("id")
-        {
-            let Some(id) = super::model::as_id(given) else {
-                return Err(error(graphql_errors::malformed_id(given)));
-            };
-            let row = store.get(named, id).cloned();
-            return Ok(self
-                .context
-                .resolve(&field.ty, row.map_or(Value::Null, Value::Object)));
-        }
-        Err(error(format!(
-            "the ION double does not implement Query.{name}; it serves `me`, by-id lookups and \
-             connections of the types in its seed data"
-        )))
+        let value = match self.context.families.query(name) {
+            QueryFamily::Me => store.get("User", store.me()).cloned().map(Value::Object),
+            QueryFamily::Connection { node } => {
+                let rows = store.rows(node).cloned().collect();
+                let rows = self.context.list(&store, node, rows, &args)?;
+                Some(connection(rows, &args).map_err(error)?)
+            }
+            QueryFamily::ById { entity } => {
+                let given = args.get("id").unwrap_or(&Value::Null);
+                let Some(id) = as_id(given) else {
+                    return Err(error(graphql_errors::malformed_id(given)));
+                };
+                store.get(entity, id).cloned().map(Value::Object)
+            }
+            QueryFamily::CompositeKey { entity } => store
+                .rows(entity)
+                .find(|row| has_columns(self.context.schema, entity, row, &args))
+                .cloned()
+                .map(Value::Object),
+            QueryFamily::First { entity } => {
+                let rows = store.rows(entity).cloned().collect();
+                let rows = self.context.list(&store, entity, rows, &args)?;
+                rows.into_iter().next().map(Value::Object)
+            }
+            QueryFamily::Other => {
+                return Err(error(format!(
+                    "the ION double does not serve Query.{name} (family: other): it serves `me`, \
+                     connections, by-id and composite-key lookups of entity types; run this \
+                     operation against a sandbox target"
+                )));
+            }
+        };
+        drop(store);
+        Ok(self
+            .context
+            .resolve(&field.ty, value.unwrap_or(Value::Null)))
     }
+}
+
+/// Whether `row`'s columns equal every argument that is a field of `entity` (ids compared
+/// as ids: `"3"` is `3`).
+fn has_columns(schema: &Schema, entity: &str, row: &Row, args: &Map<String, Value>) -> bool {
+    let mut columns = args
+        .iter()
+        .filter(|(key, _)| super::model::field_definition(schema, entity, key).is_some());
+    columns.all(|(key, wanted)| match row.get(key) {
+        Some(value) if key.ends_with("Id") => {
+            as_id(value).is_some() && as_id(value) == as_id(wanted)
+        }
+        Some(value) => value == wanted,
+        None => false,
+    })
 }
 
 impl<'c> Context<'c> {
@@ -222,6 +252,11 @@ impl<'c> Context<'c> {
         self.budget
             .charge(u64::try_from(values).unwrap_or(u64::MAX))
             .map_err(|_| error("the ION double stopped this request at one of its limits"))
+    }
+
+    /// Whether `type_name` is a table: an entity of the schema or of the seed.
+    fn is_entity(&self, type_name: &str) -> bool {
+        self.families.is_entity(type_name) || self.store.borrow().is_table(type_name)
     }
 
     /// Filters and sorts rows of `type_name` by the `filters` and `sort` arguments.
@@ -264,7 +299,7 @@ impl<'c> Context<'c> {
             }
             Value::Object(map) => {
                 let named = ty.inner_named_type().as_str();
-                let is_entity = self.store.borrow().is_table(named);
+                let is_entity = self.is_entity(named);
                 match self.schema.types.get(named) {
                     Some(ExtendedType::Object(_)) => ResolvedValue::object(Object {
                         context: self,
@@ -274,6 +309,11 @@ impl<'c> Context<'c> {
                     }),
                     _ => ResolvedValue::leaf(from_json::<JsonValue>(Value::Object(map))),
                 }
+            }
+            // graphql-core serializes a number in a `String` field as its text (ids of
+            // types that declare `id: String`).
+            Value::Number(n) if ty.inner_named_type() == "String" => {
+                ResolvedValue::leaf(JsonValue::from(n.to_string()))
             }
             Value::Number(n) if ty.inner_named_type() == "Float" => ResolvedValue::leaf(
                 from_json::<JsonValue>(n.as_f64().map_or(Value::Null, Value::from)),
@@ -304,9 +344,10 @@ impl ObjectValue for Object<'_, '_> {
         let field = info.field_definition();
         let name = info.field_name();
         let named = field.ty.inner_named_type().as_str();
+        let is_relation = self.is_entity && self.context.is_entity(named);
         let store = self.context.store.borrow();
-        if self.is_entity && store.is_table(named) {
-            let value = match related(
+        let mut value = if is_relation {
+            match related(
                 self.context.schema,
                 &store,
                 &self.type_name,
@@ -321,12 +362,19 @@ impl ObjectValue for Object<'_, '_> {
                     let rows = self.context.list(&store, named, rows, &args)?;
                     Value::Array(rows.into_iter().map(Value::Object).collect())
                 }
+            }
+        } else {
+            self.fields.get(name).cloned().unwrap_or(Value::Null)
+        };
+        if value.is_null() {
+            let defaults = Defaults {
+                schema: self.context.schema,
+                store: &store,
             };
-            drop(store);
-            return Ok(self.context.resolve(&field.ty, value));
+            let is_entity = self.context.families.is_entity(named) || store.is_table(named);
+            value = defaults.value(&self.fields, name, &field.ty, is_entity);
         }
         drop(store);
-        let value = self.fields.get(name).cloned().unwrap_or(Value::Null);
         Ok(self.context.resolve(&field.ty, value))
     }
 }

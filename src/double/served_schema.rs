@@ -15,6 +15,10 @@ use apollo_compiler::response::GraphQLError;
 use apollo_compiler::validation::Valid;
 
 use super::environment::lock;
+use super::families::Families;
+
+/// A schema and its root fields by family, classified once when it is loaded.
+pub(crate) type Classified = (Arc<Valid<Schema>>, Arc<Families>);
 
 /// The path under which a replacement schema is reported in its validation errors.
 const REPLACEMENT_PATH: &str = "replacement-schema.graphql";
@@ -22,8 +26,8 @@ const REPLACEMENT_PATH: &str = "replacement-schema.graphql";
 /// The original schema and the one served now.
 #[derive(Debug)]
 pub(crate) struct ServedSchema {
-    original: Arc<Valid<Schema>>,
-    current: Mutex<Arc<Valid<Schema>>>,
+    original: Classified,
+    current: Mutex<Classified>,
 }
 
 /// What is served after a change.
@@ -37,16 +41,16 @@ pub(crate) struct Served {
 
 impl ServedSchema {
     /// Serves `original` until told otherwise.
-    pub(crate) fn new(original: Arc<Valid<Schema>>) -> Self {
+    pub(crate) fn new(original: Classified) -> Self {
         ServedSchema {
-            current: Mutex::new(Arc::clone(&original)),
+            current: Mutex::new(original.clone()),
             original,
         }
     }
 
-    /// The schema to validate and execute the next request against.
-    pub(crate) fn current(&self) -> Arc<Valid<Schema>> {
-        Arc::clone(&lock(&self.current))
+    /// The schema to validate and execute the next request against, with its families.
+    pub(crate) fn current(&self) -> Classified {
+        lock(&self.current).clone()
     }
 
     /// Serves the schema `sdl` from now on, when it is a valid schema; otherwise changes
@@ -61,16 +65,17 @@ impl ServedSchema {
             replaced: true,
             types: defined_types(&schema),
         };
-        *lock(&self.current) = Arc::new(schema);
+        let families = Arc::new(Families::classify(&schema));
+        *lock(&self.current) = (Arc::new(schema), families);
         Ok(served)
     }
 
     /// Serves the original schema again.
     pub(crate) fn restore(&self) -> Served {
-        *lock(&self.current) = Arc::clone(&self.original);
+        *lock(&self.current) = self.original.clone();
         Served {
             replaced: false,
-            types: defined_types(&self.original),
+            types: defined_types(&self.original.0),
         }
     }
 }
@@ -118,8 +123,10 @@ impl std::error::Error for SchemaRejected {}
 mod tests {
     use super::*;
 
-    fn original() -> Arc<Valid<Schema>> {
-        Arc::new(Schema::parse_and_validate("type Query { a: Int }", "o.graphql").unwrap())
+    fn original() -> Classified {
+        let schema = Schema::parse_and_validate("type Query { a: Int }", "o.graphql").unwrap();
+        let families = Arc::new(Families::classify(&schema));
+        (Arc::new(schema), families)
     }
 
     #[test]
@@ -136,6 +143,7 @@ mod tests {
         assert!(
             served
                 .current()
+                .0
                 .get_object("Query")
                 .unwrap()
                 .fields
@@ -151,6 +159,7 @@ mod tests {
         assert!(
             served
                 .current()
+                .0
                 .get_object("Query")
                 .unwrap()
                 .fields
@@ -170,6 +179,7 @@ mod tests {
         assert!(
             served
                 .current()
+                .0
                 .get_object("Query")
                 .unwrap()
                 .fields

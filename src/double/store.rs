@@ -25,7 +25,7 @@ pub(crate) type Row = Map<String, Value>;
 pub(crate) const GENERATED_COLUMNS: [&str; 4] = ["_etag", "_created", "_updated", "entityId"];
 
 /// When the seed data was "created": fixed, so snapshots of seed rows never change.
-const SEED_TIMESTAMP: &str = "2026-01-05T09:00:00+00:00";
+pub(crate) const SEED_TIMESTAMP: &str = "2026-01-05T09:00:00+00:00";
 
 /// What a write did to a row; ION's webhook actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +125,7 @@ impl Store {
         self.tables.contains_key(type_name)
     }
 
+    /// The values a new row of `type_name` starts from (the seed's `defaults:`).
     pub(crate) fn defaults(&self, type_name: &str) -> Option<&Row> {
         self.defaults.get(type_name)
     }
@@ -135,6 +136,16 @@ impl Store {
 
     pub(crate) fn get(&self, type_name: &str, id: i64) -> Option<&Row> {
         self.tables.get(type_name)?.get(&id)
+    }
+
+    /// The type and id of the row whose `entityId` is `entity_id` (ION's id across types).
+    pub(crate) fn find_entity_id(&self, entity_id: i64) -> Option<(String, i64)> {
+        self.tables.iter().find_map(|(type_name, table)| {
+            table.iter().find_map(|(id, row)| {
+                (row.get("entityId").and_then(Value::as_i64) == Some(entity_id))
+                    .then(|| (type_name.clone(), *id))
+            })
+        })
     }
 
     /// Every row of a table, in id order.

@@ -44,6 +44,7 @@ use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
 use super::DoubleData;
+use super::families::Families;
 use super::fault::{self, FaultRule, FaultSwitch, Faults};
 use super::keycloak;
 use super::keys::{Keys, Role};
@@ -138,7 +139,7 @@ impl Environment {
     pub(crate) fn new(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
         Environment {
             store: Arc::new(Mutex::new(data.seed.clone())),
-            schema: ServedSchema::new(Arc::clone(&data.schema)),
+            schema: ServedSchema::new((Arc::clone(&data.schema), Arc::clone(&data.families))),
             issuer: Issuer::new(&spec.name, spec.realm.issuer()),
             keys: Mutex::new(Keys::of(&spec)),
             throttle: Throttle::new(spec.throttle),
@@ -299,11 +300,11 @@ impl Environment {
                 );
             }
         };
-        let schema = self.schema.current();
+        let (schema, families) = self.schema.current();
         let budget = Budget::new(self.spec.limits, cancel.clone());
         let run = |one: &Value| {
             budget.next_request();
-            self.run_one(&schema, verified.role, one, &budget)
+            self.run_one((&schema, &families), verified.role, one, &budget)
         };
         let result = match &body {
             Value::Array(batch) => batch
@@ -328,7 +329,7 @@ impl Environment {
     /// before the lock is let go).
     fn run_one(
         &self,
-        schema: &Valid<Schema>,
+        (schema, families): (&Valid<Schema>, &Families),
         role: Role,
         request: &Value,
         budget: &Budget,
@@ -358,12 +359,22 @@ impl Environment {
         };
         let outcome = if prepared.is_mutation {
             let mut store = lock(&self.store);
-            let outcome = resolve::run(schema, &mut store, role, &prepared, variables, budget);
+            let outcome = resolve::run(
+                schema, families, &mut store, role, &prepared, variables, budget,
+            );
             self.webhooks.after_writes(&self.store, &mut store);
             outcome
         } else {
             let mut committed = lock(&self.store).clone();
-            resolve::run(schema, &mut committed, role, &prepared, variables, budget)
+            resolve::run(
+                schema,
+                families,
+                &mut committed,
+                role,
+                &prepared,
+                variables,
+                budget,
+            )
         };
         outcome.map_err(NotRun::Limit)
     }
