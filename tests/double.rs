@@ -5,10 +5,10 @@
 //! `double/coverage.rs` measures and exercises what the double serves of ION's full schema.
 
 mod common;
-#[path = "double/graphql_errors.rs"]
-mod graphql_errors;
 #[path = "double/coverage.rs"]
 mod coverage;
+#[path = "double/graphql_errors.rs"]
+mod graphql_errors;
 #[path = "double/limits.rs"]
 mod limits;
 #[path = "double/operations.rs"]

@@ -15,9 +15,9 @@ use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value, json};
 
-use super::graphql_errors;
 use super::defaults::Defaults;
 use super::families::{Families, QueryFamily};
+use super::graphql_errors;
 use super::keys::{Action, Role};
 use super::limits::{Budget, LimitExceeded, Limits};
 use super::model::{Related, as_id, related};
