@@ -13,10 +13,17 @@
 //! target under 100 MB; the burst's peak, and the memory once it is over) and fails when a
 //! refusal is not the documented one.
 //!
+//! With `SERVE_RSS_SCHEMA=<sdl>` the server runs on that schema (`serve --schema`, e.g.
+//! ION's full schema, whose every entity type the double fills with generated rows) and the
+//! requests are a mix ([`MIXED`]: `me`, lists, by-id lookups, a relation followed), each
+//! answer checked for HTTP 200 and no `errors`.
+//!
 //! ```sh
 //! cargo bench --bench serve_rss                           # 10^6 requests
 //! SERVE_RSS_REQUESTS=20000 cargo bench --bench serve_rss  # a quick run
 //! SERVE_RSS_CLIENTS=16 cargo bench --bench serve_rss      # concurrent clients (default 8)
+//! SERVE_RSS_REQUESTS=10000 SERVE_RSS_SCHEMA=../shared/reference/ion-schema/ion-schema.graphql \
+//!   cargo bench --bench serve_rss                         # ION's full schema, mixed requests
 //! ```
 
 use std::io::{BufRead, BufReader};
@@ -30,6 +37,16 @@ use ion_contract::secret::Secret;
 
 /// One request in this many is a token request.
 const TOKEN_EVERY: u64 = 50;
+
+/// The request bodies of the mixed traffic (`SERVE_RSS_SCHEMA`), sent in turn: valid in the
+/// built-in schema and in ION's full one.
+const MIXED: [&str; 5] = [
+    r#"{"query":"{ me { id name email } }"}"#,
+    r#"{"query":"{ parts(first: 10, sort: [ID_ASC]) { pageInfo { hasNextPage } edges { node { id partNumber revision description } } } }"}"#,
+    r#"{"query":"query P($id: ID!) { part(id: $id) { id partNumber _etag } }","variables":{"id":1}}"#,
+    r#"{"query":"{ locations(first: 5) { edges { node { id name } } } }"}"#,
+    r#"{"query":"{ partInventories(first: 5) { edges { node { id quantity part { partNumber } } } } }"}"#,
+];
 
 /// The serve process; killed on drop.
 struct Process(Child);
@@ -58,7 +75,8 @@ fn main() -> ExitCode {
     }
     let total = env_number("SERVE_RSS_REQUESTS", 1_000_000);
     let clients = env_number("SERVE_RSS_CLIENTS", 8).max(1);
-    match run(total, clients) {
+    let schema = std::env::var("SERVE_RSS_SCHEMA").ok();
+    match run(total, clients, schema.as_deref()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("serve_rss: {message}");
@@ -74,8 +92,9 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn run(total: u64, clients: u64) -> Result<(), String> {
-    let (process, sandbox) = start()?;
+fn run(total: u64, clients: u64, schema: Option<&str>) -> Result<(), String> {
+    let (process, sandbox) = start(schema)?;
+    let mixed = schema.is_some();
     let pid = process.0.id();
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(hostile_burst(pid, &sandbox))?;
@@ -88,9 +107,16 @@ fn run(total: u64, clients: u64) -> Result<(), String> {
         .filter(|&n| n <= total)
         .collect();
     checkpoints.dedup();
+    let traffic = match schema {
+        Some(path) => format!(
+            "the {} queries of MIXED in turn, on the schema {path}",
+            MIXED.len()
+        ),
+        None => "`{ me { id } }`".to_owned(),
+    };
     println!(
         "serve_rss: {total} requests from {clients} keep-alive clients: 1 in {TOKEN_EVERY} a token \
-         request, the rest `{{ me {{ id }} }}` with a valid token"
+         request, the rest {traffic} with a valid token"
     );
     println!(
         "{:>10}  {:>12}  {:>12}  {:>10}  {:>12}",
@@ -120,7 +146,8 @@ fn run(total: u64, clients: u64) -> Result<(), String> {
                         (http.clone(), Arc::clone(&sandbox), Arc::clone(&issued));
                     let mut own = token.clone();
                     tokio::spawn(async move {
-                        let failures = drive(&http, &sandbox, &issued, checkpoint, &mut own).await;
+                        let failures =
+                            drive(&http, &sandbox, &issued, checkpoint, &mut own, mixed).await;
                         (failures, own)
                     })
                 })
@@ -157,9 +184,10 @@ async fn drive(
     issued: &AtomicU64,
     until: u64,
     token: &mut String,
+    mixed: bool,
 ) -> u64 {
     let graphql = format!("{}/graphql", sandbox.url);
-    let body = r#"{"query":"{ me { id } }"}"#;
+    let me = r#"{"query":"{ me { id } }"}"#;
     let mut failures = 0;
     loop {
         let n = issued.fetch_add(1, Ordering::Relaxed);
@@ -174,6 +202,11 @@ async fn drive(
             }
             continue;
         }
+        let body = if mixed {
+            MIXED[usize::try_from(n).unwrap_or(0) % MIXED.len()]
+        } else {
+            me
+        };
         let answer = http
             .post(&graphql)
             .header("authorization", format!("Bearer {token}"))
@@ -182,10 +215,12 @@ async fn drive(
             .send()
             .await;
         let ok = match answer {
-            Ok(response) if response.status() == 200 => response
-                .bytes()
-                .await
-                .is_ok_and(|b| b.as_ref() == br#"{"data":{"me":{"id":1}}}"#),
+            Ok(response) if response.status() == 200 => {
+                response.bytes().await.is_ok_and(|b| match mixed {
+                    true => !b.windows(9).any(|w| w == br#""errors":"#),
+                    false => b.as_ref() == br#"{"data":{"me":{"id":1}}}"#,
+                })
+            }
             _ => false,
         };
         failures += u64::from(!ok);
@@ -329,9 +364,11 @@ async fn token(http: &reqwest::Client, sandbox: &Sandbox) -> Result<String, Stri
 }
 
 /// Starts `serve --port 0` and reads the sandbox's variables from its output.
-fn start() -> Result<(Process, Sandbox), String> {
+fn start(schema: Option<&str>) -> Result<(Process, Sandbox), String> {
+    let mut args = vec!["serve", "--port", "0"];
+    args.extend(schema.map(|path| ["--schema", path]).into_iter().flatten());
     let child = Command::new(env!("CARGO_BIN_EXE_ion-contract"))
-        .args(["serve", "--port", "0"])
+        .args(&args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
