@@ -158,6 +158,7 @@
 
 pub mod control;
 mod defaults;
+mod documents;
 mod drift;
 mod environment;
 pub mod families;
@@ -220,6 +221,9 @@ pub struct DoubleData {
     schema: Arc<Valid<Schema>>,
     /// The schema's root fields by family, classified once ([`families`]).
     families: Arc<families::Families>,
+    /// The documents that validated against the schema, shared by every double started
+    /// (`documents.rs`).
+    documents: Arc<documents::Documents>,
     seed: store::Store,
 }
 
@@ -258,6 +262,7 @@ impl DoubleData {
         generate::fill(&schema, &families, &mut seed);
         Ok(DoubleData {
             families: Arc::new(families),
+            documents: Arc::default(),
             schema: Arc::new(schema),
             seed,
         })

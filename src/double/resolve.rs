@@ -5,6 +5,7 @@
 //! plain JSON for everything else (payloads, connections, edges, page info).
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::Schema;
@@ -16,6 +17,7 @@ use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value, json};
 
 use super::defaults::Defaults;
+use super::documents::Documents;
 use super::families::{Families, QueryFamily};
 use super::graphql_errors;
 use super::keys::{Action, Role};
@@ -44,7 +46,7 @@ pub(crate) struct Context<'s> {
 
 /// An operation parsed and validated against the schema, ready to run.
 pub(crate) struct Prepared {
-    document: Valid<ExecutableDocument>,
+    document: Arc<Valid<ExecutableDocument>>,
     operation_name: Option<String>,
     /// Whether the operation is a mutation (runs under the store's lock) or a query (runs on
     /// a copy of the store).
@@ -55,15 +57,15 @@ pub(crate) struct Prepared {
 /// request that does not run (`{errors}`), or the limit it met before running.
 pub(crate) fn prepare(
     schema: &Valid<Schema>,
+    documents: &Documents,
     query: &str,
     operation_name: Option<&str>,
     limits: &Limits,
 ) -> Result<Prepared, Refused> {
-    let document = ExecutableDocument::parse_and_validate(schema, query, "request.graphql")
-        .map_err(|invalid| {
-            let errors = graphql_errors::validation_errors(schema, query, &invalid.errors);
-            Refused::Errors(json!({ "errors": errors }))
-        })?;
+    let document = documents.validate(schema, query).map_err(|invalid| {
+        let errors = graphql_errors::validation_errors(schema, query, &invalid.errors);
+        Refused::Errors(json!({ "errors": errors }))
+    })?;
     let operation = document.operations.get(operation_name).map_err(|_| {
         let count = document.operations.iter().count();
         let error = graphql_errors::operation_choice_error(operation_name, count);

@@ -14,11 +14,12 @@ use apollo_compiler::Schema;
 use apollo_compiler::response::GraphQLError;
 use apollo_compiler::validation::Valid;
 
+use super::documents::Documents;
 use super::environment::lock;
 use super::families::Families;
 
 /// A schema and its root fields by family, classified once when it is loaded.
-pub(crate) type Classified = (Arc<Valid<Schema>>, Arc<Families>);
+pub(crate) type Classified = (Arc<Valid<Schema>>, Arc<Families>, Arc<Documents>);
 
 /// The path under which a replacement schema is reported in its validation errors.
 const REPLACEMENT_PATH: &str = "replacement-schema.graphql";
@@ -66,7 +67,7 @@ impl ServedSchema {
             types: defined_types(&schema),
         };
         let families = Arc::new(Families::classify(&schema));
-        *lock(&self.current) = (Arc::new(schema), families);
+        *lock(&self.current) = (Arc::new(schema), families, Arc::default());
         Ok(served)
     }
 
@@ -126,7 +127,7 @@ mod tests {
     fn original() -> Classified {
         let schema = Schema::parse_and_validate("type Query { a: Int }", "o.graphql").unwrap();
         let families = Arc::new(Families::classify(&schema));
-        (Arc::new(schema), families)
+        (Arc::new(schema), families, Arc::default())
     }
 
     #[test]

@@ -44,6 +44,7 @@ use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
 use super::DoubleData;
+use super::documents::Documents;
 use super::families::Families;
 use super::fault::{self, FaultRule, FaultSwitch, Faults};
 use super::keycloak;
@@ -139,7 +140,11 @@ impl Environment {
     pub(crate) fn new(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
         Environment {
             store: Arc::new(Mutex::new(data.seed.clone())),
-            schema: ServedSchema::new((Arc::clone(&data.schema), Arc::clone(&data.families))),
+            schema: ServedSchema::new((
+                Arc::clone(&data.schema),
+                Arc::clone(&data.families),
+                Arc::clone(&data.documents),
+            )),
             issuer: Issuer::new(&spec.name, spec.realm.issuer()),
             keys: Mutex::new(Keys::of(&spec)),
             throttle: Throttle::new(spec.throttle),
@@ -300,11 +305,16 @@ impl Environment {
                 );
             }
         };
-        let (schema, families) = self.schema.current();
+        let (schema, families, documents) = self.schema.current();
         let budget = Budget::new(self.spec.limits, cancel.clone());
         let run = |one: &Value| {
             budget.next_request();
-            self.run_one((&schema, &families), verified.role, one, &budget)
+            self.run_one(
+                (&schema, &families, &documents),
+                verified.role,
+                one,
+                &budget,
+            )
         };
         let result = match &body {
             Value::Array(batch) => batch
@@ -329,7 +339,7 @@ impl Environment {
     /// before the lock is let go).
     fn run_one(
         &self,
-        (schema, families): (&Valid<Schema>, &Families),
+        (schema, families, documents): (&Valid<Schema>, &Families, &Documents),
         role: Role,
         request: &Value,
         budget: &Budget,
@@ -352,7 +362,8 @@ impl Environment {
                 ));
             }
         };
-        let prepared = match resolve::prepare(schema, query, operation_name, budget.limits()) {
+        let prepared = resolve::prepare(schema, documents, query, operation_name, budget.limits());
+        let prepared = match prepared {
             Ok(prepared) => prepared,
             Err(Refused::Errors(body)) => return Ok(body),
             Err(Refused::Limit(exceeded)) => return Err(NotRun::Limit(exceeded)),
