@@ -42,15 +42,12 @@ impl Documents {
         &self,
         schema: &Valid<Schema>,
         query: &str,
-    ) -> Result<Arc<Valid<ExecutableDocument>>, WithErrors<ExecutableDocument>> {
+    ) -> Result<Arc<Valid<ExecutableDocument>>, Box<WithErrors<ExecutableDocument>>> {
         if let Some(kept) = self.lock().by_text.get(query) {
             return Ok(Arc::clone(kept));
         }
-        let document = Arc::new(ExecutableDocument::parse_and_validate(
-            schema,
-            query,
-            "request.graphql",
-        )?);
+        let document = ExecutableDocument::parse_and_validate(schema, query, "request.graphql");
+        let document = Arc::new(document.map_err(Box::new)?);
         if query.len() <= MAX_TEXT {
             let mut kept = self.lock();
             if kept.bytes + query.len() > MAX_TOTAL {
