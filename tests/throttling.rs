@@ -87,11 +87,12 @@ fn a_storm_loses_no_request_and_duplicates_no_mutation_and_max_rps_holds() {
         "targets.yaml",
         &format!("targets:\n  sandbox:\n    max_rps: {MAX_RPS}\n"),
     );
-    // Twelve creates at 50 a second, paced to 8 a second, through a storm of 429s.
+    // Twelve creates at 50 a second, paced to 8 a second, through a storm of 429s (of
+    // locations: a part number is unique per revision, a location's name need not be).
     scratch.write(
         "storm.yaml",
         &format!(
-            "name: Storm\ndouble:\n  throttle: {{per_second: 100, retry_after: seconds}}\n  storm: {{next: 5}}\ncases:\n  - name: creates\n    throttle: {{requests: {REQUESTS}, rate: 50}}\n    steps:\n      - query: |\n          mutation {{ createPart(input: {{partNumber: \"PN-STORM\", description: \"storm\"}}) {{ part {{ id }} }} }}\n"
+            "name: Storm\ndouble:\n  throttle: {{per_second: 100, retry_after: seconds}}\n  storm: {{next: 5}}\ncases:\n  - name: creates\n    throttle: {{requests: {REQUESTS}, rate: 50}}\n    steps:\n      - query: |\n          mutation {{ createLocation(input: {{name: \"STORM\", description: \"storm\"}}) {{ location {{ id }} }} }}\n"
         ),
     );
     let started = Instant::now();
@@ -109,10 +110,10 @@ fn a_storm_loses_no_request_and_duplicates_no_mutation_and_max_rps_holds() {
     assert_eq!(counts["early"], 0, "{counts}");
     // Every create arrived once after its 429s: nothing lost, nothing doubled.
     let token = serve.token("ION_SANDBOX_");
-    let count = json!({"query": "{ parts(filters: {partNumber: {eq: \"PN-STORM\"}}) { pageInfo { totalCount } } }"});
+    let count = json!({"query": "{ locations(filters: {name: {eq: \"STORM\"}}) { pageInfo { totalCount } } }"});
     let (_, body) = post(&format!("{api}/graphql"), &count, Some(&token));
     assert_eq!(
-        body["data"]["parts"]["pageInfo"]["totalCount"], REQUESTS,
+        body["data"]["locations"]["pageInfo"]["totalCount"], REQUESTS,
         "{body}"
     );
     // Paced to MAX_RPS: 12 creates + 5 retries + the preflight's `me` leave at least 1/8 s
