@@ -146,6 +146,7 @@ pub mod profile;
 pub mod progress;
 pub mod project;
 pub mod reach;
+pub mod record;
 pub mod redact;
 pub mod report;
 pub mod run_id;

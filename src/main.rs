@@ -19,13 +19,14 @@ use anyhow::Context as _;
 use ion_contract::builtin::Source;
 use ion_contract::client::http_client;
 use ion_contract::diagnostic::display_path;
-use ion_contract::double::DoubleData;
 use ion_contract::double::serve::{Server, Shutdown};
+use ion_contract::double::{DoubleData, EnvironmentSpec, Role, key_for};
 use ion_contract::drift::fetch::{self, FetchError, Fetched};
 use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::progress::Progress;
 use ion_contract::project::Project;
 use ion_contract::reach::{self, ReachError};
+use ion_contract::record::Recorder;
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
 use ion_contract::{runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
@@ -193,7 +194,16 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         // Before anything is printed: a SIGTERM sent on seeing the output must be caught.
         let shutdown = Shutdown::install().context("cannot listen for Ctrl-C and SIGTERM")?;
-        let server = Server::bind(data, &args.options()).await?;
+        let mut options = args.options();
+        let recorder = match &args.record {
+            Some(dir) => {
+                let recorder = Arc::new(open_recorder(dir, &data, args.record_values)?);
+                options.observer = Some(recorder.clone());
+                Some(recorder)
+            }
+            None => None,
+        };
+        let server = Server::bind(data, &options).await?;
         let mut stdout = std::io::stdout().lock();
         stdout
             .write_all(server.banner().as_bytes())
@@ -202,8 +212,28 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         drop(stdout);
         let signal = server.run_until(shutdown.wait()).await;
         scrubbed_eprintln!("ion-contract serve: {signal} received; stopped serving");
+        if let Some(recorder) = recorder {
+            scrubbed_eprintln!("{}", recorder.summary());
+        }
         Ok(())
     })
+}
+
+/// `serve --record`: the recorder, with every served key's secret scrubbed from its files.
+fn open_recorder(dir: &Path, data: &DoubleData, keep_values: bool) -> anyhow::Result<Recorder> {
+    let mut secrets = Vec::new();
+    for spec in [EnvironmentSpec::sandbox(), EnvironmentSpec::production()] {
+        for role in [Role::Admin, Role::Editor, Role::Reader] {
+            secrets.push(key_for(&spec, role).1);
+        }
+    }
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let recorder = Recorder::open(dir, data.schema().clone(), keep_values, &secrets)?;
+    scrubbed_eprintln!(
+        "ion-contract serve: recording every client session's operations into {}",
+        display_path(&recorder.suite_file())
+    );
+    Ok(recorder)
 }
 
 /// `schema suite-format`: the suite files' JSON Schema to stdout.

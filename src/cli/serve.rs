@@ -61,6 +61,14 @@ pub struct ServeArgs {
     /// How long a client may take to send a request's body before it gets 408 [default: 30s].
     #[arg(long, value_name = "DURATION", value_parser = time_limit)]
     pub body_time_limit: Option<Duration>,
+    /// Record the operations clients send into this folder as a suite (`recorded.yaml`, one
+    /// case per session) with its documents; recording again merges into it.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// With --record: keep the strings clients send (names, emails, free text) as they are,
+    /// instead of per-run templates. Secrets are replaced even then.
+    #[arg(long, requires = "record")]
+    pub record_values: bool,
     /// The schema and seed to serve.
     #[command(flatten)]
     pub files: Files,
@@ -87,6 +95,7 @@ impl ServeArgs {
                 retry_after: self.retry_after.unwrap_or_default(),
             }),
             faults: self.fault.clone(),
+            observer: None,
             limits: {
                 let default = Limits::default();
                 Limits {

@@ -147,6 +147,7 @@ pub mod keys;
 pub mod limits;
 mod model;
 mod mutate;
+pub mod observe;
 mod pool;
 mod query;
 mod resolve;

@@ -1,0 +1,117 @@
+//! One session's exchanges become one case: its steps, in the order sent.
+
+use apollo_compiler::ExecutableDocument;
+use apollo_compiler::Schema;
+use apollo_compiler::executable::OperationType;
+use apollo_compiler::validation::Valid;
+use serde_json::{Map, Value};
+
+use super::chain::Chain;
+use super::expect::expectation;
+use super::session::Sent;
+use super::values::{Templating, Written};
+use crate::init::from::kebab;
+
+/// A session's case so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Built {
+    /// The operation names of its steps, in order (the case's name comes from them).
+    pub(crate) operations: Vec<String>,
+    /// Its steps, each a suite step as JSON.
+    pub(crate) steps: Vec<Value>,
+    /// Requests left out: their document does not validate against the schema, or is a
+    /// subscription.
+    pub(crate) invalid: usize,
+}
+
+/// The case of the requests `sent`; `document(text, stem)` gives the `.graphql` file (a
+/// path relative to the suite) that holds a document.
+pub(crate) fn build(
+    sent: &[Sent],
+    schema: &Valid<Schema>,
+    keep_values: bool,
+    document: &mut dyn FnMut(&str, &str) -> String,
+) -> Built {
+    let mut built = Built::default();
+    let mut chain = Chain::default();
+    let mut written = Written::default();
+    let mut drafts: Vec<Map<String, Value>> = Vec::new();
+    for request in sent {
+        let Ok(parsed) =
+            ExecutableDocument::parse_and_validate(schema, &request.document, "recorded.graphql")
+        else {
+            built.invalid += 1;
+            continue;
+        };
+        let Ok(operation) = parsed.operations.get(request.operation.as_deref()) else {
+            built.invalid += 1;
+            continue;
+        };
+        if operation.operation_type == OperationType::Subscription {
+            built.invalid += 1;
+            continue;
+        }
+        let step = drafts.len();
+        let variables = Templating {
+            schema,
+            keep_values,
+            chain: &mut chain,
+            written: &mut written,
+        }
+        .variables(operation, &request.variables);
+        let expect = expectation(step, request.status, &request.response, &chain, &written);
+        if let Some(data) = request.response.get("data") {
+            chain.observe(step, data);
+        }
+        let operation_name = operation.name.as_ref().map(|n| n.to_string());
+        let stem = kebab(operation_name.as_deref().unwrap_or("operation"));
+        let mut draft = Map::new();
+        draft.insert("name".into(), unique(&stem, &drafts).into());
+        draft.insert(
+            "document".into(),
+            document(&format!("{}\n", request.document), &stem).into(),
+        );
+        if let Some(name) = &operation_name {
+            draft.insert("operation".into(), name.clone().into());
+        }
+        if !variables.is_empty() {
+            draft.insert("variables".into(), Value::Object(variables));
+        }
+        if !expect.is_empty() {
+            draft.insert("expect".into(), Value::Object(expect));
+        }
+        built
+            .operations
+            .push(operation_name.unwrap_or_else(|| "operation".to_owned()));
+        drafts.push(draft);
+    }
+    for capture in chain.captures() {
+        let step = &mut drafts[capture.step];
+        let captures = step
+            .entry("capture")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(captures) = captures {
+            captures.insert(capture.name.clone(), capture.path.clone().into());
+        }
+    }
+    built.steps = drafts
+        .into_iter()
+        .map(|mut draft| {
+            draft.insert("snapshot".into(), true.into());
+            Value::Object(draft)
+        })
+        .collect();
+    built
+}
+
+/// `stem`, or `stem-2`, `stem-3`, ... when an earlier step has that name.
+fn unique(stem: &str, earlier: &[Map<String, Value>]) -> String {
+    let taken = |name: &str| earlier.iter().any(|s| s.get("name") == Some(&name.into()));
+    let mut name = stem.to_owned();
+    let mut n = 1;
+    while taken(&name) {
+        n += 1;
+        name = format!("{stem}-{n}");
+    }
+    name
+}

@@ -1,0 +1,188 @@
+//! `serve --record <dir>`: an integration's contract, recorded from the operations it sends.
+//!
+//! While `ion-contract serve` answers a client (a Python script, a Node service, its test
+//! suite), the recorder watches every `/graphql` exchange of both environments
+//! ([`crate::double::observe`]) and keeps `<dir>` up to date with a suite of exactly the
+//! operations the client relies on:
+//!
+//! - `<dir>/recorded.yaml`: one case per client **session**, its steps in the order sent;
+//! - `<dir>/documents/<operation>.graphql`: each distinct document once, referenced by the
+//!   steps with `document:` and `operation:`.
+//!
+//! A session is one access token: every request carrying the same bearer token belongs to
+//! one case. Two tokens of one API key (a client that fetched a second token, or two test
+//! processes) are two sessions, as nothing in a request ties them together; a client that
+//! renews its token mid-run therefore records two cases.
+//!
+//! What a step holds ([`case`]):
+//!
+//! - **chaining**: a variable value that an earlier response of the session answered (an id
+//!   read from a list or a create, an `_etag`, a cursor) becomes a `capture:` of that
+//!   earlier step and a `${name}` template, so the case replays against any data
+//!   ([`chain`]);
+//! - **values**: strings the schema types `String` (names, emails, free text) are replaced
+//!   by per-run templates (`partNumber-1a2b3c-${run.short}`: the variable's name, six hex
+//!   digits of the value's SHA-256, the run's short id) unless `--record-values` keeps
+//!   them; values under secret-like names (`password`, `token`, `secret`, ...) and
+//!   token-shaped strings are replaced even then. Ids, numbers, booleans, enums and other
+//!   scalars are kept ([`values`]);
+//! - **expectations**: the status when it is not 200; an expected error as an `errors:`
+//!   matcher (its `code`, else its message); the shape of what was selected (`type:` per
+//!   selected leaf, `exists: true` for a null or an id (ION's ids are strings or numbers
+//!   depending on the server), `type: array` for a list, whose items vary
+//!   with the data; at most `expect::MAX_DATA_ASSERTIONS` (40) per step); `equals:` where a value
+//!   the case wrote or captured is read back; and `snapshot: true`, which the default
+//!   redactions keep stable ([`crate::redact`]) ([`expect`]).
+//!
+//! What is not recorded: requests refused before GraphQL ran (401, 429), 5xx answers and
+//! faults (the client retries those), bodies that are not GraphQL requests, and documents
+//! that do not validate against the served schema (`check` would refuse them); the summary
+//! counts them. A session records at most [`MAX_STEPS_PER_SESSION`] steps and the recorder
+//! at most [`MAX_SESSIONS`] sessions; what is beyond is counted, not recorded.
+//!
+//! Recording again merges into the same folder ([`folder`]): a session whose steps equal an
+//! existing case's (or are the start of one) adds nothing, so recording the same client run
+//! twice leaves every file byte for byte as it was; a new case whose name is taken gets
+//! `-2`, `-3`, .... Case names come from the operation names (kebab-case, in order). The
+//! files are rewritten after every exchange (so a killed `serve` loses nothing), through
+//! [`crate::scrub`] as a last guard: a token, a client secret or an `Authorization` header
+//! never reaches them. On stop, `serve` prints [`Recorder::summary`] on stderr.
+
+mod case;
+mod chain;
+mod expect;
+mod folder;
+mod session;
+mod values;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use apollo_compiler::Schema;
+use apollo_compiler::validation::Valid;
+
+use crate::diagnostic::display_path;
+use crate::double::observe::{Exchange, Observer};
+
+pub use folder::SUITE_FILE;
+
+/// The most steps one session records; later ones are counted, not recorded.
+pub const MAX_STEPS_PER_SESSION: usize = 200;
+
+/// The most sessions one `serve --record` records; later ones are counted, not recorded.
+pub const MAX_SESSIONS: usize = 100;
+
+/// Why recording cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The folder cannot be made or read.
+    #[error(
+        "cannot record into {}: {source}\n\
+         help: pass --record a folder you can write to (it is created if missing)",
+        display_path(path)
+    )]
+    Folder {
+        /// The folder or file concerned.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// An existing `recorded.yaml` is not one the recorder can merge into.
+    #[error(
+        "{}: {message}\n\
+         help: fix the file, or move it away to record into a fresh one",
+        display_path(path)
+    )]
+    Existing {
+        /// The suite file.
+        path: PathBuf,
+        /// What is wrong with it (with its line and column when YAML says so).
+        message: String,
+    },
+}
+
+/// Records the sessions of a `serve` into a folder; see the module docs.
+#[derive(Debug)]
+pub struct Recorder {
+    schema: Valid<Schema>,
+    keep_values: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    folder: folder::Folder,
+    sessions: session::Sessions,
+    /// The first error writing the folder, printed once.
+    write_failed: bool,
+}
+
+impl Recorder {
+    /// Starts recording into `dir` (created if missing; an existing suite there is merged
+    /// into). `schema` types the variables; `keep_values` is `--record-values`; `secrets`
+    /// (client secrets of the served keys) are scrubbed from every written file.
+    pub fn open(
+        dir: &Path,
+        schema: Valid<Schema>,
+        keep_values: bool,
+        secrets: &[&str],
+    ) -> Result<Self, RecordError> {
+        for secret in secrets {
+            crate::scrub::register(secret);
+        }
+        Ok(Recorder {
+            schema,
+            keep_values,
+            state: Mutex::new(State {
+                folder: folder::Folder::open(dir)?,
+                sessions: session::Sessions::default(),
+                write_failed: false,
+            }),
+        })
+    }
+
+    /// The suite file recorded into.
+    pub fn suite_file(&self) -> PathBuf {
+        lock(&self.state).folder.suite_path()
+    }
+
+    /// What was recorded, for stderr: one line per session, and what was left out.
+    pub fn summary(&self) -> String {
+        let state = lock(&self.state);
+        state.sessions.summary(&state.folder)
+    }
+}
+
+impl Observer for Recorder {
+    fn graphql(&self, exchange: &Exchange<'_>) {
+        let Some((token, sent)) = session::read(exchange) else {
+            return;
+        };
+        let mut state = lock(&self.state);
+        let State {
+            folder,
+            sessions,
+            write_failed,
+        } = &mut *state;
+        let Some(index) = sessions.add(&token, sent) else {
+            return;
+        };
+        sessions.rebuild(index, &self.schema, self.keep_values, folder);
+        if let Err(error) = folder.write(&sessions.built())
+            && !*write_failed
+        {
+            *write_failed = true;
+            crate::scrubbed_eprintln!(
+                "error: ion-contract serve --record: {error}\n\
+                 help: make the folder writable; the next exchange writes everything again"
+            );
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,190 @@
+//! Sessions: the `/graphql` exchanges of one access token, in the order sent, and the case
+//! each has become so far.
+
+use apollo_compiler::Schema;
+use apollo_compiler::validation::Valid;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::case::{self, Built};
+use super::folder::{self, Folder};
+use super::{MAX_SESSIONS, MAX_STEPS_PER_SESSION};
+use crate::double::observe::Exchange;
+
+/// One GraphQL request of a session and the answer it got.
+#[derive(Debug, Clone)]
+pub(crate) struct Sent {
+    /// The document, as sent.
+    pub(crate) document: String,
+    /// `operationName`, when the client sent one.
+    pub(crate) operation: Option<String>,
+    /// The variables, as sent.
+    pub(crate) variables: Map<String, Value>,
+    /// The HTTP status.
+    pub(crate) status: u16,
+    /// The response: `data` and `errors`.
+    pub(crate) response: Value,
+}
+
+/// A session's key: the SHA-256 of its token (the token itself is never kept).
+type Key = [u8; 32];
+
+/// The exchange's session key and its requests, or `None` when it is not recorded: no
+/// bearer token, refused before GraphQL ran (401, 429), a 5xx or a fault, or a body that is
+/// not a GraphQL request and answer.
+pub(crate) fn read(exchange: &Exchange<'_>) -> Option<(Key, Vec<Sent>)> {
+    if exchange.faulted || matches!(exchange.status, 401 | 429) || exchange.status >= 500 {
+        return None;
+    }
+    let token = exchange.authorization?.strip_prefix("Bearer ")?.trim();
+    let key: Key = Sha256::digest(token.as_bytes()).into();
+    let request: Value = serde_json::from_slice(exchange.request).ok()?;
+    let response: Value = serde_json::from_slice(exchange.response).ok()?;
+    let pairs: Vec<(Value, Value)> = match (request, response) {
+        (Value::Array(requests), Value::Array(responses)) if requests.len() == responses.len() => {
+            requests.into_iter().zip(responses).collect()
+        }
+        (request @ Value::Object(_), response @ Value::Object(_)) => vec![(request, response)],
+        _ => return None,
+    };
+    let sent = pairs
+        .into_iter()
+        .filter_map(|(request, response)| {
+            Some(Sent {
+                document: request.get("query")?.as_str()?.trim().to_owned(),
+                operation: request
+                    .get("operationName")
+                    .and_then(Value::as_str)
+                    .filter(|name| !name.is_empty())
+                    .map(str::to_owned),
+                variables: match request.get("variables") {
+                    Some(Value::Object(map)) => map.clone(),
+                    _ => Map::new(),
+                },
+                status: exchange.status,
+                response,
+            })
+        })
+        .collect::<Vec<_>>();
+    (!sent.is_empty()).then_some((key, sent))
+}
+
+/// One session: what it sent and the case it makes.
+#[derive(Debug)]
+struct Session {
+    key: Key,
+    sent: Vec<Sent>,
+    built: Built,
+    /// Steps past [`MAX_STEPS_PER_SESSION`], not recorded.
+    dropped: usize,
+}
+
+/// Every session of the run, in the order they began.
+#[derive(Debug, Default)]
+pub(crate) struct Sessions {
+    sessions: Vec<Session>,
+    /// Sessions past [`MAX_SESSIONS`], not recorded.
+    dropped_sessions: usize,
+}
+
+impl Sessions {
+    /// Adds the requests of one exchange to its session; the session's index, or `None`
+    /// when nothing was added (past a limit).
+    pub(crate) fn add(&mut self, key: &Key, sent: Vec<Sent>) -> Option<usize> {
+        let index = match self.sessions.iter().position(|s| &s.key == key) {
+            Some(index) => index,
+            None if self.sessions.len() >= MAX_SESSIONS => {
+                self.dropped_sessions += 1;
+                return None;
+            }
+            None => {
+                self.sessions.push(Session {
+                    key: *key,
+                    sent: Vec::new(),
+                    built: Built::default(),
+                    dropped: 0,
+                });
+                self.sessions.len() - 1
+            }
+        };
+        let session = &mut self.sessions[index];
+        let room = MAX_STEPS_PER_SESSION.saturating_sub(session.sent.len());
+        session.dropped += sent.len().saturating_sub(room);
+        let before = session.sent.len();
+        session.sent.extend(sent.into_iter().take(room));
+        (session.sent.len() > before).then_some(index)
+    }
+
+    /// Builds the case of session `index` again from everything it sent.
+    pub(crate) fn rebuild(
+        &mut self,
+        index: usize,
+        schema: &Valid<Schema>,
+        keep_values: bool,
+        folder: &mut Folder,
+    ) {
+        let session = &mut self.sessions[index];
+        session.built = case::build(&session.sent, schema, keep_values, &mut |text, stem| {
+            folder.document(text, stem)
+        });
+    }
+
+    /// The cases of every session, in the order the sessions began.
+    pub(crate) fn built(&self) -> Vec<&Built> {
+        self.sessions.iter().map(|s| &s.built).collect()
+    }
+
+    /// One line per session (its case, new or already recorded), and what was left out.
+    pub(crate) fn summary(&self, folder: &Folder) -> String {
+        let suite = crate::diagnostic::display_path(&folder.suite_path());
+        if self.sessions.is_empty() {
+            return format!(
+                "ion-contract serve --record: no GraphQL session to record; {suite} unchanged\n\
+                 help: point the client at the printed ION_SANDBOX_API_URL and \
+                 ION_SANDBOX_AUTH_URL, and let it fetch a token from the served key"
+            );
+        }
+        let mut lines = vec![format!(
+            "ion-contract serve --record: {} session(s) recorded into {suite}:",
+            self.sessions.len()
+        )];
+        let (placements, _) = folder.plan(&self.built());
+        for (session, placement) in self.sessions.iter().zip(placements) {
+            let built = &session.built;
+            let state = match placement {
+                Some(folder::Placement::New(name)) => format!("new case `{name}`"),
+                Some(folder::Placement::Existing(name)) => {
+                    format!("already recorded as `{name}` (unchanged)")
+                }
+                None => "nothing recordable".to_owned(),
+            };
+            let mut line = format!("  {state}: {} step(s)", built.steps.len());
+            if built.invalid > 0 {
+                line.push_str(&format!(
+                    ", {} operation(s) left out that do not validate against the schema",
+                    built.invalid
+                ));
+            }
+            if session.dropped > 0 {
+                line.push_str(&format!(
+                    ", {} step(s) past the limit of {MAX_STEPS_PER_SESSION} left out",
+                    session.dropped
+                ));
+            }
+            lines.push(line);
+        }
+        if self.dropped_sessions > 0 {
+            lines.push(format!(
+                "  {} session(s) past the limit of {MAX_SESSIONS} left out; restart serve \
+                 --record to record them",
+                self.dropped_sessions
+            ));
+        }
+        lines.push(
+            "  next: `ion-contract check --suites <dir>`, then `ion-contract run --suites <dir>` \
+             (INSTA_UPDATE=unseen the first time, to write the snapshots)"
+                .to_owned(),
+        );
+        lines.join("\n")
+    }
+}
