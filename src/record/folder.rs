@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::RecordError;
 use super::case::Built;
+use crate::diagnostic::display_path;
 use crate::init::from::kebab;
 
 /// The suite file the recorder writes in its folder.
@@ -48,9 +49,9 @@ pub(crate) struct Folder {
 impl Folder {
     /// Opens `dir` (creating it), reading the suite already recorded there, if any.
     pub(crate) fn open(dir: &Path) -> Result<Self, RecordError> {
-        let folder_error = |source| RecordError::Folder {
+        let folder_error = |reason| RecordError::Folder {
             path: dir.to_path_buf(),
-            source,
+            reason,
         };
         std::fs::create_dir_all(dir.join(DOCUMENTS)).map_err(folder_error)?;
         let path = dir.join(SUITE_FILE);
@@ -66,7 +67,7 @@ impl Folder {
                 suite.insert("cases".into(), Value::Array(Vec::new()));
                 suite
             }
-            Err(source) => return Err(RecordError::Folder { path, source }),
+            Err(reason) => return Err(RecordError::Folder { path, reason }),
         };
         Ok(Folder {
             dir: dir.to_path_buf(),
@@ -154,7 +155,7 @@ impl Folder {
         let path = self.suite_path();
         let yaml =
             serde_saphyr::to_string(&Value::Object(suite)).map_err(|e| RecordError::Existing {
-                path: path.clone(),
+                at: display_path(&path),
                 message: format!("cannot write the recorded suite as YAML: {e}"),
             })?;
         let text = crate::scrub::text(&format!("{HEADER}{yaml}"));
@@ -162,9 +163,9 @@ impl Folder {
             return Ok(());
         }
         let partial = self.dir.join(format!(".{SUITE_FILE}.partial"));
-        let folder_error = |source| RecordError::Folder {
+        let folder_error = |reason| RecordError::Folder {
             path: path.clone(),
-            source,
+            reason,
         };
         std::fs::write(&partial, crate::scrub::text(&text)).map_err(folder_error)?;
         std::fs::rename(&partial, &path).map_err(folder_error)
@@ -173,21 +174,30 @@ impl Folder {
 
 /// The suite already recorded in `path`, checked enough to merge into.
 fn existing(path: &Path, text: &str) -> Result<Map<String, Value>, RecordError> {
-    let problem = |message: String| RecordError::Existing {
-        path: path.to_path_buf(),
-        message,
+    let problem = |at: String, message: &str| RecordError::Existing {
+        at,
+        message: message.to_owned(),
     };
-    let value: Value = serde_saphyr::from_str(text)
-        .map_err(|e| problem(format!("is not YAML the recorder can read: {e}")))?;
-    let Value::Object(suite) = value else {
-        return Err(problem(
-            "is not a suite (a mapping with `name` and `cases`)".into(),
-        ));
-    };
-    match suite.get("cases") {
-        Some(Value::Array(cases)) if cases.iter().all(Value::is_object) => Ok(suite),
+    let value: Value = serde_saphyr::from_str(text).map_err(|e| {
+        let inner = e.without_snippet();
+        let at = match inner.location() {
+            Some(l) => format!("{}:{}:{}", display_path(path), l.line(), l.column()),
+            None => display_path(path),
+        };
+        problem(at, &format!("invalid YAML: {inner}"))
+    })?;
+    match value {
+        Value::Object(suite)
+            if suite
+                .get("cases")
+                .and_then(Value::as_array)
+                .is_some_and(|cases| cases.iter().all(Value::is_object)) =>
+        {
+            Ok(suite)
+        }
         _ => Err(problem(
-            "has no `cases:` list of cases to merge into".into(),
+            display_path(path),
+            "is not a suite with a `cases:` list the recorder can add to",
         )),
     }
 }
@@ -256,4 +266,106 @@ fn unique_case_name(name: &str, cases: &[Value]) -> String {
         candidate = format!("{name}-{n}");
     }
     candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn built(operations: &[&str]) -> Built {
+        Built {
+            operations: operations.iter().map(|o| (*o).to_owned()).collect(),
+            steps: operations
+                .iter()
+                .map(|o| json!({"name": kebab(o), "document": format!("documents/{}.graphql", kebab(o))}))
+                .collect(),
+            invalid: 0,
+        }
+    }
+
+    #[test]
+    fn a_session_already_recorded_or_the_start_of_a_case_adds_nothing() {
+        let dir = crate::testing::scratch_dir("record-folder-merge");
+        let folder = Folder::open(&dir).unwrap();
+        let full = built(&["Parts", "CreatePart", "DeletePart"]);
+        folder.write(&[&full]).unwrap();
+        let written = std::fs::read_to_string(dir.join(SUITE_FILE)).unwrap();
+
+        let again = Folder::open(&dir).unwrap();
+        let start = built(&["Parts", "CreatePart"]);
+        let (placements, _) = again.plan(&[&full, &start]);
+        let existing = Some(Placement::Existing("parts-create-part-delete-part".into()));
+        assert_eq!(placements, vec![existing.clone(), existing]);
+        again.write(&[&full, &start]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join(SUITE_FILE)).unwrap(),
+            written
+        );
+
+        // Another session with the same operations but other steps is a new case, renamed.
+        let mut other = built(&["Parts", "CreatePart", "DeletePart"]);
+        other.steps[0]["variables"] = json!({"first": 5});
+        let (placements, cases) = again.plan(&[&other]);
+        assert_eq!(
+            placements,
+            vec![Some(Placement::New(
+                "parts-create-part-delete-part-2".into()
+            ))]
+        );
+        assert_eq!(cases.len(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_document_is_written_once_and_a_taken_name_gets_a_number() {
+        let dir = crate::testing::scratch_dir("record-folder-documents");
+        let mut folder = Folder::open(&dir).unwrap();
+        let parts = "query Parts { parts { edges { node { id } } } }\n";
+        let other = "query Parts { parts { pageInfo { count } } }\n";
+        assert_eq!(folder.document(parts, "parts"), "documents/parts.graphql");
+        assert_eq!(folder.document(other, "parts"), "documents/parts-2.graphql");
+        // A new recorder finds the files already there by their text.
+        let mut reopened = Folder::open(&dir).unwrap();
+        assert_eq!(
+            reopened.document(other, "parts"),
+            "documents/parts-2.graphql"
+        );
+        let text = std::fs::read_to_string(dir.join("documents/parts.graphql")).unwrap();
+        assert_eq!(text, parts);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_suite_that_cannot_be_merged_into_is_refused_with_its_place() {
+        let path = Path::new("suites/recorded.yaml");
+        let error = existing(path, "name: x\ncases: [\n  {name: a\n").unwrap_err();
+        let shown = error.to_string();
+        assert!(
+            shown.starts_with("suites/recorded.yaml:3:3: invalid YAML"),
+            "{shown}"
+        );
+        assert!(shown.contains("\nhelp: "), "{shown}");
+        let error = existing(path, "name: x\n").unwrap_err().to_string();
+        assert!(error.contains("`cases:` list"), "{error}");
+    }
+
+    #[test]
+    fn case_names_come_from_the_distinct_operations_within_the_limit() {
+        let names =
+            |ops: &[&str]| case_name(&ops.iter().map(|o| (*o).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            names(&["Parts", "UpdatePart", "UpdatePart"]),
+            "parts-update-part"
+        );
+        assert_eq!(names(&[]), "session");
+        let long = names(&[
+            "CreatePartInventoryWithEverything",
+            "AnotherVeryLongOperation",
+        ]);
+        assert_eq!(
+            long, "create-part-inventory-with-everything",
+            "cut at a whole name"
+        );
+    }
 }

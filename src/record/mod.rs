@@ -76,9 +76,9 @@ pub const MAX_SESSIONS: usize = 100;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordError {
-    /// The folder cannot be made or read.
+    /// The folder cannot be made, read or written.
     #[error(
-        "cannot record into {}: {source}\n\
+        "cannot record into {}: {reason}\n\
          help: pass --record a folder you can write to (it is created if missing)",
         display_path(path)
     )]
@@ -86,18 +86,17 @@ pub enum RecordError {
         /// The folder or file concerned.
         path: PathBuf,
         /// What the OS said.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// An existing `recorded.yaml` is not one the recorder can merge into.
     #[error(
-        "{}: {message}\n\
-         help: fix the file, or move it away to record into a fresh one",
-        display_path(path)
+        "{at}: {message}\n\
+         help: fix the file, or move it away to record into a fresh one"
     )]
     Existing {
-        /// The suite file.
-        path: PathBuf,
-        /// What is wrong with it (with its line and column when YAML says so).
+        /// The suite file, with `:line:col` when the problem has a place.
+        at: String,
+        /// What is wrong with it.
         message: String,
     },
 }
