@@ -230,8 +230,9 @@ fn open_recorder(dir: &Path, data: &DoubleData, keep_values: bool) -> anyhow::Re
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let recorder = Recorder::open(dir, data.schema().clone(), keep_values, &secrets)?;
     scrubbed_eprintln!(
-        "ion-contract serve: recording every client session's operations into {}",
-        display_path(&recorder.suite_file())
+        "ion-contract serve: recording every client session's operations into {} \
+         (recorded.yaml: sessions that only read; recorded-writes.yaml: sessions that write)",
+        display_path(&recorder.folder())
     );
     Ok(recorder)
 }

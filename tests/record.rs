@@ -78,16 +78,61 @@ fn drive_client(serve: &Serve) -> Sent {
     }
 }
 
+/// Another session, with the sandbox's reader key, that only reads.
+fn drive_reader(serve: &Serve) {
+    let var = |name: &str| serve.vars[name].clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let form = [
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", var("ION_SANDBOX_READER_CLIENT_ID")),
+            ("client_secret", var("ION_SANDBOX_READER_CLIENT_SECRET")),
+        ];
+        let token_url = format!(
+            "{}/realms/api-keys/protocol/openid-connect/token",
+            var("ION_SANDBOX_AUTH_URL")
+        );
+        let token: Value = http
+            .post(token_url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let me: Value = http
+            .post(format!("{}/graphql", var("ION_SANDBOX_API_URL")))
+            .bearer_auth(token["access_token"].as_str().expect("a token"))
+            .json(&json!({ "query": "query Me { me { id name } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            me["data"]["me"]["id"].is_number() || me["data"]["me"]["id"].is_string(),
+            "{me}"
+        );
+    });
+}
+
 /// Records one client session into `dir`; the summary serve printed when stopped.
 fn record(dir: &Path) -> (Sent, String) {
     let dir = dir.to_string_lossy();
     let serve = Serve::start_capturing(&["--record", &dir]);
     let sent = drive_client(&serve);
+    drive_reader(&serve);
     (sent, serve.stop())
 }
 
 fn suite(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("recorded.yaml")).expect("recorded.yaml");
+    let text = std::fs::read_to_string(dir.join("recorded-writes.yaml")).expect("the suite");
     serde_saphyr::from_str(&text).expect("the recorded suite is YAML")
 }
 
@@ -105,11 +150,31 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
     let scratch = Scratch::new("record");
     let (sent, summary) = record(&scratch.0);
     assert!(
-        summary.contains("new case `parts-create-part-update-part-part-by-id-delete-part`"),
+        summary.contains("new case `parts-create-part-update-part-part-by-id-delete-part` in recorded-writes.yaml"),
         "{summary}"
     );
 
+    assert!(
+        summary.contains("new case `me` in recorded.yaml"),
+        "{summary}"
+    );
+    let reads: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(scratch.0.join("recorded.yaml")).expect("recorded.yaml"),
+    )
+    .expect("YAML");
+    assert_eq!(
+        reads["targets"],
+        Value::Null,
+        "reads run on every target: {reads}"
+    );
+    assert_eq!(reads["cases"][0]["steps"][0]["operation"], "Me", "{reads}");
+
     let recorded = suite(&scratch.0);
+    assert_eq!(
+        recorded["targets"],
+        json!(["mock", "sandbox"]),
+        "{recorded}"
+    );
     assert_eq!(
         recorded["cases"].as_array().map(Vec::len),
         Some(1),
@@ -156,7 +221,7 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
     let all = files(&scratch.0);
     assert_eq!(
         all.iter().filter(|(f, _)| f.ends_with(".graphql")).count(),
-        5,
+        6,
         "{all:?}"
     );
     for (file, text) in &all {
@@ -209,8 +274,30 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
         );
         let shown = format!("{}{}", stdout(&run), stderr(&run));
         assert_eq!(run.status.code(), Some(0), "{shown}");
-        assert!(shown.contains("delete-part::sandbox ... ok"), "{shown}");
+        for trial in [
+            "recorded-writes::parts-create-part-update-part-part-by-id-delete-part::sandbox",
+            "recorded::me::sandbox",
+        ] {
+            assert!(
+                shown
+                    .lines()
+                    .any(|l| l.starts_with(&format!("test {trial} ")) && l.ends_with(" ok")),
+                "{trial} passes: {shown}"
+            );
+        }
     }
+
+    // Production, read-only: the reads run, the writes suite is not planned there.
+    let run = output(
+        scratch
+            .command(&["run", "--target", "production"])
+            .envs(fresh.env("ION_PROD_"))
+            .env("INSTA_UPDATE", "unseen"),
+    );
+    let shown = format!("{}{}", stdout(&run), stderr(&run));
+    assert_eq!(run.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("recorded::me::production"), "{shown}");
+    assert!(!shown.contains("recorded-writes::"), "{shown}");
 
     // `schema diff` knows the recorded operations: a live schema without
     // Part.description breaks them.
@@ -230,7 +317,10 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
     let report = stdout(&diff);
     assert_eq!(diff.status.code(), Some(4), "{report}{}", stderr(&diff));
     assert!(report.contains("Part.description"), "{report}");
-    assert!(report.contains("recorded::parts-create-part"), "{report}");
+    assert!(
+        report.contains("recorded-writes::parts-create-part"),
+        "{report}"
+    );
 
     // Recording the same session again changes no byte of the folder.
     let before = files(&scratch.0);

@@ -22,6 +22,8 @@ pub(crate) struct Built {
     /// Requests left out: their document does not validate against the schema, or is a
     /// subscription.
     pub(crate) invalid: usize,
+    /// Whether a step is a mutation (the case then never runs on production).
+    pub(crate) writes: bool,
 }
 
 /// The case of the requests `sent`; `document(text, stem)` gives the `.graphql` file (a
@@ -51,6 +53,7 @@ pub(crate) fn build(
             built.invalid += 1;
             continue;
         }
+        built.writes |= operation.operation_type == OperationType::Mutation;
         let step = drafts.len();
         let variables = Templating {
             schema,

@@ -1,5 +1,5 @@
-//! The recorded folder: `recorded.yaml` and `documents/*.graphql`, merged into on every
-//! recording, written only when something new was recorded.
+//! The recorded folder: its two suites ([`super::suite_file`]) and `documents/*.graphql`,
+//! merged into on every recording.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,77 +8,58 @@ use serde_json::{Map, Value};
 
 use super::RecordError;
 use super::case::Built;
-use crate::diagnostic::display_path;
+use super::suite_file::{Kind, SuiteFile};
 use crate::init::from::kebab;
 
-/// The suite file the recorder writes in its folder.
-pub const SUITE_FILE: &str = "recorded.yaml";
-
-/// The folder of `.graphql` documents, relative to the suite file.
+/// The folder of `.graphql` documents, relative to the suite files.
 const DOCUMENTS: &str = "documents";
 
 /// The longest case name made from operation names (cut at a `-`).
 const MAX_CASE_NAME: usize = 60;
 
-/// What the header of the suite file says.
-const HEADER: &str = "\
-# Recorded by `ion-contract serve --record`: one case per client session, steps in the order
-# sent. Recording again adds only new sessions. Edit freely: a case you change is kept as it
-# is (comments in this file are not kept when new cases are added).
-";
-
 /// Where a session's case stands in the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Placement {
-    /// A case of its own, named so.
-    New(String),
-    /// Already recorded (its steps are those of, or the start of, this case).
-    Existing(String),
+    /// A case of its own, named so, in that file.
+    New(String, &'static str),
+    /// Already recorded (its steps are those of, or the start of, this case of that file).
+    Existing(String, &'static str),
 }
+
+/// The cases each suite file gets: what it had, then the new ones.
+type Planned = Vec<Vec<Value>>;
 
 /// The folder recorded into.
 #[derive(Debug)]
 pub(crate) struct Folder {
     dir: PathBuf,
-    /// The suite as it was on disk (`cases` included), or a new one.
-    suite: Map<String, Value>,
-    /// Document texts and the `.graphql` file (relative to the suite) holding each.
+    /// The suites, in [`Kind::ALL`]'s order.
+    suites: Vec<SuiteFile>,
+    /// Document texts and the `.graphql` file (relative to the suites) holding each.
     documents: HashMap<String, String>,
 }
 
 impl Folder {
-    /// Opens `dir` (creating it), reading the suite already recorded there, if any.
+    /// Opens `dir` (creating it), reading the suites already recorded there, if any.
     pub(crate) fn open(dir: &Path) -> Result<Self, RecordError> {
-        let folder_error = |reason| RecordError::Folder {
+        std::fs::create_dir_all(dir.join(DOCUMENTS)).map_err(|reason| RecordError::Folder {
             path: dir.to_path_buf(),
             reason,
-        };
-        std::fs::create_dir_all(dir.join(DOCUMENTS)).map_err(folder_error)?;
-        let path = dir.join(SUITE_FILE);
-        let suite = match std::fs::read_to_string(&path) {
-            Ok(text) => existing(&path, &text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut suite = Map::new();
-                suite.insert("name".into(), "Recorded contract".into());
-                suite.insert(
-                    "description".into(),
-                    "The operations an integration sent to `ion-contract serve --record`.".into(),
-                );
-                suite.insert("cases".into(), Value::Array(Vec::new()));
-                suite
-            }
-            Err(reason) => return Err(RecordError::Folder { path, reason }),
-        };
+        })?;
+        let suites = Kind::ALL
+            .iter()
+            .map(|kind| SuiteFile::open(dir, *kind))
+            .collect::<Result<_, _>>()?;
         Ok(Folder {
             dir: dir.to_path_buf(),
-            suite,
+            suites,
             documents: HashMap::new(),
         })
     }
 
-    /// The suite file.
-    pub(crate) fn suite_path(&self) -> PathBuf {
-        self.dir.join(SUITE_FILE)
+    /// The folder.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The file holding the document `text` (relative to the suite): an existing one with
@@ -109,96 +90,49 @@ impl Folder {
         file
     }
 
-    /// The cases of the suite on disk.
-    fn cases(&self) -> &[Value] {
-        self.suite
-            .get("cases")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
-    }
-
-    /// Where each session's case goes, and the suite's cases with the new ones appended.
-    pub(crate) fn plan(&self, sessions: &[&Built]) -> (Vec<Option<Placement>>, Vec<Value>) {
-        let mut cases = self.cases().to_vec();
+    /// Where each session's case goes, and the cases of each suite file.
+    pub(crate) fn plan(&self, sessions: &[&Built]) -> (Vec<Option<Placement>>, Planned) {
+        let mut planned: Planned = self.suites.iter().map(|s| s.cases().to_vec()).collect();
         let mut placements = Vec::new();
         for built in sessions {
             if built.steps.is_empty() {
                 placements.push(None);
                 continue;
             }
+            let kind = if built.writes {
+                Kind::Writes
+            } else {
+                Kind::Reads
+            };
+            let index = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+            let cases = &mut planned[index];
             if let Some(case) = cases.iter().find(|case| covers(case, &built.steps)) {
                 let name = case.get("name").and_then(Value::as_str).unwrap_or("?");
-                placements.push(Some(Placement::Existing(name.to_owned())));
+                placements.push(Some(Placement::Existing(name.to_owned(), kind.file())));
                 continue;
             }
-            let name = unique_case_name(&case_name(&built.operations), &cases);
+            let taken: Vec<&str> = planned
+                .iter()
+                .flatten()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .collect();
+            let name = unique_case_name(&case_name(&built.operations), &taken);
             let mut case = Map::new();
             case.insert("name".into(), name.clone().into());
             case.insert("steps".into(), Value::Array(built.steps.clone()));
-            cases.push(Value::Object(case));
-            placements.push(Some(Placement::New(name)));
+            planned[index].push(Value::Object(case));
+            placements.push(Some(Placement::New(name, kind.file())));
         }
-        (placements, cases)
+        (placements, planned)
     }
 
-    /// Writes the suite with every new session's case; nothing when there is none.
-    pub(crate) fn write(&self, sessions: &[&Built]) -> Result<(), RecordError> {
-        let (placements, cases) = self.plan(sessions);
-        if !placements
-            .iter()
-            .any(|p| matches!(p, Some(Placement::New(_))))
-        {
-            return Ok(());
+    /// Writes each suite file whose cases changed.
+    pub(crate) fn write(&mut self, sessions: &[&Built]) -> Result<(), RecordError> {
+        let (_, planned) = self.plan(sessions);
+        for (suite, cases) in self.suites.iter_mut().zip(planned) {
+            suite.write(cases)?;
         }
-        let mut suite = self.suite.clone();
-        suite.insert("cases".into(), Value::Array(cases));
-        let path = self.suite_path();
-        let yaml =
-            serde_saphyr::to_string(&Value::Object(suite)).map_err(|e| RecordError::Existing {
-                at: display_path(&path),
-                message: format!("cannot write the recorded suite as YAML: {e}"),
-            })?;
-        let text = crate::scrub::text(&format!("{HEADER}{yaml}"));
-        if std::fs::read_to_string(&path).is_ok_and(|on_disk| on_disk == text) {
-            return Ok(());
-        }
-        let partial = self.dir.join(format!(".{SUITE_FILE}.partial"));
-        let folder_error = |reason| RecordError::Folder {
-            path: path.clone(),
-            reason,
-        };
-        std::fs::write(&partial, crate::scrub::text(&text)).map_err(folder_error)?;
-        std::fs::rename(&partial, &path).map_err(folder_error)
-    }
-}
-
-/// The suite already recorded in `path`, checked enough to merge into.
-fn existing(path: &Path, text: &str) -> Result<Map<String, Value>, RecordError> {
-    let problem = |at: String, message: &str| RecordError::Existing {
-        at,
-        message: message.to_owned(),
-    };
-    let value: Value = serde_saphyr::from_str(text).map_err(|e| {
-        let inner = e.without_snippet();
-        let at = match inner.location() {
-            Some(l) => format!("{}:{}:{}", display_path(path), l.line(), l.column()),
-            None => display_path(path),
-        };
-        problem(at, &format!("invalid YAML: {inner}"))
-    })?;
-    match value {
-        Value::Object(suite)
-            if suite
-                .get("cases")
-                .and_then(Value::as_array)
-                .is_some_and(|cases| cases.iter().all(Value::is_object)) =>
-        {
-            Ok(suite)
-        }
-        _ => Err(problem(
-            display_path(path),
-            "is not a suite with a `cases:` list the recorder can add to",
-        )),
+        Ok(())
     }
 }
 
@@ -253,15 +187,10 @@ fn case_name(operations: &[String]) -> String {
 }
 
 /// `name`, or `name-2`, ... when a case already has it.
-fn unique_case_name(name: &str, cases: &[Value]) -> String {
-    let taken = |n: &str| {
-        cases
-            .iter()
-            .any(|c| c.get("name").and_then(Value::as_str) == Some(n))
-    };
+fn unique_case_name(name: &str, taken: &[&str]) -> String {
     let mut candidate = name.to_owned();
     let mut n = 1;
-    while taken(&candidate) {
+    while taken.contains(&candidate.as_str()) {
         n += 1;
         candidate = format!("{name}-{n}");
     }
@@ -281,25 +210,29 @@ mod tests {
                 .map(|o| json!({"name": kebab(o), "document": format!("documents/{}.graphql", kebab(o))}))
                 .collect(),
             invalid: 0,
+            writes: false,
         }
     }
 
     #[test]
     fn a_session_already_recorded_or_the_start_of_a_case_adds_nothing() {
         let dir = crate::testing::scratch_dir("record-folder-merge");
-        let folder = Folder::open(&dir).unwrap();
+        let mut folder = Folder::open(&dir).unwrap();
         let full = built(&["Parts", "CreatePart", "DeletePart"]);
         folder.write(&[&full]).unwrap();
-        let written = std::fs::read_to_string(dir.join(SUITE_FILE)).unwrap();
+        let written = std::fs::read_to_string(dir.join("recorded.yaml")).unwrap();
 
-        let again = Folder::open(&dir).unwrap();
+        let mut again = Folder::open(&dir).unwrap();
         let start = built(&["Parts", "CreatePart"]);
         let (placements, _) = again.plan(&[&full, &start]);
-        let existing = Some(Placement::Existing("parts-create-part-delete-part".into()));
+        let existing = Some(Placement::Existing(
+            "parts-create-part-delete-part".into(),
+            "recorded.yaml",
+        ));
         assert_eq!(placements, vec![existing.clone(), existing]);
         again.write(&[&full, &start]).unwrap();
         assert_eq!(
-            std::fs::read_to_string(dir.join(SUITE_FILE)).unwrap(),
+            std::fs::read_to_string(dir.join("recorded.yaml")).unwrap(),
             written
         );
 
@@ -310,10 +243,37 @@ mod tests {
         assert_eq!(
             placements,
             vec![Some(Placement::New(
-                "parts-create-part-delete-part-2".into()
+                "parts-create-part-delete-part-2".into(),
+                "recorded.yaml"
             ))]
         );
-        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].len(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_session_moves_to_the_writes_suite_when_it_writes() {
+        let dir = crate::testing::scratch_dir("record-folder-kinds");
+        let mut folder = Folder::open(&dir).unwrap();
+        let reading = built(&["Parts"]);
+        folder.write(&[&reading]).unwrap();
+        assert!(dir.join("recorded.yaml").exists());
+
+        let mut writing = built(&["Parts", "CreatePart"]);
+        writing.writes = true;
+        folder.write(&[&writing]).unwrap();
+        assert!(!dir.join("recorded.yaml").exists(), "no reads case is left");
+        let writes = std::fs::read_to_string(dir.join("recorded-writes.yaml")).unwrap();
+        assert!(writes.contains("name: parts-create-part\n"), "{writes}");
+        assert!(writes.contains("targets:\n- mock\n- sandbox\n"), "{writes}");
+
+        // A session that only reads is a case of the reads suite, even when a writes case
+        // starts with its steps.
+        let (placements, _) = folder.plan(&[&writing, &reading]);
+        assert_eq!(
+            placements[1],
+            Some(Placement::New("parts".into(), "recorded.yaml"))
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -334,20 +294,6 @@ mod tests {
         let text = std::fs::read_to_string(dir.join("documents/parts.graphql")).unwrap();
         assert_eq!(text, parts);
         let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn a_suite_that_cannot_be_merged_into_is_refused_with_its_place() {
-        let path = Path::new("suites/recorded.yaml");
-        let error = existing(path, "name: x\ncases: [\n  {name: a\n").unwrap_err();
-        let shown = error.to_string();
-        assert!(
-            shown.starts_with("suites/recorded.yaml:3:3: invalid YAML"),
-            "{shown}"
-        );
-        assert!(shown.contains("\nhelp: "), "{shown}");
-        let error = existing(path, "name: x\n").unwrap_err().to_string();
-        assert!(error.contains("`cases:` list"), "{error}");
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! ([`crate::double::observe`]) and keeps `<dir>` up to date with a suite of exactly the
 //! operations the client relies on:
 //!
-//! - `<dir>/recorded.yaml`: one case per client **session**, its steps in the order sent;
+//! - `<dir>/recorded.yaml`: one case per client **session** that only read, its steps in the
+//!   order sent (it runs on every target, production's read-only check included);
+//! - `<dir>/recorded-writes.yaml`: one case per session with a mutation, limited to
+//!   `targets: [mock, sandbox]` ([`suite_file`]);
 //! - `<dir>/documents/<operation>.graphql`: each distinct document once, referenced by the
 //!   steps with `document:` and `operation:`.
 //!
@@ -41,7 +44,7 @@
 //! at most [`MAX_SESSIONS`] sessions; what is beyond is counted, not recorded.
 //!
 //! Recording again merges into the same folder ([`folder`]): a session whose steps equal an
-//! existing case's (or are the start of one) adds nothing, so recording the same client run
+//! existing case's of its suite (or are the start of one) adds nothing, so recording the same client run
 //! twice leaves every file byte for byte as it was; a new case whose name is taken gets
 //! `-2`, `-3`, .... Case names come from the operation names (kebab-case, in order). The
 //! files are rewritten after every exchange (so a killed `serve` loses nothing), through
@@ -53,6 +56,7 @@ mod chain;
 mod expect;
 mod folder;
 mod session;
+mod suite_file;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -63,8 +67,6 @@ use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::display_path;
 use crate::double::observe::{Exchange, Observer};
-
-pub use folder::SUITE_FILE;
 
 /// The most steps one session records; later ones are counted, not recorded.
 pub const MAX_STEPS_PER_SESSION: usize = 200;
@@ -141,9 +143,9 @@ impl Recorder {
         })
     }
 
-    /// The suite file recorded into.
-    pub fn suite_file(&self) -> PathBuf {
-        lock(&self.state).folder.suite_path()
+    /// The folder recorded into.
+    pub fn folder(&self) -> PathBuf {
+        lock(&self.state).folder.dir().to_path_buf()
     }
 
     /// What was recorded, for stderr: one line per session, and what was left out.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::case::{self, Built};
-use super::folder::{self, Folder};
+use super::folder::{Folder, Placement};
 use super::{MAX_SESSIONS, MAX_STEPS_PER_SESSION};
 use crate::double::observe::Exchange;
 
@@ -136,25 +136,25 @@ impl Sessions {
 
     /// One line per session (its case, new or already recorded), and what was left out.
     pub(crate) fn summary(&self, folder: &Folder) -> String {
-        let suite = crate::diagnostic::display_path(&folder.suite_path());
+        let dir = crate::diagnostic::display_path(folder.dir());
         if self.sessions.is_empty() {
             return format!(
-                "ion-contract serve --record: no GraphQL session to record; {suite} unchanged\n\
+                "ion-contract serve --record: no GraphQL session to record; {dir} unchanged\n\
                  help: point the client at the printed ION_SANDBOX_API_URL and \
                  ION_SANDBOX_AUTH_URL, and let it fetch a token from the served key"
             );
         }
         let mut lines = vec![format!(
-            "ion-contract serve --record: {} session(s) recorded into {suite}:",
+            "ion-contract serve --record: {} session(s) recorded into {dir}:",
             self.sessions.len()
         )];
         let (placements, _) = folder.plan(&self.built());
         for (session, placement) in self.sessions.iter().zip(placements) {
             let built = &session.built;
             let state = match placement {
-                Some(folder::Placement::New(name)) => format!("new case `{name}`"),
-                Some(folder::Placement::Existing(name)) => {
-                    format!("already recorded as `{name}` (unchanged)")
+                Some(Placement::New(name, file)) => format!("new case `{name}` in {file}"),
+                Some(Placement::Existing(name, file)) => {
+                    format!("already recorded as `{name}` in {file} (unchanged)")
                 }
                 None => "nothing recordable".to_owned(),
             };
