@@ -26,6 +26,9 @@
 //! [`super::ThrottleSpec`]); a comment line of the banner states it, and each environment's
 //! `POST /__double/throttle` changes or removes it while serving.
 //!
+//! With an observer ([`ServeOptions::observer`], `--record DIR`), each environment tells it of
+//! every `/graphql` exchange after answering; [`crate::record`] turns them into suites.
+//!
 //! With TLS, one self-signed certificate for `127.0.0.1` and `localhost` serves both, and its
 //! PEM is written to a file the output names, with the variables that make Python
 //! (`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`) and Node (`NODE_EXTRA_CA_CERTS`) trust it.
