@@ -19,7 +19,7 @@ struct Sent {
 
 /// A small integration: list parts, create one, update it with the etag it read, see a
 /// stale etag refused, read it back, delete it. Through the real token flow.
-fn drive_client(serve: &Serve) -> Sent {
+fn drive_client(serve: &Serve, part_number: &str) -> Sent {
     let token = serve.token("ION_SANDBOX_");
     let url = format!("{}/graphql", serve.vars["ION_SANDBOX_API_URL"]);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -47,7 +47,7 @@ fn drive_client(serve: &Serve) -> Sent {
     assert!(listed["data"]["parts"]["edges"].is_array(), "{listed}");
     let created = send(
         "mutation CreatePart($input: CreatePartInput!) { createPart(input: $input) { part { id partNumber description _etag } } }",
-        json!({ "input": { "partNumber": "PN-RECORDED-7", "description": "Bracket for Ada's rig" } }),
+        json!({ "input": { "partNumber": part_number, "description": "Bracket for Ada's rig" } }),
     );
     let part = &created["data"]["createPart"]["part"];
     let (id, etag) = (part["id"].clone(), part["_etag"].clone());
@@ -122,11 +122,12 @@ fn drive_reader(serve: &Serve) {
     });
 }
 
-/// Records one client session into `dir`; the summary serve printed when stopped.
-fn record(dir: &Path) -> (Sent, String) {
+/// Records one client session into `dir`, the client making a part `part_number`; the
+/// summary serve printed when stopped.
+fn record(dir: &Path, part_number: &str) -> (Sent, String) {
     let dir = dir.to_string_lossy();
     let serve = Serve::start_capturing(&["--record", &dir]);
-    let sent = drive_client(&serve);
+    let sent = drive_client(&serve, part_number);
     drive_reader(&serve);
     (sent, serve.stop())
 }
@@ -148,7 +149,7 @@ fn step<'a>(suite: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
     let scratch = Scratch::new("record");
-    let (sent, summary) = record(&scratch.0);
+    let (sent, summary) = record(&scratch.0, "PN-RECORDED-7");
     assert!(
         summary.contains("new case `parts-create-part-update-part-part-by-id-delete-part` in recorded-writes.yaml"),
         "{summary}"
@@ -322,9 +323,10 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
         "{report}"
     );
 
-    // Recording the same session again changes no byte of the folder.
+    // Recording the same session again changes no byte of the folder, even when the client
+    // makes a fresh part number every run.
     let before = files(&scratch.0);
-    let (_, summary) = record(&scratch.0);
+    let (_, summary) = record(&scratch.0, "PN-RECORDED-8");
     if std::env::var_os("RECORD_KEEP").is_some() {
         common::copy_dir(&scratch.0, Path::new("/tmp/record-keep"));
     }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::chain::Chain;
 use super::expect::expectation;
 use super::session::Sent;
-use super::values::{Templating, Written};
+use super::values::{self, Templating, Written};
 use crate::init::from::kebab;
 
 /// A session's case so far.
@@ -104,6 +104,7 @@ pub(crate) fn build(
             Value::Object(draft)
         })
         .collect();
+    values::stamp(&mut built.steps);
     built
 }
 

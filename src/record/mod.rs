@@ -24,8 +24,8 @@
 //!   earlier step and a `${name}` template, so the case replays against any data
 //!   ([`chain`]);
 //! - **values**: strings the schema types `String` (names, emails, free text) are replaced
-//!   by per-run templates (`partNumber-1a2b3c-${run.short}`: the variable's name, six hex
-//!   digits of the value's SHA-256, the run's short id) unless `--record-values` keeps
+//!   by per-run templates (`partNumber-1-3f2a-${run.short}`: the variable's name, which
+//!   value of it, a mark of the case, the run's short id) unless `--record-values` keeps
 //!   them; values under secret-like names (`password`, `token`, `secret`, ...) and
 //!   token-shaped strings are replaced even then. Ids, numbers, booleans, enums and other
 //!   scalars are kept ([`values`]);

@@ -3,11 +3,15 @@
 //!
 //! Each leaf is typed by the operation's variable definitions and the schema's input types.
 //! A string of the scalar `String` (a name, an email, a description, a part number) becomes
-//! `<key>-<hash>-${run.short}`: the variable's (or input field's) name, the first six hex
-//! digits of the value's SHA-256 (so two different values stay different, and one value sent
-//! twice stays one) and the run's short id (so every run writes fresh values). A string
+//! `<key>-<n>-<case>-${run.short}`: the variable's (or input field's) name; `n`, counting the
+//! different values sent under that name in the session (one value sent twice stays one);
+//! four hex digits that tell the case apart ([`stamp`]), so that two cases writing in one run
+//! do not collide; and the run's short id, so every run writes fresh values. Nothing of the
+//! value itself is kept: a client that makes a fresh part number on every run
+//! (`PN-<timestamp>`) records the same case every time. A string
 //! under a secret-like key ([`crate::redact::is_secret_key`]) or shaped like a token is
-//! replaced even with `--record-values`. What the session wrote is remembered ([`Written`])
+//! replaced even with `--record-values`, by `<key>-${run.short}` (no hash of a secret is
+//! written). What the session wrote is remembered ([`Written`])
 //! so that a response reading it back is asserted with the same template.
 
 use apollo_compiler::executable::Operation;
@@ -23,6 +27,8 @@ use crate::redact::{is_secret_key, looks_like_token};
 #[derive(Debug, Default)]
 pub(crate) struct Written {
     entries: Vec<(String, String)>,
+    /// How many free-text values were replaced under each key.
+    keys: Vec<(String, usize)>,
 }
 
 impl Written {
@@ -32,6 +38,20 @@ impl Written {
             .iter()
             .find(|(original, _)| original == sent)
             .map(|(_, template)| template.as_str())
+    }
+
+    /// The number of the next value replaced under `key`: 1, 2, ...
+    fn next_of(&mut self, key: &str) -> usize {
+        match self.keys.iter_mut().find(|(k, _)| k == key) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.keys.push((key.to_owned(), 1));
+                1
+            }
+        }
     }
 
     fn note(&mut self, sent: &str, template: &str) {
@@ -98,7 +118,8 @@ impl Templating<'_> {
                 let secret = is_secret_key(key) || looks_like_token(text);
                 let free_text = ty.is_some_and(|ty| ty == "String");
                 if secret || (free_text && !self.keep_values) {
-                    let template = per_run(key, text);
+                    let n = (!secret).then(|| self.written.next_of(key));
+                    let template = per_run(key, n);
                     self.written.note(text, &template);
                     Value::String(template)
                 } else {
@@ -117,8 +138,12 @@ impl Templating<'_> {
     }
 }
 
-/// `<key>-<6 hex digits of the value's SHA-256>-${run.short}`.
-fn per_run(key: &str, sent: &str) -> String {
+/// Stands for the case's mark in a template until the case is whole ([`stamp`]).
+const CASE_MARK: &str = "\u{1}case\u{1}";
+
+/// `<key>-<n>-<case mark>-${run.short}` for the `n`th value of `key`, or
+/// `<key>-${run.short}` for a secret.
+fn per_run(key: &str, n: Option<usize>) -> String {
     let key: String = key
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
@@ -128,9 +153,34 @@ fn per_run(key: &str, sent: &str) -> String {
     } else {
         key
     };
-    let digest = Sha256::digest(sent.as_bytes());
-    let hash: String = digest[..3].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{key}-{hash}-${{run.short}}")
+    match n {
+        Some(n) => format!("{key}-{n}-{CASE_MARK}-${{run.short}}"),
+        None => format!("{key}-${{run.short}}"),
+    }
+}
+
+/// Replaces the case mark in every string of `steps` by four hex digits of the SHA-256 of
+/// the steps as they are (marks included): the same steps always get the same mark, and
+/// two different cases almost never share one, so their values do not collide in a run.
+pub(crate) fn stamp(steps: &mut [Value]) {
+    let text = serde_json::to_string(steps).unwrap_or_default();
+    if !text.contains("\\u0001case") {
+        return;
+    }
+    let digest = Sha256::digest(text.as_bytes());
+    let mark: String = digest[..2].iter().map(|b| format!("{b:02x}")).collect();
+    for step in steps {
+        replace_mark(step, &mark);
+    }
+}
+
+fn replace_mark(value: &mut Value, mark: &str) {
+    match value {
+        Value::String(text) if text.contains(CASE_MARK) => *text = text.replace(CASE_MARK, mark),
+        Value::Array(items) => items.iter_mut().for_each(|v| replace_mark(v, mark)),
+        Value::Object(map) => map.values_mut().for_each(|v| replace_mark(v, mark)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -209,5 +259,30 @@ mod tests {
             kept["input"]["password"], "hunter22",
             "secrets are never kept"
         );
+    }
+
+    #[test]
+    fn the_case_mark_depends_on_the_steps_only() {
+        let mut chain = Chain::default();
+        let sent = json!({"input": {"name": "PN-1733000000"}, "etag": "e", "id": "1"});
+        let step = |variables: Value| vec![json!({"name": "save", "variables": variables})];
+        let mut first = step(template(false, &mut chain, sent));
+        let other_value = json!({"input": {"name": "PN-1733999999"}, "etag": "e", "id": "1"});
+        let mut again = step(template(false, &mut Chain::default(), other_value));
+        stamp(&mut first);
+        stamp(&mut again);
+        assert_eq!(first, again, "a fresh value each run records the same case");
+        let name = first[0]["variables"]["input"]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            name.starts_with("name-1-") && !name.contains('\u{1}'),
+            "{name}"
+        );
+        let mut other =
+            vec![json!({"name": "other", "variables": {"n": per_run("name", Some(1))}})];
+        stamp(&mut other);
+        assert_ne!(other[0]["variables"]["n"].as_str(), Some(name.as_str()));
     }
 }
