@@ -67,7 +67,14 @@ pub(crate) fn build(
             chain.observe(step, data);
         }
         let operation_name = operation.name.as_ref().map(|n| n.to_string());
-        let stem = kebab(operation_name.as_deref().unwrap_or("operation"));
+        // An anonymous operation is named after its first root field (`{ me { id } }`: `me`).
+        let label = operation_name.clone().unwrap_or_else(|| {
+            operation
+                .root_fields(&parsed)
+                .next()
+                .map_or_else(|| "operation".to_owned(), |f| f.name.to_string())
+        });
+        let stem = kebab(&label);
         let mut draft = Map::new();
         draft.insert("name".into(), unique(&stem, &drafts).into());
         draft.insert(
@@ -83,9 +90,7 @@ pub(crate) fn build(
         if !expect.is_empty() {
             draft.insert("expect".into(), Value::Object(expect));
         }
-        built
-            .operations
-            .push(operation_name.unwrap_or_else(|| "operation".to_owned()));
+        built.operations.push(label);
         drafts.push(draft);
     }
     for capture in chain.captures() {
@@ -118,4 +123,56 @@ fn unique(stem: &str, earlier: &[Map<String, Value>]) -> String {
         name = format!("{stem}-{n}");
     }
     name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sent(document: &str, response: Value) -> Sent {
+        Sent {
+            document: document.to_owned(),
+            operation: None,
+            variables: Map::new(),
+            status: 200,
+            response,
+        }
+    }
+
+    #[test]
+    fn an_anonymous_operation_is_named_after_its_root_field_and_invalid_ones_are_counted() {
+        let schema = Schema::parse_and_validate(
+            "type Query { me: User } type User { id: ID name: String }",
+            "s.graphql",
+        )
+        .unwrap();
+        let requests = [
+            sent(
+                "{ me { id name } }",
+                json!({"data": {"me": {"id": 1, "name": null}}}),
+            ),
+            sent(
+                "{ nope }",
+                json!({"errors": [{"message": "no field nope"}]}),
+            ),
+        ];
+        let built = build(&requests, &schema, false, &mut |_, stem| {
+            format!("documents/{stem}.graphql")
+        });
+        assert_eq!(built.invalid, 1);
+        assert!(!built.writes);
+        assert_eq!(
+            built.steps,
+            vec![json!({
+                "name": "me",
+                "document": "documents/me.graphql",
+                "expect": {"data": [
+                    {"path": "$.me.id", "exists": true},
+                    {"path": "$.me.name", "exists": true},
+                ]},
+                "snapshot": true,
+            })]
+        );
+    }
 }

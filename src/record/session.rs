@@ -161,7 +161,8 @@ impl Sessions {
             let mut line = format!("  {state}: {} step(s)", built.steps.len());
             if built.invalid > 0 {
                 line.push_str(&format!(
-                    ", {} operation(s) left out that do not validate against the schema",
+                    ", {} operation(s) left out that do not validate against the schema (the \
+                     client got GraphQL errors for them)",
                     built.invalid
                 ));
             }
@@ -180,11 +181,57 @@ impl Sessions {
                 self.dropped_sessions
             ));
         }
-        lines.push(
-            "  next: `ion-contract check --suites <dir>`, then `ion-contract run --suites <dir>` \
-             (INSTA_UPDATE=unseen the first time, to write the snapshots)"
-                .to_owned(),
-        );
+        lines.push(format!(
+            "  next: `ion-contract check --suites {dir}` (or the suites folder holding it), then \
+             `INSTA_UPDATE=unseen ion-contract run --suites {dir}` to write the snapshots"
+        ));
         lines.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange<'a>(status: u16, request: &'a [u8], response: &'a [u8]) -> Exchange<'a> {
+        Exchange {
+            authorization: Some("Bearer abc.def.ghi"),
+            request,
+            status,
+            response,
+            faulted: false,
+        }
+    }
+
+    #[test]
+    fn only_answered_graphql_requests_with_a_token_are_recorded() {
+        let one = br#"{"query": "{ me { id } }", "operationName": ""}"#;
+        let answer = br#"{"data": {"me": {"id": 1}}}"#;
+        let (key, sent) = read(&exchange(200, one, answer)).expect("recorded");
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].operation, None, "an empty operationName is none");
+        assert_eq!(key, <[u8; 32]>::from(Sha256::digest(b"abc.def.ghi")));
+
+        let batch = br#"[{"query": "{ a }"}, {"query": "{ b }"}]"#;
+        let answers = br#"[{"data": {"a": 1}}, {"data": {"b": 2}}]"#;
+        assert_eq!(
+            read(&exchange(200, batch, answers)).map(|(_, s)| s.len()),
+            Some(2)
+        );
+
+        for status in [401, 429, 500, 502] {
+            assert!(read(&exchange(status, one, answer)).is_none(), "{status}");
+        }
+        let faulted = Exchange {
+            faulted: true,
+            ..exchange(200, one, answer)
+        };
+        assert!(read(&faulted).is_none());
+        let anonymous = Exchange {
+            authorization: None,
+            ..exchange(200, one, answer)
+        };
+        assert!(read(&anonymous).is_none());
+        assert!(read(&exchange(200, b"not json", answer)).is_none());
     }
 }
