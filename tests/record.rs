@@ -359,3 +359,27 @@ fn without_part_description(schema: &str) -> String {
     );
     out
 }
+
+#[test]
+fn an_injected_faults_answer_is_not_recorded_and_the_retry_is() {
+    let scratch = Scratch::new("record-fault");
+    let dir = scratch.0.to_string_lossy();
+    let fault = r#"{"kind": "partial-data", "operation": "Me", "times": 1}"#;
+    let serve = Serve::start_capturing(&["--record", &dir, "--fault", fault]);
+    let first = serve.sandbox_query("query Me { me { id name } }");
+    assert!(first["errors"].is_array(), "the fault answered: {first}");
+    let retried = serve.sandbox_query("query Me { me { id name } }");
+    assert!(retried["errors"].is_null(), "{retried}");
+    let summary = serve.stop();
+    assert!(
+        summary.contains("new case `me` in recorded.yaml: 1 step(s)"),
+        "{summary}"
+    );
+    let reads: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(scratch.0.join("recorded.yaml")).expect("recorded.yaml"),
+    )
+    .expect("YAML");
+    let steps = &reads["cases"][0]["steps"];
+    assert_eq!(steps.as_array().map(Vec::len), Some(1), "{reads}");
+    assert_eq!(steps[0]["expect"].get("errors"), None, "{reads}");
+}

@@ -61,8 +61,9 @@ pub struct ServeArgs {
     /// How long a client may take to send a request's body before it gets 408 [default: 30s].
     #[arg(long, value_name = "DURATION", value_parser = time_limit)]
     pub body_time_limit: Option<Duration>,
-    /// Record the operations clients send into this folder as a suite (`recorded.yaml`, one
-    /// case per session) with its documents; recording again merges into it.
+    /// Record the operations clients send into this folder as suites, one case per session
+    /// (`recorded.yaml` for sessions that only read, `recorded-writes.yaml` for those that
+    /// write), with their documents; recording again merges into them.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
     /// With --record: keep the strings clients send (names, emails, free text) as they are,

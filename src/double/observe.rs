@@ -19,8 +19,7 @@ pub struct Exchange<'a> {
     pub status: u16,
     /// The reply's body.
     pub response: &'a [u8],
-    /// Whether a fault broke the connection or held back the answer: the client saw no
-    /// whole reply.
+    /// Whether an injected fault ([`super::fault`]) shaped the reply: not ION's own answer.
     pub faulted: bool,
 }
 

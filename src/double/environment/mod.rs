@@ -188,14 +188,14 @@ impl Environment {
                 )
             }),
             "/graphql" => only(method, "POST", || {
-                let reply = self.graphql(headers, body, cancel);
+                let (reply, faulted) = self.graphql(headers, body, cancel);
                 if let Some(observer) = &self.observer {
                     observer.graphql(&Exchange {
                         authorization: headers.get("authorization").and_then(|h| h.to_str().ok()),
                         request: body,
                         status: reply.status,
                         response: &reply.body,
-                        faulted: reply.wire != Wire::default(),
+                        faulted,
                     });
                 }
                 reply
@@ -283,11 +283,14 @@ impl Environment {
         )
     }
 
-    /// `POST /graphql`, with the fault a rule injects into it, if any.
-    fn graphql(&self, headers: &HeaderMap, body: &[u8], cancel: &Cancel) -> Reply {
+    /// `POST /graphql`, with the fault a rule injects into it, if any (then `true`).
+    fn graphql(&self, headers: &HeaderMap, body: &[u8], cancel: &Cancel) -> (Reply, bool) {
         match self.faults.take(body) {
-            None => self.answer(headers, body, cancel),
-            Some(rule) => fault::apply(&rule, || self.answer(headers, body, cancel)),
+            None => (self.answer(headers, body, cancel), false),
+            Some(rule) => (
+                fault::apply(&rule, || self.answer(headers, body, cancel)),
+                true,
+            ),
         }
     }
 
