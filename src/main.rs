@@ -26,7 +26,7 @@ use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::progress::Progress;
 use ion_contract::project::Project;
 use ion_contract::reach::{self, ReachError};
-use ion_contract::record::Recorder;
+use ion_contract::record::{RecordOptions, Recorder};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
 use ion_contract::{runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
@@ -197,7 +197,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         let mut options = args.options();
         let recorder = match &args.record {
             Some(dir) => {
-                let recorder = Arc::new(open_recorder(dir, &data, args.record_values)?);
+                let recorder = Arc::new(open_recorder(dir, &data, args.record_options())?);
                 options.observer = Some(recorder.clone());
                 Some(recorder)
             }
@@ -220,7 +220,11 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
 }
 
 /// `serve --record`: the recorder, with every served key's secret scrubbed from its files.
-fn open_recorder(dir: &Path, data: &DoubleData, keep_values: bool) -> anyhow::Result<Recorder> {
+fn open_recorder(
+    dir: &Path,
+    data: &DoubleData,
+    options: RecordOptions,
+) -> anyhow::Result<Recorder> {
     let mut secrets = Vec::new();
     for spec in [EnvironmentSpec::sandbox(), EnvironmentSpec::production()] {
         for role in [Role::Admin, Role::Editor, Role::Reader] {
@@ -228,7 +232,7 @@ fn open_recorder(dir: &Path, data: &DoubleData, keep_values: bool) -> anyhow::Re
         }
     }
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let recorder = Recorder::open(dir, data.schema().clone(), keep_values, &secrets)?;
+    let recorder = Recorder::open(dir, data.schema().clone(), options, &secrets)?;
     scrubbed_eprintln!(
         "ion-contract serve: recording every client session's operations into {} \
          (recorded.yaml: sessions that only read; recorded-writes.yaml: sessions that write)",

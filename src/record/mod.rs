@@ -40,8 +40,10 @@
 //! What is not recorded: requests refused before GraphQL ran (401, 429), 5xx answers and
 //! faults (the client retries those), bodies that are not GraphQL requests, and documents
 //! that do not validate against the served schema (`check` would refuse them); the summary
-//! counts them. A session records at most [`MAX_STEPS_PER_SESSION`] steps and the recorder
-//! at most [`MAX_SESSIONS`] sessions; what is beyond is counted, not recorded.
+//! counts them. A session records at most [`RecordOptions::max_steps_per_session`] steps
+//! (default [`MAX_STEPS_PER_SESSION`], `--record-max-steps`) and the recorder at most
+//! [`RecordOptions::max_sessions`] sessions (default [`MAX_SESSIONS`],
+//! `--record-max-sessions`); what is beyond is counted in the summary, not recorded.
 //!
 //! Recording again merges into the same folder ([`folder`]): a session whose steps equal an
 //! existing case's of its suite (or are the start of one) adds nothing, so recording the same client run
@@ -68,11 +70,33 @@ use apollo_compiler::validation::Valid;
 use crate::diagnostic::display_path;
 use crate::double::observe::{Exchange, Observer};
 
-/// The most steps one session records; later ones are counted, not recorded.
+/// The most steps one session records by default; later ones are counted, not recorded.
 pub const MAX_STEPS_PER_SESSION: usize = 200;
 
-/// The most sessions one `serve --record` records; later ones are counted, not recorded.
+/// The most sessions one `serve --record` records by default; later ones are counted, not
+/// recorded.
 pub const MAX_SESSIONS: usize = 100;
+
+/// How a [`Recorder`] records.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordOptions {
+    /// Keep the strings clients send (`--record-values`) instead of per-run templates.
+    pub keep_values: bool,
+    /// The most steps one session records (`--record-max-steps`).
+    pub max_steps_per_session: usize,
+    /// The most sessions recorded (`--record-max-sessions`).
+    pub max_sessions: usize,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions {
+            keep_values: false,
+            max_steps_per_session: MAX_STEPS_PER_SESSION,
+            max_sessions: MAX_SESSIONS,
+        }
+    }
+}
 
 /// Why recording cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -90,12 +114,13 @@ pub enum RecordError {
         /// What the OS said.
         reason: std::io::Error,
     },
-    /// An existing `recorded.yaml` is not one the recorder can merge into.
+    /// A recorded suite file the recorder cannot merge into (it is not a suite with
+    /// `cases:`, or not YAML), or cannot write as YAML.
     #[error(
         "{at}: {message}\n\
          help: fix the file, or move it away to record into a fresh one"
     )]
-    Existing {
+    Suite {
         /// The suite file, with `:line:col` when the problem has a place.
         at: String,
         /// What is wrong with it.
@@ -121,12 +146,12 @@ struct State {
 
 impl Recorder {
     /// Starts recording into `dir` (created if missing; an existing suite there is merged
-    /// into). `schema` types the variables; `keep_values` is `--record-values`; `secrets`
+    /// into). `schema` types the variables; `secrets`
     /// (client secrets of the served keys) are scrubbed from every written file.
     pub fn open(
         dir: &Path,
         schema: Valid<Schema>,
-        keep_values: bool,
+        options: RecordOptions,
         secrets: &[&str],
     ) -> Result<Self, RecordError> {
         for secret in secrets {
@@ -134,10 +159,10 @@ impl Recorder {
         }
         Ok(Recorder {
             schema,
-            keep_values,
+            keep_values: options.keep_values,
             state: Mutex::new(State {
                 folder: folder::Folder::open(dir)?,
-                sessions: session::Sessions::default(),
+                sessions: session::Sessions::new(options),
                 write_failed: false,
             }),
         })

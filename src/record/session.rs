@@ -6,9 +6,9 @@ use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::RecordOptions;
 use super::case::{self, Built};
 use super::folder::{Folder, Placement};
-use super::{MAX_SESSIONS, MAX_STEPS_PER_SESSION};
 use crate::double::observe::Exchange;
 
 /// One GraphQL request of a session and the answer it got.
@@ -75,25 +75,37 @@ struct Session {
     key: Key,
     sent: Vec<Sent>,
     built: Built,
-    /// Steps past [`MAX_STEPS_PER_SESSION`], not recorded.
+    /// Steps past the limit, not recorded.
     dropped: usize,
 }
 
 /// Every session of the run, in the order they began.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Sessions {
     sessions: Vec<Session>,
-    /// Sessions past [`MAX_SESSIONS`], not recorded.
+    /// Sessions past the limit, not recorded.
     dropped_sessions: usize,
+    max_steps: usize,
+    max_sessions: usize,
 }
 
 impl Sessions {
+    /// No session yet, with the limits of `options`.
+    pub(crate) fn new(options: RecordOptions) -> Self {
+        Sessions {
+            sessions: Vec::new(),
+            dropped_sessions: 0,
+            max_steps: options.max_steps_per_session,
+            max_sessions: options.max_sessions,
+        }
+    }
+
     /// Adds the requests of one exchange to its session; the session's index, or `None`
     /// when nothing was added (past a limit).
     pub(crate) fn add(&mut self, key: &Key, sent: Vec<Sent>) -> Option<usize> {
         let index = match self.sessions.iter().position(|s| &s.key == key) {
             Some(index) => index,
-            None if self.sessions.len() >= MAX_SESSIONS => {
+            None if self.sessions.len() >= self.max_sessions => {
                 self.dropped_sessions += 1;
                 return None;
             }
@@ -108,7 +120,7 @@ impl Sessions {
             }
         };
         let session = &mut self.sessions[index];
-        let room = MAX_STEPS_PER_SESSION.saturating_sub(session.sent.len());
+        let room = self.max_steps.saturating_sub(session.sent.len());
         session.dropped += sent.len().saturating_sub(room);
         let before = session.sent.len();
         session.sent.extend(sent.into_iter().take(room));
@@ -168,17 +180,18 @@ impl Sessions {
             }
             if session.dropped > 0 {
                 line.push_str(&format!(
-                    ", {} step(s) past the limit of {MAX_STEPS_PER_SESSION} left out",
-                    session.dropped
+                    ", {} step(s) past the limit of {} left out (raise it with \
+                     --record-max-steps)",
+                    session.dropped, self.max_steps
                 ));
             }
             lines.push(line);
         }
         if self.dropped_sessions > 0 {
             lines.push(format!(
-                "  {} session(s) past the limit of {MAX_SESSIONS} left out; restart serve \
-                 --record to record them",
-                self.dropped_sessions
+                "  {} session(s) past the limit of {} left out (raise it with \
+                 --record-max-sessions, or restart serve --record to record them)",
+                self.dropped_sessions, self.max_sessions
             ));
         }
         lines.push(format!(
@@ -233,5 +246,35 @@ mod tests {
         };
         assert!(read(&anonymous).is_none());
         assert!(read(&exchange(200, b"not json", answer)).is_none());
+    }
+
+    #[test]
+    fn steps_and_sessions_past_the_limits_are_counted_not_recorded() {
+        let mut sessions = Sessions::new(RecordOptions {
+            max_steps_per_session: 2,
+            max_sessions: 1,
+            ..RecordOptions::default()
+        });
+        let one = br#"{"query": "{ me { id } }"}"#;
+        let answer = br#"{"data": {"me": {"id": 1}}}"#;
+        let (key, sent) = read(&exchange(200, one, answer)).unwrap();
+        for _ in 0..3 {
+            sessions.add(&key, sent.clone());
+        }
+        assert_eq!(sessions.sessions[0].sent.len(), 2);
+        assert_eq!(sessions.sessions[0].dropped, 1);
+        assert_eq!(sessions.add(&[7; 32], sent), None);
+        assert_eq!(sessions.dropped_sessions, 1);
+        let folder = Folder::open(&crate::testing::scratch_dir("record-limits")).unwrap();
+        let summary = sessions.summary(&folder);
+        assert!(
+            summary.contains("1 step(s) past the limit of 2"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("1 session(s) past the limit of 1"),
+            "{summary}"
+        );
+        let _ = std::fs::remove_dir_all(folder.dir());
     }
 }

@@ -122,7 +122,7 @@ impl SuiteFile {
         let mut suite = self.suite.clone();
         suite.insert("cases".into(), Value::Array(cases));
         let yaml =
-            serde_saphyr::to_string(&Value::Object(suite)).map_err(|e| RecordError::Existing {
+            serde_saphyr::to_string(&Value::Object(suite)).map_err(|e| RecordError::Suite {
                 at: display_path(&self.path),
                 message: format!("cannot write the recorded suite as YAML: {e}"),
             })?;
@@ -139,7 +139,7 @@ impl SuiteFile {
 
 /// The suite already recorded in `path`, checked enough to merge into.
 fn existing(path: &Path, text: &str) -> Result<Map<String, Value>, RecordError> {
-    let problem = |at: String, message: &str| RecordError::Existing {
+    let problem = |at: String, message: &str| RecordError::Suite {
         at,
         message: message.to_owned(),
     };
