@@ -32,6 +32,8 @@ pub(crate) struct Capture {
     pub(crate) path: String,
     /// `${name}`.
     pub(crate) name: String,
+    /// The key it was read under.
+    key: String,
     value: Value,
 }
 
@@ -90,16 +92,22 @@ impl Chain {
             step: seen.step,
             path: seen.path.clone(),
             name: name.clone(),
+            key: seen.key.clone(),
             value: value.clone(),
         });
         Some(format!("${{{name}}}"))
     }
 
-    /// The capture, made by a step before `step`, whose value is `value`.
-    pub(crate) fn captured_before(&self, step: usize, value: &Value) -> Option<&str> {
+    /// The capture, made by a step before `step`, whose value is `value` read under `key`
+    /// again (an id read back as `id`), or a long string read under any key: so a captured
+    /// id 12 does not claim a `quantity: 12`.
+    pub(crate) fn captured_before(&self, step: usize, key: &str, value: &Value) -> Option<&str> {
+        let long = value
+            .as_str()
+            .is_some_and(|s| s.chars().count() >= MIN_CARRIED_CHARS);
         self.captures
             .iter()
-            .find(|c| c.step < step && &c.value == value)
+            .find(|c| c.step < step && &c.value == value && (long || c.key == key))
             .map(|c| c.name.as_str())
     }
 
@@ -222,5 +230,12 @@ mod tests {
         );
         assert_eq!(chain.template_for(&json!(12)).as_deref(), Some("${id}"));
         assert_eq!(chain.captures()[0].path, "$.part.id");
+        assert_eq!(chain.captured_before(1, "id", &json!(12)), Some("id"));
+        assert_eq!(chain.captured_before(1, "quantity", &json!(12)), None);
+        assert_eq!(
+            chain.captured_before(0, "id", &json!(12)),
+            None,
+            "not its own step"
+        );
     }
 }

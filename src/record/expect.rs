@@ -84,13 +84,13 @@ fn shape(
             return;
         }
         Value::Null => json!({ "path": path, "exists": true }),
-        _ if id_like(path) && chain.captured_before(step, value).is_none() => {
+        _ if id_like(path) && chain.captured_before(step, last_key(path), value).is_none() => {
             json!({ "path": path, "exists": true })
         }
         Value::String(text) if written.template_of(text).is_some() => {
             json!({ "path": path, "equals": written.template_of(text) })
         }
-        _ => match chain.captured_before(step, value) {
+        _ => match chain.captured_before(step, last_key(path), value) {
             Some(name) => json!({ "path": path, "equals": format!("${{{name}}}") }),
             None => json!({ "path": path, "type": json_type(value) }),
         },
@@ -101,8 +101,13 @@ fn shape(
 /// Whether the path ends in an id (`.id`, `.partId`): ION's `ID`s are strings or numbers
 /// depending on the server, so only their presence is asserted.
 fn id_like(path: &str) -> bool {
-    let last = path.rsplit('.').next().unwrap_or(path);
+    let last = last_key(path);
     last == "id" || last.ends_with("Id")
+}
+
+/// The key a path ends in (`$.part.id`: `id`).
+fn last_key(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
 }
 
 fn json_type(value: &Value) -> &'static str {
