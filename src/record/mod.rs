@@ -8,7 +8,7 @@
 //! - `<dir>/recorded.yaml`: one case per client **session** that only read, its steps in the
 //!   order sent (it runs on every target, production's read-only check included);
 //! - `<dir>/recorded-writes.yaml`: one case per session with a mutation, limited to
-//!   `targets: [mock, sandbox]` ([`suite_file`]);
+//!   `targets: [mock, sandbox]` (`suite_file`);
 //! - `<dir>/documents/<operation>.graphql`: each distinct document once, referenced by the
 //!   steps with `document:` and `operation:`.
 //!
@@ -17,41 +17,50 @@
 //! processes) are two sessions, as nothing in a request ties them together; a client that
 //! renews its token mid-run therefore records two cases.
 //!
-//! What a step holds ([`case`]):
+//! What a step holds (`case`):
 //!
 //! - **chaining**: a variable value that an earlier response of the session answered (an id
 //!   read from a list or a create, an `_etag`, a cursor) becomes a `capture:` of that
 //!   earlier step and a `${name}` template, so the case replays against any data
-//!   ([`chain`]);
+//!   (`chain`);
 //! - **values**: strings the schema types `String` (names, emails, free text) are replaced
 //!   by per-run templates (`partNumber-1-3f2a-${run.short}`: the variable's name, which
 //!   value of it, a mark of the case, the run's short id) unless `--record-values` keeps
 //!   them; values under secret-like names (`password`, `token`, `secret`, ...) and
 //!   token-shaped strings are replaced even then. Ids, numbers, booleans, enums and other
-//!   scalars are kept ([`values`]);
+//!   scalars are kept (`values`);
 //! - **expectations**: the status when it is not 200; an expected error as an `errors:`
 //!   matcher (its `code`, else its message); the shape of what was selected (`type:` per
-//!   selected leaf, `exists: true` for a null or an id (ION's ids are strings or numbers
-//!   depending on the server), `type: array` for a list, whose items vary
-//!   with the data; at most `expect::MAX_DATA_ASSERTIONS` (40) per step); `equals:` where a value
-//!   the case wrote or captured is read back; and `snapshot: true`, which the default
-//!   redactions keep stable ([`crate::redact`]) ([`expect`]).
+//!   selected leaf; `exists: true` for a null or an id, as ION's ids are strings or numbers
+//!   depending on the server; `type: array` for a list, whose items vary with the data; at
+//!   most 40 per step); `equals:` where a value the case wrote or captured is read back;
+//!   and `snapshot: true`, which the default redactions keep stable ([`crate::redact`])
+//!   (`expect`).
+//!
+//! Steps are named after their operation (an anonymous one after its first root field),
+//! `-2`, `-3`, ... when one repeats; a case after its distinct operations, in order.
 //!
 //! What is not recorded: requests refused before GraphQL ran (401, 429), 5xx answers and
-//! faults (the client retries those), bodies that are not GraphQL requests, and documents
-//! that do not validate against the served schema (`check` would refuse them); the summary
-//! counts them. A session records at most [`RecordOptions::max_steps_per_session`] steps
-//! (default [`MAX_STEPS_PER_SESSION`], `--record-max-steps`) and the recorder at most
-//! [`RecordOptions::max_sessions`] sessions (default [`MAX_SESSIONS`],
-//! `--record-max-sessions`); what is beyond is counted in the summary, not recorded.
+//! answers an injected fault shaped (the client retries those), bodies that are not GraphQL
+//! requests, subscriptions, and documents that do not validate against the served schema
+//! (`check` would refuse them); the summary counts the last. A session records at most
+//! [`RecordOptions::max_steps_per_session`] steps (default [`MAX_STEPS_PER_SESSION`],
+//! `--record-max-steps`) and the recorder at most [`RecordOptions::max_sessions`] sessions
+//! (default [`MAX_SESSIONS`], `--record-max-sessions`); what is beyond is counted in the
+//! summary, not recorded.
 //!
-//! Recording again merges into the same folder ([`folder`]): a session whose steps equal an
-//! existing case's of its suite (or are the start of one) adds nothing, so recording the same client run
-//! twice leaves every file byte for byte as it was; a new case whose name is taken gets
-//! `-2`, `-3`, .... Case names come from the operation names (kebab-case, in order). The
-//! files are rewritten after every exchange (so a killed `serve` loses nothing), through
-//! [`crate::scrub`] as a last guard: a token, a client secret or an `Authorization` header
-//! never reaches them. On stop, `serve` prints [`Recorder::summary`] on stderr.
+//! Recording again merges into the same folder (`folder`): a session whose steps equal an
+//! existing case's of its suite (or are the start of one) adds nothing, so recording the
+//! same client run twice leaves every file byte for byte as it was; a new case whose name is
+//! taken gets `-2`, `-3`, .... The files are rewritten after every exchange (so a killed
+//! `serve` loses nothing; a session that has only read so far sits in `recorded.yaml` until
+//! its first mutation moves it), each through [`crate::scrub`] as a last guard: a token, a
+//! client secret or an `Authorization` header never reaches them. On stop, `serve` prints
+//! [`Recorder::summary`] on stderr.
+//!
+//! Limits: values written literally inside a document (`part(id: 12)`) stay as they are,
+//! only variables are templated; a loop that pages through a list records every page as a
+//! step.
 
 mod case;
 mod chain;
