@@ -70,7 +70,8 @@ pub(crate) struct Templating<'a> {
 }
 
 impl Templating<'_> {
-    /// `variables` of `operation` as the suite writes them.
+    /// `variables` of `operation` as the suite writes them; those it does not declare are
+    /// left out (ION ignores them, and `check` refuses them).
     pub(crate) fn variables(
         &mut self,
         operation: &Operation,
@@ -78,13 +79,13 @@ impl Templating<'_> {
     ) -> Map<String, Value> {
         variables
             .iter()
-            .map(|(name, value)| {
-                let ty = operation
+            .filter_map(|(name, value)| {
+                let declared = operation
                     .variables
                     .iter()
-                    .find(|v| v.name == name.as_str())
-                    .map(|v| v.ty.inner_named_type().clone());
-                (name.clone(), self.value(value, ty.as_ref(), name))
+                    .find(|v| v.name == name.as_str())?;
+                let ty = declared.ty.inner_named_type().clone();
+                Some((name.clone(), self.value(value, Some(&ty), name)))
             })
             .collect()
     }
@@ -229,7 +230,7 @@ mod tests {
         let sent = json!({
             "input": {"name": "Ada Lovelace", "email": "ada@example.com", "password": "hunter22",
                       "kind": "BIG", "count": 3},
-            "etag": "e1e1e1e1", "id": "31"
+            "etag": "e1e1e1e1", "id": "31", "undeclared": "x"
         });
         let out = template(false, &mut chain, sent.clone());
         let text = out.to_string();
@@ -251,6 +252,7 @@ mod tests {
         assert_eq!(out["input"]["count"], 3);
         assert_eq!(out["etag"], "${etag}");
         assert_eq!(out["id"], "${id}");
+        assert_eq!(out.get("undeclared"), None, "{out}");
 
         let kept = template(true, &mut Chain::default(), sent);
         assert_eq!(kept["input"]["name"], "Ada Lovelace");
