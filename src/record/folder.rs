@@ -79,11 +79,12 @@ impl Folder {
             let path = self.dir.join(&name);
             match std::fs::read_to_string(&path) {
                 Ok(on_disk) if on_disk == crate::scrub::text(text) => break name,
-                Ok(_) => n += 1,
-                Err(_) => {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     let _ = std::fs::write(&path, crate::scrub::text(text));
                     break name;
                 }
+                // Another document, or a file that is not one (a folder, not text).
+                _ => n += 1,
             }
         };
         self.documents.insert(text.to_owned(), file.clone());

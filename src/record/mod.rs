@@ -58,6 +58,10 @@
 //! client secret or an `Authorization` header never reaches them. On stop, `serve` prints
 //! [`Recorder::summary`] on stderr.
 //!
+//! Memory: the recorder keeps the requests and answers of the sessions it records (within
+//! the limits above), so with `--record` a long-running `serve` grows with the traffic it
+//! records, unlike a plain `serve`.
+//!
 //! Limits: values written literally inside a document (`part(id: 12)`) stay as they are,
 //! only variables are templated; a loop that pages through a list records every page as a
 //! step.
