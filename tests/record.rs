@@ -237,6 +237,13 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
         }
     }
 
+    // Both files are suites as the format's JSON Schema describes them (editors check it).
+    for file in ["recorded.yaml", "recorded-writes.yaml"] {
+        let text = std::fs::read_to_string(scratch.0.join(file)).expect("a suite file");
+        let errors = against_suite_schema(&serde_saphyr::from_str(&text).expect("YAML"));
+        assert!(errors.is_empty(), "{file}: {errors}");
+    }
+
     let check = output(&mut scratch.command(&["check"]));
     assert_eq!(
         check.status.code(),
@@ -335,6 +342,23 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
         "{summary}"
     );
     assert_eq!(files(&scratch.0), before);
+}
+
+/// The suite format's JSON Schema's errors for `doc`, or nothing.
+fn against_suite_schema(doc: &Value) -> String {
+    let schema: Value =
+        serde_json::from_str(&ion_contract::suite::json_schema()).expect("the schema is JSON");
+    let (mut schemas, mut compiler) = (boon::Schemas::new(), boon::Compiler::new());
+    let id = "urn:ion-contract:suite.schema.json";
+    compiler
+        .add_resource(id, schema)
+        .expect("the schema is added");
+    let index = compiler
+        .compile(id, &mut schemas)
+        .expect("the schema compiles");
+    schemas
+        .validate(doc, index)
+        .map_or_else(|e| e.to_string(), |()| String::new())
 }
 
 /// `schema` without the `description: String` line of `type Part`.
