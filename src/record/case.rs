@@ -62,7 +62,14 @@ pub(crate) fn build(
             written: &mut written,
         }
         .variables(operation, &request.variables);
-        let expect = expectation(step, request.status, &request.response, &chain, &written);
+        let expect = expectation(
+            step,
+            &request.variables,
+            request.status,
+            &request.response,
+            &chain,
+            &written,
+        );
         if let Some(data) = request.response.get("data") {
             chain.observe(step, data);
         }

@@ -30,7 +30,8 @@
 //!   token-shaped strings are replaced even then. Ids, numbers, booleans, enums and other
 //!   scalars are kept (`values`);
 //! - **expectations**: the status when it is not 200; an expected error as an `errors:`
-//!   matcher (its `code`, else its message); the shape of what was selected (`type:` per
+//!   matcher (its `code`; else its message, or `contains:` the part of it before the first
+//!   value the step sent, or `errors: any` when too little is left); the shape of what was selected (`type:` per
 //!   selected leaf; `exists: true` for a null or an id, as ION's ids are strings or numbers
 //!   depending on the server; `type: array` for a list, whose items vary with the data; at
 //!   most 40 per step); `equals:` where a value the case wrote or captured is read back;
