@@ -26,7 +26,7 @@ use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::progress::Progress;
 use ion_contract::project::Project;
 use ion_contract::reach::{self, ReachError};
-use ion_contract::record::{RecordOptions, Recorder};
+use ion_contract::record::{RecordOptions, Recorder, ServedKey};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
 use ion_contract::{runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
@@ -219,20 +219,29 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-/// `serve --record`: the recorder, with every served key's secret scrubbed from its files.
+/// `serve --record`: the recorder, told the served keys (their secrets are scrubbed from its
+/// files; the reader's and editor's sessions replay `as:` those profiles).
 fn open_recorder(
     dir: &Path,
     data: &DoubleData,
     options: RecordOptions,
 ) -> anyhow::Result<Recorder> {
-    let mut secrets = Vec::new();
+    let mut keys = Vec::new();
     for spec in [EnvironmentSpec::sandbox(), EnvironmentSpec::production()] {
-        for role in [Role::Admin, Role::Editor, Role::Reader] {
-            secrets.push(key_for(&spec, role).1);
+        for (role, profile) in [
+            (Role::Admin, None),
+            (Role::Editor, Some("editor")),
+            (Role::Reader, Some("reader")),
+        ] {
+            let (client_id, client_secret) = key_for(&spec, role);
+            keys.push(ServedKey {
+                client_id,
+                client_secret,
+                profile,
+            });
         }
     }
-    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let recorder = Recorder::open(dir, data.schema().clone(), options, &secrets)?;
+    let recorder = Recorder::open(dir, data.schema().clone(), options, &keys)?;
     scrubbed_eprintln!(
         "ion-contract serve: recording every client session's operations into {} \
          (recorded.yaml: sessions that only read; recorded-writes.yaml: sessions that write)",

@@ -169,6 +169,10 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
         "reads run on every target: {reads}"
     );
     assert_eq!(reads["cases"][0]["steps"][0]["operation"], "Me", "{reads}");
+    assert_eq!(
+        reads["cases"][0]["steps"][0]["as"], "reader",
+        "the reader key's session"
+    );
 
     let recorded = suite(&scratch.0);
     assert_eq!(

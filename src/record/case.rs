@@ -26,12 +26,14 @@ pub(crate) struct Built {
     pub(crate) writes: bool,
 }
 
-/// The case of the requests `sent`; `document(text, stem)` gives the `.graphql` file (a
-/// path relative to the suite) that holds a document.
+/// The case of the requests `sent`, its steps run `as: profile` when there is one;
+/// `document(text, stem)` gives the `.graphql` file (a path relative to the suite) that
+/// holds a document.
 pub(crate) fn build(
     sent: &[Sent],
     schema: &Valid<Schema>,
     keep_values: bool,
+    profile: Option<&str>,
     document: &mut dyn FnMut(&str, &str) -> String,
 ) -> Built {
     let mut built = Built::default();
@@ -84,6 +86,9 @@ pub(crate) fn build(
         let stem = kebab(&label);
         let mut draft = Map::new();
         draft.insert("name".into(), unique(&stem, &drafts).into());
+        if let Some(profile) = profile {
+            draft.insert("as".into(), profile.into());
+        }
         draft.insert(
             "document".into(),
             document(&format!("{}\n", request.document), &stem).into(),
@@ -164,7 +169,7 @@ mod tests {
                 json!({"errors": [{"message": "no field nope"}]}),
             ),
         ];
-        let built = build(&requests, &schema, false, &mut |_, stem| {
+        let built = build(&requests, &schema, false, None, &mut |_, stem| {
             format!("documents/{stem}.graphql")
         });
         assert_eq!(built.invalid, 1);

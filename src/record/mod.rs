@@ -15,7 +15,9 @@
 //! A session is one access token: every request carrying the same bearer token belongs to
 //! one case. Two tokens of one API key (a client that fetched a second token, or two test
 //! processes) are two sessions, as nothing in a request ties them together; a client that
-//! renews its token mid-run therefore records two cases.
+//! renews its token mid-run therefore records two cases. A session whose token one of the
+//! served `reader` or `editor` keys got runs its steps `as: reader` / `as: editor`
+//! ([`crate::profile`]), so a replay sends what the integration's own key may do.
 //!
 //! What a step holds (`case`):
 //!
@@ -147,7 +149,21 @@ pub enum RecordError {
 pub struct Recorder {
     schema: Valid<Schema>,
     keep_values: bool,
+    /// Client ids of served keys whose sessions replay `as:` a profile, with that profile.
+    profiles: Vec<(String, &'static str)>,
     state: Mutex<State>,
+}
+
+/// An API key `serve` serves.
+#[derive(Debug, Clone)]
+pub struct ServedKey {
+    /// Its client id.
+    pub client_id: String,
+    /// Its client secret (never written).
+    pub client_secret: String,
+    /// The credential profile a step names to use it (`reader`, `editor`), if not the
+    /// target's own key.
+    pub profile: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -160,20 +176,25 @@ struct State {
 
 impl Recorder {
     /// Starts recording into `dir` (created if missing; an existing suite there is merged
-    /// into). `schema` types the variables; `secrets`
-    /// (client secrets of the served keys) are scrubbed from every written file.
+    /// into). `schema` types the variables; `keys` are the API keys `serve` serves: their
+    /// secrets are scrubbed from every written file, and a session whose token one of them
+    /// got runs its steps `as:` that key's profile.
     pub fn open(
         dir: &Path,
         schema: Valid<Schema>,
         options: RecordOptions,
-        secrets: &[&str],
+        keys: &[ServedKey],
     ) -> Result<Self, RecordError> {
-        for secret in secrets {
-            crate::scrub::register(secret);
+        for key in keys {
+            crate::scrub::register(&key.client_secret);
         }
         Ok(Recorder {
             schema,
             keep_values: options.keep_values,
+            profiles: keys
+                .iter()
+                .filter_map(|k| Some((k.client_id.clone(), k.profile?)))
+                .collect(),
             state: Mutex::new(State {
                 folder: folder::Folder::open(dir)?,
                 sessions: session::Sessions::new(options),
@@ -199,13 +220,19 @@ impl Observer for Recorder {
         let Some((token, sent)) = session::read(exchange) else {
             return;
         };
+        let client_id = session::client_id(exchange);
+        let profile = self
+            .profiles
+            .iter()
+            .find(|(id, _)| Some(id) == client_id.as_ref())
+            .map(|(_, profile)| *profile);
         let mut state = lock(&self.state);
         let State {
             folder,
             sessions,
             write_failed,
         } = &mut *state;
-        let Some(index) = sessions.add(&token, sent) else {
+        let Some(index) = sessions.add(&token, profile, sent) else {
             return;
         };
         sessions.rebuild(index, &self.schema, self.keep_values, folder);

@@ -69,10 +69,19 @@ pub(crate) fn read(exchange: &Exchange<'_>) -> Option<(Key, Vec<Sent>)> {
     (!sent.is_empty()).then_some((key, sent))
 }
 
+/// The client id of the exchange's token (its `azp`), read without checking the signature:
+/// the double checked it before answering.
+pub(crate) fn client_id(exchange: &Exchange<'_>) -> Option<String> {
+    let token = exchange.authorization?.strip_prefix("Bearer ")?.trim();
+    crate::auth::Claims::decode(token)?.client_id
+}
+
 /// One session: what it sent and the case it makes.
 #[derive(Debug)]
 struct Session {
     key: Key,
+    /// The profile its steps run `as:` (`reader`, `editor`), when its key has one.
+    profile: Option<&'static str>,
     sent: Vec<Sent>,
     built: Built,
     /// Steps past the limit, not recorded.
@@ -102,7 +111,12 @@ impl Sessions {
 
     /// Adds the requests of one exchange to its session; the session's index, or `None`
     /// when nothing was added (past a limit).
-    pub(crate) fn add(&mut self, key: &Key, sent: Vec<Sent>) -> Option<usize> {
+    pub(crate) fn add(
+        &mut self,
+        key: &Key,
+        profile: Option<&'static str>,
+        sent: Vec<Sent>,
+    ) -> Option<usize> {
         let index = match self.sessions.iter().position(|s| &s.key == key) {
             Some(index) => index,
             None if self.sessions.len() >= self.max_sessions => {
@@ -112,6 +126,7 @@ impl Sessions {
             None => {
                 self.sessions.push(Session {
                     key: *key,
+                    profile,
                     sent: Vec::new(),
                     built: Built::default(),
                     dropped: 0,
@@ -136,9 +151,14 @@ impl Sessions {
         folder: &mut Folder,
     ) {
         let session = &mut self.sessions[index];
-        session.built = case::build(&session.sent, schema, keep_values, &mut |text, stem| {
-            folder.document(text, stem)
-        });
+        let profile = session.profile;
+        session.built = case::build(
+            &session.sent,
+            schema,
+            keep_values,
+            profile,
+            &mut |text, stem| folder.document(text, stem),
+        );
     }
 
     /// The cases of every session, in the order the sessions began.
@@ -259,11 +279,11 @@ mod tests {
         let answer = br#"{"data": {"me": {"id": 1}}}"#;
         let (key, sent) = read(&exchange(200, one, answer)).unwrap();
         for _ in 0..3 {
-            sessions.add(&key, sent.clone());
+            sessions.add(&key, None, sent.clone());
         }
         assert_eq!(sessions.sessions[0].sent.len(), 2);
         assert_eq!(sessions.sessions[0].dropped, 1);
-        assert_eq!(sessions.add(&[7; 32], sent), None);
+        assert_eq!(sessions.add(&[7; 32], None, sent), None);
         assert_eq!(sessions.dropped_sessions, 1);
         let folder = Folder::open(&crate::testing::scratch_dir("record-limits")).unwrap();
         let summary = sessions.summary(&folder);
