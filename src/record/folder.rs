@@ -64,30 +64,34 @@ impl Folder {
 
     /// The file holding the document `text` (relative to the suite): an existing one with
     /// that text, else `documents/<stem>.graphql` (`-2`, ... when taken), written now. A file
-    /// that cannot be written is named anyway; the suite's next write reports the folder.
+    /// that cannot be written is named anyway (the suite's write then reports the folder),
+    /// and written with the next exchange that sends the document.
     pub(crate) fn document(&mut self, text: &str, stem: &str) -> String {
         if let Some(file) = self.documents.get(text) {
             return file.clone();
         }
         let stem = kebab(stem);
         let mut n = 1;
-        let file = loop {
+        let (file, saved) = loop {
             let name = match n {
                 1 => format!("{DOCUMENTS}/{stem}.graphql"),
                 n => format!("{DOCUMENTS}/{stem}-{n}.graphql"),
             };
             let path = self.dir.join(&name);
             match std::fs::read_to_string(&path) {
-                Ok(on_disk) if on_disk == crate::scrub::text(text) => break name,
+                Ok(on_disk) if on_disk == crate::scrub::text(text) => break (name, true),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    let _ = std::fs::write(&path, crate::scrub::text(text));
-                    break name;
+                    let saved = std::fs::write(&path, crate::scrub::text(text)).is_ok();
+                    break (name, saved);
                 }
                 // Another document, or a file that is not one (a folder, not text).
                 _ => n += 1,
             }
         };
-        self.documents.insert(text.to_owned(), file.clone());
+        // A file that could not be written is tried again with the next exchange.
+        if saved {
+            self.documents.insert(text.to_owned(), file.clone());
+        }
         file
     }
 

@@ -114,7 +114,7 @@ impl Default for RecordOptions {
     }
 }
 
-/// Why recording cannot start.
+/// Why recording cannot start, or a write of the folder failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordError {
@@ -170,7 +170,7 @@ pub struct ServedKey {
 struct State {
     folder: folder::Folder,
     sessions: session::Sessions,
-    /// The first error writing the folder, printed once.
+    /// Whether an error writing the folder was printed (only the first one is).
     write_failed: bool,
 }
 
@@ -242,7 +242,7 @@ impl Observer for Recorder {
             *write_failed = true;
             crate::scrubbed_eprintln!(
                 "error: ion-contract serve --record: {error}\n\
-                 help: make the folder writable; the next exchange writes everything again"
+                 (recording goes on: the next exchange writes every file again)"
             );
         }
     }
