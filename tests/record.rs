@@ -338,9 +338,6 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
     // makes a fresh part number every run.
     let before = files(&scratch.0);
     let (_, summary) = record(&scratch.0, "PN-RECORDED-8");
-    if std::env::var_os("RECORD_KEEP").is_some() {
-        common::copy_dir(&scratch.0, Path::new("/tmp/record-keep"));
-    }
     assert!(
         summary.contains("already recorded as `parts-create-part"),
         "{summary}"
