@@ -13,6 +13,7 @@
 //! cargo run -- check             # validate the suites only; exit 0, or 2 with located errors
 //! cargo run -- preflight --target sandbox  # URLs and credentials all the sandbox's? exit 0 or 3
 //! cargo run -- serve             # a local ION (sandbox :4010, production :4011) for any client
+//! cargo run -- serve --record suites/recorded  # ... recording its clients' operations as suites
 //! cargo run -- schema pull --target sandbox  # the live schema as SDL, by introspection
 //! cargo run -- schema diff --target sandbox  # which live changes break our operations? 0 or 4
 //! ```
@@ -28,6 +29,7 @@
 //! | faults the double injects (`fault:`, `/__double/faults`, `serve --fault`) | [`double::fault`] |
 //! | the embedded ION double: auth, reads, writes, errors, admin endpoints | [`double`] |
 //! | `serve`: the double as a long-running local ION, sandbox and production | [`double::serve`] |
+//! | `serve --record`: an integration's contract recorded from its traffic (sessions, captures, expectations, merging) | [`record`] |
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
 //! | `review`: accepting or rejecting pending snapshots, with or without a terminal | [`snapshot::review`] |
 //! | secrets kept out of every output, in every encoding | [`scrub`] |
@@ -148,6 +150,7 @@ pub mod profile;
 pub mod progress;
 pub mod project;
 pub mod reach;
+pub mod record;
 pub mod redact;
 pub mod report;
 pub mod run_id;

@@ -19,13 +19,14 @@ use anyhow::Context as _;
 use ion_contract::builtin::Source;
 use ion_contract::client::http_client;
 use ion_contract::diagnostic::display_path;
-use ion_contract::double::DoubleData;
 use ion_contract::double::serve::{Server, Shutdown};
+use ion_contract::double::{DoubleData, EnvironmentSpec, Role, key_for};
 use ion_contract::drift::fetch::{self, FetchError, Fetched};
 use ion_contract::drift::{ProjectOperation, SchemaDrift, schema_file};
 use ion_contract::progress::Progress;
 use ion_contract::project::Project;
 use ion_contract::reach::{self, ReachError};
+use ion_contract::record::{RecordOptions, Recorder, ServedKey};
 use ion_contract::suite::{self, LoadContext};
 use ion_contract::target::{DEFAULT_TARGET, Targets};
 use ion_contract::{runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
@@ -193,7 +194,16 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         // Before anything is printed: a SIGTERM sent on seeing the output must be caught.
         let shutdown = Shutdown::install().context("cannot listen for Ctrl-C and SIGTERM")?;
-        let server = Server::bind(data, &args.options()).await?;
+        let mut options = args.options();
+        let recorder = match &args.record {
+            Some(dir) => {
+                let recorder = Arc::new(open_recorder(dir, &data, args.record_options())?);
+                options.observer = Some(recorder.clone());
+                Some(recorder)
+            }
+            None => None,
+        };
+        let server = Server::bind(data, &options).await?;
         let mut stdout = std::io::stdout().lock();
         stdout
             .write_all(server.banner().as_bytes())
@@ -202,8 +212,42 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         drop(stdout);
         let signal = server.run_until(shutdown.wait()).await;
         scrubbed_eprintln!("ion-contract serve: {signal} received; stopped serving");
+        if let Some(recorder) = recorder {
+            scrubbed_eprintln!("{}", recorder.summary());
+        }
         Ok(())
     })
+}
+
+/// `serve --record`: the recorder, told the served keys (their secrets are scrubbed from its
+/// files; the reader's and editor's sessions replay `as:` those profiles).
+fn open_recorder(
+    dir: &Path,
+    data: &DoubleData,
+    options: RecordOptions,
+) -> anyhow::Result<Recorder> {
+    let mut keys = Vec::new();
+    for spec in [EnvironmentSpec::sandbox(), EnvironmentSpec::production()] {
+        for (role, profile) in [
+            (Role::Admin, None),
+            (Role::Editor, Some("editor")),
+            (Role::Reader, Some("reader")),
+        ] {
+            let (client_id, client_secret) = key_for(&spec, role);
+            keys.push(ServedKey {
+                client_id,
+                client_secret,
+                profile,
+            });
+        }
+    }
+    let recorder = Recorder::open(dir, data.schema().clone(), options, &keys)?;
+    scrubbed_eprintln!(
+        "ion-contract serve: recording every client session's operations into {} \
+         (recorded.yaml: sessions that only read; recorded-writes.yaml: sessions that write)",
+        display_path(&recorder.folder())
+    );
+    Ok(recorder)
 }
 
 /// `schema suite-format`: the suite files' JSON Schema to stdout.

@@ -8,6 +8,7 @@ use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use ion_contract::double::serve::ServeOptions;
 use ion_contract::double::{FaultRule, Limits, RetryAfter, ThrottleSpec};
+use ion_contract::record::RecordOptions;
 
 use super::{Files, Place};
 
@@ -61,6 +62,27 @@ pub struct ServeArgs {
     /// How long a client may take to send a request's body before it gets 408 [default: 30s].
     #[arg(long, value_name = "DURATION", value_parser = time_limit)]
     pub body_time_limit: Option<Duration>,
+    /// Record the operations clients send into this folder as suites, one case per session
+    /// (`recorded.yaml` for sessions that only read, `recorded-writes.yaml` for those that
+    /// write), with their documents; recording again merges into them.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// With --record: keep the strings clients send (names, emails, free text) as they are,
+    /// instead of per-run templates. Secrets are replaced even then.
+    #[arg(long, requires = "record")]
+    pub record_values: bool,
+    /// With --record: the most steps one session records; later ones are counted, not
+    /// recorded.
+    #[arg(long, value_name = "N", requires = "record",
+        default_value_t = ion_contract::record::MAX_STEPS_PER_SESSION,
+        value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize))]
+    pub record_max_steps: usize,
+    /// With --record: the most sessions (tokens) recorded; later ones are counted, not
+    /// recorded.
+    #[arg(long, value_name = "N", requires = "record",
+        default_value_t = ion_contract::record::MAX_SESSIONS,
+        value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize))]
+    pub record_max_sessions: usize,
     /// The schema and seed to serve.
     #[command(flatten)]
     pub files: Files,
@@ -72,6 +94,15 @@ impl ServeArgs {
         Place {
             files: self.files.clone(),
             snapshots: None,
+        }
+    }
+
+    /// How `--record` records.
+    pub fn record_options(&self) -> RecordOptions {
+        RecordOptions {
+            keep_values: self.record_values,
+            max_steps_per_session: self.record_max_steps,
+            max_sessions: self.record_max_sessions,
         }
     }
 
@@ -87,6 +118,7 @@ impl ServeArgs {
                 retry_after: self.retry_after.unwrap_or_default(),
             }),
             faults: self.fault.clone(),
+            observer: None,
             limits: {
                 let default = Limits::default();
                 Limits {

@@ -154,7 +154,9 @@
 //! The request handling lives in one transport-independent place (`environment.rs`);
 //! [`IonDouble`] serves it on a loopback port and a thread of its own for trials, and
 //! [`serve`] for `ion-contract serve`, a long-running local ION for any client; both answer
-//! through one hyper transport, faults included ([`fault`]).
+//! through one hyper transport, faults included ([`fault`]). An [`observe::Observer`] given
+//! to `serve` is told of every `/graphql` exchange there (`serve --record`,
+//! [`crate::record`]).
 
 pub mod control;
 mod defaults;
@@ -171,6 +173,7 @@ pub mod keys;
 pub mod limits;
 mod model;
 mod mutate;
+pub mod observe;
 mod pool;
 mod query;
 mod relation;

@@ -26,6 +26,9 @@
 //! [`super::ThrottleSpec`]); a comment line of the banner states it, and each environment's
 //! `POST /__double/throttle` changes or removes it while serving.
 //!
+//! With an observer ([`ServeOptions::observer`], `--record DIR`), each environment tells it of
+//! every `/graphql` exchange after answering; [`crate::record`] turns them into suites.
+//!
 //! With TLS, one self-signed certificate for `127.0.0.1` and `localhost` serves both, and its
 //! PEM is written to a file the output names, with the variables that make Python
 //! (`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`) and Node (`NODE_EXTRA_CA_CERTS`) trust it.
@@ -56,6 +59,7 @@ use super::fault::FaultRule;
 use super::http;
 use super::keys::{Role, key_for};
 use super::limits::Limits;
+use super::observe::Observer;
 use super::spec::EnvironmentSpec;
 use super::throttle::{RetryAfter, ThrottleSpec};
 use super::tls;
@@ -86,6 +90,8 @@ pub struct ServeOptions {
     pub faults: Vec<FaultRule>,
     /// What one request may cost in both environments ([`Limits`]).
     pub limits: Limits,
+    /// Told of every `/graphql` exchange of both environments (`serve --record`).
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 /// One environment being served.
@@ -198,7 +204,10 @@ impl Server {
             spec.limits = options.limits;
             let port = listener.local_addr().map_or(0, |a| a.port());
             let url = format!("{scheme}://127.0.0.1:{port}");
-            let environment = Arc::new(Environment::new(Arc::clone(&data), spec.clone()));
+            let environment = Arc::new(
+                Environment::new(Arc::clone(&data), spec.clone())
+                    .observed_by(options.observer.clone()),
+            );
             loops.push(tokio::spawn(accept_loop(
                 listener,
                 environment,

@@ -234,7 +234,7 @@ fn file_name(raw: &str) -> String {
 }
 
 /// `PartById` -> `part-by-id`.
-fn kebab(name: &str) -> String {
+pub(crate) fn kebab(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 && !out.ends_with('-') {

@@ -32,10 +32,36 @@ impl Serve {
         Serve::spawn(command)
     }
 
-    fn spawn(mut command: Command) -> Serve {
+    /// `serve --port 0` with more arguments, its stderr kept for [`Serve::stop`].
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn start_capturing(more: &[&str]) -> Serve {
+        Serve::spawn_with(ion_contract(&serve_args(more)), Stdio::piped())
+    }
+
+    /// Stops it with SIGTERM, as Ctrl-C would, waits for it to exit 0, and returns what it
+    /// printed on stderr (with [`Serve::start_capturing`]; else nothing).
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        let kill = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(kill.expect("kill runs").success());
+        let status = self.child.wait().expect("serve exits");
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).expect("stderr is text");
+        }
+        assert_eq!(status.code(), Some(0), "{stderr}");
+        stderr
+    }
+
+    fn spawn(command: Command) -> Serve {
+        Serve::spawn_with(command, Stdio::inherit())
+    }
+
+    fn spawn_with(mut command: Command, stderr: Stdio) -> Serve {
         let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("serve starts");
         let stdout = child.stdout.take().expect("piped stdout");

@@ -50,6 +50,7 @@ use super::fault::{self, FaultRule, FaultSwitch, Faults};
 use super::keycloak;
 use super::keys::{Keys, Role};
 use super::limits::{Budget, Cancel, LimitExceeded};
+use super::observe::{Exchange, Observer};
 use super::resolve::{self, Refused};
 use super::served_schema::{SchemaRejected, Served, ServedSchema};
 use super::spec::EnvironmentSpec;
@@ -86,6 +87,8 @@ pub(crate) struct Environment {
     webhooks: Webhooks,
     /// Injected faults ([`super::fault`]).
     faults: FaultSwitch,
+    /// Told of every `/graphql` exchange (`serve --record`, [`super::observe`]).
+    observer: Option<Arc<dyn Observer>>,
 }
 
 /// An answer: a status, a body (JSON unless a fault says otherwise), any extra headers
@@ -151,9 +154,16 @@ impl Environment {
             counters: Mutex::new(Counters::default()),
             webhooks: Webhooks::default(),
             faults: FaultSwitch::new(Faults::of(&spec)),
+            observer: None,
             data,
             spec,
         }
+    }
+
+    /// The same environment, telling `observer` of every `/graphql` exchange.
+    pub(crate) fn observed_by(mut self, observer: Option<Arc<dyn Observer>>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// Answers one request. `origin` is where the client reached the double
@@ -183,7 +193,19 @@ impl Environment {
                     &keycloak::discovery(self.issuer.issuer(), origin, path),
                 )
             }),
-            "/graphql" => only(method, "POST", || self.graphql(headers, body, cancel)),
+            "/graphql" => only(method, "POST", || {
+                let (reply, faulted) = self.graphql(headers, body, cancel);
+                if let Some(observer) = &self.observer {
+                    observer.graphql(&Exchange {
+                        authorization: headers.get("authorization").and_then(|h| h.to_str().ok()),
+                        request: body,
+                        status: reply.status,
+                        response: &reply.body,
+                        faulted,
+                    });
+                }
+                reply
+            }),
             _ => not_found(method, path),
         }
     }
@@ -267,11 +289,14 @@ impl Environment {
         )
     }
 
-    /// `POST /graphql`, with the fault a rule injects into it, if any.
-    fn graphql(&self, headers: &HeaderMap, body: &[u8], cancel: &Cancel) -> Reply {
+    /// `POST /graphql`, with the fault a rule injects into it, if any (then `true`).
+    fn graphql(&self, headers: &HeaderMap, body: &[u8], cancel: &Cancel) -> (Reply, bool) {
         match self.faults.take(body) {
-            None => self.answer(headers, body, cancel),
-            Some(rule) => fault::apply(&rule, || self.answer(headers, body, cancel)),
+            None => (self.answer(headers, body, cancel), false),
+            Some(rule) => (
+                fault::apply(&rule, || self.answer(headers, body, cancel)),
+                true,
+            ),
         }
     }
 
