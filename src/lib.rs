@@ -135,6 +135,7 @@ pub mod builtin;
 pub mod check;
 pub mod client;
 pub mod closed_stdout;
+pub mod data_pull;
 pub mod diagnostic;
 pub mod double;
 pub mod drift;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use ion_contract::double::serve::ServeOptions;
-use ion_contract::double::{FaultRule, Limits, RetryAfter, ThrottleSpec};
+use ion_contract::double::{DataShape, FaultRule, Limits, RetryAfter, ThrottleSpec};
 
 use super::{Files, Place};
 
@@ -64,6 +64,10 @@ pub struct ServeArgs {
     /// The schema and seed to serve.
     #[command(flatten)]
     pub files: Files,
+    /// The data to serve: `demo`, `blank` or `snapshot` (see `run --help`) [default: demo].
+    #[arg(long, value_name = "SHAPE", default_value = "demo",
+        value_parser = PossibleValuesParser::new(DataShape::NAMES).try_map(|n| n.parse::<DataShape>()))]
+    pub data: DataShape,
 }
 
 impl ServeArgs {
@@ -72,6 +76,7 @@ impl ServeArgs {
         Place {
             files: self.files.clone(),
             snapshots: None,
+            data: self.data,
         }
     }
 

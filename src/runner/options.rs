@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::shard::{SHARD_ENV, Shard};
 use crate::builtin::{self, Source};
+use crate::double::{DataShape, DoubleData, DoubleError, SNAPSHOT_SEED};
 use crate::progress::Progress;
 use crate::project::Project;
 use crate::report::ReportPaths;
@@ -20,6 +21,8 @@ pub struct RunOptions {
     pub schema: Source,
     /// The double's seed data (default `<suites>/seed/demo.yaml`, else the built-in one).
     pub seed: Source,
+    /// The double's data shape (`--data`, `data =`; default `demo`).
+    pub data: DataShape,
     /// The seeding chain, for `fixture: chain`, `seed`, `drift` and `smoke` (default
     /// `<suites>/seed/chain.yaml`, else the built-in one).
     pub chain: Source,
@@ -78,6 +81,7 @@ impl RunOptions {
             schema: Source::project(&suites_dir, &builtin::SCHEMA),
             seed: Source::project(&suites_dir, &builtin::SEED),
             chain: Source::project(&suites_dir, &builtin::CHAIN),
+            data: DataShape::default(),
             snapshots_dir: suites_dir
                 .parent()
                 .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
@@ -110,11 +114,28 @@ impl RunOptions {
         if let Some(file) = project.chain() {
             options.chain = Source::File(file);
         }
+        options.data = project.config.data.unwrap_or_default();
         if let Some(target) = &project.config.target {
             options.target.clone_from(target);
         }
         options.require_credentials = project.config.require_credentials == Some(true);
         options
+    }
+
+    /// The seed file the double reads: the one named, else for the `snapshot` shape
+    /// `<suites>/seed/snapshot.yaml` (what `data pull` writes), else the project's demo seed.
+    pub fn double_seed(&self) -> Source {
+        match (&self.seed, self.data) {
+            (Source::Project(..), DataShape::Snapshot) => {
+                Source::File(self.suites_dir.join(SNAPSHOT_SEED))
+            }
+            (seed, _) => seed.clone(),
+        }
+    }
+
+    /// The double's schema and data, shaped as [`RunOptions::data`] says.
+    pub fn double_data(&self) -> Result<DoubleData, DoubleError> {
+        DoubleData::load_shaped(&self.schema, &self.double_seed(), self.data)
     }
 
     /// The project's `suites/` (found from the current folder), the target from `ION_TARGET`, the tags from
