@@ -4,6 +4,7 @@
 //! | field name | fake | examples |
 //! | --- | --- | --- |
 //! | holds `email` | `user<N>@example.com` | `email`, `contactEmail` |
+//! | ends in `url` or `uri` (a webhook URL may carry a token in its path) | `https://example.com/<N>` | `webhookUri`, `imageUrl` |
 //! | is or ends in `name` (not `fileName`-like technical names below) | `Name <N>` | `name`, `firstName`, `lastName`, `displayName`, `username` |
 //! | holds `description`, `domain`, `note`, `comment`, `title`, `phone`, `address`, `text`, `body`, `content`, `message`, `reason`, `schema` | `text <N>` | `description`, `notes`, `title`, `phoneNumber`, `orgSchema` (the tenant's name) |
 //!
@@ -19,6 +20,8 @@ use serde_json::Value;
 pub enum Fake {
     /// `user<N>@example.com`.
     Email,
+    /// `https://example.com/<N>`.
+    Url,
     /// `Name <N>`.
     Name,
     /// `text <N>`.
@@ -55,6 +58,11 @@ impl Fake {
             .collect();
         if name.contains("email") {
             Some(Fake::Email)
+        } else if ["url", "uri", "urls", "uris"]
+            .iter()
+            .any(|end| name.ends_with(end))
+        {
+            Some(Fake::Url)
         } else if TEXT_WORDS.iter().any(|word| name.contains(word)) {
             Some(Fake::Text)
         } else if name.ends_with("name") && !TECHNICAL_NAMES.contains(&name.as_str()) {
@@ -68,6 +76,7 @@ impl Fake {
     pub fn value(self, id: i64) -> Value {
         Value::from(match self {
             Fake::Email => format!("user{id}@example.com"),
+            Fake::Url => format!("https://example.com/{id}"),
             Fake::Name => format!("Name {id}"),
             Fake::Text => format!("text {id}"),
         })
@@ -83,6 +92,8 @@ mod tests {
         let fake = |field: &str| Fake::for_field(field);
         assert_eq!(fake("email"), Some(Fake::Email));
         assert_eq!(fake("contact_email"), Some(Fake::Email));
+        assert_eq!(fake("webhookUri"), Some(Fake::Url));
+        assert_eq!(fake("securityLevel"), None);
         assert_eq!(fake("name"), Some(Fake::Name));
         assert_eq!(fake("lastName"), Some(Fake::Name));
         assert_eq!(fake("description"), Some(Fake::Text));

@@ -438,3 +438,6 @@ fn as_id(value: &Value) -> Option<i64> {
         .as_i64()
         .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
 }
+
+#[cfg(test)]
+mod tests;
