@@ -25,7 +25,7 @@ pub(crate) fn pull(args: &DataPullArgs) -> anyhow::Result<ExitCode> {
     let options = Place {
         files: args.files.clone(),
         snapshots: None,
-        data: DataShape::Demo,
+        data: None,
     }
     .options(&args.target);
     let targets = Targets::load(&options.suites_dir)?;
@@ -36,7 +36,7 @@ pub(crate) fn pull(args: &DataPullArgs) -> anyhow::Result<ExitCode> {
             target.name
         );
     }
-    let data = Arc::new(options.double_data()?);
+    let data = Arc::new(options.double_data(None)?);
     let wanted = wanted_types(args, &options.suites_dir, &data, &targets)?;
     let plan = Plan::new(data.schema(), data.families(), &wanted)?;
     for type_name in &plan.unlisted {

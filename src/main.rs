@@ -124,7 +124,7 @@ fn invalid(error: anyhow::Error) -> ExitCode {
 /// `check`: every diagnostic to stderr, a one-line verdict to stdout.
 fn check(place: &Place) -> anyhow::Result<ExitCode> {
     let options = place.options(DEFAULT_TARGET);
-    let double = options.double_data()?;
+    let double = options.double_data(None)?;
     let targets = Targets::load(&options.suites_dir)?;
     let context = LoadContext {
         schema: double.schema(),
@@ -186,7 +186,7 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
 /// `serve`: the export lines to stdout, then serve until Ctrl-C or SIGTERM.
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let options = args.place().options(DEFAULT_TARGET);
-    let data = Arc::new(options.double_data()?);
+    let data = Arc::new(options.double_data(None)?);
     // Requests run on blocking threads; one idle for a second ends, and its memory goes
     // back to the system with it (after a burst of heavy requests, say).
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -297,10 +297,11 @@ pub struct Place {
     pub files: Files,
     /// The double's data: `demo` (the seed plus generated rows for every type), `blank` (a
     /// fresh tenant: the API key's user and organization), `snapshot` (a file `data pull`
-    /// wrote: --seed, else SUITES/seed/snapshot.yaml) [default: demo].
-    #[arg(long, value_name = "SHAPE", default_value = "demo",
+    /// wrote: --seed, else SUITES/seed/snapshot.yaml) [default: the mock target's `data:`,
+    /// else demo].
+    #[arg(long, value_name = "SHAPE",
         value_parser = PossibleValuesParser::new(DataShape::NAMES).try_map(|n| n.parse::<DataShape>()))]
-    pub data: DataShape,
+    pub data: Option<DataShape>,
     /// The snapshots directory [default: snapshots beside the suites directory].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,

@@ -65,9 +65,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub files: Files,
     /// The data to serve: `demo`, `blank` or `snapshot` (see `run --help`) [default: demo].
-    #[arg(long, value_name = "SHAPE", default_value = "demo",
+    #[arg(long, value_name = "SHAPE",
         value_parser = PossibleValuesParser::new(DataShape::NAMES).try_map(|n| n.parse::<DataShape>()))]
-    pub data: DataShape,
+    pub data: Option<DataShape>,
 }
 
 impl ServeArgs {

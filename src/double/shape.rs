@@ -12,7 +12,8 @@
 //!   every type it does not name is empty.
 //!
 //! The shape is chosen with `--data <shape>` (`serve`, `run`, `list`, `check`) or `data =`
-//! in `ion-contract.toml`; the command line wins.
+//! in `ion-contract.toml` (the command line wins), else by a double target's `data:` in
+//! `targets.yaml` ([`crate::target`]), else it is `demo`.
 
 use std::fmt;
 use std::str::FromStr;

@@ -292,7 +292,7 @@ impl Shared {
             .map_err(|e| fail("target::select", e.to_string()))?
             .clone();
         let double = options
-            .double_data()
+            .double_data(Some(&target))
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
         let context = LoadContext {
             schema: double.schema(),

@@ -21,8 +21,9 @@ pub struct RunOptions {
     pub schema: Source,
     /// The double's seed data (default `<suites>/seed/demo.yaml`, else the built-in one).
     pub seed: Source,
-    /// The double's data shape (`--data`, `data =`; default `demo`).
-    pub data: DataShape,
+    /// The double's data shape (`--data`, `data =`); unset: the target's `data:`, else
+    /// `demo`.
+    pub data: Option<DataShape>,
     /// The seeding chain, for `fixture: chain`, `seed`, `drift` and `smoke` (default
     /// `<suites>/seed/chain.yaml`, else the built-in one).
     pub chain: Source,
@@ -81,7 +82,7 @@ impl RunOptions {
             schema: Source::project(&suites_dir, &builtin::SCHEMA),
             seed: Source::project(&suites_dir, &builtin::SEED),
             chain: Source::project(&suites_dir, &builtin::CHAIN),
-            data: DataShape::default(),
+            data: None,
             snapshots_dir: suites_dir
                 .parent()
                 .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
@@ -114,7 +115,7 @@ impl RunOptions {
         if let Some(file) = project.chain() {
             options.chain = Source::File(file);
         }
-        options.data = project.config.data.unwrap_or_default();
+        options.data = project.config.data;
         if let Some(target) = &project.config.target {
             options.target.clone_from(target);
         }
@@ -122,10 +123,11 @@ impl RunOptions {
         options
     }
 
-    /// The seed file the double reads: the one named, else for the `snapshot` shape
-    /// `<suites>/seed/snapshot.yaml` (what `data pull` writes), else the project's demo seed.
-    pub fn double_seed(&self) -> Source {
-        match (&self.seed, self.data) {
+    /// The seed file the double reads for `shape`: the one named, else for the `snapshot`
+    /// shape `<suites>/seed/snapshot.yaml` (what `data pull` writes), else the project's
+    /// demo seed.
+    pub fn double_seed(&self, shape: DataShape) -> Source {
+        match (&self.seed, shape) {
             (Source::Project(..), DataShape::Snapshot) => {
                 Source::File(self.suites_dir.join(SNAPSHOT_SEED))
             }
@@ -133,9 +135,14 @@ impl RunOptions {
         }
     }
 
-    /// The double's schema and data, shaped as [`RunOptions::data`] says.
-    pub fn double_data(&self) -> Result<DoubleData, DoubleError> {
-        DoubleData::load_shaped(&self.schema, &self.double_seed(), self.data)
+    /// The double's schema and data, shaped as [`RunOptions::data`] says, else as the
+    /// `target`'s `data:` does, else `demo`.
+    pub fn double_data(&self, target: Option<&Target>) -> Result<DoubleData, DoubleError> {
+        let shape = self
+            .data
+            .or(target.and_then(|t| t.data))
+            .unwrap_or_default();
+        DoubleData::load_shaped(&self.schema, &self.double_seed(shape), shape)
     }
 
     /// The project's `suites/` (found from the current folder), the target from `ION_TARGET`, the tags from
