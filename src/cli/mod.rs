@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::builder::{PossibleValuesParser, TypedValueParser as _};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use ion_contract::builtin::Source;
 use ion_contract::double::DataShape;
@@ -299,12 +299,16 @@ pub struct Place {
     /// fresh tenant: the API key's user and organization), `snapshot` (a file `data pull`
     /// wrote: --seed, else SUITES/seed/snapshot.yaml) [default: the mock target's `data:`,
     /// else demo].
-    #[arg(long, value_name = "SHAPE",
-        value_parser = PossibleValuesParser::new(DataShape::NAMES).try_map(|n| n.parse::<DataShape>()))]
+    #[arg(long, value_name = "SHAPE", value_parser = data_shape())]
     pub data: Option<DataShape>,
     /// The snapshots directory [default: snapshots beside the suites directory].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
+}
+
+/// `--data`: one of [`DataShape::NAMES`].
+fn data_shape() -> impl TypedValueParser<Value = DataShape> {
+    PossibleValuesParser::new(DataShape::NAMES).try_map(|name| name.parse::<DataShape>())
 }
 
 impl Place {

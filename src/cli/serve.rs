@@ -65,8 +65,7 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub files: Files,
     /// The data to serve: `demo`, `blank` or `snapshot` (see `run --help`) [default: demo].
-    #[arg(long, value_name = "SHAPE",
-        value_parser = PossibleValuesParser::new(DataShape::NAMES).try_map(|n| n.parse::<DataShape>()))]
+    #[arg(long, value_name = "SHAPE", value_parser = super::data_shape())]
     pub data: Option<DataShape>,
 }
 
