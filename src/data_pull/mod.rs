@@ -38,6 +38,7 @@ use serde_json::{Map, Value};
 use crate::client::pages::{ListRead, read_list};
 use crate::client::{GraphqlClient, GraphqlRequest};
 use crate::double::families::{Families, QueryFamily};
+use crate::double::{GENERATED_COLUMNS, as_id};
 use crate::drift::ProjectOperation;
 use crate::suite::Suite;
 use fake::Fake;
@@ -46,9 +47,6 @@ use fake::Fake;
 pub const PAGE_SIZE: usize = 100;
 /// Rows read of one type at most, unless `--max-rows` says otherwise.
 pub const DEFAULT_MAX_ROWS: usize = 200;
-
-/// Columns the double fills in; a seed row may not carry them.
-const FILLED_IN: [&str; 4] = ["_etag", "_created", "_updated", "entityId"];
 
 /// One type to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -410,7 +408,7 @@ fn columns(schema: &Schema, type_name: &str) -> (Vec<String>, Vec<(String, Strin
         let name = name.as_str();
         if !leaf
             || needs_arguments
-            || FILLED_IN.contains(&name)
+            || GENERATED_COLUMNS.contains(&name)
             || crate::redact::is_secret_key(name)
         {
             continue;
@@ -430,13 +428,6 @@ fn columns(schema: &Schema, type_name: &str) -> (Vec<String>, Vec<(String, Strin
 
 fn row_id(row: &Map<String, Value>) -> Option<i64> {
     row.get("id").and_then(as_id)
-}
-
-/// An id as ION writes it: a number, or a string of digits.
-fn as_id(value: &Value) -> Option<i64> {
-    value
-        .as_i64()
-        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
 }
 
 #[cfg(test)]

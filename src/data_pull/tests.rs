@@ -36,7 +36,7 @@ fn the_plan_follows_foreign_keys_reads_by_id_where_no_list_and_never_asks_for_se
         !stock
             .columns
             .iter()
-            .any(|c| FILLED_IN.contains(&c.as_str()))
+            .any(|c| GENERATED_COLUMNS.contains(&c.as_str()))
     );
     let unknown = Plan::new(
         data.schema(),
