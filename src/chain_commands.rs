@@ -34,6 +34,7 @@ fn chained<'t>(
     let place = Place {
         files: args.files.clone(),
         snapshots,
+        data: Default::default(),
     };
     let options = chain_options(&place, args);
     let target = targets.get(&args.target)?;
@@ -163,6 +164,7 @@ pub(crate) fn smoke(args: &SmokeArgs) -> anyhow::Result<ExitCode> {
     let place = Place {
         files: args.chain.files.clone(),
         snapshots: args.snapshots.clone(),
+        data: Default::default(),
     };
     let options = ion_contract::smoke::SmokeOptions {
         run: chain_options(&place, &args.chain),

@@ -16,6 +16,7 @@
 //! cargo run -- serve --record suites/recorded  # ... recording its clients' operations as suites
 //! cargo run -- schema pull --target sandbox  # the live schema as SDL, by introspection
 //! cargo run -- schema diff --target sandbox  # which live changes break our operations? 0 or 4
+//! cargo run -- data pull --target sandbox    # the sandbox's rows, faked, as the double's data
 //! ```
 //!
 //! # The manual
@@ -28,6 +29,8 @@
 //! | the closed set of step failure classes, `expect: {failure}`, time limits | [`report::FailureClass`], [`execute`] |
 //! | faults the double injects (`fault:`, `/__double/faults`, `serve --fault`) | [`double::fault`] |
 //! | the embedded ION double: auth, reads, writes, errors, admin endpoints | [`double`] |
+//! | the double's data shapes (`--data blank\|demo\|snapshot`, `data =`) | [`double::DataShape`] |
+//! | `data pull`: a live tenant's rows into a seed file, sensitive values faked | [`data_pull`], [`data_pull::fake`] |
 //! | `serve`: the double as a long-running local ION, sandbox and production | [`double::serve`] |
 //! | `serve --record`: an integration's contract recorded from its traffic (sessions, captures, expectations, merging) | [`record`] |
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
@@ -70,6 +73,7 @@
 //! suites/schema/ion.graphql  the double's schema: a subset of ION's real schema (optional)
 //! suites/schema/<target>.graphql  a target's schema as `schema pull` wrote it (not a suite)
 //! suites/seed/demo.yaml      the double's data, fresh for every trial (optional)
+//! suites/seed/snapshot.yaml  the `snapshot` data shape's file, as `data pull` writes it
 //! suites/seed/chain.yaml     the seeding chain of `seed`, `drift`, `smoke` (optional)
 //! suites/targets.yaml        where suites may run (optional: mock, sandbox, production built in)
 //! suites/suite.schema.json   the suite format as a JSON Schema, for editors (`schema suite-format`)
@@ -117,7 +121,9 @@
 //! fills in `_etag`, `_created`, `_updated` and `entityId`. Problems are reported at
 //! `file:line:col`, all at once, by `check` and `run` alike. Every entity type of the schema
 //! the file does not name gets three generated rows (deterministic, with foreign keys to
-//! existing rows); write `Type: []` to keep a type empty.
+//! existing rows); write `Type: []` to keep a type empty. That is the `demo` data shape; the
+//! `blank` shape keeps only `me` and its organization, the `snapshot` shape a file as it is
+//! ([`double::DataShape`]).
 //!
 //! # Secrets
 //!
@@ -137,6 +143,7 @@ pub mod builtin;
 pub mod check;
 pub mod client;
 pub mod closed_stdout;
+pub mod data_pull;
 pub mod diagnostic;
 pub mod double;
 pub mod drift;

@@ -7,6 +7,7 @@
 
 mod chain_commands;
 mod cli;
+mod data_command;
 mod project_commands;
 mod sweep_command;
 
@@ -70,6 +71,9 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(&args)
             .map(|()| ExitCode::SUCCESS)
             .unwrap_or_else(invalid),
+        Command::Data(cli::DataCommand::Pull(args)) => {
+            data_command::pull(&args).unwrap_or_else(invalid)
+        }
         Command::Review(args) => project_commands::review(&args).unwrap_or_else(invalid),
         Command::Init(args) => project_commands::init(&args).unwrap_or_else(invalid),
         Command::Schema(command) => match command {
@@ -121,7 +125,7 @@ fn invalid(error: anyhow::Error) -> ExitCode {
 /// `check`: every diagnostic to stderr, a one-line verdict to stdout.
 fn check(place: &Place) -> anyhow::Result<ExitCode> {
     let options = place.options(DEFAULT_TARGET);
-    let double = DoubleData::load_from(&options.schema, &options.seed)?;
+    let double = options.double_data(None)?;
     let targets = Targets::load(&options.suites_dir)?;
     let context = LoadContext {
         schema: double.schema(),
@@ -183,7 +187,7 @@ fn preflight(args: &PreflightArgs) -> anyhow::Result<ExitCode> {
 /// `serve`: the export lines to stdout, then serve until Ctrl-C or SIGTERM.
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let options = args.place().options(DEFAULT_TARGET);
-    let data = Arc::new(DoubleData::load_from(&options.schema, &options.seed)?);
+    let data = Arc::new(options.double_data(None)?);
     // Requests run on blocking threads; one idle for a second ends, and its memory goes
     // back to the system with it (after a burst of heavy requests, say).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -299,6 +303,7 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let options = Place {
         files: args.files.clone(),
         snapshots: None,
+        data: Default::default(),
     }
     .options(&args.target);
     let against = args.against.clone().map_or(options.schema, Source::File);
@@ -372,6 +377,7 @@ fn fetch_schema(
     let options = Place {
         files: files.clone(),
         snapshots: None,
+        data: Default::default(),
     }
     .options(target);
     let targets = Targets::load(&options.suites_dir)?;

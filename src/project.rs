@@ -13,12 +13,13 @@
 //! target = "sandbox"                # the default target (ION_TARGET and --target win) [default: mock]
 //! schema = "contract/ion.graphql"   # the double's schema [default: SUITES/schema/ion.graphql, else built in]
 //! seed = "contract/demo.yaml"       # the double's seed [default: SUITES/seed/demo.yaml, else built in]
+//! data = "blank"                    # the double's data shape: blank, demo, snapshot [default: demo]
 //! chain = "contract/chain.yaml"     # the seeding chain [default: SUITES/seed/chain.yaml, else built in]
 //! require_credentials = true        # a live target without credentials fails the run (exit 2)
 //! ```
 //!
 //! Paths in it are relative to the root. What the command line says wins over the file
-//! (`--suites`, `--snapshots`, `--target`, `--schema`, `--seed`, `--chain`,
+//! (`--suites`, `--snapshots`, `--target`, `--schema`, `--seed`, `--data`, `--chain`,
 //! `--require-credentials`), and `ION_TARGET` wins over its `target`. A key it does not know,
 //! or a value of the wrong type, is reported at `ion-contract.toml:line:col` with the keys it
 //! takes.
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, display_path};
+use crate::double::DataShape;
 use crate::user_file::{self, Limit, ReadError};
 
 /// The configuration file's name.
@@ -37,7 +39,7 @@ pub const CONFIG_FILE: &str = "ion-contract.toml";
 pub const SUITES_DIR: &str = "suites";
 
 /// The keys `ion-contract.toml` takes.
-const KEYS: &str = "suites, snapshots, target, schema, seed, chain, require_credentials";
+const KEYS: &str = "suites, snapshots, target, schema, seed, data, chain, require_credentials";
 
 /// What `ion-contract.toml` says; every key is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -53,6 +55,8 @@ pub struct Config {
     pub schema: Option<PathBuf>,
     /// The double's seed, relative to the root.
     pub seed: Option<PathBuf>,
+    /// The double's data shape (`blank`, `demo`, `snapshot`; see [`DataShape`]).
+    pub data: Option<DataShape>,
     /// The seeding chain, relative to the root.
     pub chain: Option<PathBuf>,
     /// Whether a live target without credentials fails the run.
@@ -212,7 +216,7 @@ fn parse(file: &Path, text: &str) -> Result<Config, ProjectError> {
         .with_source_line(source_line)
         .with_help(format!(
             "{CONFIG_FILE} takes these keys, all optional: {KEYS} (paths relative to the \
-             folder it is in; require_credentials is true or false)"
+             folder it is in; require_credentials is true or false; data is blank, demo or snapshot)"
         ));
         ProjectError::Invalid(Box::new(diagnostic))
     })
@@ -246,7 +250,7 @@ mod tests {
         std::fs::write(
             root.join(CONFIG_FILE),
             "suites = \"contract/suites\"\nsnapshots = \"contract/snaps\"\ntarget = \"sandbox\"\n\
-             require_credentials = true\n",
+             require_credentials = true\ndata = \"blank\"\n",
         )
         .expect("config");
         // The configuration wins over a nearer `suites/` folder: it marks the root.
@@ -259,6 +263,7 @@ mod tests {
         );
         assert_eq!(project.config.target.as_deref(), Some("sandbox"));
         assert_eq!(project.config.require_credentials, Some(true));
+        assert_eq!(project.config.data, Some(DataShape::Blank));
         assert_eq!(
             project.config_file,
             Some(PathBuf::from("../../ion-contract.toml"))
@@ -282,5 +287,15 @@ mod tests {
         };
         assert_eq!(diagnostic.line, 1, "{diagnostic}");
         assert!(diagnostic.col > 1, "points at the value: {diagnostic}");
+
+        std::fs::write(root.join(CONFIG_FILE), "\ndata = \"full\"\n").expect("write");
+        let Err(ProjectError::Invalid(diagnostic)) = Project::discover(&root) else {
+            panic!("an unknown data shape is refused");
+        };
+        assert_eq!(diagnostic.line, 2, "{diagnostic}");
+        assert!(
+            diagnostic.message.contains("blank"),
+            "names the shapes: {diagnostic}"
+        );
     }
 }

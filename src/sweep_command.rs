@@ -21,6 +21,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let mut options = Place {
         files: args.files.clone(),
         snapshots: None,
+        data: Default::default(),
     }
     .options(&args.target);
     if let Some(file) = &args.chain {

@@ -4,6 +4,8 @@
 //! test fails.
 
 mod common;
+#[path = "serve/data.rs"]
+mod data;
 #[path = "serve/keycloak.rs"]
 mod keycloak;
 #[path = "serve/rate_limit.rs"]

@@ -252,3 +252,26 @@ fn a_target_that_requires_credentials_fails_the_run_without_them() {
     let production = output(&mut scratch.command(&["run", "--target", "production"]));
     assert_eq!(production.status.code(), Some(0), "{}", stdout(&production));
 }
+
+/// A case that expects the double's parts list to be empty: a blank tenant's.
+const BLANK_PARTS: &str = "name: Blank\ncases:\n  - name: no-parts\n    steps:\n      - name: list\n        query: \"{ parts { pageInfo { totalCount } } me { id } }\"\n        expect:\n          data:\n            - path: $.parts.pageInfo.totalCount\n              equals: 0\n            - path: $.me.id\n              equals: 1\n";
+
+#[test]
+fn a_double_target_serves_its_data_shape_unless_data_says_otherwise() {
+    let scratch = Scratch::new("target-data");
+    scratch
+        .write(
+            "targets.yaml",
+            "targets:\n  mock-blank:\n    environment: mock\n    data: blank\n",
+        )
+        .write("blank.yaml", BLANK_PARTS);
+    let blank = output(&mut scratch.command(&["run", "--target", "mock-blank"]));
+    assert_eq!(blank.status.code(), Some(0), "{}", stdout(&blank));
+    let demo = output(&mut scratch.command(&["run", "--target", "mock-blank", "--data", "demo"]));
+    assert_eq!(
+        demo.status.code(),
+        Some(101),
+        "--data wins: {}",
+        stdout(&demo)
+    );
+}

@@ -3,15 +3,19 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use ion_contract::builtin::Source;
+use ion_contract::double::DataShape;
 use ion_contract::project::Project;
 use ion_contract::report::ReportPaths;
 use ion_contract::runner::{RunOptions, Shard};
 
+pub mod data;
 mod serve;
 mod sweep;
 
+pub use data::DataCommand;
 pub use serve::ServeArgs;
 pub use sweep::SweepArgs;
 
@@ -43,6 +47,9 @@ impl Cli {
             .collect();
         if let Some(target) = &project.config.target {
             defaults.push(("target", target.clone()));
+        }
+        if let Some(shape) = project.config.data {
+            defaults.push(("data", shape.name().to_owned()));
         }
         if project.config.require_credentials == Some(true) {
             defaults.push(("require_credentials", "true".to_owned()));
@@ -170,6 +177,9 @@ pub enum Command {
     /// they are replaced. Exits 0; 2 when a file cannot be written or a --from pattern
     /// matches no file it can read.
     Init(InitArgs),
+    /// The double's data: `data pull` reads a live tenant's rows into a seed file.
+    #[command(subcommand)]
+    Data(DataCommand),
     /// Schema drift: read a target's schema, or compare it with the committed one for the
     /// operations this project sends; or print the suite files' JSON Schema.
     #[command(subcommand)]
@@ -285,9 +295,20 @@ pub struct Place {
     /// The suites, schema and seed.
     #[command(flatten)]
     pub files: Files,
+    /// The double's data: `demo` (the seed plus generated rows for every type), `blank` (a
+    /// fresh tenant: the API key's user and organization), `snapshot` (a file `data pull`
+    /// wrote: --seed, else SUITES/seed/snapshot.yaml) [default: the mock target's `data:`,
+    /// else demo].
+    #[arg(long, value_name = "SHAPE", value_parser = data_shape())]
+    pub data: Option<DataShape>,
     /// The snapshots directory [default: snapshots beside the suites directory].
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
+}
+
+/// `--data`: one of [`DataShape::NAMES`].
+fn data_shape() -> impl TypedValueParser<Value = DataShape> {
+    PossibleValuesParser::new(DataShape::NAMES).try_map(|name| name.parse::<DataShape>())
 }
 
 impl Place {
@@ -304,6 +325,7 @@ impl Place {
         if let Some(file) = &self.files.seed {
             options.seed = Source::File(file.clone());
         }
+        options.data = self.data;
         options
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use ion_contract::double::serve::ServeOptions;
-use ion_contract::double::{FaultRule, Limits, RetryAfter, ThrottleSpec};
+use ion_contract::double::{DataShape, FaultRule, Limits, RetryAfter, ThrottleSpec};
 use ion_contract::record::RecordOptions;
 
 use super::{Files, Place};
@@ -86,6 +86,9 @@ pub struct ServeArgs {
     /// The schema and seed to serve.
     #[command(flatten)]
     pub files: Files,
+    /// The data to serve: `demo`, `blank` or `snapshot` (see `run --help`) [default: demo].
+    #[arg(long, value_name = "SHAPE", value_parser = super::data_shape())]
+    pub data: Option<DataShape>,
 }
 
 impl ServeArgs {
@@ -94,6 +97,7 @@ impl ServeArgs {
         Place {
             files: self.files.clone(),
             snapshots: None,
+            data: self.data,
         }
     }
 

@@ -17,6 +17,7 @@
 //! The response tells how it went: attempts, throttled answers, time waited.
 
 mod pacing;
+pub mod pages;
 mod redirect;
 mod retry;
 mod transport;

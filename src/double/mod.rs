@@ -9,7 +9,8 @@
 //!   double serves exactly it, introspection included.
 //! - `seed/demo.yaml`: the data every trial starts from (its format is described in the crate docs).
 //!   Each trial gets its own double with a fresh copy, so trials never see each other's
-//!   writes.
+//!   writes. Which data that is follows ION's three sandbox shapes ([`DataShape`]: `demo`,
+//!   the default; `blank`, a fresh tenant; `snapshot`, a file `data pull` wrote).
 //!
 //! What it does, as ION does:
 //!
@@ -182,6 +183,7 @@ mod seed;
 pub mod serve;
 mod served_schema;
 mod server;
+mod shape;
 mod signing;
 mod spec;
 mod store;
@@ -203,9 +205,12 @@ use crate::user_file::{self, Limit, ReadError};
 pub use fault::{FaultKind, FaultRule};
 pub use keys::{Role, key_for};
 pub use limits::Limits;
+pub(crate) use model::as_id;
 pub use served_schema::SchemaRejected;
 pub use server::IonDouble;
+pub use shape::{DataShape, SNAPSHOT_SEED, UnknownDataShape};
 pub use spec::EnvironmentSpec;
+pub(crate) use store::GENERATED_COLUMNS;
 pub use throttle::{RetryAfter, TOO_MANY_REQUESTS, ThrottleSpec, UnknownRetryAfter};
 pub use token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 pub use webhook::WebhookRetry;
@@ -242,6 +247,16 @@ impl DoubleData {
     /// Reads and checks the schema and the seed data: the project's files, or the built-in
     /// ones where the project has none (see [`crate::builtin`]).
     pub fn load_from(schema: &Source, seed: &Source) -> Result<Self, DoubleError> {
+        Self::load_shaped(schema, seed, DataShape::Demo)
+    }
+
+    /// Reads and checks the schema and the seed data, and shapes the tables as `shape` says
+    /// ([`DataShape`]: blank, demo, snapshot).
+    pub fn load_shaped(
+        schema: &Source,
+        seed: &Source,
+        shape: DataShape,
+    ) -> Result<Self, DoubleError> {
         let schema = schema.text_with(|path| read(path, Limit::Schema))?;
         let schema_path = &schema.path;
         let schema = Schema::parse_and_validate(schema.text, schema_path).map_err(|invalid| {
@@ -251,18 +266,17 @@ impl DoubleData {
             }
         })?;
         let seed = seed.text_with(|path| read(path, Limit::File))?;
-        let mut seed =
-            seed::load(&seed.path, &seed.text, &schema).map_err(|diagnostics| {
-                match seed.built_in {
-                    true => DoubleError::BuiltInSeed {
-                        diagnostics,
-                        schema: schema_path.clone(),
-                    },
-                    false => DoubleError::Seed(diagnostics),
-                }
-            })?;
+        let seed = seed::load(&seed.path, &seed.text, &schema).map_err(|diagnostics| match seed
+            .built_in
+        {
+            true => DoubleError::BuiltInSeed {
+                diagnostics,
+                schema: schema_path.clone(),
+            },
+            false => DoubleError::Seed(diagnostics),
+        })?;
         let families = families::Families::classify(&schema);
-        generate::fill(&schema, &families, &mut seed);
+        let seed = shape.apply(&schema, &families, seed);
         Ok(DoubleData {
             families: Arc::new(families),
             documents: Arc::default(),
@@ -298,7 +312,8 @@ pub enum DoubleError {
         why.location(path),
         why.help_or("the double needs a schema and seed: pass --schema/--seed with readable \
             files, or leave them out to use the project's (suites/schema/ion.graphql, \
-            suites/seed/demo.yaml) or, where it has none, the built-in ones")
+            suites/seed/demo.yaml) or, where it has none, the built-in ones; for --data snapshot, \
+            write suites/seed/snapshot.yaml with `ion-contract data pull --target sandbox`")
     )]
     Read { path: PathBuf, why: ReadError },
     #[error(

@@ -89,6 +89,11 @@ impl Store {
         }
     }
 
+    /// A store with this one's `me` and defaults and no tables: a fresh tenant's.
+    pub(crate) fn emptied(&self) -> Store {
+        Store::new(self.me, self.defaults.clone())
+    }
+
     /// Declares an entity type, so that it exists even with no rows.
     pub(crate) fn add_table(&mut self, type_name: &str) {
         self.tables.entry(type_name.to_owned()).or_default();

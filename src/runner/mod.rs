@@ -291,7 +291,8 @@ impl Shared {
             .get(&options.target)
             .map_err(|e| fail("target::select", e.to_string()))?
             .clone();
-        let double = DoubleData::load_from(&options.schema, &options.seed)
+        let double = options
+            .double_data(Some(&target))
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
         let context = LoadContext {
             schema: double.schema(),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::shard::{SHARD_ENV, Shard};
 use crate::builtin::{self, Source};
+use crate::double::{DataShape, DoubleData, DoubleError, SNAPSHOT_SEED};
 use crate::progress::Progress;
 use crate::project::Project;
 use crate::report::ReportPaths;
@@ -20,6 +21,9 @@ pub struct RunOptions {
     pub schema: Source,
     /// The double's seed data (default `<suites>/seed/demo.yaml`, else the built-in one).
     pub seed: Source,
+    /// The double's data shape (`--data`, `data =`); unset: the target's `data:`, else
+    /// `demo`.
+    pub data: Option<DataShape>,
     /// The seeding chain, for `fixture: chain`, `seed`, `drift` and `smoke` (default
     /// `<suites>/seed/chain.yaml`, else the built-in one).
     pub chain: Source,
@@ -78,6 +82,7 @@ impl RunOptions {
             schema: Source::project(&suites_dir, &builtin::SCHEMA),
             seed: Source::project(&suites_dir, &builtin::SEED),
             chain: Source::project(&suites_dir, &builtin::CHAIN),
+            data: None,
             snapshots_dir: suites_dir
                 .parent()
                 .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
@@ -110,11 +115,34 @@ impl RunOptions {
         if let Some(file) = project.chain() {
             options.chain = Source::File(file);
         }
+        options.data = project.config.data;
         if let Some(target) = &project.config.target {
             options.target.clone_from(target);
         }
         options.require_credentials = project.config.require_credentials == Some(true);
         options
+    }
+
+    /// The seed file the double reads for `shape`: the one named, else for the `snapshot`
+    /// shape `<suites>/seed/snapshot.yaml` (what `data pull` writes), else the project's
+    /// demo seed.
+    pub fn double_seed(&self, shape: DataShape) -> Source {
+        match (&self.seed, shape) {
+            (Source::Project(..), DataShape::Snapshot) => {
+                Source::File(self.suites_dir.join(SNAPSHOT_SEED))
+            }
+            (seed, _) => seed.clone(),
+        }
+    }
+
+    /// The double's schema and data, shaped as [`RunOptions::data`] says, else as the
+    /// `target`'s `data:` does, else `demo`.
+    pub fn double_data(&self, target: Option<&Target>) -> Result<DoubleData, DoubleError> {
+        let shape = self
+            .data
+            .or(target.and_then(|t| t.data))
+            .unwrap_or_default();
+        DoubleData::load_shaped(&self.schema, &self.double_seed(shape), shape)
     }
 
     /// The project's `suites/` (found from the current folder), the target from `ION_TARGET`, the tags from

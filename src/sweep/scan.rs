@@ -1,17 +1,12 @@
 //! Finding leftovers: every deletable type's list, page by page, and the rows whose text
 //! carries a run id; then the subscriptions of the receivers found.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::{DEPENDANTS, Found, Leftover, MAX_ROWS_PER_TYPE, PAGE_SIZE, Sweeper};
 use crate::client::GraphqlRequest;
+use crate::client::pages::{ListRead, read_list};
 use crate::seeding::graph::Deletable;
-
-/// One page of a list: its rows, and the cursor of the next page when there is one.
-struct Page {
-    rows: Vec<Map<String, Value>>,
-    next: Option<String>,
-}
 
 impl Sweeper<'_> {
     /// Pages through every deletable type's list; the rows that carry a run id.
@@ -121,42 +116,15 @@ impl Sweeper<'_> {
         kind: &Deletable,
         selection: &str,
     ) -> Result<(Vec<Map<String, Value>>, bool), String> {
-        let query = format!(
-            "query IonContractSweep($first: Int, $after: String) {{ {}(first: $first, after: $after) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {selection} }} }} }} }}",
-            kind.list
-        );
-        let mut rows = Vec::new();
-        let mut after = Value::Null;
-        loop {
-            let page = self.page(kind, &query, &after).await?;
-            rows.extend(page.rows);
-            match page.next {
-                Some(cursor) if rows.len() < MAX_ROWS_PER_TYPE => after = Value::String(cursor),
-                Some(_) => return Ok((rows, false)),
-                None => return Ok((rows, true)),
-            }
-        }
-    }
-
-    async fn page(&self, kind: &Deletable, query: &str, after: &Value) -> Result<Page, String> {
-        let variables = object(json!({ "first": PAGE_SIZE, "after": after }));
-        let data = self.send(query, &variables, true).await?;
-        let list = &data[&kind.list];
-        let rows = list["edges"]
-            .as_array()
-            .map(|edges| {
-                edges
-                    .iter()
-                    .filter_map(|edge| edge["node"].as_object().cloned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let more = list["pageInfo"]["hasNextPage"].as_bool() == Some(true);
-        let next = list["pageInfo"]["endCursor"]
-            .as_str()
-            .filter(|cursor| more && *cursor != after.as_str().unwrap_or_default())
-            .map(str::to_owned);
-        Ok(Page { rows, next })
+        let read = ListRead {
+            operation: "IonContractSweep",
+            list: &kind.list,
+            selection,
+            page_size: PAGE_SIZE,
+            max_rows: MAX_ROWS_PER_TYPE,
+        };
+        let read = read_list(self.client, read).await?;
+        Ok((read.rows, read.complete))
     }
 
     /// Sends one of the sweep's operations; its `data`, or ION's message.

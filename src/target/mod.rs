@@ -36,6 +36,7 @@
 //!     environment: mock
 //!     imitates: production        # its tokens carry production's issuer (default: sandbox)
 //!     read_only: true             # and it refuses mutations
+//!     data: blank                 # its data shape: blank, demo, snapshot (see DataShape)
 //! ```
 //!
 //! `api_url` and `auth_url` default to ION's hosts for the environment. A production
@@ -249,6 +250,8 @@ pub struct Target {
     /// Without credentials the run fails (exit 2) instead of ignoring this target's trials
     /// (`require_credentials: true`; a live target's setting, false by default).
     pub require_credentials: bool,
+    /// For the double: its data shape (`data:`), where `--data` and `data =` say nothing.
+    pub data: Option<crate::double::DataShape>,
 }
 
 /// How long one request may take unless the target says otherwise: longer than ION's
@@ -275,6 +278,7 @@ impl Target {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             step_timeout: DEFAULT_STEP_TIMEOUT,
             require_credentials: false,
+            data: None,
         }
     }
 
@@ -295,6 +299,7 @@ impl Target {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             step_timeout: DEFAULT_STEP_TIMEOUT,
             require_credentials: false,
+            data: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! The targets file's scalar fields of a target: URLs, `read_only`, `require_credentials`,
-//! `imitates`, `max_rps`,
+//! `imitates`, `data`, `max_rps`,
 //! the time limits and `webhook_uri`, each read into the [`Target`] with a located problem
 //! when it does not fit.
 
@@ -10,6 +10,7 @@ use super::super::live::check_url;
 use super::Reader;
 use crate::auth::Realm;
 use crate::client::{DEFAULT_MAX_RPS, MAX_RPS_CEILING};
+use crate::double::DataShape;
 use crate::suite::format::{Entry, NodeValue};
 use crate::suite::node_problems::NodeProblems;
 use crate::suite::suggest;
@@ -81,6 +82,35 @@ impl Reader<'_> {
                     ),
                 },
                 format!("write one of {}", names.join(", ")),
+            ),
+        }
+    }
+
+    /// `data:` of a double: its data shape.
+    pub(super) fn data(&mut self, target: &mut Target, field: &Entry) {
+        if !target.is_double() {
+            let help = "remove it: a live target's data is the tenant's";
+            self.problem(
+                &field.value,
+                "`data` is for the embedded double (`environment: mock`)",
+                help,
+            );
+            return;
+        }
+        let written = match &field.value.value {
+            NodeValue::String(written) => written.as_str(),
+            _ => "",
+        };
+        match written.parse::<DataShape>() {
+            Ok(shape) => target.data = Some(shape),
+            Err(_) => self.problem(
+                &field.value,
+                format!(
+                    "unknown data shape {} for `data`{}",
+                    field.value.to_json(),
+                    suggest::suffix(written, DataShape::NAMES)
+                ),
+                format!("write one of {}", DataShape::NAMES.join(", ")),
             ),
         }
     }

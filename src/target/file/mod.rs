@@ -14,7 +14,7 @@ use crate::suite::suggest;
 use crate::user_file::{self, Limit, ReadError};
 
 const TOP_KEYS: [&str; 1] = ["targets"];
-const TARGET_KEYS: [&str; 11] = [
+const TARGET_KEYS: [&str; 12] = [
     "environment",
     "api_url",
     "auth_url",
@@ -26,6 +26,7 @@ const TARGET_KEYS: [&str; 11] = [
     "request_timeout",
     "step_timeout",
     "require_credentials",
+    "data",
 ];
 const VARIABLE_KEYS: [&str; 10] = [
     "client_id",
@@ -233,6 +234,7 @@ impl Reader<'_> {
                 "require_credentials" => self.require_credentials(&mut target, f),
                 "variables" => self.variables(&mut target, f),
                 "imitates" => self.imitates(&mut target, f),
+                "data" => self.data(&mut target, f),
                 "max_rps" => self.max_rps(&mut target, f),
                 "webhook_uri" => self.webhook_uri(&mut target, f),
                 "request_timeout" | "step_timeout" => self.timeout(&mut target, f),

@@ -139,3 +139,22 @@ fn require_credentials_is_a_live_targets_yes_or_no() {
         ]
     );
 }
+
+#[test]
+fn a_double_takes_a_data_shape_and_a_live_target_does_not() {
+    let targets =
+        parse_text("targets:\n  mock-blank:\n    environment: mock\n    data: blank\n").unwrap();
+    let blank = targets.get("mock-blank").unwrap();
+    assert_eq!(blank.data, Some(crate::double::DataShape::Blank));
+    assert_eq!(targets.get("mock").unwrap().data, None);
+    let got = problems(
+        "targets:\n  m2:\n    environment: mock\n    data: blnk\n  sandbox:\n    data: demo\n",
+    );
+    assert_eq!(
+        got,
+        [
+            "suites/targets.yaml:4:11: unknown data shape \"blnk\" for `data`; did you mean 'blank'?",
+            "suites/targets.yaml:6:11: `data` is for the embedded double (`environment: mock`)",
+        ]
+    );
+}
