@@ -5,8 +5,9 @@
 //! (run `cargo test --test double coverage -- --nocapture` to see them). Then one
 //! generated operation per served root query field (scalar fields to depth 2, connections'
 //! `edges { node }` not counted; required arguments filled with ids of existing rows) and
-//! one per mutation family runs against a double with the reference SDL and the demo seed:
-//! none may answer a GraphQL error or a null non-null field.
+//! one per mutation family runs against a double with the reference SDL and the demo seed,
+//! and against one with the built-in schema (which must declare only served fields): none
+//! may answer a GraphQL error or a null non-null field.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
