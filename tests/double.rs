@@ -4,6 +4,8 @@
 //! suite cannot express (headers, raw bodies, two doubles at once) and the seed diagnostics;
 //! `double/coverage.rs` measures and exercises what the double serves of ION's full schema.
 
+#[path = "double/built_in.rs"]
+mod built_in;
 mod common;
 #[path = "double/coverage.rs"]
 mod coverage;

@@ -227,7 +227,8 @@ pub(crate) fn mutation_per_family(
     let schema = generator.schema;
     let mutation = schema.get_object("Mutation").expect("a Mutation type");
     let has_rows = |entity: &str| generator.ids.contains_key(entity);
-    let ids_exist = |field: &FieldDefinition| {
+    // The argument names of a mutation and the required fields of its input objects.
+    let keys = |field: &FieldDefinition| {
         let mut keys: Vec<String> = field.arguments.iter().map(|a| a.name.to_string()).collect();
         for argument in &field.arguments {
             if let Some(ExtendedType::InputObject(input)) =
@@ -242,7 +243,11 @@ pub(crate) fn mutation_per_family(
                 );
             }
         }
-        keys.iter()
+        keys
+    };
+    let ids_exist = |field: &FieldDefinition| {
+        keys(field)
+            .iter()
             .filter(|k| k.ends_with("Id") && *k != "entityId")
             .all(|key| {
                 key.strip_suffix("Id")
@@ -277,7 +282,10 @@ pub(crate) fn mutation_per_family(
                         .map(|f| f.ty.inner_named_type().to_string())
                         .find(|t| has_rows(t))
                 });
-                if !ids_exist(&mutation.fields[name]) {
+                // An `entityId` names a row of any type, which may have no list of the other
+                // (`addLabelToItem` on the organization): the generator cannot pick one.
+                let field = &mutation.fields[name];
+                if !ids_exist(field) || keys(field).iter().any(|k| k == "entityId") {
                     continue;
                 }
                 returned
