@@ -133,7 +133,7 @@ fn write(out: &PathBuf, text: &str, schema: &Source) -> anyhow::Result<()> {
         })?;
     }
     let partial = out.with_extension("yaml.partial");
-    std::fs::write(&partial, text).with_context(|| {
+    std::fs::write(&partial, scrub::text(text)).with_context(|| {
         format!(
             "cannot write {}\nhelp: pass --out with a writable path",
             display_path(&partial)
