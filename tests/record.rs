@@ -159,10 +159,7 @@ fn a_recorded_session_is_a_suite_that_replays_with_captures_and_no_secrets() {
         summary.contains("new case `me` in recorded.yaml"),
         "{summary}"
     );
-    let reads: Value = serde_saphyr::from_str(
-        &std::fs::read_to_string(scratch.0.join("recorded.yaml")).expect("recorded.yaml"),
-    )
-    .expect("YAML");
+    let reads = read_yaml(&scratch, "recorded.yaml");
     assert_eq!(
         reads["targets"],
         Value::Null,
@@ -400,11 +397,14 @@ fn an_injected_faults_answer_is_not_recorded_and_the_retry_is() {
         summary.contains("new case `me` in recorded.yaml: 1 step(s)"),
         "{summary}"
     );
-    let reads: Value = serde_saphyr::from_str(
-        &std::fs::read_to_string(scratch.0.join("recorded.yaml")).expect("recorded.yaml"),
-    )
-    .expect("YAML");
+    let reads = read_yaml(&scratch, "recorded.yaml");
     let steps = &reads["cases"][0]["steps"];
     assert_eq!(steps.as_array().map(Vec::len), Some(1), "{reads}");
     assert_eq!(steps[0]["expect"].get("errors"), None, "{reads}");
+}
+
+/// A recorded YAML file of `scratch`, as JSON.
+fn read_yaml(scratch: &Scratch, name: &str) -> Value {
+    let text = std::fs::read_to_string(scratch.0.join(name)).expect(name);
+    serde_saphyr::from_str(&text).expect("YAML")
 }
