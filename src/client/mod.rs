@@ -259,6 +259,26 @@ impl GraphqlClient {
         &self.endpoint
     }
 
+    /// Sends one anonymous operation of the harness's own (seeding, sweeping, paging,
+    /// registering receivers), retried as usual; its `data`, or ION's messages
+    /// ([`RawResponse::data`]) or the transport's failure.
+    pub async fn data(
+        &self,
+        query: &str,
+        variables: &Map<String, Value>,
+        idempotent: bool,
+    ) -> Result<Value, String> {
+        let request = GraphqlRequest {
+            query,
+            operation_name: None,
+            variables,
+            idempotent,
+            retry: true,
+        };
+        let response = self.send(request).await.map_err(|e| e.to_string())?;
+        response.data()
+    }
+
     /// POSTs the operation as JSON, paced and retried (see the module docs), and returns the
     /// last response as it came, with how it was delivered.
     pub async fn send(&self, request: GraphqlRequest<'_>) -> Result<RawResponse, ClientError> {

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{GraphqlClient, GraphqlRequest};
+use super::GraphqlClient;
 
 /// One list to read.
 #[derive(Debug, Clone, Copy)]
@@ -44,15 +44,7 @@ pub async fn read_list(client: &GraphqlClient, read: ListRead<'_>) -> Result<Lis
             .min(read.max_rows - rows.len().min(read.max_rows));
         let variables = json!({ "first": page_size.max(1), "after": after });
         let variables = variables.as_object().cloned().unwrap_or_default();
-        let request = GraphqlRequest {
-            query: &query,
-            operation_name: None,
-            variables: &variables,
-            idempotent: true,
-            retry: true,
-        };
-        let response = client.send(request).await.map_err(|e| e.to_string())?;
-        let data = response.data()?;
+        let data = client.data(&query, &variables, true).await?;
         let list = &data[read.list];
         if let Some(edges) = list["edges"].as_array() {
             rows.extend(edges.iter().filter_map(|e| e["node"].as_object().cloned()));

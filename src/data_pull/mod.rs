@@ -35,8 +35,8 @@ use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value};
 
+use crate::client::GraphqlClient;
 use crate::client::pages::{ListRead, read_list};
-use crate::client::{GraphqlClient, GraphqlRequest};
 use crate::double::families::{Families, QueryFamily};
 use crate::double::{GENERATED_COLUMNS, as_id};
 use crate::drift::ProjectOperation;
@@ -358,15 +358,7 @@ async fn send(
     variables: &Map<String, Value>,
     field: &str,
 ) -> Result<Value, String> {
-    let request = GraphqlRequest {
-        query,
-        operation_name: None,
-        variables,
-        idempotent: true,
-        retry: true,
-    };
-    let response = client.send(request).await.map_err(|e| e.to_string())?;
-    Ok(response.data()?[field].clone())
+    Ok(client.data(query, variables, true).await?[field].clone())
 }
 
 /// How `type_name` is read: the first Query field (by name) returning a connection of it,

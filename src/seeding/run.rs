@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::graph::{Mutation, Shape, shape};
 use super::{Chain, Link};
-use crate::client::{GraphqlClient, GraphqlRequest};
+use crate::client::GraphqlClient;
 use crate::progress::Progress;
 
 /// An entity of the chain as found (or made) on the target.
@@ -379,19 +379,8 @@ impl<'a> Seeder<'a> {
         variables: &Map<String, Value>,
         idempotent: bool,
     ) -> Result<Value, SeedError> {
-        let request = GraphqlRequest {
-            query,
-            operation_name: None,
-            variables,
-            idempotent,
-            retry: true,
-        };
-        let response = self
-            .client
-            .send(request)
-            .await
-            .map_err(|e| self.error(link, e.to_string()))?;
-        response.data().map_err(|e| self.error(link, e))
+        let data = self.client.data(query, variables, idempotent).await;
+        data.map_err(|e| self.error(link, e))
     }
 
     fn error(&self, link: &Link, problem: String) -> SeedError {

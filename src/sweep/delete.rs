@@ -87,7 +87,10 @@ impl Sweeper<'_> {
             "etag": leftover.etag.clone().unwrap_or_default(),
             "id": leftover.id,
         }));
-        self.send(&query, &variables, false).await.map(|_| ())
+        self.client
+            .data(&query, &variables, false)
+            .await
+            .map(|_| ())
     }
 
     /// The row's etag now, or that it is gone (someone else deleted it, or ION did with
@@ -101,7 +104,7 @@ impl Sweeper<'_> {
             kind.list
         );
         let variables = object(json!({ "filters": { "id": { "eq": id } } }));
-        let data = self.send(&query, &variables, true).await?;
+        let data = self.client.data(&query, &variables, true).await?;
         let node = data.pointer(&format!("/{}/edges/0/node", kind.list));
         Ok(match node {
             None | Some(Value::Null) => Now::Gone,

@@ -4,7 +4,6 @@
 use serde_json::{Map, Value};
 
 use super::{DEPENDANTS, Found, Leftover, MAX_ROWS_PER_TYPE, PAGE_SIZE, Sweeper};
-use crate::client::GraphqlRequest;
 use crate::client::pages::{ListRead, read_list};
 use crate::seeding::graph::Deletable;
 
@@ -125,24 +124,6 @@ impl Sweeper<'_> {
         };
         let read = read_list(self.client, read).await?;
         Ok((read.rows, read.complete))
-    }
-
-    /// Sends one of the sweep's operations; its `data`, or ION's message.
-    pub(super) async fn send(
-        &self,
-        query: &str,
-        variables: &Map<String, Value>,
-        idempotent: bool,
-    ) -> Result<Value, String> {
-        let request = GraphqlRequest {
-            query,
-            operation_name: None,
-            variables,
-            idempotent,
-            retry: true,
-        };
-        let response = self.client.send(request).await.map_err(|e| e.to_string())?;
-        response.data()
     }
 }
 

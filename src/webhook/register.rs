@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::id_text as text;
-use crate::client::{GraphqlClient, GraphqlRequest};
+use crate::client::GraphqlClient;
 use crate::secret::Secret;
 
 /// The static header every receiver the harness registers carries, with the run id.
@@ -232,16 +232,6 @@ async fn call(
         _ => Map::new(),
     };
     let operation = query.split(['(', ' ']).nth(1).unwrap_or("operation");
-    let request = GraphqlRequest {
-        query,
-        operation_name: None,
-        variables: &variables,
-        idempotent,
-        retry: true,
-    };
-    let response = client
-        .send(request)
-        .await
-        .map_err(|e| format!("{operation}: {e}"))?;
-    response.data().map_err(|e| format!("{operation}: {e}"))
+    let data = client.data(query, &variables, idempotent).await;
+    data.map_err(|e| format!("{operation}: {e}"))
 }
