@@ -8,7 +8,7 @@
 mod common;
 
 use common::serve::Serve;
-use common::{Scratch, output, stderr, stdout};
+use common::{Scratch, assert_exit, output, stderr, stdout};
 use serde_json::Value;
 
 /// A case that creates `PN-${run.id}` and captures its id and etag.
@@ -38,6 +38,9 @@ const DELETE: &str = r#"    cleanup:
             - path: $.part
               equals: null
 "#;
+
+/// A cleanup step that always fails: its variable names an unset environment variable.
+const UNDO_FAILS: &str = "    cleanup:\n      - name: undo\n        query: \"query U($x: ID!) { part(id: $x) { id } }\"\n        variables: { x: \"${env:ION_CONTRACT_TEST_NEVER_SET}\" }\n";
 
 fn suite(case: &str, steps: &str, cleanup: &str) -> String {
     format!("name: Cleanup\ncases:\n  - name: {case}\n    steps:\n{steps}{cleanup}")
@@ -106,8 +109,7 @@ fn a_template_error_still_runs_the_cleanup_and_a_cleanup_without_its_capture_is_
 fn a_failing_cleanup_is_reported_beside_the_cases_own_failure_whose_class_stays() {
     let scratch = Scratch::new("cleanup-fails-too");
     let failing = "      - name: wrong\n        query: \"query { me { id } }\"\n        expect:\n          data:\n            - path: $.me.id\n              equals: nobody\n";
-    let cleanup = "    cleanup:\n      - name: undo\n        query: \"query U($x: ID!) { part(id: $x) { id } }\"\n        variables: { x: \"${env:ION_CONTRACT_TEST_NEVER_SET}\" }\n";
-    scratch.write("c.yaml", &suite("both", failing, cleanup));
+    scratch.write("c.yaml", &suite("both", failing, UNDO_FAILS));
     let (out, trial) = run_on_mock(&scratch);
     assert_eq!(out.status.code(), Some(101), "{}", stderr(&out));
     assert_eq!(trial["failure"]["class"], "assertion", "{trial}");
@@ -127,8 +129,7 @@ fn a_failing_cleanup_is_reported_beside_the_cases_own_failure_whose_class_stays(
 fn a_case_that_passed_fails_when_its_cleanup_fails_saying_so() {
     let scratch = Scratch::new("cleanup-fails-alone");
     let fine = "      - name: fine\n        query: \"query { me { id } }\"\n";
-    let cleanup = "    cleanup:\n      - name: undo\n        query: \"query U($x: ID!) { part(id: $x) { id } }\"\n        variables: { x: \"${env:ION_CONTRACT_TEST_NEVER_SET}\" }\n";
-    scratch.write("c.yaml", &suite("cleanup-only", fine, cleanup));
+    scratch.write("c.yaml", &suite("cleanup-only", fine, UNDO_FAILS));
     let (out, trial) = run_on_mock(&scratch);
     assert_eq!(out.status.code(), Some(101), "{}", stderr(&out));
     assert_eq!(trial["failure"]["class"], "template", "{trial}");
@@ -141,24 +142,6 @@ fn a_case_that_passed_fails_when_its_cleanup_fails_saying_so() {
         message.contains("failed in cleanup step `undo` (") && message.contains("c.yaml:"),
         "{message}"
     );
-}
-
-/// The run id each run used, read back from the parts it created (`RUN-<id>`).
-fn run_parts(serve: &Serve) -> Vec<String> {
-    let query =
-        r#"{ parts(filters: {partNumber: {ilike: "RUN-%"}}) { edges { node { partNumber } } } }"#;
-    let body = serve.sandbox_query(query);
-    let edges = body["data"]["parts"]["edges"].as_array().cloned();
-    let edges = edges.unwrap_or_else(|| panic!("parts: {body}"));
-    edges
-        .iter()
-        .map(|e| {
-            e["node"]["partNumber"]
-                .as_str()
-                .expect("a part number")
-                .to_owned()
-        })
-        .collect()
 }
 
 #[test]
@@ -212,15 +195,9 @@ fn run_id_is_one_value_per_process_in_every_step_and_the_header_and_another_in_t
     for _ in 0..2 {
         let mut command = scratch.command(&["run", "--target", "sandbox"]);
         let out = output(command.envs(serve.env("ION_SANDBOX_")));
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        assert_exit(&out, 0, "");
     }
-    let parts = run_parts(&serve);
+    let parts = serve.sandbox_part_numbers(r#"{partNumber: {ilike: "RUN-%"}}"#);
     assert_eq!(parts.len(), 2, "{parts:?}");
     assert_ne!(parts[0], parts[1], "each process has its own run id");
 }
@@ -241,13 +218,7 @@ fn a_write_suite_with_cleanup_passes_twice_in_a_row_against_one_serve() {
     for run in 1..=2 {
         let mut command = scratch.command(&["run", "--target", "sandbox"]);
         let out = output(command.envs(serve.env("ION_SANDBOX_")));
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "run {run}: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        assert_exit(&out, 0, &format!("run {run}: "));
     }
 }
 
@@ -283,13 +254,7 @@ fn a_cleanup_with_a_mutation_refuses_the_whole_case_on_a_read_only_target() {
     let json = path.to_string_lossy();
     let mut command = scratch.command(&["run", "--target", "production", "--json", &json]);
     let out = output(command.envs(serve.env("ION_PROD_")));
-    assert_eq!(
-        out.status.code(),
-        Some(101),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 101, "");
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("the report")).expect("JSON");
     let trial = report["trials"]
@@ -322,13 +287,7 @@ fn a_snapshot_recorded_on_the_double_passes_on_a_sandbox_with_other_ids_and_anot
     scratch.write("c.yaml", &suite(case, &steps, DELETE));
     let mut record = scratch.command(&["run"]);
     let out = output(record.env("INSTA_UPDATE", "always"));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0, "");
     let snapshots = scratch.0.join("snapshots");
     let names: Vec<String> = std::fs::read_dir(&snapshots)
         .expect("snapshots written")
@@ -367,13 +326,7 @@ fn a_snapshot_recorded_on_the_double_passes_on_a_sandbox_with_other_ids_and_anot
     for run in 1..=2 {
         let mut command = scratch.command(&["run", "--target", "sandbox"]);
         let out = output(command.envs(serve.env("ION_SANDBOX_")).env("CI", "true"));
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "run {run}: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        assert_exit(&out, 0, &format!("run {run}: "));
     }
     assert_eq!(std::fs::read_to_string(&path).expect("kept"), recorded);
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::serve::Serve;
-use common::{Scratch, ion_contract, output, stderr, stdout};
+use common::{Scratch, assert_exit, ion_contract, output, stderr, stdout};
 use serde_json::{Value, json};
 
 const SANDBOX_API: &str = "ION_SANDBOX_API_URL";
@@ -288,13 +288,7 @@ fn a_suite_can_ask_for_the_chain_as_a_fixture_and_a_typo_is_located() {
     let suite = "name: Uses the chain\nfixture: chain\ncases:\n  - name: bench\n    steps:\n      - query: 'query { locations(filters: {name: {eq: \"ICT-Bench\"}}) { pageInfo { totalCount } } }'\n        expect:\n          data:\n            - path: $.locations.pageInfo.totalCount\n              equals: 1\n";
     scratch.write("uses.yaml", suite);
     let out = output(&mut scratch.command(&["run"]));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0, "");
     scratch.write(
         "uses.yaml",
         &suite.replace("fixture: chain", "fixture: chian"),

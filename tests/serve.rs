@@ -413,21 +413,23 @@ async fn sigterm_stops_it_with_exit_0_even_with_a_connection_open() {
     assert!(stderr.contains("SIGTERM received"), "{stderr}");
 }
 
-#[test]
-fn a_port_in_use_exits_2_naming_the_port_and_the_fix() {
-    let taken = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let port = taken.local_addr().expect("an address").port().to_string();
-    let mut process = Process(
-        command(&["--port", &port])
-            .spawn()
-            .expect("the binary starts"),
-    );
+/// `serve <args>` that must stop at once with exit 2 (invalid options); its stderr.
+fn refused_at_start(args: &[&str]) -> String {
+    let mut process = Process(command(args).spawn().expect("the binary starts"));
     let status = wait(&mut process.0, Duration::from_secs(30));
     let mut stderr = String::new();
     if let Some(mut pipe) = process.0.stderr.take() {
         pipe.read_to_string(&mut stderr).expect("stderr");
     }
     assert_eq!(status.code(), Some(2), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_port_in_use_exits_2_naming_the_port_and_the_fix() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = taken.local_addr().expect("an address").port().to_string();
+    let stderr = refused_at_start(&["--port", &port]);
     assert!(
         stderr.contains(&format!("127.0.0.1:{port}")) && stderr.contains("--port"),
         "{stderr}"

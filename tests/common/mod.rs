@@ -91,6 +91,19 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Asserts that the program exited with `code`, showing its stdout and stderr (after
+/// `context`, e.g. which run it was) when it did not.
+#[allow(dead_code)] // used by some test binaries only
+pub fn assert_exit(out: &Output, code: i32, context: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{context}{}{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
 /// A scratch suites directory under the system temp dir; removed when dropped.
 pub struct Scratch(pub PathBuf);
 

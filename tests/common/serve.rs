@@ -209,6 +209,28 @@ impl Serve {
             .unwrap_or_else(|| panic!("a created part: {created}"))
     }
 
+    /// The part numbers on the sandbox matching `filters` (a `PartsInputFilters` literal,
+    /// e.g. `{partNumber: {ilike: "RUN-%"}}`, or `{}` for all), sorted.
+    #[allow(dead_code)] // used by some test binaries only
+    pub fn sandbox_part_numbers(&self, filters: &str) -> Vec<String> {
+        let body = self.sandbox_query(&format!(
+            "{{ parts(filters: {filters}) {{ edges {{ node {{ partNumber }} }} }} }}"
+        ));
+        let edges = body["data"]["parts"]["edges"].as_array();
+        let edges = edges.unwrap_or_else(|| panic!("parts: {body}"));
+        let mut numbers: Vec<String> = edges
+            .iter()
+            .map(|e| {
+                e["node"]["partNumber"]
+                    .as_str()
+                    .expect("a part number")
+                    .to_owned()
+            })
+            .collect();
+        numbers.sort();
+        numbers
+    }
+
     /// A GraphQL query to the sandbox with its demo key; the response body.
     #[allow(dead_code)] // used by some test binaries only
     pub fn sandbox_query(&self, query: &str) -> serde_json::Value {

@@ -81,17 +81,7 @@ async fn rate_limit_flags_throttle_both_environments_and_the_admin_endpoint_chan
 
 #[test]
 fn a_zero_rate_limit_exits_2_with_a_fix() {
-    let mut process = Process(
-        command(&["--port", "0", "--rate-limit", "0"])
-            .spawn()
-            .expect("the binary starts"),
-    );
-    let status = wait(&mut process.0, Duration::from_secs(30));
-    let mut stderr = String::new();
-    if let Some(mut pipe) = process.0.stderr.take() {
-        pipe.read_to_string(&mut stderr).expect("stderr");
-    }
-    assert_eq!(status.code(), Some(2), "{stderr}");
+    let stderr = refused_at_start(&["--port", "0", "--rate-limit", "0"]);
     assert!(
         stderr.contains("--rate-limit") && stderr.contains("leave out --rate-limit"),
         "{stderr}"
