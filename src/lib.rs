@@ -150,8 +150,10 @@ pub mod drift;
 pub mod execute;
 pub mod exit;
 pub mod init;
+pub mod ion;
 mod load_check;
 pub mod lock;
+pub mod outcome;
 pub mod preflight;
 pub mod profile;
 pub mod progress;
@@ -172,5 +174,7 @@ pub mod sweep;
 pub mod target;
 #[cfg(test)]
 mod testing;
+pub mod transport;
 pub mod user_file;
 pub mod webhook;
+mod yaml;

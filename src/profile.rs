@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::auth::{ClientCredentials, TokenKnowledge, TokenSource, forged};
+use crate::client::DoubleClients;
 use crate::client::GraphqlClient;
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble, Role};
 use crate::secret::Secret;

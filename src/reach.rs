@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 
+use crate::client::DoubleClients;
 use crate::client::{GraphqlClient, Pacer};
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
 use crate::preflight::{self, Passed, PreflightError};

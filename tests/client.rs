@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ion_contract::auth::{ClientCredentials, TOKEN_PATH, TokenSource, client_credentials_token};
+use ion_contract::client::DoubleClients;
 use ion_contract::client::{GraphqlClient, GraphqlRequest, Pacer, RetryPolicy, http_client};
 use ion_contract::double::IonDouble;
 use ion_contract::secret::Secret;

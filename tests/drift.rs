@@ -9,6 +9,7 @@ use std::path::Path;
 
 use apollo_compiler::Schema;
 use apollo_compiler::schema::ExtendedType;
+use ion_contract::client::DoubleClients;
 use ion_contract::client::{GraphqlRequest, http_client};
 use ion_contract::double::IonDouble;
 use ion_contract::drift::introspect::introspect;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::serve::Serve;
 use common::{output, stderr, stdout};
-use ion_contract::client::{GraphqlClient, GraphqlRequest, http_client};
+use ion_contract::client::{DoubleClients, GraphqlClient, GraphqlRequest, http_client};
 use ion_contract::double::{EnvironmentSpec, FaultKind, FaultRule, IonDouble};
 use ion_contract::execute::{CaseRun, describe_failure};
 use ion_contract::report::FailureClass;
@@ -58,7 +58,7 @@ async fn nothing_listening_is_a_connect_failure_naming_the_request() {
         double_control: None,
     };
     let failure = run.run().await.failure.expect("nothing answers");
-    assert_eq!(FailureClass::of(&failure), FailureClass::Connect);
+    assert_eq!(failure.class(), FailureClass::Connect);
     let message = describe_failure(&run, &failure);
     assert!(
         message.contains("connect: query Me (me) to mock, attempt 1"),

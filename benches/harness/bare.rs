@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ion_contract::auth::client_credentials_token;
-use ion_contract::double::{DoubleData, IonDouble, demo_credentials};
+use ion_contract::client::demo_credentials;
+use ion_contract::double::{DoubleData, IonDouble};
 use serde_json::Value;
 
 /// Sends every request of `requests` to a fresh embedded double from `concurrency` tasks on a

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ion_contract::auth::{ClientCredentials, client_credentials_token};
-use ion_contract::double::{DoubleData, IonDouble, demo_credentials};
+use ion_contract::client::demo_credentials;
+use ion_contract::double::{DoubleData, IonDouble};
 use ion_contract::secret::Secret;
 
 /// The query every request sends, and the answer it must get.

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::realm::{HostRealm, Realm};
+use crate::ion::realm::{HostRealm, Realm};
 
 /// The parts of a token's JWT the harness reads. Never holds the token itself.
 #[derive(Debug, Clone, PartialEq, Eq)]

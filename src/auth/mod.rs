@@ -5,7 +5,7 @@
 //! answers 404 the legacy `<auth url>/auth/realms/...` path is tried once. The request follows
 //! a redirect only within its origin and only a 307 or 308; any other redirect fails it,
 //! naming the endpoint and the `Location`, and the secret is not sent there
-//! ([`AuthError::Redirected`], rules in [`crate::client`]).
+//! ([`AuthError::Redirected`], rules in `crate::client`).
 //!
 //! [`TokenSource`] holds one target's token for the whole process: fetched on first use,
 //! shared by every trial, renewed shortly before `expires_in` runs out or once when ION
@@ -17,38 +17,25 @@
 //! to, and [`classify`] names why ION refused a request.
 
 mod claims;
-mod classify;
 pub mod forged;
 pub mod jwks;
-mod realm;
 mod tokens;
 
 use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use crate::ion::paths::{
+    DISCOVERY_PATH, JWKS_PATH, LEGACY_DISCOVERY_PATH, LEGACY_JWKS_PATH, LEGACY_PREFIX,
+    LEGACY_TOKEN_PATH, TOKEN_PATH,
+};
+pub use crate::ion::realm::{HostRealm, Realm};
+pub use crate::ion::refusal::{AuthClass, TokenKnowledge, classify};
 pub use claims::Claims;
-pub use classify::{AuthClass, TokenKnowledge, classify};
-pub use realm::{HostRealm, Realm};
 pub use tokens::TokenSource;
 
-use crate::client::{ClientError, transport_error};
 use crate::secret::Secret;
-
-/// The token path under an auth server, current form.
-pub const TOKEN_PATH: &str = "/realms/api-keys/protocol/openid-connect/token";
-/// The token path under an auth server, legacy form (Keycloak's old `/auth` context).
-pub const LEGACY_TOKEN_PATH: &str = "/auth/realms/api-keys/protocol/openid-connect/token";
-/// The prefix of every legacy path: Keycloak's old `/auth` context.
-pub const LEGACY_PREFIX: &str = "/auth";
-/// The realm's JWKS (its public signing keys) under an auth server, current form.
-pub const JWKS_PATH: &str = "/realms/api-keys/protocol/openid-connect/certs";
-/// The realm's JWKS under an auth server, legacy form.
-pub const LEGACY_JWKS_PATH: &str = "/auth/realms/api-keys/protocol/openid-connect/certs";
-/// The realm's OpenID Connect discovery document under an auth server, current form.
-pub const DISCOVERY_PATH: &str = "/realms/api-keys/.well-known/openid-configuration";
-/// The realm's discovery document under an auth server, legacy form.
-pub const LEGACY_DISCOVERY_PATH: &str = "/auth/realms/api-keys/.well-known/openid-configuration";
+use crate::transport::{TransportError, transport_error};
 
 /// An API key: a client id and its secret.
 #[derive(Debug, Clone)]
@@ -64,7 +51,7 @@ pub struct ClientCredentials {
 pub enum AuthError {
     /// The token endpoint could not be reached.
     #[error(transparent)]
-    Transport(#[from] ClientError),
+    Transport(#[from] TransportError),
     /// The token endpoint refused the credentials.
     #[error(
         "the token endpoint {url} refused client `{client_id}` with HTTP {status}: {error}; check the client id and secret"
@@ -203,7 +190,7 @@ async fn post_form(
     http: &reqwest::Client,
     url: &str,
     credentials: &ClientCredentials,
-) -> Result<Answer, ClientError> {
+) -> Result<Answer, TransportError> {
     let response = http
         .post(url)
         .form(&[

@@ -16,27 +16,28 @@
 //!
 //! The response tells how it went: attempts, throttled answers, time waited.
 
+mod double;
 mod pacing;
 pub mod pages;
 mod redirect;
 mod retry;
-mod transport;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use crate::transport::{EXTRA_ROOTS_ENV, TransportKind};
+pub use double::{DoubleClients, demo_credentials};
 pub use pacing::{DEFAULT_MAX_RPS, Gate, MAX_RPS_CEILING, Pacer};
 pub use redirect::MAX_REDIRECTS;
 pub use reqwest::header::RETRY_AFTER;
 pub use retry::{RetryPolicy, Verdict, retry_after};
-pub use transport::TransportKind;
-pub(crate) use transport::transport_error;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{AuthClass, AuthError, TokenKnowledge, TokenSource};
 use crate::secret::Secret;
+use crate::transport::TransportError;
 use crate::user_file::{self, Limit};
 
 /// Why a request produced no HTTP response at all.
@@ -71,6 +72,18 @@ pub enum ClientError {
     /// No token could be had for the request.
     #[error("no access token: {0}")]
     Auth(Arc<AuthError>),
+}
+
+impl From<TransportError> for ClientError {
+    /// A transport failure of one attempt.
+    fn from(error: TransportError) -> Self {
+        ClientError::Transport {
+            url: error.url,
+            reason: error.reason,
+            kind: error.kind,
+            attempts: 1,
+        }
+    }
 }
 
 /// One GraphQL request body.
@@ -158,10 +171,6 @@ impl RawResponse {
         crate::auth::classify(self.status, &body, &self.text(), token)
     }
 }
-
-/// The variable naming a PEM file of extra trusted certificates (as OpenSSL, Python and
-/// curl read it): how `ion-contract serve --tls`'s self-signed certificate is trusted.
-pub const EXTRA_ROOTS_ENV: &str = "SSL_CERT_FILE";
 
 /// Builds the shared HTTP client: one per process, shared by every trial. It trusts the
 /// system's roots plus the certificates in `SSL_CERT_FILE`, when set, and follows redirects
@@ -396,6 +405,6 @@ impl GraphqlClient {
     }
 
     fn transport(&self, error: reqwest::Error) -> ClientError {
-        transport_error(&self.endpoint, error)
+        ClientError::from(crate::transport::transport_error(&self.endpoint, error))
     }
 }

@@ -16,7 +16,7 @@
 use reqwest::Url;
 use reqwest::redirect::{Attempt, Policy};
 
-use crate::auth::TOKEN_PATH;
+use crate::ion::paths::TOKEN_PATH;
 
 /// The most redirects one request follows (reqwest's default).
 pub const MAX_REDIRECTS: usize = 10;

@@ -97,7 +97,7 @@ impl Plan {
     ) -> Result<Plan, UnknownType> {
         for name in wanted {
             if !families.is_entity(name) {
-                let hint = crate::suite::suggest::suffix(name, families.entities());
+                let hint = crate::yaml::suggest::suffix(name, families.entities());
                 return Err(UnknownType {
                     name: name.clone(),
                     hint,

@@ -8,7 +8,7 @@
 //! | the same under `/auth/realms/...` | the same, its URLs under `/auth` (Keycloak's legacy context) |
 //!
 //! The discovery document's `issuer` is the environment's, the `iss` of its tokens
-//! ([`crate::auth::Realm::issuer`], production's as ION's Keycloak advertises it). Its URLs
+//! ([`crate::ion::realm::Realm::issuer`], production's as ION's Keycloak advertises it). Its URLs
 //! (`jwks_uri`, `token_endpoint`, ...) are built from the request's own scheme, `Host` and
 //! path prefix, so a client that follows them reaches this double, behind TLS too. The
 //! lists are those of ION's production discovery document where the double does the same
@@ -20,7 +20,7 @@
 use serde_json::{Value, json};
 
 use super::signing::{ALGORITHM, SigningKey};
-use crate::auth::{DISCOVERY_PATH, JWKS_PATH, LEGACY_PREFIX, TOKEN_PATH};
+use crate::ion::paths::{DISCOVERY_PATH, JWKS_PATH, LEGACY_PREFIX, TOKEN_PATH};
 
 /// The JWKS of an environment whose key is `key`.
 pub(crate) fn jwks(key: &SigningKey) -> Value {
@@ -60,7 +60,8 @@ pub(crate) fn discovery(issuer: &str, origin: &str, path: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::{LEGACY_DISCOVERY_PATH, Realm};
+    use crate::ion::paths::LEGACY_DISCOVERY_PATH;
+    use crate::ion::realm::Realm;
 
     #[test]
     fn discovery_points_at_the_requested_server_and_context() {

@@ -215,14 +215,6 @@ pub use throttle::{RetryAfter, TOO_MANY_REQUESTS, ThrottleSpec, UnknownRetryAfte
 pub use token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 pub use webhook::WebhookRetry;
 
-/// The demo API key every per-trial double accepts ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`]).
-pub fn demo_credentials() -> crate::auth::ClientCredentials {
-    crate::auth::ClientCredentials {
-        client_id: DEMO_CLIENT_ID.into(),
-        client_secret: crate::secret::Secret::new(DEMO_CLIENT_SECRET),
-    }
-}
-
 /// The double's schema and seed data, loaded once and shared by every double started.
 #[derive(Debug)]
 pub struct DoubleData {

@@ -12,10 +12,10 @@ use serde_json::Value;
 use super::model::{as_id, field_definition};
 use super::store::{GENERATED_COLUMNS, Row, Store};
 use crate::diagnostic::Diagnostic;
-use crate::suite::format::{Entry, Node, NodeValue};
-use crate::suite::node_problems::NodeProblems;
-use crate::suite::source::SourceFile;
-use crate::suite::suggest;
+use crate::yaml::node_problems::NodeProblems;
+use crate::yaml::source::SourceFile;
+use crate::yaml::suggest;
+use crate::yaml::{Entry, Node, NodeValue};
 
 /// Reads a seed file's text into a store, or every problem found in it.
 pub(crate) fn load(path: &Path, text: &str, schema: &Schema) -> Result<Store, Vec<Diagnostic>> {

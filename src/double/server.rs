@@ -9,12 +9,9 @@ use std::sync::Arc;
 
 use super::environment::Environment;
 use super::fault::FaultRule;
-use super::keys::{Role, key_for};
 use super::pool;
 use super::spec::EnvironmentSpec;
 use super::{DoubleData, SchemaRejected, WebhookRetry};
-use crate::auth::TokenSource;
-use crate::client::GraphqlClient;
 use crate::secret::Secret;
 
 /// A running double: an HTTP server on loopback with its own copy of the seed data, until
@@ -47,43 +44,14 @@ impl IonDouble {
         }
     }
 
-    /// A client for this double's `/graphql` with a token of its own API key issued in
-    /// process: no token request is sent (one round trip less per trial), and the token is
-    /// verified like any other. It does not renew: for tests of expiry, use
-    /// [`IonDouble::demo_client`].
-    pub fn trial_client(&self, http: &reqwest::Client) -> GraphqlClient {
-        let token = Secret::new(self.environment.own_token());
-        let tokens = TokenSource::fixed(token).of_the_double();
-        let endpoint = format!("{}/graphql", self.api_url());
-        GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
+    /// A token of this double's own API key, issued in process (no token request is sent).
+    pub(crate) fn own_token(&self) -> Secret {
+        Secret::new(self.environment.own_token())
     }
 
-    /// A client for this double's `/graphql`, with tokens for the demo key
-    /// ([`super::demo_credentials`]).
-    pub fn demo_client(&self, http: &reqwest::Client) -> GraphqlClient {
-        self.client_with(http, super::demo_credentials())
-    }
-
-    /// A client for this double's `/graphql`, with tokens for its API key of `role` (see
-    /// [`super::Role`]).
-    pub fn key_client(&self, role: Role, http: &reqwest::Client) -> GraphqlClient {
-        let (client_id, secret) = key_for(self.environment.spec(), role);
-        let credentials = crate::auth::ClientCredentials {
-            client_id,
-            client_secret: Secret::new(secret),
-        };
-        self.client_with(http, credentials)
-    }
-
-    fn client_with(
-        &self,
-        http: &reqwest::Client,
-        credentials: crate::auth::ClientCredentials,
-    ) -> GraphqlClient {
-        let tokens = TokenSource::client_credentials(http.clone(), self.auth_url(), credentials)
-            .of_the_double();
-        let endpoint = format!("{}/graphql", self.api_url());
-        GraphqlClient::new(http.clone(), endpoint, Some(Arc::new(tokens)))
+    /// The environment this double imitates.
+    pub(crate) fn spec(&self) -> &EnvironmentSpec {
+        self.environment.spec()
     }
 
     /// Changes or removes a row behind the API's back: the body of `POST /__double/drift`.

@@ -5,7 +5,7 @@ use super::fault::FaultRule;
 use super::limits::Limits;
 use super::throttle::ThrottleSpec;
 use super::token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
-use crate::auth::Realm;
+use crate::ion::realm::Realm;
 
 /// One environment the double imitates (ION's sandbox, its production, or the per-trial demo).
 ///

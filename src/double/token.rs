@@ -4,7 +4,7 @@
 //! Tokens are RS256 JWTs, signed with the RSA key of their environment ([`super::signing`]:
 //! one per environment name per process). The header names the key (`kid`,
 //! `<name>-<8 hex>`), which the environment publishes in its JWKS ([`super::keycloak`]), and
-//! the claims carry the realm's `iss` (see [`crate::auth::Realm::issuer`]) and a `jti`
+//! the claims carry the realm's `iss` (see [`crate::ion::realm::Realm::issuer`]) and a `jti`
 //! (`<kid>.<issuer instance>.<sequence>`). ION's API checks a token as the double does: a
 //! `kid` its JWKS lacks (a token of another environment) gets `Unable to find appropriate
 //! RSA key`; a signature that does not verify with the public key, or another algorithm,

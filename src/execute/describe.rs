@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use super::{CaseOutcome, CaseRun, FailureKind, StepFailure};
 use crate::client::RawResponse;
+use crate::outcome::FailureClass;
 use crate::redact;
-use crate::report::FailureClass;
 use crate::suite::OperationKind;
 
 /// The body for a failure message: redacted JSON, or text, scrubbed of secrets and cut at
@@ -37,12 +37,12 @@ pub fn describe_outcome(
 ) -> Option<(FailureClass, String)> {
     let cleanup = outcome.cleanup_failures.iter();
     let (class, mut text) = match &outcome.failure {
-        Some(failure) => (FailureClass::of(failure), describe_failure(run, failure)),
+        Some(failure) => (failure.class(), describe_failure(run, failure)),
         None => {
             let first = outcome.cleanup_failures.first()?;
             let head = "the case's steps passed, but its cleanup failed (the rows it wrote may \
                         be left behind)\n";
-            (FailureClass::of(first), head.to_owned())
+            (first.class(), head.to_owned())
         }
     };
     for failure in cleanup {
@@ -71,7 +71,7 @@ pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
         step.at.line,
         step.at.col
     );
-    let class = FailureClass::of(failure);
+    let class = failure.class();
     let attempts = failure.delivery.attempts;
     if attempts > 0 || matches!(failure.kind, FailureKind::Transport(..)) {
         let kind = match step.operation.kind {

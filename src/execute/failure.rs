@@ -5,7 +5,7 @@ use super::CaseOutcome;
 use crate::auth::AuthClass;
 use crate::check::{self, Mismatch};
 use crate::client::{Delivery, TransportKind};
-use crate::report::FailureClass;
+use crate::outcome::FailureClass;
 use crate::suite::Step;
 
 /// Why a step failed.
@@ -50,6 +50,46 @@ impl FailureKind {
 }
 
 impl StepFailure {
+    /// The class this failure is reported as (see [`FailureClass`] for the precedence).
+    pub fn class(&self) -> FailureClass {
+        let failure = self;
+        let list = match &failure.kind {
+            FailureKind::Template(_) => return FailureClass::Template,
+            FailureKind::ReadOnly(_) => return FailureClass::ReadOnly,
+            FailureKind::NoToken(_) => return FailureClass::Auth,
+            FailureKind::Harness(_) => return FailureClass::Harness,
+            FailureKind::Transport(kind, _) => {
+                return match kind {
+                    TransportKind::Timeout => FailureClass::Timeout,
+                    TransportKind::Connect => FailureClass::Connect,
+                    TransportKind::Reset => FailureClass::Reset,
+                };
+            }
+            FailureKind::NotGraphql(_) => {
+                return match failure.status {
+                    Some(status) if !(200..300).contains(&status) => FailureClass::HttpStatus,
+                    _ => FailureClass::InvalidJson,
+                };
+            }
+            FailureKind::Webhook(_) => return FailureClass::Webhook,
+            FailureKind::Mismatches(list) => list,
+        };
+        let has = |checked: check::Checked| list.iter().any(|m| m.checked == checked);
+        if failure.auth.is_some() {
+            FailureClass::Auth
+        } else if failure.delivery.refused_wait.is_some() || failure.status == Some(429) {
+            FailureClass::ThrottledOut
+        } else if has(check::Checked::Status) {
+            FailureClass::HttpStatus
+        } else if has(check::Checked::ErrorsWithData) {
+            FailureClass::PartialData
+        } else if has(check::Checked::Errors) {
+            FailureClass::GraphqlErrors
+        } else {
+            FailureClass::Assertion
+        }
+    }
+
     /// A failure of step `step` before any response: nothing delivered, no status.
     pub fn before_sending(step: usize, kind: FailureKind) -> StepFailure {
         StepFailure {
@@ -113,10 +153,10 @@ pub(super) fn expected_failure(
 ) -> Option<StepFailure> {
     let ran_attempts = failure.as_ref().map_or(0, |f| f.delivery.attempts);
     let actual = match &failure {
-        Some(failure) if FailureClass::of(failure) == expected => return None,
+        Some(failure) if failure.class() == expected => return None,
         Some(failure) => {
             let what = failure.kind.summary();
-            format!("it failed as {} ({what})", FailureClass::of(failure).name())
+            format!("it failed as {} ({what})", failure.class().name())
         }
         None => "it succeeded".to_owned(),
     };

@@ -23,7 +23,8 @@ pub mod markdown;
 mod record;
 mod write;
 
-pub use record::{FailureClass, Outcome, StepRecord, TrialKind, TrialRecord};
+pub use crate::outcome::{FailureClass, Outcome, TrialKind};
+pub use record::{StepRecord, TrialRecord};
 pub use write::{
     JSON_ENV, JUNIT_ENV, ReportError, ReportPaths, SUMMARY_ENV, under_nextest, write_reports,
     write_summary,

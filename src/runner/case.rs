@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::record::Finished;
 use super::{Connection, Shared};
+use crate::client::DoubleClients;
 use crate::client::GraphqlClient;
 use crate::double::{EnvironmentSpec, IonDouble, control};
 use crate::execute::{CaseRun, DoubleControl, describe_outcome};

@@ -9,9 +9,9 @@ use super::graph::shape;
 use super::{Chain, Link};
 use crate::diagnostic::Diagnostic;
 use crate::suite::format::{Entry, Node, NodeValue};
-use crate::suite::node_problems::NodeProblems;
-use crate::suite::source::SourceFile;
-use crate::suite::suggest;
+use crate::yaml::node_problems::NodeProblems;
+use crate::yaml::source::SourceFile;
+use crate::yaml::suggest;
 
 const TOP_KEYS: [&str; 2] = ["prefix", "chain"];
 const LINK_KEYS: [&str; 5] = ["name", "type", "key", "fields", "create"];

@@ -8,9 +8,9 @@
 //! all (with a did-you-mean over the case's captures and the list of those available).
 
 use crate::suite::format::{Node, NodeValue};
-use crate::suite::suggest;
 use crate::suite::template::{self, Segment, TemplateError, TemplateRef};
 use crate::suite::validate::Validator;
+use crate::yaml::suggest;
 
 /// A capture some step of the case sets.
 pub(crate) struct CaptureDef {

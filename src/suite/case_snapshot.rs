@@ -11,9 +11,9 @@
 
 use crate::suite::format::CaseSpec;
 use crate::suite::model::CaseSnapshot;
-use crate::suite::source::Pos;
-use crate::suite::suggest;
 use crate::suite::validate::Validator;
+use crate::yaml::source::Pos;
+use crate::yaml::suggest;
 
 impl Validator<'_> {
     /// The case's `shared_snapshot:` and `keep_in_snapshot:`: a shared snapshot needs a

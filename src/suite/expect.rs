@@ -13,7 +13,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::auth::AuthClass;
-use crate::report::FailureClass;
+use crate::outcome::FailureClass;
 use crate::suite::captures::TemplateScope;
 use crate::suite::format::{
     AssertionSpec, ErrorMatcherSpec, ErrorsSpec, ExpectSpec, Node, NodeValue, Spanned,
@@ -22,7 +22,7 @@ use crate::suite::model::{
     DataAssertion, ErrorMatcher, ErrorsExpectation, Expect, JsonType, Predicate,
 };
 use crate::suite::validate::Validator;
-use crate::suite::{source::Pos, suggest};
+use crate::yaml::{source::Pos, suggest};
 
 const PREDICATES: &str =
     "equals, exists, absent, type, matches, length, min, max, contains, one_of";

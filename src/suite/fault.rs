@@ -11,9 +11,9 @@ use serde_json::{Map, Value};
 
 use crate::double::fault::FaultRule;
 use crate::suite::format::{FaultSpec, Spanned};
-use crate::suite::source::Pos;
 use crate::suite::throttle::{duration, whole};
 use crate::suite::validate::Validator;
+use crate::yaml::source::Pos;
 
 /// The longest `timeout:` a step may have.
 const MAX_TIMEOUT: Duration = Duration::from_secs(3600);

@@ -29,18 +29,17 @@ use std::fmt;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Location;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use crate::auth::AuthClass;
-use crate::report::FailureClass;
+use crate::outcome::FailureClass;
 use crate::suite::expect::{STATUS_CODES, TYPES};
 use crate::suite::json_schema::{Decimal, Integer};
-pub(crate) use crate::suite::node::{Entry, Node, NodeValue};
 use crate::suite::template::NAME_PATTERN;
 use crate::suite::throttle::{BUCKET, RATES, RETRY_AFTER_MODES, STORM_MS, THROTTLED};
 use crate::suite::validate::FILE_NAME_PATTERN;
 use crate::suite::webhook::{DELIVERIES, SIGNATURE_CHECKS, WEBHOOK_ACTIONS, WEBHOOK_EVENTS};
+pub(crate) use crate::yaml::{Entries, Entry, Node, NodeValue, Spanned};
 
 /// An ion-contract suite: named cases of GraphQL steps and what their responses must be.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -440,48 +439,5 @@ impl<'de> Deserialize<'de> for SnapshotSpec {
             }
         }
         deserializer.deserialize_any(V)
-    }
-}
-
-/// A value and where the file gives it: serde-saphyr's `Spanned`, re-wrapped so that this
-/// crate can implement traits for it.
-#[derive(Debug)]
-pub(crate) struct Spanned<T> {
-    pub value: T,
-    /// Where the value is written (for an alias, where it is used).
-    pub referenced: Location,
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
-        Ok(Spanned {
-            value: spanned.value,
-            referenced: spanned.referenced,
-        })
-    }
-}
-
-/// A mapping with user-chosen keys, in file order, keys and values spanned.
-#[derive(Debug)]
-pub(crate) struct Entries<V>(pub Vec<(Spanned<String>, V)>);
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor<V>(std::marker::PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
-            type Value = Entries<V>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a mapping")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(key) = map.next_key()? {
-                    entries.push((key, map.next_value()?));
-                }
-                Ok(Entries(entries))
-            }
-        }
-        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
     }
 }

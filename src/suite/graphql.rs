@@ -28,9 +28,9 @@ use apollo_compiler::{ExecutableDocument, Node, Schema, executable};
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::suite::format::{Spanned, StepSpec};
 use crate::suite::model::{Operation, OperationKind};
-use crate::suite::source::{Pos, SourceFile};
-use crate::suite::suggest;
 use crate::user_file::{self, Limit, ReadError};
+use crate::yaml::source::{Pos, SourceFile};
+use crate::yaml::suggest;
 
 /// What the rest of the loader needs to know about a step's operation.
 pub(crate) struct Resolved {

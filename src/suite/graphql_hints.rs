@@ -13,7 +13,7 @@ use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use regex::Regex;
 
-use crate::suite::suggest;
+use crate::yaml::suggest;
 
 /// The pieces of a GraphQL diagnostic.
 pub(crate) struct Hint {

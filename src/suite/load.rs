@@ -24,9 +24,9 @@ use apollo_compiler::validation::Valid;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::suite::model::Suite;
 use crate::suite::parse;
-use crate::suite::source::SourceFile;
 use crate::suite::validate::Validator;
 use crate::user_file::{self, Limit, io_reason};
+use crate::yaml::source::SourceFile;
 
 /// How deep [`discover`] descends.
 const MAX_DEPTH: usize = 32;

@@ -13,14 +13,7 @@ use serde_json_path::JsonPath;
 
 use crate::auth::AuthClass;
 
-/// A position in a suite file (1-based line and column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Location {
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column.
-    pub col: u32,
-}
+pub use crate::yaml::Location;
 
 /// One suite file: a named group of cases.
 #[derive(Debug, Clone)]
@@ -318,8 +311,8 @@ pub struct Expect {
     pub retry_after: Option<RetryAfterExpectation>,
     /// JSONPath assertions on `data`.
     pub data: Vec<DataAssertion>,
-    /// `failure:`: the step must fail, as this class (see [`crate::report::FailureClass`]).
-    pub failure: Option<crate::report::FailureClass>,
+    /// `failure:`: the step must fail, as this class (see [`crate::outcome::FailureClass`]).
+    pub failure: Option<crate::outcome::FailureClass>,
 }
 
 /// What a step expects of the `Retry-After` header (of a 429, usually with `retry: false`).

@@ -18,7 +18,7 @@ use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter, UserMessageFormatter};
 use crate::diagnostic::Diagnostic;
 use crate::suite::format::{Node, SuiteFile};
 use crate::suite::shape;
-use crate::suite::source::{Pos, SourceFile};
+use crate::yaml::source::{Pos, SourceFile};
 
 /// How many events aliases may replay in one suite file: far more than any suite needs
 /// (they reuse a few variables or expectations), far fewer than serde-saphyr's default of a

@@ -21,7 +21,7 @@ use apollo_compiler::executable::{Field, Selection, SelectionSet};
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::{ExecutableDocument, Node, Schema};
 
-use crate::suite::suggest;
+use crate::yaml::suggest;
 
 /// One step of the simple leading part of a path, with its character offset and length.
 #[derive(Debug, Clone, PartialEq, Eq)]

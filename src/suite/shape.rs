@@ -11,8 +11,8 @@
 use crate::diagnostic::Diagnostic;
 use crate::suite::format::{Node, NodeValue};
 use crate::suite::keys::{Ctx, Key, Kind, expected};
-use crate::suite::source::{Pos, SourceFile};
-use crate::suite::suggest;
+use crate::yaml::source::{Pos, SourceFile};
+use crate::yaml::suggest;
 
 /// Walks the whole tree from the top-level mapping and returns every structural problem.
 pub(crate) fn check(root: &Node, src: &SourceFile) -> Vec<Diagnostic> {

@@ -15,9 +15,10 @@ use crate::suite::expect;
 use crate::suite::format::{SnapshotSpec, Spanned, StepSpec};
 use crate::suite::graphql::{self, StepScope};
 use crate::suite::model::{Capture, Profile, Step};
-use crate::suite::source::Pos;
 use crate::suite::validate::{Validator, is_capture_name};
-use crate::suite::{jsonpath, selection, suggest, variables};
+use crate::suite::{jsonpath, selection, variables};
+use crate::yaml::source::Pos;
+use crate::yaml::suggest;
 
 impl Validator<'_> {
     /// Builds one step named `name` (its `name:` or `step-<n>`). `snapshot_keys` holds the

@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 
 use crate::suite::format::{DoubleSpec, Node, NodeValue, RampSpec, Spanned, ThrottleSpec};
 use crate::suite::model::{RampCheck, RetryAfterExpectation, ThrottleCheck};
-use crate::suite::source::Pos;
-use crate::suite::suggest;
 use crate::suite::validate::Validator;
+use crate::yaml::source::Pos;
+use crate::yaml::suggest;
 
 /// Reads `expect.retry_after`.
 pub(crate) fn retry_after(

@@ -18,9 +18,10 @@ use crate::diagnostic::Diagnostic;
 use crate::suite::captures::{CaptureDef, TemplateScope};
 use crate::suite::format::{CaseSpec, Spanned, SuiteFile};
 use crate::suite::model::{Case, LoadCheck, Redaction, Suite};
-use crate::suite::source::{Pos, SourceFile};
 use crate::suite::template;
-use crate::suite::{jsonpath, selector, suggest};
+use crate::suite::{jsonpath, selector};
+use crate::yaml::source::{Pos, SourceFile};
+use crate::yaml::suggest;
 
 /// Inputs shared by the whole file.
 pub(crate) struct Validator<'a> {

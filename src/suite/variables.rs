@@ -23,8 +23,9 @@ use regex::Regex;
 
 use crate::suite::format::{Entries, Entry, Node, NodeValue, Spanned};
 use crate::suite::graphql::{Resolved, StepScope};
-use crate::suite::source::Pos;
-use crate::suite::{suggest, template};
+use crate::suite::template;
+use crate::yaml::source::Pos;
+use crate::yaml::suggest;
 
 /// Checks the given variables against the operation's declarations.
 pub(crate) fn check(

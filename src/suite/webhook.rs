@@ -23,10 +23,10 @@ use serde_json::Value;
 
 use crate::suite::format::{CaseSpec, ExpectWebhookSpec, Node, Spanned};
 use crate::suite::model::WebhookExpectation;
-use crate::suite::source::Pos;
-use crate::suite::suggest;
 use crate::suite::throttle::{duration, whole};
 use crate::suite::validate::Validator;
+use crate::yaml::source::Pos;
+use crate::yaml::suggest;
 
 /// `action:` values, as ION's `WebhookSubscriptionActions` has them.
 pub(crate) const WEBHOOK_ACTIONS: [&str; 3] = ["CREATE", "UPDATE", "DELETE"];

@@ -450,7 +450,7 @@ pub struct UnknownTarget {
 impl fmt::Display for UnknownTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let suggestion =
-            crate::suite::suggest::suffix(&self.name, self.known.iter().map(String::as_str));
+            crate::yaml::suggest::suffix(&self.name, self.known.iter().map(String::as_str));
         write!(
             f,
             "unknown target `{}`{suggestion}\nhelp: the targets are {}; choose one with \

@@ -19,7 +19,7 @@
 //! `${run.id}` is the same value.
 
 mod register;
-pub mod signature;
+pub use crate::ion::webhook_signature as signature;
 mod sink;
 mod watch;
 

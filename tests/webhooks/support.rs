@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
-use ion_contract::client::{GraphqlClient, GraphqlRequest};
+use ion_contract::client::{DoubleClients, GraphqlClient, GraphqlRequest};
 use ion_contract::double::{IonDouble, WebhookRetry};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;

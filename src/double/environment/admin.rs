@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{ADMIN_PREFIX, Environment, Faults, Keys, Reply, graphql_error, lock};
-use crate::auth::{DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH};
+use crate::ion::paths::{DISCOVERY_PATH, JWKS_PATH, TOKEN_PATH};
 
 /// How many distinct paths `/__double/requests` counts one by one.
 pub(crate) const MAX_COUNTED_PATHS: usize = 64;

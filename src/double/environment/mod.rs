@@ -58,7 +58,7 @@ use super::store::Store;
 use super::throttle::{TOO_MANY_REQUESTS, Throttle, Throttled};
 use super::token::Issuer;
 use super::webhook::{WebhookRetry, Webhooks};
-use crate::auth::{
+use crate::ion::paths::{
     DISCOVERY_PATH, JWKS_PATH, LEGACY_DISCOVERY_PATH, LEGACY_JWKS_PATH, LEGACY_TOKEN_PATH,
     TOKEN_PATH,
 };

@@ -5,7 +5,7 @@
 //! - `content-type: application/json` (the double sends JSON whatever `contentType` says);
 //! - the receiver's static headers, in the order they were added;
 //! - `x-ion-signature`: the HMAC-SHA256 of the exact body under the receiver's
-//!   `sharedSecret` ([`crate::webhook::signature`]).
+//!   `sharedSecret` ([`crate::ion::webhook_signature`]).
 //!
 //! Redirects are never followed, and a static header never replaces the signature or
 //! the content type; a static header that is not valid HTTP fails the attempt (its value
@@ -31,8 +31,8 @@ use serde_json::{Map, Value};
 
 use super::super::environment::lock;
 use super::super::store::{Store, now};
+use crate::ion::webhook_signature::{SIGNATURE_HEADER, sign};
 use crate::secret::Secret;
-use crate::webhook::signature::{SIGNATURE_HEADER, sign};
 
 /// How a double retries a webhook delivery the receiver did not accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

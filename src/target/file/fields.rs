@@ -12,8 +12,8 @@ use crate::auth::Realm;
 use crate::client::{DEFAULT_MAX_RPS, MAX_RPS_CEILING};
 use crate::double::DataShape;
 use crate::suite::format::{Entry, NodeValue};
-use crate::suite::node_problems::NodeProblems;
-use crate::suite::suggest;
+use crate::yaml::node_problems::NodeProblems;
+use crate::yaml::suggest;
 
 /// The longest `request_timeout` or `step_timeout`.
 const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);

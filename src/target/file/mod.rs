@@ -8,10 +8,10 @@ use super::{DEFAULT_TARGET, Environment, Target, Targets, Variables};
 use crate::diagnostic::Diagnostic;
 use crate::suite::Profile;
 use crate::suite::format::{Entry, Node, NodeValue};
-use crate::suite::node_problems::NodeProblems;
-use crate::suite::source::SourceFile;
-use crate::suite::suggest;
 use crate::user_file::{self, Limit, ReadError};
+use crate::yaml::node_problems::NodeProblems;
+use crate::yaml::source::SourceFile;
+use crate::yaml::suggest;
 
 const TOP_KEYS: [&str; 1] = ["targets"];
 const TARGET_KEYS: [&str; 12] = [

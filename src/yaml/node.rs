@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use crate::suite::format::Spanned;
-use crate::suite::source::Pos;
+use crate::yaml::Spanned;
+use crate::yaml::source::Pos;
 
 /// A YAML value with its position, and the positions of everything inside it.
 #[derive(Debug, Clone)]

@@ -2,8 +2,26 @@
 //! one of three kinds, which reports name: a **timeout** (no answer in time), a **connect**
 //! failure (refused, unreachable, a certificate not trusted) or a **reset** (the connection
 //! closed or broke before the answer was whole).
+//!
+//! It sits below both the token request ([`crate::auth`]) and the GraphQL client
+//! ([`crate::client`]), which describe their transport failures alike.
 
-use super::ClientError;
+/// The variable naming a PEM file of extra trusted certificates (as OpenSSL, Python and
+/// curl read it): how `ion-contract serve --tls`'s self-signed certificate is trusted.
+pub const EXTRA_ROOTS_ENV: &str = "SSL_CERT_FILE";
+
+/// Connecting, sending or reading failed; the message names the URL (never a credential or
+/// the URL's query).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("request to {url} failed: {reason}")]
+pub struct TransportError {
+    /// The endpoint, without its query.
+    pub url: String,
+    /// What went wrong (timeout, connection refused, ...).
+    pub reason: String,
+    /// Which of the transport failures it was.
+    pub kind: TransportKind,
+}
 
 /// The kinds of transport failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +46,7 @@ impl TransportKind {
 }
 
 /// A transport error for `url`, described without the URL's query (which may hold secrets).
-pub(crate) fn transport_error(url: &str, error: reqwest::Error) -> ClientError {
+pub(crate) fn transport_error(url: &str, error: reqwest::Error) -> TransportError {
     let mut causes = Vec::new();
     let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
@@ -43,7 +61,7 @@ pub(crate) fn transport_error(url: &str, error: reqwest::Error) -> ClientError {
         let hint = if why.to_ascii_lowercase().contains("certificate") {
             format!(
                 "; if it is a local `ion-contract serve --tls`, trust its certificate with {}=<the PEM file it printed>",
-                super::EXTRA_ROOTS_ENV
+                EXTRA_ROOTS_ENV
             )
         } else {
             String::new()
@@ -59,10 +77,9 @@ pub(crate) fn transport_error(url: &str, error: reqwest::Error) -> ClientError {
             format!("{}{causes}", error.without_url()),
         )
     };
-    ClientError::Transport {
+    TransportError {
         url: url.split('?').next().unwrap_or(url).to_string(),
         reason,
         kind,
-        attempts: 1,
     }
 }

@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
-use crate::suite::model::Location;
+use crate::yaml::Location;
 
 /// A position in a source file: 1-based line and character column, and how many characters
 /// the thing there spans (for underlining).

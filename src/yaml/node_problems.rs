@@ -3,9 +3,9 @@
 //! other problem.
 
 use crate::diagnostic::Diagnostic;
-use crate::suite::format::{Entry, Node, NodeValue};
-use crate::suite::source::SourceFile;
-use crate::suite::suggest;
+use crate::yaml::source::SourceFile;
+use crate::yaml::suggest;
+use crate::yaml::{Entry, Node, NodeValue};
 
 /// A reader of one file that collects located problems.
 pub(crate) trait NodeProblems {
