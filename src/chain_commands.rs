@@ -13,14 +13,14 @@ use ion_contract::progress::Progress;
 use ion_contract::reach::{ReachError, Reached, reach};
 use ion_contract::report::{self, ReportPaths};
 use ion_contract::seeding::{self, Chain, Seeder};
-use ion_contract::target::Targets;
+use ion_contract::targets::Targets;
 use ion_contract::{exit, runner, scrub, scrubbed_eprintln, scrubbed_println, snapshot};
 
 use crate::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
 
 /// A target, its chain and the double's data, ready for `seed` and `drift`.
 struct Chained<'t> {
-    target: &'t ion_contract::target::Target,
+    target: &'t ion_contract::targets::Target,
     data: Arc<DoubleData>,
     chain: Chain,
     options: runner::RunOptions,

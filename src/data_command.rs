@@ -14,7 +14,7 @@ use ion_contract::diagnostic::display_path;
 use ion_contract::double::{DataShape, DoubleData, SNAPSHOT_SEED};
 use ion_contract::reach::{self, ReachError};
 use ion_contract::suite::{self, LoadContext};
-use ion_contract::target::Targets;
+use ion_contract::targets::Targets;
 use ion_contract::{exit, scrub, scrubbed_eprintln, scrubbed_println};
 
 use crate::cli::Place;

@@ -36,7 +36,7 @@
 //! | snapshots and their redactions | [`snapshot`], [`redact`] |
 //! | `review`: accepting or rejecting pending snapshots, with or without a terminal | [`snapshot::review`] |
 //! | secrets kept out of every output, in every encoding | [`scrub`] |
-//! | targets (`suites/targets.yaml`), their URLs and credentials, `require_credentials` | [`target`] |
+//! | targets (`suites/targets.yaml`), their URLs and credentials, `require_credentials` | [`targets`] |
 //! | the schema, seed and chain the binary carries, and which file a command reads | [`builtin`] |
 //! | where the project is (from any folder of it), `ion-contract.toml` | [`project`] |
 //! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |
@@ -62,7 +62,7 @@
 //! | `sweep`: what earlier runs left on a sandbox, found by run id and deleted | [`sweep`] |
 //! | the run id (`ION_TEST_RUN`, `${run.id}`, `${run.short}`, `X-Test-Run`) | [`run_id`] |
 //! | `expect_webhook:`: receivers per case, the loopback sink, `webhookEvents`, `X-Test-Run` | [`webhook`] |
-//! | the double's webhooks (receivers, subscriptions, signed deliveries, retries) and API-key roles | [`double`] (Webhooks), [`double::keys`] |
+//! | the double's webhooks (receivers, subscriptions, signed deliveries, retries) and API-key roles | [`double`] (Webhooks), [`double::api_keys`] |
 //! | giving a double another schema (`POST /__double/schema`, [`double::IonDouble::set_schema`]) | [`double`] |
 //!
 //! # Project layout
@@ -96,7 +96,7 @@
 //! read, then cases that write. A live target whose credentials are not set lists its
 //! trials as ignored, with one line on stderr naming the variables to set; where they are
 //! required (`--require-credentials`, `ION_REQUIRE_CREDENTIALS=1`, a target's
-//! `require_credentials: true`) the run fails instead, exit 2 (see [`target`]). On a read-only
+//! `require_credentials: true`) the run fails instead, exit 2 (see [`targets`]). On a read-only
 //! target (production) a case with a mutation fails before it sends anything.
 //!
 //! A suite file that does not load becomes one
@@ -171,7 +171,7 @@ pub mod smoke;
 pub mod snapshot;
 pub mod suite;
 pub mod sweep;
-pub mod target;
+pub mod targets;
 #[cfg(test)]
 mod testing;
 pub mod transport;

@@ -29,7 +29,7 @@ use ion_contract::project::Project;
 use ion_contract::reach::{self, ReachError};
 use ion_contract::record::{RecordOptions, Recorder, ServedKey};
 use ion_contract::suite::{self, LoadContext};
-use ion_contract::target::{DEFAULT_TARGET, Targets};
+use ion_contract::targets::{DEFAULT_TARGET, Targets};
 use ion_contract::{runner, scrubbed_eprintln, scrubbed_print, scrubbed_println};
 
 /// mimalloc gives freed memory back to the system (glibc's allocator kept `serve` at its

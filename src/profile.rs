@@ -25,7 +25,7 @@ use crate::client::GraphqlClient;
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble, Role};
 use crate::secret::Secret;
 use crate::suite::{Case, Profile};
-use crate::target::{Target, Targets, Unavailable};
+use crate::targets::{Target, Targets, Unavailable};
 
 /// A step's credentials: the client to send with and what is known of its token.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use ion_contract::diagnostic::display_path;
 use ion_contract::double::DoubleData;
-use ion_contract::target::DEFAULT_TARGET;
+use ion_contract::targets::DEFAULT_TARGET;
 use ion_contract::{runner, scrubbed_eprintln, scrubbed_println};
 
 use crate::cli::{InitArgs, ReviewArgs};

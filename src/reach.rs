@@ -20,7 +20,7 @@ use crate::client::DoubleClients;
 use crate::client::{GraphqlClient, Pacer};
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
 use crate::preflight::{self, Passed, PreflightError};
-use crate::target::{Live, Target, Targets, Unavailable};
+use crate::targets::{Live, Target, Targets, Unavailable};
 
 /// A target, reachable.
 pub struct Reached {

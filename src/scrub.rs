@@ -5,7 +5,7 @@
 //!
 //! - the values of every credential variable of every target (client secrets, tokens,
 //!   expired tokens, profiles' secrets), when `targets.yaml` is loaded
-//!   ([`crate::target::Targets::load`]);
+//!   ([`crate::targets::Targets::load`]);
 //! - every access token a target's token source gets, fetched (JWT or opaque) or static,
 //!   before it is used ([`crate::auth::TokenSource`]; the embedded double's own tokens are
 //!   left to the JWT shape);

@@ -11,7 +11,7 @@ use ion_contract::double::DoubleData;
 use ion_contract::reach::{self, ReachError};
 use ion_contract::seeding::{Chain, PREFIX_ENV};
 use ion_contract::sweep::{self, Deleted, Found, RunIds, Sweeper};
-use ion_contract::target::Targets;
+use ion_contract::targets::Targets;
 use ion_contract::{exit, scrub, scrubbed_eprintln, scrubbed_println};
 
 use crate::cli::{Place, SweepArgs};

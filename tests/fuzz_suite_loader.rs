@@ -166,7 +166,7 @@ fn context() -> &'static LoadContext<'static> {
             Schema::parse_and_validate(sdl, &sdl_path).expect("the double's schema validates")
         });
         let targets = TARGETS.get_or_init(|| {
-            ion_contract::target::Targets::load(&root().join("suites"))
+            ion_contract::targets::Targets::load(&root().join("suites"))
                 .expect("suites/targets.yaml")
                 .names()
         });

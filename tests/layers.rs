@@ -42,7 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("client", &["client"]),
     (
         "suites and targets",
-        &["suite", "target", "profile", "project"],
+        &["suite", "targets", "profile", "project"],
     ),
     (
         "plan and checks",

@@ -37,7 +37,7 @@ static SCHEMA: LazyLock<Valid<Schema>> = LazyLock::new(|| {
 
 /// The built-in targets' names, which `targets:` in the fixtures may list.
 static TARGETS: LazyLock<Vec<String>> =
-    LazyLock::new(|| ion_contract::target::Targets::default().names());
+    LazyLock::new(|| ion_contract::targets::Targets::default().names());
 
 /// The schema and target names the fixtures are checked against.
 fn context() -> LoadContext<'static> {

@@ -74,7 +74,7 @@
 //!   as a production token does from ION's sandbox.
 //!   [`IonDouble::expired_token`] hands out a token of its key that has already expired.
 //! - **Permissions.** Each environment has three API keys, `admin` (its own), `editor` and
-//!   `reader` (see [`keys`] for their credentials and [`Role`]); a mutation the
+//!   `reader` (see [`api_keys`] for their credentials and [`Role`]); a mutation the
 //!   token's role may not do gets HTTP 200, `null` data and ION's `User does not have
 //!   permission to update this resource.` (create/update/delete). A token keeps the role its
 //!   key had when it was issued (`POST /__double/keys` regenerates a key with another role).
@@ -159,10 +159,11 @@
 //! to `serve` is told of every `/graphql` exchange there (`serve --record`,
 //! [`crate::record`]).
 
+pub mod api_keys;
+mod backdoor;
 pub mod control;
 mod defaults;
 mod documents;
-mod drift;
 mod environment;
 pub mod families;
 pub mod fault;
@@ -170,7 +171,6 @@ mod generate;
 mod graphql_errors;
 mod http;
 mod keycloak;
-pub mod keys;
 pub mod limits;
 mod model;
 mod mutate;
@@ -202,8 +202,8 @@ use apollo_compiler::validation::Valid;
 use crate::builtin::Source;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::user_file::{self, Limit, ReadError};
+pub use api_keys::{Role, key_for};
 pub use fault::{FaultKind, FaultRule};
-pub use keys::{Role, key_for};
 pub use limits::Limits;
 pub(crate) use model::as_id;
 pub use served_schema::SchemaRejected;

@@ -16,11 +16,11 @@ use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use serde_json::{Map, Value, json};
 
+use super::api_keys::{Action, Role};
 use super::defaults::Defaults;
 use super::documents::Documents;
 use super::families::{Families, QueryFamily};
 use super::graphql_errors;
-use super::keys::{Action, Role};
 use super::limits::{Budget, LimitExceeded, Limits};
 use super::model::{Related, as_id, related};
 use super::mutate;

@@ -54,10 +54,10 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use super::DoubleData;
+use super::api_keys::{Role, key_for};
 use super::environment::Environment;
 use super::fault::FaultRule;
 use super::http;
-use super::keys::{Role, key_for};
 use super::limits::Limits;
 use super::observe::Observer;
 use super::spec::EnvironmentSpec;

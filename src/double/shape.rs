@@ -13,7 +13,7 @@
 //!
 //! The shape is chosen with `--data <shape>` (`serve`, `run`, `list`, `check`) or `data =`
 //! in `ion-contract.toml` (the command line wins), else by a double target's `data:` in
-//! `targets.yaml` ([`crate::target`]), else it is `demo`.
+//! `targets.yaml` ([`crate::targets`]), else it is `demo`.
 
 use std::fmt;
 use std::str::FromStr;

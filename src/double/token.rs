@@ -23,7 +23,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use super::keys::Role;
+use super::api_keys::Role;
 use super::signing::{ALGORITHM, SigningKey};
 
 /// The client id of the double's demo API key.
@@ -104,7 +104,7 @@ impl Issuer {
         &self.issuer
     }
 
-    /// A signed token for `client_id`, carrying `role` (see [`super::keys`]), valid for
+    /// A signed token for `client_id`, carrying `role` (see [`super::api_keys`]), valid for
     /// `lifetime_secs` from now.
     pub(crate) fn issue(&self, client_id: &str, role: Role, lifetime_secs: u64) -> String {
         let key = self.key();

@@ -20,7 +20,7 @@ use super::introspect::{IntrospectError, introspect, shown_endpoint};
 use crate::double::DoubleData;
 use crate::preflight::PreflightError;
 use crate::reach::{self, ReachError};
-use crate::target::{Target, Targets, Unavailable};
+use crate::targets::{Target, Targets, Unavailable};
 
 /// A schema read from a target.
 #[derive(Debug)]

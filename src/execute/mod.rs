@@ -88,7 +88,7 @@ pub struct CaseRun<'a> {
     /// The target's name.
     pub target: &'a str,
     /// The variables holding the target's credentials, for a fix (see
-    /// [`crate::target::Target::credential_variables`]).
+    /// [`crate::targets::Target::credential_variables`]).
     pub credential_variables: &'a str,
     /// Whether the target refuses mutations.
     pub read_only: bool,

@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::{AuthClass, AuthError, Claims, HostRealm, Realm, TokenKnowledge, classify};
 use crate::client::{ClientError, GraphqlClient, GraphqlRequest};
-use crate::target::{Credentials, Live, Target, Targets};
+use crate::targets::{Credentials, Live, Target, Targets};
 use mismatch::write_pieces;
 
 /// The query the preflight sends.

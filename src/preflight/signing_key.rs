@@ -10,7 +10,7 @@
 use super::PreflightError;
 use crate::auth::Claims;
 use crate::auth::jwks::published_keys;
-use crate::target::{Credentials, Live, Target};
+use crate::targets::{Credentials, Live, Target};
 
 /// Checks that the JWKS at `live`'s auth server lists the `kid` of the token `claims` read.
 pub(super) async fn check(

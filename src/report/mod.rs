@@ -20,11 +20,11 @@
 pub mod json;
 pub mod junit;
 pub mod markdown;
-mod record;
+mod trial;
 mod write;
 
 pub use crate::outcome::{FailureClass, Outcome, TrialKind};
-pub use record::{StepRecord, TrialRecord};
+pub use trial::{StepRecord, TrialRecord};
 pub use write::{
     JSON_ENV, JUNIT_ENV, ReportError, ReportPaths, SUMMARY_ENV, under_nextest, write_reports,
     write_summary,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::record::Finished;
+use super::finished::Finished;
 use super::{Connection, Shared};
 use crate::client::DoubleClients;
 use crate::client::GraphqlClient;

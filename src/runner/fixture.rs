@@ -7,7 +7,7 @@ use crate::builtin::Source;
 use crate::client::GraphqlClient;
 use crate::seeding::{Chain, PREFIX_ENV, Seeder};
 use crate::suite::Suite;
-use crate::target::Target;
+use crate::targets::Target;
 
 /// The chain, when a suite asks for it, and whether a live target has been seeded.
 pub(super) struct Fixtures {

@@ -55,11 +55,11 @@
 //! cargo-nextest.
 
 mod case;
+mod finished;
 mod fixture;
 mod options;
 mod outcome;
 mod plan;
-mod record;
 mod shard;
 mod threads;
 
@@ -87,11 +87,11 @@ use crate::progress::Progress;
 use crate::reach::{self, Connected, ReachError};
 use crate::report::{Collector, FailureClass, RunReport, TrialKind, TrialRecord};
 use crate::suite::{self, LoadContext, Suite};
-use crate::target::{MissingCredentials, Target, Targets, Unavailable};
+use crate::targets::{MissingCredentials, Target, Targets, Unavailable};
 use crate::webhook::WebhookSetup;
+use finished::{Planned, Recorder, recorded};
 use outcome::{exit_code, ran, write_reports};
 use plan::{absolute, preflight_trial, verification_rank};
-use record::{Planned, Recorder, recorded};
 
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.

@@ -10,7 +10,7 @@ use crate::double::{DataShape, DoubleData, DoubleError, SNAPSHOT_SEED};
 use crate::progress::Progress;
 use crate::project::Project;
 use crate::report::ReportPaths;
-use crate::target::{DEFAULT_TARGET, TARGET_ENV, Target};
+use crate::targets::{DEFAULT_TARGET, TARGET_ENV, Target};
 
 /// Where the suites, the double's files and the snapshots are, and which target to use.
 #[derive(Debug, Clone)]

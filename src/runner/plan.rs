@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::record::{Finished, Planned, Recorder, recorded};
+use super::finished::{Finished, Planned, Recorder, recorded};
 use super::{Connection, Shared};
 use crate::preflight::Passed;
 use crate::report::{FailureClass, TrialKind, TrialRecord};

@@ -41,7 +41,7 @@ use crate::runner::{self, RunOptions};
 use crate::seeding::{Chain, Seeder};
 use crate::snapshot;
 use crate::suite::{self, LoadContext, Suite};
-use crate::target::{Target, Targets};
+use crate::targets::{Target, Targets};
 
 /// What a smoke run needs: the run's options (suites, schema, seed, chain, snapshots,
 /// target) and the chain's prefix.

@@ -190,7 +190,7 @@ fn never_null(schema: &mut Schema) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::keys::Ctx;
+    use crate::suite::format_keys::Ctx;
 
     /// The schema of one kind of mapping: the root for the suite, else its `$defs` entry
     /// (named like the `Ctx` variant).

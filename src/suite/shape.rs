@@ -1,7 +1,7 @@
 //! The structural check: every key and value type of a suite file, all at once.
 //!
 //! serde stops at the first unknown key or wrong type. Before the typed pass, the loader reads
-//! the file into a generic [`Node`] tree and walks it with the table in [`super::keys`],
+//! the file into a generic [`Node`] tree and walks it with the table in [`super::format_keys`],
 //! reporting *every* unknown key (with a did-you-mean, the list of valid keys, and a hint when
 //! the key belongs one level up or down, which usually means a wrong indentation), every
 //! duplicate key, every missing required key and every value of the wrong type (with the
@@ -10,7 +10,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::suite::format::{Node, NodeValue};
-use crate::suite::keys::{Ctx, Key, Kind, expected};
+use crate::suite::format_keys::{Ctx, Key, Kind, expected};
 use crate::yaml::source::{Pos, SourceFile};
 use crate::yaml::suggest;
 

@@ -11,14 +11,14 @@
 //! | `GET /realms/api-keys/.well-known/openid-configuration` (also under `/auth`) | the OpenID Connect discovery document: the environment's `issuer`, `jwks_uri`, `token_endpoint`, ... |
 //! | `POST /graphql` | the GraphQL response, or ION's 401 / 400, or 429 when throttled ([`super::throttle`]), or 502 past a limit ([`super::limits`]) |
 //! | `GET /__double/requests` | `{"total": N, "paths": {"/graphql": n, ...}, "throttled": t, "stopped": {...}, "early": e}` (see [`super`]) |
-//! | `POST /__double/drift` | `{"delete": {"type", "id"}}` or `{"set": {"type", "id", "fields"}}`: a row changed behind the API's back ([`super::drift`]) |
+//! | `POST /__double/drift` | `{"delete": {"type", "id"}}` or `{"set": {"type", "id", "fields"}}`: a row changed behind the API's back ([`super::backdoor`]) |
 //! | `POST /__double/reset` | `{"reset": true}`: the store is a fresh copy of the seed, the counters zero, the buckets full, no storm |
 //! | `POST /__double/expire-tokens` | `{"expired": N}`: every token issued so far now gets 401 `Token is expired.` |
 //! | `GET /__double/throttle` | the throttle settings: `{"per_second": 5, "burst": 5, "retry_after": "seconds", "storm": null}`, or `{"throttle": null}` |
 //! | `POST /__double/throttle` | changes them (JSON body, see below) and answers the result; 400 for a bad body |
 //! | `POST /__double/schema` | body: SDL text. Serves that schema from now on (validation, execution, introspection) and answers `{"schema": "replaced", "types": N}`; an invalid schema gets 400 with apollo-compiler's errors (`{"errors": [{"message", "locations"}]}`) and changes nothing. An empty body restores the original: `{"schema": "original", "types": N}` |
 //! | `DELETE /__double/schema` | restores the original schema, as an empty `POST` does |
-//! | `GET /__double/keys` | the API keys' roles: `{"keys": {"ion-contract-demo": "admin", "ion-contract-demo-editor": "editor", "ion-contract-demo-reader": "reader"}}` ([`super::keys`]) |
+//! | `GET /__double/keys` | the API keys' roles: `{"keys": {"ion-contract-demo": "admin", "ion-contract-demo-editor": "editor", "ion-contract-demo-reader": "reader"}}` ([`super::api_keys`]) |
 //! | `POST /__double/keys` | `{"client_id", "role"}`: regenerates that key with the role (tokens issued from now on carry it; earlier ones keep theirs) and answers the roles; 400 for a bad body |
 //! | `GET /__double/faults` | the fault rules: `{"faults": [...]}` ([`super::fault`]) |
 //! | `POST /__double/faults` | adds one rule or a list and answers the rules; 400 (nothing added) for a bad one |
@@ -44,11 +44,11 @@ use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
 use super::DoubleData;
+use super::api_keys::{Keys, Role};
 use super::documents::Documents;
 use super::families::Families;
 use super::fault::{self, FaultRule, FaultSwitch, Faults};
 use super::keycloak;
-use super::keys::{Keys, Role};
 use super::limits::{Budget, Cancel, LimitExceeded};
 use super::observe::{Exchange, Observer};
 use super::resolve::{self, Refused};
@@ -80,7 +80,7 @@ pub(crate) struct Environment {
     /// Shared with the webhook deliveries, which record their outcome on event rows.
     store: Arc<Mutex<Store>>,
     issuer: Issuer,
-    /// The API keys and the role each has now ([`super::keys`]).
+    /// The API keys and the role each has now ([`super::api_keys`]).
     keys: Mutex<Keys>,
     throttle: Throttle,
     counters: Mutex<Counters>,
@@ -215,7 +215,7 @@ impl Environment {
         &self.spec
     }
 
-    /// Applies a scripted drift (see [`super::drift`]) to the store.
+    /// Applies a scripted drift (see [`super::backdoor`]) to the store.
     pub(crate) fn drift(&self, change: &Value) -> Result<Value, String> {
         self.drift_body(change.to_string().as_bytes())
     }
@@ -223,7 +223,7 @@ impl Environment {
     /// A drift is a committed change like any other: it fires webhooks, as ION's do.
     fn drift_body(&self, body: &[u8]) -> Result<Value, String> {
         let mut store = lock(&self.store);
-        let answer = super::drift::apply(&mut store, body);
+        let answer = super::backdoor::apply(&mut store, body);
         self.webhooks.after_writes(&self.store, &mut store);
         answer
     }

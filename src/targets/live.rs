@@ -234,7 +234,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::target::Targets;
+    use crate::targets::Targets;
 
     fn live(vars: &[(&str, &str)]) -> Result<Live, Unavailable> {
         let vars: HashMap<String, String> = vars
