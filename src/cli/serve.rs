@@ -152,7 +152,7 @@ fn fault_rule(text: &str) -> Result<FaultRule, String> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         format!("not JSON ({e}); write e.g. '{{\"kind\": \"status\", \"status\": 502}}'")
     })?;
-    FaultRule::from_json(&value)
+    FaultRule::from_json(&value).map_err(|e| e.to_string())
 }
 
 /// `--rate-limit`: a whole number of requests per second, 1 or more.

@@ -9,11 +9,12 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone)]
 pub struct Previous(Value);
 
-/// Posts `body` to the double's `POST /__double/throttle`; returns the settings it replaced.
+/// Posts `change` to the double's `POST /__double/throttle`; returns the settings it
+/// replaced.
 pub async fn set_throttle(
     http: &reqwest::Client,
     base_url: &str,
-    body: &Value,
+    change: &super::ThrottleChange,
 ) -> Result<Previous, String> {
     let url = format!("{}/__double/throttle", base_url.trim_end_matches('/'));
     let unusable = |why: String| {
@@ -34,7 +35,9 @@ pub async fn set_throttle(
         .json()
         .await
         .map_err(|e| unusable(e.without_url().to_string()))?;
-    post(http, &url, body).await.map_err(unusable)?;
+    post(http, &url, &change.to_json())
+        .await
+        .map_err(unusable)?;
     Ok(Previous(previous))
 }
 
@@ -72,7 +75,11 @@ pub async fn restore(http: &reqwest::Client, base_url: &str, previous: Previous)
 }
 
 /// Adds the fault `rule` to the double at `base_url` (`POST /__double/faults`).
-pub async fn add_fault(http: &reqwest::Client, base_url: &str, rule: &Value) -> Result<(), String> {
+pub async fn add_fault(
+    http: &reqwest::Client,
+    base_url: &str,
+    rule: &super::FaultRule,
+) -> Result<(), String> {
     let url = format!("{}/__double/faults", base_url.trim_end_matches('/'));
     let unusable = |why: String| {
         format!(
@@ -80,5 +87,5 @@ pub async fn add_fault(http: &reqwest::Client, base_url: &str, rule: &Value) -> 
              the embedded double or a local `ion-contract serve`"
         )
     };
-    post(http, &url, rule).await.map_err(unusable)
+    post(http, &url, &rule.to_json()).await.map_err(unusable)
 }

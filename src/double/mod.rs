@@ -211,7 +211,9 @@ pub use server::IonDouble;
 pub use shape::{DataShape, SNAPSHOT_SEED, UnknownDataShape};
 pub use spec::EnvironmentSpec;
 pub(crate) use store::GENERATED_COLUMNS;
-pub use throttle::{RetryAfter, TOO_MANY_REQUESTS, ThrottleSpec, UnknownRetryAfter};
+pub use throttle::{
+    RetryAfter, StormChange, TOO_MANY_REQUESTS, ThrottleChange, ThrottleSpec, UnknownRetryAfter,
+};
 pub use token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 pub use webhook::WebhookRetry;
 

@@ -39,7 +39,7 @@ use governor::{Quota, RateLimiter};
 use serde_json::{Value, json};
 
 use super::environment::lock;
-use settings::Change;
+pub use settings::{StormChange, ThrottleChange};
 
 /// The message of every 429. ION publishes no wording for it; this is the double's.
 pub const TOO_MANY_REQUESTS: &str =
@@ -299,7 +299,7 @@ impl Throttle {
     /// Applies the admin endpoint's JSON `body`, then answers the resulting settings; a bad
     /// body changes nothing and gets a message naming the field and its valid values.
     pub(crate) fn configure(&self, body: &[u8]) -> Result<Value, String> {
-        let change = Change::parse(body)?;
+        let change = ThrottleChange::parse(body)?;
         let mut state = lock(&self.state);
         let now = Instant::now();
         state.apply(change, now);

@@ -1,6 +1,6 @@
 //! A step's `fault:` and `timeout:`.
 //!
-//! `fault: {kind, status, delay, times}` becomes the JSON rule the double's `POST
+//! `fault: {kind, status, delay, times}` becomes the rule the double's `POST
 //! /__double/faults` takes ([`crate::double::fault`]), checked here with the double's own
 //! reader so a suite cannot hold a rule the double would refuse. It applies to the step's
 //! next `times` requests (default 1: a retry of a query then gets a normal answer).
@@ -19,8 +19,8 @@ use crate::yaml::source::Pos;
 const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 
 impl Validator<'_> {
-    /// Reads a step's `fault:` into the double's JSON rule.
-    pub(crate) fn fault(&mut self, spec: &Spanned<FaultSpec>) -> Option<Value> {
+    /// Reads a step's `fault:` into the double's rule.
+    pub(crate) fn fault(&mut self, spec: &Spanned<FaultSpec>) -> Option<FaultRule> {
         let before = self.diags.len();
         let s = &spec.value;
         let mut rule = Map::new();
@@ -39,18 +39,19 @@ impl Validator<'_> {
             .as_ref()
             .map_or(1, |n| whole(self, n, "times", (1, 100)));
         rule.insert("times".into(), times.into());
-        let rule = Value::Object(rule);
-        if self.diags.len() == before
-            && let Err(problem) = FaultRule::from_json(&rule)
-        {
-            let problem = problem.replace("`delay_ms`", "`delay`");
-            self.diags.push(
-                self.src
-                    .diag(Pos::from(spec.referenced), format!("this fault is not one the double can inject: {problem}"))
-                    .with_help("e.g. `fault: {kind: status, status: 502}`, `fault: {kind: delay, delay: 2s}` or `fault: {kind: reset-after-headers}`"),
-            );
+        if self.diags.len() != before {
+            return None;
         }
-        (self.diags.len() == before).then_some(rule)
+        let problem = match FaultRule::from_json(&Value::Object(rule)) {
+            Ok(rule) => return Some(rule),
+            Err(problem) => problem.to_string().replace("`delay_ms`", "`delay`"),
+        };
+        self.diags.push(
+            self.src
+                .diag(Pos::from(spec.referenced), format!("this fault is not one the double can inject: {problem}"))
+                .with_help("e.g. `fault: {kind: status, status: 502}`, `fault: {kind: delay, delay: 2s}` or `fault: {kind: reset-after-headers}`"),
+        );
+        None
     }
 
     /// Reads a step's `timeout:`.

@@ -33,10 +33,10 @@ pub struct Suite {
     pub targets: Option<Vec<String>>,
     /// Extra snapshot redactions (`redact:`), applied after the built-in ones.
     pub redactions: Vec<Redaction>,
-    /// How the ion-contract double it runs on must throttle (`double:`), as the JSON body of
-    /// the double's `POST /__double/throttle`; sent before every case on the embedded double
-    /// and on a local `serve`.
-    pub double: Option<Value>,
+    /// How the ion-contract double it runs on must throttle (`double:`): the change
+    /// `POST /__double/throttle` takes, sent before every case on the embedded double and on
+    /// a local `serve`.
+    pub double: Option<crate::double::ThrottleChange>,
     /// `fixture: chain`: the seeding chain (`suites/seed/chain.yaml`) is seeded before its
     /// cases run (on the trial's double, or once per process on a live target).
     pub seeds_chain: bool,
@@ -181,9 +181,9 @@ pub struct Step {
     /// How long the step may take, retries included (`timeout:`); `None`: the target's
     /// `step_timeout`.
     pub timeout: Option<Duration>,
-    /// The fault the double injects into the step's request (`fault:`), as the JSON rule
-    /// of `POST /__double/faults` (see [`crate::double::fault`]).
-    pub fault: Option<Value>,
+    /// The fault the double injects into the step's request (`fault:`): the rule
+    /// `POST /__double/faults` takes (see [`crate::double::fault`]).
+    pub fault: Option<crate::double::FaultRule>,
 }
 
 /// A webhook event a step's change must fire (`expect_webhook:`), checked after the step's

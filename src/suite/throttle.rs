@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use crate::double::ThrottleChange;
 use crate::suite::format::{DoubleSpec, Node, NodeValue, RampSpec, Spanned, ThrottleSpec};
 use crate::suite::model::{RampCheck, RetryAfterExpectation, ThrottleCheck};
 use crate::suite::validate::Validator;
@@ -49,8 +50,9 @@ pub(crate) fn retry_after(
     }
 }
 
-/// Reads the suite's `double:` into the JSON body of the double's `POST /__double/throttle`.
-pub(crate) fn double(v: &mut Validator<'_>, spec: &Spanned<DoubleSpec>) -> Option<Value> {
+/// Reads the suite's `double:` into the change of the double's throttle it asks for (the body
+/// of `POST /__double/throttle`).
+pub(crate) fn double(v: &mut Validator<'_>, spec: &Spanned<DoubleSpec>) -> Option<ThrottleChange> {
     let before = v.diags.len();
     let mut body = Map::new();
     if let Some(throttle) = &spec.value.throttle {
@@ -100,7 +102,18 @@ pub(crate) fn double(v: &mut Validator<'_>, spec: &Spanned<DoubleSpec>) -> Optio
         };
         body.insert("storm".into(), storm_body);
     }
-    (v.diags.len() == before && !body.is_empty()).then_some(Value::Object(body))
+    if v.diags.len() != before || body.is_empty() {
+        return None;
+    }
+    match ThrottleChange::from_json(&Value::Object(body)) {
+        Ok(change) => Some(change),
+        Err(problem) => {
+            // The checks above cover every field; a body the double refuses is a harness bug.
+            v.diags
+                .push(v.src.diag(Pos::from(spec.referenced), problem));
+            None
+        }
+    }
 }
 
 pub(crate) const RETRY_AFTER_MODES: [&str; 3] = ["seconds", "http-date", "absent"];

@@ -12,7 +12,7 @@ use super::load_valid;
 fn throttling_loads_into_the_model() {
     let suite = load_valid("throttle");
     assert_eq!(
-        suite.double,
+        suite.double.map(|change| change.to_json()),
         Some(
             json!({"per_second": 20, "burst": 5, "retry_after": "http-date", "storm": {"for_ms": 1500}})
         )

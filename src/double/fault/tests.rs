@@ -1,9 +1,11 @@
 //! Tests of fault rules and how they break an answer.
 
+use std::time::Duration;
+
 use super::*;
 
 fn rule(value: Value) -> Result<FaultRule, String> {
-    FaultRule::from_json(&value)
+    FaultRule::from_json(&value).map_err(|e| e.to_string())
 }
 
 #[test]
@@ -122,4 +124,31 @@ fn partial_data_nulls_one_field_and_says_where() {
     let scalar = partial(&json!({"data": {"count": 3}}));
     assert_eq!(scalar["data"], json!({"count": null}));
     assert_eq!(scalar["errors"][0]["path"], json!(["count"]));
+}
+
+#[test]
+fn a_rule_is_one_serde_type_with_the_same_messages() {
+    let written = json!({"kind": "reset-after-headers", "operation": "CreatePart", "times": 1});
+    let read: FaultRule = serde_json::from_value(written.clone()).unwrap();
+    assert_eq!(read.kind, FaultKind::ResetAfterHeaders);
+    assert_eq!(serde_json::to_value(&read).unwrap(), written);
+    let refused = serde_json::from_value::<FaultRule>(json!({"kind": "explode"})).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("unknown fault kind `explode`; use one of delay, status,"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn every_kind_reads_back_by_its_name() {
+    assert_eq!(KINDS.len(), rule::ALL_KINDS.len());
+    for (kind, name) in rule::ALL_KINDS.into_iter().zip(KINDS) {
+        let mut written = json!({"kind": name});
+        if kind == FaultKind::Delay {
+            written["delay_ms"] = json!(10);
+        }
+        assert_eq!(rule(written).unwrap().kind, kind, "{name}");
+    }
 }

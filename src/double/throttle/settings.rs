@@ -23,31 +23,36 @@ pub(super) const MAX_STORM_MS: u64 = 24 * 60 * 60 * 1000;
 /// The fields, in the order messages name them.
 const FIELDS: &str = "per_second, burst, retry_after, off and storm";
 
-/// What one body asks for.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct Change {
-    pub(super) off: bool,
-    pub(super) per_second: Option<NonZeroU32>,
-    pub(super) burst: Option<NonZeroU32>,
-    pub(super) retry_after: Option<RetryAfter>,
-    /// `Some(None)`: end the storm.
-    pub(super) storm: Option<Option<StormChange>>,
+/// A change of the throttle's settings: one body of `POST /__double/throttle`, also a suite's
+/// `double:` and what `serve --rate-limit` sets. Unset fields keep their value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThrottleChange {
+    /// Remove the bucket and any storm (alone).
+    pub off: bool,
+    /// The bucket's rate, requests per second per API key.
+    pub per_second: Option<NonZeroU32>,
+    /// Requests a full bucket lets through at once.
+    pub burst: Option<NonZeroU32>,
+    /// How a 429 says when to come back.
+    pub retry_after: Option<RetryAfter>,
+    /// A storm to start; `Some(None)`: end the storm.
+    pub storm: Option<Option<StormChange>>,
 }
 
 /// A storm asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum StormChange {
+pub enum StormChange {
     /// The next N requests.
     Next(u64),
     /// Every request for T milliseconds.
     ForMs(u64),
 }
 
-impl Change {
+impl ThrottleChange {
     /// Reads a body; the error is the message for the 400.
-    pub(super) fn parse(body: &[u8]) -> Result<Change, String> {
+    pub(super) fn parse(body: &[u8]) -> Result<ThrottleChange, String> {
         if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Change::default());
+            return Ok(ThrottleChange::default());
         }
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             format!(
@@ -56,14 +61,45 @@ impl Change {
                  {{\"storm\": {{\"next\": 3}}}}."
             )
         })?;
+        ThrottleChange::from_json(&value)
+    }
+
+    /// The body of `POST /__double/throttle` that asks for this change.
+    pub fn to_json(&self) -> Value {
+        let mut body = Map::new();
+        if self.off {
+            body.insert("off".into(), true.into());
+        }
+        if let Some(rate) = self.per_second {
+            body.insert("per_second".into(), rate.get().into());
+        }
+        if let Some(burst) = self.burst {
+            body.insert("burst".into(), burst.get().into());
+        }
+        if let Some(mode) = self.retry_after {
+            body.insert("retry_after".into(), mode.name().into());
+        }
+        if let Some(storm) = self.storm {
+            let storm = match storm {
+                None => Value::Null,
+                Some(StormChange::Next(n)) => json!({ "next": n }),
+                Some(StormChange::ForMs(ms)) => json!({ "for_ms": ms }),
+            };
+            body.insert("storm".into(), storm);
+        }
+        Value::Object(body)
+    }
+
+    /// Reads a change from its JSON; the error names the field and what it accepts.
+    pub fn from_json(value: &Value) -> Result<ThrottleChange, String> {
         let Value::Object(fields) = value else {
             return Err(format!(
                 "The throttle settings must be a JSON object with any of {FIELDS}, not {}.",
-                kind(&value)
+                kind(value)
             ));
         };
-        let mut change = Change::default();
-        for (name, value) in &fields {
+        let mut change = ThrottleChange::default();
+        for (name, value) in fields {
             match name.as_str() {
                 "per_second" => {
                     change.per_second =
@@ -99,7 +135,7 @@ impl Change {
 
 impl State {
     /// Applies a checked change at `now`.
-    pub(super) fn apply(&mut self, change: Change, now: Instant) {
+    pub(super) fn apply(&mut self, change: ThrottleChange, now: Instant) {
         if change.off {
             *self = State::default();
             return;
@@ -243,18 +279,32 @@ mod tests {
     use super::super::{STORM_WAIT, Throttle};
     use super::*;
 
+    #[test]
+    fn a_change_reads_back_from_the_body_it_writes() {
+        for body in [
+            json!({"per_second": 3, "burst": 6, "retry_after": "http-date", "storm": {"next": 2}}),
+            json!({"storm": {"for_ms": 1500}}),
+            json!({"storm": null}),
+            json!({"off": true}),
+            json!({}),
+        ] {
+            let change = ThrottleChange::from_json(&body).unwrap();
+            assert_eq!(change.to_json(), body);
+        }
+    }
+
     fn error(body: &str) -> String {
-        Change::parse(body.as_bytes()).unwrap_err()
+        ThrottleChange::parse(body.as_bytes()).unwrap_err()
     }
 
     #[test]
     fn every_field_parses() {
-        let change = Change::parse(
+        let change = ThrottleChange::parse(
             br#"{"per_second": 2, "burst": 3, "retry_after": "absent", "storm": {"for_ms": 1500}}"#,
         );
         assert_eq!(
             change,
-            Ok(Change {
+            Ok(ThrottleChange {
                 off: false,
                 per_second: NonZeroU32::new(2),
                 burst: NonZeroU32::new(3),
@@ -262,12 +312,15 @@ mod tests {
                 storm: Some(Some(StormChange::ForMs(1500))),
             })
         );
-        assert_eq!(Change::parse(b"  "), Ok(Change::default()));
+        assert_eq!(ThrottleChange::parse(b"  "), Ok(ThrottleChange::default()));
         assert_eq!(
-            Change::parse(br#"{"storm": null}"#).map(|c| c.storm),
+            ThrottleChange::parse(br#"{"storm": null}"#).map(|c| c.storm),
             Ok(Some(None))
         );
-        assert_eq!(Change::parse(br#"{"off": true}"#).map(|c| c.off), Ok(true));
+        assert_eq!(
+            ThrottleChange::parse(br#"{"off": true}"#).map(|c| c.off),
+            Ok(true)
+        );
     }
 
     #[test]
