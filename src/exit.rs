@@ -1,5 +1,6 @@
 //! The exit codes of every command: one meaning each, stable across releases (CI scripts
-//! branch on them). The README's table lists the same codes; a test keeps the two in step.
+//! branch on them). The tables of the README and of the guide's Exit codes chapter
+//! (docs/src/exit-codes.md) list the same codes; a test keeps them in step.
 
 /// Everything passed.
 pub const SUCCESS: u8 = 0;
@@ -22,7 +23,7 @@ pub const CASE_FAILED: u8 = 101;
 /// outcome is unknown. The code of a program ended by SIGPIPE (128 + 13), as a shell shows it.
 pub const STDOUT_CLOSED: u8 = 141;
 
-/// Every code, in the README's order.
+/// Every code, in the order of the README's and the guide's tables.
 pub const ALL: [u8; 9] = [
     SUCCESS,
     SEED_REFUSED,

@@ -10,7 +10,7 @@
 //! variables; valid tokens with garbage bodies; batches; deeply nested JSON and GraphQL;
 //! huge bodies; token forms; random and invalid UTF-8 bytes. The seed is fixed, so every
 //! run tries the same inputs; the store is reset every 500 requests. `ION_FUZZ_CASES`
-//! raises the default 1,000 cases (see the README's Reliability section).
+//! raises the default 1,000 cases (see docs/dev/fuzzing.md for the long runs).
 
 #[path = "fuzz/harness.rs"]
 mod harness;

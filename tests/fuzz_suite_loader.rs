@@ -7,8 +7,8 @@
 //! `tests/fuzz/corpus/suite_loader/`, mutated with YAML, suite-key, GraphQL, JSONPath and
 //! template tokens (see `fuzz/mutate.rs`), token soups and plain random bytes; a third of
 //! the cases also mutate `documents/parts.graphql`. The seed is fixed, so every run tries
-//! the same inputs. `ION_FUZZ_CASES` raises the default 500 cases (see the README's
-//! Reliability section for the long runs).
+//! the same inputs. `ION_FUZZ_CASES` raises the default 500 cases (see docs/dev/fuzzing.md
+//! for the long runs).
 
 #[path = "fuzz/harness.rs"]
 mod harness;

@@ -88,8 +88,8 @@ fn init_writes_a_project_that_checks_and_runs() {
 }
 
 #[test]
-fn the_written_workflows_install_and_cache_as_the_readme_shows() {
-    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+fn the_written_workflows_install_and_cache_as_the_guide_shows() {
+    let guide = std::fs::read_to_string(manifest_dir().join("docs/src/ci.md")).unwrap();
     for (file, text) in ion_contract::init::scaffold() {
         if !file.starts_with(".github") {
             continue;
@@ -117,8 +117,8 @@ fn the_written_workflows_install_and_cache_as_the_readme_shows() {
         assert_eq!(steps.len(), expected, "{}: {text}", file.display());
         for line in steps {
             assert!(
-                readme.contains(&format!("{line}\n")),
-                "the README's In CI lacks `{line}` of {}",
+                guide.contains(&format!("{line}\n")),
+                "the workflows of docs/src/ci.md lack `{line}` of {}",
                 file.display()
             );
         }

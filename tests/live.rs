@@ -1,7 +1,8 @@
 //! The live-target path end to end: `ion-contract serve` runs as a separate process on free
 //! loopback ports, and `ion-contract run` reaches it through the real OAuth flow with the
-//! variables serve prints, as a user's shell would: the README's command three times on one
-//! serve shared with another team's parts, each run leaving nothing of its own behind.
+//! variables serve prints, as a user's shell would: the command of docs/src/serve.md three
+//! times on one serve shared with another team's parts, each run leaving nothing of its own
+//! behind.
 
 mod common;
 
@@ -45,8 +46,9 @@ fn the_readme_command_passes_again_and_again_on_one_serve_with_foreign_parts() {
         .as_u64()
         .unwrap_or(0);
 
-    // `ION_TARGET=sandbox ion-contract run` with what serve printed sourced, as the README
-    // says: twice one case at a time (a live target's default), then two at once; no reset.
+    // `ION_TARGET=sandbox ion-contract run` with what serve printed sourced, as the guide
+    // (docs/src/serve.md) says: twice one case at a time (a live target's default), then two
+    // at once; no reset.
     for (round, threads) in [None, None, Some("2")].into_iter().enumerate() {
         let mut args = vec!["run"];
         args.extend(threads.map(|n| ["--test-threads", n]).into_iter().flatten());

@@ -270,16 +270,18 @@ fn an_unwritable_report_fails_the_run_as_invalid() {
 }
 
 #[test]
-fn the_readme_lists_every_exit_code_and_no_other() {
-    let readme = read(&manifest_dir().join("README.md"));
-    let table: Vec<u8> = readme
-        .split("Exit codes, one meaning each across the commands:")
-        .nth(1)
-        .expect("the README has its exit code table")
-        .lines()
-        .skip_while(|l| !l.starts_with('|'))
-        .take_while(|l| l.starts_with('|'))
-        .filter_map(|l| l.trim_matches('|').split('|').next()?.trim().parse().ok())
-        .collect();
-    assert_eq!(table, ion_contract::exit::ALL);
+fn the_readme_and_the_guide_list_every_exit_code_and_no_other() {
+    for file in ["README.md", "docs/src/exit-codes.md"] {
+        let text = read(&manifest_dir().join(file));
+        let table: Vec<u8> = text
+            .split("Exit codes, one meaning each across the commands:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{file} has its exit code table"))
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.trim_matches('|').split('|').next()?.trim().parse().ok())
+            .collect();
+        assert_eq!(table, ion_contract::exit::ALL, "{file}");
+    }
 }

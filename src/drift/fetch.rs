@@ -82,8 +82,8 @@ pub async fn from_live(
         .await
         .map_err(|error| match error {
             ReachError::Unavailable(Unavailable::Missing(missing)) => FetchError::Setup(format!(
-                "{missing}\nhelp: export them (see suites/targets.yaml and the README's \"Run \
-                 against a live sandbox\"), or compare against a schema file with `schema diff \
+                "{missing}\nhelp: export them (see suites/targets.yaml and the guide's chapter \
+                 docs/src/targets.md), or compare against a schema file with `schema diff \
                  --live FILE`"
             )),
             ReachError::Preflight { target, source } => FetchError::Preflight {

@@ -127,7 +127,7 @@ pub fn describe_failure(run: &CaseRun<'_>, failure: &StepFailure) -> String {
             text,
             "  help: the events are those webhookEvents lists for the case's own subscription; \
              deliveries are what reached the harness's sink. Check the step's change, or \
-             `within`, `events`, `deliveries` and `sink_answers` (README: Webhooks)"
+             `within`, `events`, `deliveries` and `sink_answers` (docs/src/webhooks.md)"
         );
     }
     let delivery = failure.delivery;
