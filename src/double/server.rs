@@ -3,13 +3,16 @@
 //!
 //! Requests go through [`super::http`], as `serve`'s do, so every fault of [`super::fault`]
 //! (a connection reset included) happens on the embedded double as well. Dropping the
-//! double gives its server back; webhook deliveries already under way finish.
+//! double gives its server back; webhook deliveries already under way finish. A double
+//! mounted on a wiremock `MockServer` ([`super::IonDoubleBuilder::mount`]) has no server of
+//! its own: its URLs are the `MockServer`'s.
 
 use std::sync::Arc;
 
 use super::environment::Environment;
 use super::fault::FaultRule;
-use super::keys::{Role, key_for};
+use super::journal::Journal;
+use super::keys::{Credentials, Role, key_for};
 use super::pool;
 use super::spec::EnvironmentSpec;
 use super::{DoubleData, SchemaRejected, WebhookRetry};
@@ -18,10 +21,15 @@ use crate::client::GraphqlClient;
 use crate::secret::Secret;
 
 /// A running double: an HTTP server on loopback with its own copy of the seed data, until
-/// dropped.
+/// dropped. Dropping it checks its expectations ([`IonDouble::expect`]).
 pub struct IonDouble {
-    environment: Arc<Environment>,
-    server: pool::Lease,
+    pub(super) environment: Arc<Environment>,
+    /// The requests it received ([`super::journal`]).
+    pub(super) journal: Arc<Journal>,
+    /// Its base URL: its pooled server's, or the wiremock `MockServer`'s it is mounted on.
+    url: String,
+    /// Its pooled server, given back on drop; `None` when mounted on wiremock.
+    _server: Option<pool::Lease>,
 }
 
 impl IonDouble {
@@ -39,11 +47,32 @@ impl IonDouble {
     /// When no loopback port can be had, or the servers' runtime cannot start (the machine
     /// is out of ports or threads).
     pub async fn start_with(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
-        let environment = Arc::new(Environment::new(data, spec));
+        let journal = Arc::new(Journal::default());
+        let environment = Arc::new(Environment::new(data, spec).journaled(Arc::clone(&journal)));
         let server = pool::lease(Arc::clone(&environment));
         IonDouble {
+            url: server.url().to_owned(),
             environment,
-            server,
+            journal,
+            _server: Some(server),
+        }
+    }
+
+    /// A double answered by whoever serves `url` (a wiremock `MockServer`), with no server
+    /// of its own.
+    #[cfg(feature = "wiremock")]
+    pub(super) fn without_server(
+        data: Arc<DoubleData>,
+        spec: EnvironmentSpec,
+        url: String,
+    ) -> Self {
+        let journal = Arc::new(Journal::default());
+        let environment = Environment::new(data, spec).journaled(Arc::clone(&journal));
+        IonDouble {
+            environment: Arc::new(environment),
+            journal,
+            url,
+            _server: None,
         }
     }
 
@@ -123,11 +152,38 @@ impl IonDouble {
 
     /// The API base URL (`<api url>/graphql` is the endpoint).
     pub fn api_url(&self) -> String {
-        self.server.url().to_owned()
+        self.url.clone()
     }
 
     /// The auth server's base URL (the token endpoint is under `/realms/api-keys/...`).
     pub fn auth_url(&self) -> String {
-        self.server.url().to_owned()
+        self.url.clone()
+    }
+
+    /// The GraphQL endpoint: `http://127.0.0.1:<port>/graphql`.
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.url)
+    }
+
+    /// The token endpoint (client credentials, form or HTTP Basic):
+    /// `http://127.0.0.1:<port>/realms/api-keys/protocol/openid-connect/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}{}", self.url, Environment::token_path())
+    }
+
+    /// The client id and secret of this double's API key of `role` ([`super::keys`]): what
+    /// a client sends to [`IonDouble::token_url`]. They are public constants of the double.
+    pub fn credentials(&self, role: Role) -> Credentials {
+        let (client_id, secret) = key_for(self.environment.spec(), role);
+        Credentials {
+            client_id,
+            client_secret: Secret::new(secret),
+        }
+    }
+
+    /// A valid bearer token of this double's API key of `role`, issued in process (no
+    /// request is sent, none is logged); it lives as long as the environment's tokens do.
+    pub fn token(&self, role: Role) -> Secret {
+        Secret::new(self.environment.token_of(role))
     }
 }
