@@ -55,7 +55,7 @@ const SDL_NAME: &str = "<IonDoubleBuilder::schema_sdl>";
 impl IonDouble {
     /// A builder for a double with the built-in schema and demo seed, to change and then
     /// [`IonDoubleBuilder::start`] (or, with the `wiremock` feature,
-    /// [`IonDoubleBuilder::mount`]).
+    /// `IonDoubleBuilder::mount`).
     pub fn builder() -> IonDoubleBuilder {
         IonDoubleBuilder {
             schema: Given::BuiltIn,

@@ -3,7 +3,7 @@
 //! against ([`super::expect`]).
 //!
 //! Every request on ION's paths is logged, answered through the double's own server or
-//! through wiremock ([`super::IonDouble::responder`]), unknown paths included; the admin
+//! through wiremock (`IonDouble::responder`, feature `wiremock`), unknown paths included; the admin
 //! endpoints (`/__double/...`) are not, as they are not counted either. What is kept of a
 //! request is its method, its path, the status of the answer and, for `POST /graphql`
 //! only, its body (the GraphQL `query`, `operationName` and `variables`). Headers are

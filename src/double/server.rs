@@ -4,7 +4,7 @@
 //! Requests go through [`super::http`], as `serve`'s do, so every fault of [`super::fault`]
 //! (a connection reset included) happens on the embedded double as well. Dropping the
 //! double gives its server back; webhook deliveries already under way finish. A double
-//! mounted on a wiremock `MockServer` ([`super::IonDoubleBuilder::mount`]) has no server of
+//! mounted on a wiremock `MockServer` (`IonDoubleBuilder::mount`) has no server of
 //! its own: its URLs are the `MockServer`'s.
 
 use std::sync::Arc;

@@ -126,7 +126,10 @@ async fn the_builder_takes_a_data_shape() {
     let token = double.token(Role::Admin);
     let parts = json!({"query": "{ parts { pageInfo { totalCount } } }"});
     let (_, blank) = send(&double.graphql_url(), token.expose(), parts).await;
-    assert_eq!(blank["data"]["parts"]["pageInfo"]["totalCount"], 0, "{blank}");
+    assert_eq!(
+        blank["data"]["parts"]["pageInfo"]["totalCount"], 0,
+        "{blank}"
+    );
 }
 
 #[tokio::test]
@@ -397,9 +400,11 @@ async fn a_started_double_answers_through_its_responder_from_the_same_store() {
     let create = json!({"query": CREATE, "variables": {"input": {"partNumber": "PN-BOTH"}}});
     let (status, _) = send(&format!("{}/graphql", server.uri()), token.expose(), create).await;
     assert_eq!(status, 200);
-    let count =
-        json!({"query": "{ parts(filters: {partNumber: {eq: \"PN-BOTH\"}}) { pageInfo { totalCount } } }"});
+    let count = json!({"query": "{ parts(filters: {partNumber: {eq: \"PN-BOTH\"}}) { pageInfo { totalCount } } }"});
     let (_, direct) = send(&double.graphql_url(), token.expose(), count).await;
-    assert_eq!(direct["data"]["parts"]["pageInfo"]["totalCount"], 1, "{direct}");
+    assert_eq!(
+        direct["data"]["parts"]["pageInfo"]["totalCount"], 1,
+        "{direct}"
+    );
     assert_eq!(double.received_requests().len(), 2, "both ways are logged");
 }
