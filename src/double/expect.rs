@@ -42,6 +42,16 @@ impl Operation {
         self
     }
 
+    /// The operation name expected.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How many times it is expected.
+    pub fn expected(&self) -> Times {
+        self.times
+    }
+
     /// Whether a request of operation name `name` counts for this expectation.
     pub(crate) fn matches(&self, name: Option<&str>) -> bool {
         name == Some(self.name.as_str())

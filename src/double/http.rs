@@ -5,7 +5,8 @@
 //!
 //! A request's body is read (at most [`MAX_BODY_BYTES`]; more gets 413, and one that takes
 //! longer than the environment's body time limit gets 408), answered on a blocking thread
-//! and dropped: nothing of a request is kept.
+//! and dropped: the transport keeps nothing of a request (an [`super::IonDouble`]'s
+//! environment logs it, [`super::journal`]).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -32,8 +32,9 @@ pub const MAX_RECEIVED_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// One request the double received, as [`super::IonDouble::received_requests`] lists it.
 ///
-/// Its `Debug` shows the variables with secret-looking values (keys such as
-/// `sharedSecret`, JWTs) as `[redacted]`; the request's headers are never kept.
+/// Its `Debug` shows the variables as snapshots do ([`crate::redact`]): secret-looking
+/// values (keys such as `sharedSecret`, JWTs) as `[redacted]`, etags and timestamps as
+/// placeholders. The request's headers are never kept.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReceivedRequest {
@@ -74,29 +75,8 @@ impl fmt::Debug for GraphqlCall {
         f.debug_struct("GraphqlCall")
             .field("operation_name", &self.operation_name)
             .field("query", &self.query)
-            .field("variables", &without_secrets(&self.variables))
+            .field("variables", &crate::redact::redact(&self.variables))
             .finish()
-    }
-}
-
-/// `value` with the values of secret keys and token-shaped strings replaced.
-fn without_secrets(value: &Value) -> Value {
-    use crate::redact::{SECRET, is_secret_key, looks_like_token};
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, value)| match value {
-                    Value::Object(_) | Value::Array(_) | Value::Null => {
-                        (key.clone(), without_secrets(value))
-                    }
-                    _ if is_secret_key(key) => (key.clone(), SECRET.into()),
-                    _ => (key.clone(), without_secrets(value)),
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_secrets).collect()),
-        Value::String(s) if looks_like_token(s) => SECRET.into(),
-        other => other.clone(),
     }
 }
 

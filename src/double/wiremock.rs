@@ -31,9 +31,18 @@ pub const DOUBLE_PRIORITY: u8 = u8::MAX;
 
 /// A `wiremock::Respond` answering as the double does: the token endpoint, JWKS, discovery,
 /// `/graphql` and the admin endpoints. Clones answer from the same store.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DoubleResponder {
     environment: Arc<Environment>,
+}
+
+impl std::fmt::Debug for DoubleResponder {
+    /// The environment's name only: its store can be large.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DoubleResponder")
+            .field("environment", &self.environment.spec().name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Respond for DoubleResponder {

@@ -31,7 +31,8 @@
 //! The transport ([`super::http`], for [`super::server`]'s per-trial double and
 //! [`super::serve`]) turns a request into a call of [`Environment::handle`] (with the
 //! origin the client reached, `<scheme>://<Host>`, for the URLs of the discovery document)
-//! and its [`Reply`] into a response, and keeps no copy of the request.
+//! and its [`Reply`] into a response, and keeps no copy of the request; the environment of
+//! an [`super::IonDouble`] logs what it answers in its journal ([`super::journal`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
