@@ -242,7 +242,7 @@
 //! # #[cfg(not(feature = "wiremock"))] fn main() {}
 //! ```
 //!
-//! //! The request handling lives in one transport-independent place (`environment.rs`);
+//! The request handling lives in one transport-independent place (`environment.rs`);
 //! [`IonDouble`] serves it on a loopback port and a thread of its own for trials, and
 //! [`serve`] for `ion-contract serve`, a long-running local ION for any client; both answer
 //! through one hyper transport, faults included ([`fault`]). An [`observe::Observer`] given

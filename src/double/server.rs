@@ -47,20 +47,15 @@ impl IonDouble {
     /// When no loopback port can be had, or the servers' runtime cannot start (the machine
     /// is out of ports or threads).
     pub async fn start_with(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
-        let journal = Arc::new(Journal::default());
-        let environment = Arc::new(Environment::new(data, spec).journaled(Arc::clone(&journal)));
-        let server = pool::lease(Arc::clone(&environment));
-        IonDouble {
-            url: server.url().to_owned(),
-            environment,
-            journal,
-            _server: Some(server),
-        }
+        let mut double = Self::without_server(data, spec, String::new());
+        let server = pool::lease(Arc::clone(&double.environment));
+        server.url().clone_into(&mut double.url);
+        double._server = Some(server);
+        double
     }
 
-    /// A double answered by whoever serves `url` (a wiremock `MockServer`), with no server
-    /// of its own.
-    #[cfg(feature = "wiremock")]
+    /// A double with no server of its own yet, answered by whoever serves `url` (a
+    /// wiremock `MockServer`).
     pub(super) fn without_server(
         data: Arc<DoubleData>,
         spec: EnvironmentSpec,
