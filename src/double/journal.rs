@@ -1,6 +1,6 @@
 //! The requests a double received, kept in process for the test that started it
 //! ([`super::IonDouble::received_requests`]), and the counts its expectations are checked
-//! against ([`super::expect`]).
+//! against ([`super::IonDouble::expect`]).
 //!
 //! Every request on ION's paths is logged, answered through the double's own server or
 //! through wiremock (`IonDouble::responder`, feature `wiremock`), unknown paths included; the admin
