@@ -15,6 +15,8 @@ mod graphql_errors;
 mod limits;
 #[path = "double/operations.rs"]
 mod operations;
+#[path = "double/rust_api.rs"]
+mod rust_api;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::GraphqlClient;
 use crate::auth::{ClientCredentials, TokenSource};
-use crate::double::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, IonDouble, Role, key_for};
+use crate::double::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, IonDouble, Role};
 use crate::secret::Secret;
 
 /// The demo API key every per-trial double accepts ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`]).
@@ -44,10 +44,10 @@ impl DoubleClients for IonDouble {
     }
 
     fn key_client(&self, role: Role, http: &reqwest::Client) -> GraphqlClient {
-        let (client_id, secret) = key_for(self.spec(), role);
+        let key = self.credentials(role);
         let credentials = ClientCredentials {
-            client_id,
-            client_secret: Secret::new(secret),
+            client_id: key.client_id,
+            client_secret: key.client_secret,
         };
         client_with(self, http, credentials)
     }

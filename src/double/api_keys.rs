@@ -176,6 +176,15 @@ impl Keys {
     }
 }
 
+/// The client id and secret of one of a double's API keys ([`super::IonDouble::credentials`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The client id (`ion-contract-demo`).
+    pub client_id: String,
+    /// The client secret; printed as `[redacted]`.
+    pub client_secret: crate::secret::Secret,
+}
+
 /// The client id and secret of `spec`'s key of `role` (public constants of the double).
 pub fn key_for(spec: &EnvironmentSpec, role: Role) -> (String, String) {
     match role {

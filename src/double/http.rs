@@ -5,7 +5,8 @@
 //!
 //! A request's body is read (at most [`MAX_BODY_BYTES`]; more gets 413, and one that takes
 //! longer than the environment's body time limit gets 408), answered on a blocking thread
-//! and dropped: nothing of a request is kept.
+//! and dropped: the transport keeps nothing of a request (an [`super::IonDouble`]'s
+//! environment logs it, [`super::journal`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,12 +125,20 @@ async fn respond(
 /// `Host` header, or the URI's in absolute form), or `localhost` when neither is a valid
 /// authority.
 fn origin(scheme: &str, parts: &http::request::Parts) -> String {
-    let host = parts
-        .headers
+    origin_of(scheme, &parts.headers, parts.uri.authority())
+}
+
+/// [`origin`] of a request with these headers and the URI's authority, if it has one.
+pub(crate) fn origin_of(
+    scheme: &str,
+    headers: &http::HeaderMap,
+    authority: Option<&http::uri::Authority>,
+) -> String {
+    let host = headers
         .get(http::header::HOST)
         .and_then(|host| host.to_str().ok())
         .and_then(|host| host.parse::<http::uri::Authority>().ok())
-        .or_else(|| parts.uri.authority().cloned())
+        .or_else(|| authority.cloned())
         .filter(|authority| !authority.as_str().contains('@'));
     match host {
         Some(authority) => format!("{scheme}://{authority}"),

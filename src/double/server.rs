@@ -3,22 +3,31 @@
 //!
 //! Requests go through [`super::http`], as `serve`'s do, so every fault of [`super::fault`]
 //! (a connection reset included) happens on the embedded double as well. Dropping the
-//! double gives its server back; webhook deliveries already under way finish.
+//! double gives its server back; webhook deliveries already under way finish. A double
+//! mounted on a wiremock `MockServer` (`IonDoubleBuilder::mount`) has no server of
+//! its own: its URLs are the `MockServer`'s.
 
 use std::sync::Arc;
 
+use super::api_keys::{Credentials, Role, key_for};
 use super::environment::Environment;
 use super::fault::FaultRule;
+use super::journal::Journal;
 use super::pool;
 use super::spec::EnvironmentSpec;
 use super::{DoubleData, SchemaRejected, WebhookRetry};
 use crate::secret::Secret;
 
 /// A running double: an HTTP server on loopback with its own copy of the seed data, until
-/// dropped.
+/// dropped. Dropping it checks its expectations ([`IonDouble::expect`]).
 pub struct IonDouble {
-    environment: Arc<Environment>,
-    server: pool::Lease,
+    pub(super) environment: Arc<Environment>,
+    /// The requests it received ([`super::journal`]).
+    pub(super) journal: Arc<Journal>,
+    /// Its base URL: its pooled server's, or the wiremock `MockServer`'s it is mounted on.
+    url: String,
+    /// Its pooled server, given back on drop; `None` when mounted on wiremock.
+    _server: Option<pool::Lease>,
 }
 
 impl IonDouble {
@@ -36,22 +45,33 @@ impl IonDouble {
     /// When no loopback port can be had, or the servers' runtime cannot start (the machine
     /// is out of ports or threads).
     pub async fn start_with(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
-        let environment = Arc::new(Environment::new(data, spec));
-        let server = pool::lease(Arc::clone(&environment));
+        let mut double = Self::without_server(data, spec, String::new());
+        let server = pool::lease(Arc::clone(&double.environment));
+        server.url().clone_into(&mut double.url);
+        double._server = Some(server);
+        double
+    }
+
+    /// A double with no server of its own yet, answered by whoever serves `url` (a
+    /// wiremock `MockServer`).
+    pub(super) fn without_server(
+        data: Arc<DoubleData>,
+        spec: EnvironmentSpec,
+        url: String,
+    ) -> Self {
+        let journal = Arc::new(Journal::default());
+        let environment = Environment::new(data, spec).journaled(Arc::clone(&journal));
         IonDouble {
-            environment,
-            server,
+            environment: Arc::new(environment),
+            journal,
+            url,
+            _server: None,
         }
     }
 
     /// A token of this double's own API key, issued in process (no token request is sent).
     pub(crate) fn own_token(&self) -> Secret {
         Secret::new(self.environment.own_token())
-    }
-
-    /// The environment this double imitates.
-    pub(crate) fn spec(&self) -> &EnvironmentSpec {
-        self.environment.spec()
     }
 
     /// Changes or removes a row behind the API's back: the body of `POST /__double/drift`.
@@ -91,11 +111,38 @@ impl IonDouble {
 
     /// The API base URL (`<api url>/graphql` is the endpoint).
     pub fn api_url(&self) -> String {
-        self.server.url().to_owned()
+        self.url.clone()
     }
 
     /// The auth server's base URL (the token endpoint is under `/realms/api-keys/...`).
     pub fn auth_url(&self) -> String {
-        self.server.url().to_owned()
+        self.url.clone()
+    }
+
+    /// The GraphQL endpoint: `http://127.0.0.1:<port>/graphql`.
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.url)
+    }
+
+    /// The token endpoint (client credentials, form or HTTP Basic):
+    /// `http://127.0.0.1:<port>/realms/api-keys/protocol/openid-connect/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}{}", self.url, Environment::token_path())
+    }
+
+    /// The client id and secret of this double's API key of `role` ([`super::keys`]): what
+    /// a client sends to [`IonDouble::token_url`]. They are public constants of the double.
+    pub fn credentials(&self, role: Role) -> Credentials {
+        let (client_id, secret) = key_for(self.environment.spec(), role);
+        Credentials {
+            client_id,
+            client_secret: Secret::new(secret),
+        }
+    }
+
+    /// A valid bearer token of this double's API key of `role`, issued in process (no
+    /// request is sent, none is logged); it lives as long as the environment's tokens do.
+    pub fn token(&self, role: Role) -> Secret {
+        Secret::new(self.environment.token_of(role))
     }
 }

@@ -100,6 +100,9 @@ impl Environment {
                 self.faults
                     .change(|faults| *faults = Faults::of(&self.spec));
                 self.throttle.reset();
+                if let Some(journal) = &self.journal {
+                    journal.clear();
+                }
                 Reply::json(200, &json!({ "reset": true }))
             }),
             "expire-tokens" => only(method, "POST", || {

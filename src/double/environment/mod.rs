@@ -31,7 +31,8 @@
 //! The transport ([`super::http`], for [`super::server`]'s per-trial double and
 //! [`super::serve`]) turns a request into a call of [`Environment::handle`] (with the
 //! origin the client reached, `<scheme>://<Host>`, for the URLs of the discovery document)
-//! and its [`Reply`] into a response, and keeps no copy of the request.
+//! and its [`Reply`] into a response, and keeps no copy of the request; the environment of
+//! an [`super::IonDouble`] logs what it answers in its journal ([`super::journal`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -48,6 +49,7 @@ use super::api_keys::{Keys, Role};
 use super::documents::Documents;
 use super::families::Families;
 use super::fault::{self, FaultRule, FaultSwitch, Faults};
+use super::journal::Journal;
 use super::keycloak;
 use super::limits::{Budget, Cancel, LimitExceeded};
 use super::observe::{Exchange, Observer};
@@ -89,6 +91,9 @@ pub(crate) struct Environment {
     faults: FaultSwitch,
     /// Told of every `/graphql` exchange (`serve --record`, [`super::observe`]).
     observer: Option<Arc<dyn Observer>>,
+    /// The log of requests an [`super::IonDouble`] keeps for its test ([`super::journal`]);
+    /// `serve` keeps none.
+    journal: Option<Arc<Journal>>,
 }
 
 /// An answer: a status, a body (JSON unless a fault says otherwise), any extra headers
@@ -155,6 +160,7 @@ impl Environment {
             webhooks: Webhooks::default(),
             faults: FaultSwitch::new(Faults::of(&spec)),
             observer: None,
+            journal: None,
             data,
             spec,
         }
@@ -166,8 +172,14 @@ impl Environment {
         self
     }
 
-    /// Answers one request. `origin` is where the client reached the double
-    /// (`<scheme>://<host>[:port]`); `path` is the URL path, without the query string;
+    /// The same environment, logging every request on ION's paths in `journal`.
+    pub(crate) fn journaled(mut self, journal: Arc<Journal>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Answers one request (and logs it in the journal, if any). `origin` is where the
+    /// client reached the double (`<scheme>://<host>[:port]`); `path` is the URL path, without the query string;
     /// `cancel` is set when the client has gone (the request then stops at its next field).
     pub(crate) fn handle(
         &self,
@@ -182,7 +194,7 @@ impl Environment {
             return self.admin(method, path, body);
         }
         lock(&self.counters).count(path);
-        match path {
+        let reply = match path {
             TOKEN_PATH | LEGACY_TOKEN_PATH => only(method, "POST", || self.token(headers, body)),
             JWKS_PATH | LEGACY_JWKS_PATH => only(method, "GET", || {
                 Reply::json(200, &keycloak::jwks(self.issuer.key()))
@@ -207,7 +219,11 @@ impl Environment {
                 reply
             }),
             _ => not_found(method, path),
+        };
+        if let Some(journal) = &self.journal {
+            journal.record(method, path, body, reply.status);
         }
+        reply
     }
 
     /// What this environment imitates.
@@ -235,11 +251,23 @@ impl Environment {
 
     /// A fresh token of this environment's own API key, as the token endpoint would issue.
     pub(crate) fn own_token(&self) -> String {
+        self.token_of(Role::Admin)
+    }
+
+    /// A fresh token of this environment's API key of `role` ([`super::keys`]), with the
+    /// role that key has now.
+    pub(crate) fn token_of(&self, role: Role) -> String {
+        let (client_id, secret) = super::api_keys::key_for(&self.spec, role);
         let role = lock(&self.keys)
-            .authenticate(&self.spec.client_id, &self.spec.client_secret)
-            .unwrap_or(Role::Admin);
-        let lifetime = self.spec.token_lifetime_secs;
-        self.issuer.issue(&self.spec.client_id, role, lifetime)
+            .authenticate(&client_id, &secret)
+            .unwrap_or(role);
+        self.issuer
+            .issue(&client_id, role, self.spec.token_lifetime_secs)
+    }
+
+    /// The path of the token endpoint.
+    pub(crate) fn token_path() -> &'static str {
+        TOKEN_PATH
     }
 
     /// A token of this environment's API key that has already expired, as a token saved
