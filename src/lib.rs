@@ -1,180 +1,229 @@
 //! ion-contract: contract tests for integrations built on First Resonance's ION GraphQL API.
 //!
-//! You describe the GraphQL operations your integration relies on (the exact queries and
-//! mutations, the fields it reads, the values it expects) as YAML suites in `suites/`.
-//! ion-contract validates every operation against ION's schema when the suite loads and runs
-//! each case as a `cargo test` trial against an embedded double of ION (the default), a live
-//! ION sandbox, or production read-only, recording responses as insta snapshots in
-//! `snapshots/`.
+//! A team describes the GraphQL operations its integration relies on as YAML suites in
+//! `suites/`; ion-contract checks them against ION's schema, runs each case as a trial
+//! against an embedded double of ION (the default), a live sandbox or production read-only,
+//! and records the responses as snapshots. Most teams use the binary (`ion-contract run`,
+//! `serve`, `preflight`, `smoke`, ...): its manual is the user's guide in the repository's
+//! `docs/` folder (an mdBook: `docs/src/SUMMARY.md`), and the README is the short tour.
 //!
-//! ```sh
-//! cargo run --release -- run     # every suite against the embedded double; exit 0 or 101
-//! cargo test                     # the same trials, plus the harness's own tests
-//! cargo run -- check             # validate the suites only; exit 0, or 2 with located errors
-//! cargo run -- preflight --target sandbox  # URLs and credentials all the sandbox's? exit 0 or 3
-//! cargo run -- serve             # a local ION (sandbox :4010, production :4011) for any client
-//! cargo run -- serve --record suites/recorded  # ... recording its clients' operations as suites
-//! cargo run -- schema pull --target sandbox  # the live schema as SDL, by introspection
-//! cargo run -- schema diff --target sandbox  # which live changes break our operations? 0 or 4
-//! cargo run -- data pull --target sandbox    # the sandbox's rows, faked, as the double's data
+//! This page is for Rust teams, who use the crate in two ways. Everything they need is
+//! re-exported here; the modules behind it are the binary's and carry no stability promise
+//! (they are hidden from these docs; their own docs are the maintainers' reference, with a
+//! map in `docs/dev/architecture.md`).
+//!
+//! # Your suites as `cargo test` trials
+//!
+//! A test target with `harness = false` runs every suite of the project's `suites/` folder
+//! as libtest trials named `<suite>::<case>::<target>`, with libtest's filters and flags
+//! (`cargo test --test suites -- parts::`), exactly as `ion-contract run` does:
+//!
+//! ```toml
+//! [[test]]
+//! name = "suites"
+//! harness = false
 //! ```
 //!
-//! # The manual
-//!
-//! | topic | where |
-//! | --- | --- |
-//! | the suite format, templates and how loading reports problems | [`suite`], [`suite::template`] |
-//! | trials, their names, filters and libtest flags | [`runner`] |
-//! | what an expectation checks and how a failure reads | [`check`], [`execute`] |
-//! | the closed set of step failure classes, `expect: {failure}`, time limits | [`report::FailureClass`], [`execute`] |
-//! | faults the double injects (`fault:`, `/__double/faults`, `serve --fault`) | [`double::fault`] |
-//! | the embedded ION double: auth, reads, writes, errors, admin endpoints | [`double`] |
-//! | the double's data shapes (`--data blank\|demo\|snapshot`, `data =`) | [`double::DataShape`] |
-//! | `data pull`: a live tenant's rows into a seed file, sensitive values faked | [`data_pull`], [`data_pull::fake`] |
-//! | `serve`: the double as a long-running local ION, sandbox and production | [`double::serve`] |
-//! | `serve --record`: an integration's contract recorded from its traffic (sessions, captures, expectations, merging) | [`record`] |
-//! | snapshots and their redactions | [`snapshot`], [`redact`] |
-//! | `review`: accepting or rejecting pending snapshots, with or without a terminal | [`snapshot::review`] |
-//! | secrets kept out of every output, in every encoding | [`scrub`] |
-//! | targets (`suites/targets.yaml`), their URLs and credentials, `require_credentials` | [`targets`] |
-//! | the schema, seed and chain the binary carries, and which file a command reads | [`builtin`] |
-//! | where the project is (from any folder of it), `ion-contract.toml` | [`project`] |
-//! | tokens (fetched once, renewed before expiry) and HTTP | [`auth`], [`client`] |
-//! | environment mismatch: the preflight of a live target, and `ion-contract preflight` | [`preflight`] |
-//! | reaching a target: a live one only after its preflight, for every command | [`reach`] |
-//! | which environment a host, issuer or variable belongs to; the 401/403 classes | [`auth::Realm`], [`auth::classify`] |
-//! | steps that run `as:` other credentials | [`profile`] |
-//! | pacing (`max_rps`), Retry-After and retries | [`client`] |
-//! | throttle checks and ramps, a suite's `double:` | [`suite`] (Throttling), [`double`] (Throttling) |
-//! | the seeding chain (`seed`, `seed --clean`) | [`seeding`] |
-//! | data drift against the baseline (`drift`) | [`drift::data`] |
-//! | the nightly smoke run (`smoke`) | [`smoke`] |
-//! | reports for CI: JUnit, JSON, markdown summary | [`report`] |
-//! | exit codes of every command | [`exit`] |
-//! | `init`: a new project's files, and starter suites from a team's operations (`--from`) | [`init`], [`init::from`], [`init::extract`] |
-//! | the loader's limits: user files (regular, bounded), symlinks, YAML nodes, JSONPath, `--test-threads`, a closed stdout | [`user_file`], [`suite`] (`load`, `parse`, `jsonpath`), [`runner`], [`closed_stdout`] |
-//! | shards (`--shard i/n`) and suite locks (`lock:`) | [`runner::Shard`], [`lock`] |
-//! | the progress line of `seed`, `drift` and `smoke` (`ION_PROGRESS`) | [`progress`] |
-//! | schema drift: `schema pull`, `schema diff`, breaking/dangerous/safe, usage-awareness, exit codes | [`drift`] |
-//! | the classification rules (graphql-inspector's) | [`drift::schema`] |
-//! | what an operation uses, and which changes touch it | [`drift::usage`] |
-//! | introspection and its JSON read back as SDL | [`drift::introspect`], [`drift::sdl`] |
-//! | `sweep`: what earlier runs left on a sandbox, found by run id and deleted | [`sweep`] |
-//! | the run id (`ION_TEST_RUN`, `${run.id}`, `${run.short}`, `X-Test-Run`) | [`run_id`] |
-//! | `expect_webhook:`: receivers per case, the loopback sink, `webhookEvents`, `X-Test-Run` | [`webhook`] |
-//! | the double's webhooks (receivers, subscriptions, signed deliveries, retries) and API-key roles | [`double`] (Webhooks), [`double::api_keys`] |
-//! | giving a double another schema (`POST /__double/schema`, [`double::IonDouble::set_schema`]) | [`double`] |
-//!
-//! # Project layout
-//!
-//! ```text
-//! suites/*.yaml              one suite per file; its id is the path without .yaml
-//! suites/documents/*.graphql operations shared by several steps (`document:` + `operation:`)
-//! suites/schema/ion.graphql  the double's schema: a subset of ION's real schema (optional)
-//! suites/schema/<target>.graphql  a target's schema as `schema pull` wrote it (not a suite)
-//! suites/seed/demo.yaml      the double's data, fresh for every trial (optional)
-//! suites/seed/snapshot.yaml  the `snapshot` data shape's file, as `data pull` writes it
-//! suites/seed/chain.yaml     the seeding chain of `seed`, `drift`, `smoke` (optional)
-//! suites/targets.yaml        where suites may run (optional: mock, sandbox, production built in)
-//! suites/suite.schema.json   the suite format as a JSON Schema, for editors (`schema suite-format`)
-//! snapshots/*.snap           <suite>__<case>@<target>.snap
+//! ```no_run
+//! // tests/suites.rs
+//! fn main() -> std::process::ExitCode {
+//!     ion_contract::run_suites()
+//! }
 //! ```
 //!
-//! Only the suite files are needed: the binary carries this repository's schema, demo seed
-//! and demo chain, and reads a project's own file instead wherever it has one ([`builtin`]).
+//! # The ION double in your own tests
 //!
-//! # Trials
+//! [`IonDouble::builder`] starts a double with the built-in schema and demo seed (or your
+//! own: [`IonDoubleBuilder::schema_file`], [`IonDoubleBuilder::seed_file`],
+//! [`IonDoubleBuilder::data`], [`IonDoubleBuilder::environment`]); a bad file is a located
+//! [`DoubleError`], never a panic. The double hands your client what it needs:
+//! [`IonDouble::graphql_url`], [`IonDouble::token_url`], [`IonDouble::credentials`] for the
+//! API key of a [`Role`], or a ready [`IonDouble::token`]. Afterwards,
+//! [`IonDouble::received_requests`] lists what it received (method, path, status,
+//! operation name, query and variables; never a header or a token; the last
+//! [`MAX_RECEIVED`]), and [`IonDouble::expect`] sets expectations such as
+//! `Operation::named("CreatePart").times(1)`, checked by [`IonDouble::verify`] and, as
+//! wiremock does, when the double is dropped (an unmet one panics, naming it, its count
+//! and the operations received).
 //!
-//! Every case becomes one trial per target, named `<suite>::<case>::<target>`
-//! (`parts::list-paginates::mock`). The default target is `mock`, the embedded double
-//! (`ION_TARGET` or `--target` choose another). A suite with `targets: [mock, sandbox]` is
-//! planned only for those targets.
+//! With the cargo feature `wiremock`, `IonDoubleBuilder::mount` mounts the double on a
+//! `wiremock::MockServer` at the lowest priority (`DoubleResponder`), so a plain wiremock
+//! `Mock` overrides one operation (a 429, a 503) while the double answers the rest from
+//! its store. A test of an integration, start to end:
 //!
-//! On a live target every trial shares one HTTP client and one token, trials run one at a
-//! time unless `--test-threads` says otherwise, and they come in verification order: cases
-//! that only ask `me` first (are the credentials and tenant right?), then cases that only
-//! read, then cases that write. A live target whose credentials are not set lists its
-//! trials as ignored, with one line on stderr naming the variables to set; where they are
-//! required (`--require-credentials`, `ION_REQUIRE_CREDENTIALS=1`, a target's
-//! `require_credentials: true`) the run fails instead, exit 2 (see [`targets`]). On a read-only
-//! target (production) a case with a mutation fails before it sends anything.
+//! ```
+//! # #[cfg(feature = "wiremock")]
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use ion_contract::{IonDouble, Operation, Role};
+//! use serde_json::{Value, json};
+//! use wiremock::matchers::{body_partial_json, method, path};
+//! use wiremock::{Mock, MockServer, ResponseTemplate};
 //!
-//! A suite file that does not load becomes one
-//! failing trial `<suite>::load` holding every diagnostic (`file:line:col`, what is wrong and
-//! how to fix it); the other suites still run. A failing step names
-//! `suite::case::target`, the step and its `file:line:col`, each unmet expectation, and the
-//! response with secrets redacted.
+//! /// The integration under test: fetches a token, then talks GraphQL to ION.
+//! struct PartSync { http: reqwest::Client, graphql: String, token: String }
 //!
-//! # The double's seed file
+//! impl PartSync {
+//!     async fn connect(token_url: &str, graphql: &str, id: &str, secret: &str) -> PartSync {
+//!         let http = reqwest::Client::new();
+//!         let form = [("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret)];
+//!         let token: Value = http.post(token_url).form(&form).send().await.unwrap().json().await.unwrap();
+//!         let token = token["access_token"].as_str().expect("a token").to_owned();
+//!         PartSync { http, graphql: graphql.to_owned(), token }
+//!     }
 //!
-//! ```yaml
-//! me: 1                      # the User that `me` returns (default: the lowest User id)
-//! defaults:                  # columns a create fills in when its input leaves them out
-//!   Part: {revision: "A", partType: PART}
-//! Part:                      # one table per entity type, named as in the schema
-//!   - {id: 1, partNumber: PN-1001, description: Bracket}
-//! PartInventory:
-//!   - {id: 1, partId: 1, quantity: 4}   # `partId` is the column `PartInventory.part` follows
+//!     /// Sends one operation; returns the HTTP status and the body.
+//!     async fn send(&self, operation: &str, query: &str, variables: Value) -> (u16, Value) {
+//!         let body = json!({"operationName": operation, "query": query, "variables": variables});
+//!         let response = self.http.post(&self.graphql).bearer_auth(&self.token)
+//!             .json(&body).send().await.expect("ION answers");
+//!         (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+//!     }
+//! }
+//!
+//! const CREATE: &str = "mutation CreatePart($input: CreatePartInput!) {
+//!     createPart(input: $input) { part { id partNumber } } }";
+//! const LIST: &str = "query ListParts($n: String!) {
+//!     parts(filters: {partNumber: {eq: $n}}) { edges { node { id } } } }";
+//! const PURGE: &str = "mutation DeleteOld($etag: String!) { deletePart(etag: $etag, id: 1) { id } }";
+//!
+//! let server = MockServer::start().await;
+//! let double = IonDouble::builder().mount(&server).await.expect("the built-in files load");
+//! // ION throttles one operation: an ordinary wiremock mock, tried before the double.
+//! Mock::given(method("POST"))
+//!     .and(path("/graphql"))
+//!     .and(body_partial_json(json!({"operationName": "DeleteOld"})))
+//!     .respond_with(ResponseTemplate::new(429).set_body_json(json!({"errors": [{"message": "Too Many Requests"}]})))
+//!     .expect(1)
+//!     .mount(&server)
+//!     .await;
+//! double.expect(Operation::named("CreatePart").times(1));
+//! double.expect(Operation::named("ListParts").times(1..));
+//!
+//! let key = double.credentials(Role::Editor);
+//! let sync = PartSync::connect(&double.token_url(), &double.graphql_url(),
+//!                              &key.client_id, key.client_secret.expose()).await;
+//! let (status, created) = sync.send("CreatePart", CREATE, json!({"input": {"partNumber": "PN-NEW-1"}})).await;
+//! let id = &created["data"]["createPart"]["part"]["id"];
+//! assert!(status == 200 && id.is_number(), "{created}");
+//! let (_, listed) = sync.send("ListParts", LIST, json!({"n": "PN-NEW-1"})).await;
+//! assert_eq!(&listed["data"]["parts"]["edges"][0]["node"]["id"], id, "the double's store kept the part");
+//! assert_eq!(sync.send("DeleteOld", PURGE, json!({"etag": "x"})).await.0, 429);
+//!
+//! let log = double.received_requests();
+//! let operations: Vec<_> = log.iter().map(|r| (r.path.as_str(), r.operation_name(), r.status)).collect();
+//! assert_eq!(operations, [
+//!     ("/realms/api-keys/protocol/openid-connect/token", None, 200),
+//!     ("/graphql", Some("CreatePart"), 200),
+//!     ("/graphql", Some("ListParts"), 200),
+//! ]);
+//! double.verify().expect("CreatePart once, ListParts at least once");
+//! # }
+//! # #[cfg(not(feature = "wiremock"))] fn main() {}
 //! ```
 //!
-//! Row keys are fields of their type; `xId` columns must point at existing rows; the double
-//! fills in `_etag`, `_created`, `_updated` and `entityId`. Problems are reported at
-//! `file:line:col`, all at once, by `check` and `run` alike. Every entity type of the schema
-//! the file does not name gets three generated rows (deterministic, with foreign keys to
-//! existing rows); write `Type: []` to keep a type empty. That is the `demo` data shape; the
-//! `blank` shape keeps only `me` and its organization, the `snapshot` shape a file as it is
-//! ([`double::DataShape`]).
 //!
 //! # Secrets
 //!
-//! No output (terminal, snapshot, report, pulled SDL, error message) carries a secret:
-//! tokens, client secrets and `Authorization` headers are redacted wherever a response or
-//! request is shown ([`redact`]), and every text that leaves the process goes through one
-//! scrubbing path ([`scrub`]) that knows every credential variable's value, every token
-//! fetched and every webhook secret, and finds them raw, URL-encoded, JSON-escaped or in
-//! base64 (values of 4 characters or more). `tests/leak.rs` runs every suite, passing and
-//! failing, with known credentials; `tests/hostile.rs` runs every command against a fake ION
-//! that echoes them into every answer; both look for them in every output.
+//! No output (terminal, snapshot, report, pulled SDL, error message, a [`Secret`]'s `Debug`)
+//! carries a secret: tokens, client secrets and `Authorization` headers are redacted
+//! wherever a request or response is shown, and every text that leaves the process goes
+//! through one scrubbing path that finds them raw, URL-encoded, JSON-escaped or in base64.
 
 #![forbid(unsafe_code)]
 
+use std::process::ExitCode;
+
+pub use double::{
+    Credentials, DataShape, DoubleError, EnvironmentSpec, FaultKind, FaultRule, GraphqlCall,
+    IonDouble, IonDoubleBuilder, MAX_RECEIVED, Operation, ReceivedRequest, RetryAfter, Role,
+    SchemaRejected, ThrottleSpec, Times, VerificationFailed, WebhookRetry,
+};
+#[cfg(feature = "wiremock")]
+pub use double::{DOUBLE_PRIORITY, DoubleResponder};
+pub use secret::Secret;
+
+/// Runs the project's suites as libtest trials: the body of a `harness = false` test target
+/// (see the crate docs). Reads libtest's arguments from the command line and the options
+/// from the environment (`ION_TARGET`, `ION_TEST_THREADS`, ...) as `ion-contract run` does,
+/// and returns libtest's exit code (0 when every trial passed, 101 otherwise; 2 for invalid
+/// options).
+pub fn run_suites() -> ExitCode {
+    runner::main_from_env()
+}
+
+#[doc(hidden)]
 pub mod auth;
+#[doc(hidden)]
 pub mod builtin;
+#[doc(hidden)]
 pub mod check;
+#[doc(hidden)]
 pub mod client;
+#[doc(hidden)]
 pub mod closed_stdout;
+#[doc(hidden)]
 pub mod data_pull;
+#[doc(hidden)]
 pub mod diagnostic;
+#[doc(hidden)]
 pub mod double;
+#[doc(hidden)]
 pub mod drift;
+#[doc(hidden)]
 pub mod execute;
+#[doc(hidden)]
 pub mod exit;
+#[doc(hidden)]
 pub mod init;
+#[doc(hidden)]
 pub mod ion;
 mod load_check;
+#[doc(hidden)]
 pub mod lock;
+#[doc(hidden)]
 pub mod outcome;
+#[doc(hidden)]
 pub mod preflight;
+#[doc(hidden)]
 pub mod profile;
+#[doc(hidden)]
 pub mod progress;
+#[doc(hidden)]
 pub mod project;
+#[doc(hidden)]
 pub mod reach;
+#[doc(hidden)]
 pub mod record;
+#[doc(hidden)]
 pub mod redact;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod run_id;
+#[doc(hidden)]
 pub mod runner;
+#[doc(hidden)]
 pub mod scrub;
+#[doc(hidden)]
 pub mod secret;
+#[doc(hidden)]
 pub mod seeding;
+#[doc(hidden)]
 pub mod smoke;
+#[doc(hidden)]
 pub mod snapshot;
+#[doc(hidden)]
 pub mod suite;
+#[doc(hidden)]
 pub mod sweep;
+#[doc(hidden)]
 pub mod targets;
 #[cfg(test)]
 mod testing;
+#[doc(hidden)]
 pub mod transport;
+#[doc(hidden)]
 pub mod user_file;
+#[doc(hidden)]
 pub mod webhook;
 mod yaml;

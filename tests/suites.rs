@@ -6,5 +6,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    ion_contract::runner::main_from_env()
+    ion_contract::run_suites()
 }

@@ -154,93 +154,9 @@
 //!
 //! # Using the double from Rust tests
 //!
-//! [`IonDouble::builder`] starts a double with the built-in schema and demo seed (or your
-//! own: [`IonDoubleBuilder::schema_file`], [`IonDoubleBuilder::seed_file`],
-//! [`IonDoubleBuilder::data`], [`IonDoubleBuilder::environment`]); a bad file is a located
-//! [`DoubleError`], never a panic. The double hands your client what it needs:
-//! [`IonDouble::graphql_url`], [`IonDouble::token_url`], [`IonDouble::credentials`] for the
-//! API key of a [`Role`], or a ready [`IonDouble::token`]. Afterwards,
-//! [`IonDouble::received_requests`] lists what it received (method, path, status,
-//! operation name, query and variables; never a header or a token; the last
-//! [`MAX_RECEIVED`]), and [`IonDouble::expect`] sets expectations such as
-//! `Operation::named("CreatePart").times(1)`, checked by [`IonDouble::verify`] and, as
-//! wiremock does, when the double is dropped (an unmet one panics, naming it, its count
-//! and the operations received).
-//!
-//! With the cargo feature `wiremock`, `IonDoubleBuilder::mount` mounts the double on a
-//! `wiremock::MockServer` at the lowest priority (`DoubleResponder`), so a plain wiremock
-//! `Mock` overrides one operation (a 429, a 503) while the double answers the rest from
-//! its store. A test of an integration, start to end:
-//!
-//! ```
-//! # #[cfg(feature = "wiremock")]
-//! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use ion_contract::double::{IonDouble, Operation, Role};
-//! use serde_json::{Value, json};
-//! use wiremock::matchers::{body_partial_json, method, path};
-//! use wiremock::{Mock, MockServer, ResponseTemplate};
-//!
-//! /// The integration under test: fetches a token, then talks GraphQL to ION.
-//! struct PartSync { http: reqwest::Client, graphql: String, token: String }
-//!
-//! impl PartSync {
-//!     async fn connect(token_url: &str, graphql: &str, id: &str, secret: &str) -> PartSync {
-//!         let http = reqwest::Client::new();
-//!         let form = [("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret)];
-//!         let token: Value = http.post(token_url).form(&form).send().await.unwrap().json().await.unwrap();
-//!         let token = token["access_token"].as_str().expect("a token").to_owned();
-//!         PartSync { http, graphql: graphql.to_owned(), token }
-//!     }
-//!
-//!     /// Sends one operation; returns the HTTP status and the body.
-//!     async fn send(&self, operation: &str, query: &str, variables: Value) -> (u16, Value) {
-//!         let body = json!({"operationName": operation, "query": query, "variables": variables});
-//!         let response = self.http.post(&self.graphql).bearer_auth(&self.token)
-//!             .json(&body).send().await.expect("ION answers");
-//!         (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
-//!     }
-//! }
-//!
-//! const CREATE: &str = "mutation CreatePart($input: CreatePartInput!) {
-//!     createPart(input: $input) { part { id partNumber } } }";
-//! const LIST: &str = "query ListParts($n: String!) {
-//!     parts(filters: {partNumber: {eq: $n}}) { edges { node { id } } } }";
-//! const PURGE: &str = "mutation DeleteOld($etag: String!) { deletePart(etag: $etag, id: 1) { id } }";
-//!
-//! let server = MockServer::start().await;
-//! let double = IonDouble::builder().mount(&server).await.expect("the built-in files load");
-//! // ION throttles one operation: an ordinary wiremock mock, tried before the double.
-//! Mock::given(method("POST"))
-//!     .and(path("/graphql"))
-//!     .and(body_partial_json(json!({"operationName": "DeleteOld"})))
-//!     .respond_with(ResponseTemplate::new(429).set_body_json(json!({"errors": [{"message": "Too Many Requests"}]})))
-//!     .expect(1)
-//!     .mount(&server)
-//!     .await;
-//! double.expect(Operation::named("CreatePart").times(1));
-//! double.expect(Operation::named("ListParts").times(1..));
-//!
-//! let key = double.credentials(Role::Editor);
-//! let sync = PartSync::connect(&double.token_url(), &double.graphql_url(),
-//!                              &key.client_id, key.client_secret.expose()).await;
-//! let (status, created) = sync.send("CreatePart", CREATE, json!({"input": {"partNumber": "PN-NEW-1"}})).await;
-//! let id = &created["data"]["createPart"]["part"]["id"];
-//! assert!(status == 200 && id.is_number(), "{created}");
-//! let (_, listed) = sync.send("ListParts", LIST, json!({"n": "PN-NEW-1"})).await;
-//! assert_eq!(&listed["data"]["parts"]["edges"][0]["node"]["id"], id, "the double's store kept the part");
-//! assert_eq!(sync.send("DeleteOld", PURGE, json!({"etag": "x"})).await.0, 429);
-//!
-//! let log = double.received_requests();
-//! let operations: Vec<_> = log.iter().map(|r| (r.path.as_str(), r.operation_name(), r.status)).collect();
-//! assert_eq!(operations, [
-//!     ("/realms/api-keys/protocol/openid-connect/token", None, 200),
-//!     ("/graphql", Some("CreatePart"), 200),
-//!     ("/graphql", Some("ListParts"), 200),
-//! ]);
-//! double.verify().expect("CreatePart once, ListParts at least once");
-//! # }
-//! # #[cfg(not(feature = "wiremock"))] fn main() {}
-//! ```
+//! The crate root's docs show it ([`crate`]: `IonDouble::builder`, credentials, the request
+//! journal, expectations and the wiremock composition); every item it names is re-exported
+//! there.
 //!
 //! The request handling lives in one transport-independent place (`environment.rs`);
 //! [`IonDouble`] serves it on a loopback port and a thread of its own for trials, and

@@ -130,7 +130,7 @@ impl IonDouble {
         format!("{}{}", self.url, Environment::token_path())
     }
 
-    /// The client id and secret of this double's API key of `role` ([`super::keys`]): what
+    /// The client id and secret of this double's API key of `role` ([`super::api_keys`]): what
     /// a client sends to [`IonDouble::token_url`]. They are public constants of the double.
     pub fn credentials(&self, role: Role) -> Credentials {
         let (client_id, secret) = key_for(self.environment.spec(), role);

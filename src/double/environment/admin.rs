@@ -11,7 +11,7 @@
 //! test does after a reset does not depend on the test before it.
 //!
 //! A schema set with `POST /__double/schema` imitates an ION release that changed the schema
-//! (see [`super::served_schema`]): the store is not touched, so rows of types or fields the
+//! (see [`super::super::served_schema`]): the store is not touched, so rows of types or fields the
 //! new schema lacks are only out of reach until the original is restored.
 //!
 //! The body of `POST /__double/throttle` has any of these fields (an unset field keeps its

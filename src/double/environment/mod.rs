@@ -254,7 +254,7 @@ impl Environment {
         self.token_of(Role::Admin)
     }
 
-    /// A fresh token of this environment's API key of `role` ([`super::keys`]), with the
+    /// A fresh token of this environment's API key of `role` ([`super::api_keys`]), with the
     /// role that key has now.
     pub(crate) fn token_of(&self, role: Role) -> String {
         let (client_id, secret) = super::api_keys::key_for(&self.spec, role);
