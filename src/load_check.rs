@@ -20,7 +20,9 @@ use futures_util::future::join_all;
 use serde_json::{Map, Value};
 
 use crate::check::Mismatch;
-use crate::execute::{CaseOutcome, CaseRun, FailureKind, StepFailure, StepOutcome, round_ms};
+use crate::execute::{
+    CaseOutcome, CaseRun, FailureKind, SentStep, StepFailure, StepOutcome, round_ms,
+};
 use crate::suite::{Location, RampCheck, Step, ThrottleCheck};
 
 /// One request of a load check: what happened, and why it failed if it did.
@@ -170,8 +172,8 @@ impl CaseRun<'_> {
             let no_captures = &no_captures;
             async move {
                 tokio::time::sleep_until(start + interval * i).await;
-                let (ran, judged) = self.send(step, variables, no_captures).await;
-                let why = judged.err().map(|(kind, _)| kind.summary());
+                let SentStep { ran, judged } = self.send(step, variables, no_captures).await;
+                let why = judged.err().map(|failed| failed.kind.summary());
                 (ran, why)
             }
         });

@@ -8,7 +8,7 @@ use ion_contract::client::{GraphqlClient, http_client};
 use ion_contract::double::{DoubleData, IonDouble};
 use ion_contract::execute::{CaseRun, FailureKind, describe_failure};
 use ion_contract::suite::{self, LoadContext, Suite};
-use ion_contract::webhook::WebhookSetup;
+use ion_contract::webhook::{TargetPlace, WebhookSetup};
 
 const SUITE: &str = r#"name: Refusals
 cases:
@@ -65,7 +65,7 @@ async fn a_401_reaches_the_checks_classified() {
             client: &client,
             profiles: &Default::default(),
             env: &env,
-            webhooks: &WebhookSetup::new(None, true),
+            webhooks: &WebhookSetup::new(None, TargetPlace::ThisMachine),
             step_timeout: std::time::Duration::from_secs(30),
             double_control: None,
         };

@@ -15,7 +15,7 @@ use ion_contract::double::{EnvironmentSpec, FaultKind, FaultRule, IonDouble};
 use ion_contract::execute::{CaseRun, describe_failure};
 use ion_contract::report::FailureClass;
 use ion_contract::suite::{self, LoadContext};
-use ion_contract::webhook::WebhookSetup;
+use ion_contract::webhook::{TargetPlace, WebhookSetup};
 use serde_json::{Map, Value, json};
 
 /// A loopback port with nothing behind it: bound, read, and released.
@@ -53,7 +53,7 @@ async fn nothing_listening_is_a_connect_failure_naming_the_request() {
         client: &client,
         profiles: &Default::default(),
         env: &env,
-        webhooks: &WebhookSetup::new(None, true),
+        webhooks: &WebhookSetup::new(None, TargetPlace::ThisMachine),
         step_timeout: Duration::from_secs(10),
         double_control: None,
     };

@@ -34,7 +34,7 @@ impl CaseRun<'_> {
             let result = self.run_step(step, &mut captures, &mut ran, None).await;
             let failure = result
                 .err()
-                .map(|(kind, response)| failure_of(0, kind, response, &ran));
+                .map(|failed| failure_of(0, failed.kind, failed.response, &ran));
             let failure = match step.expect.failure {
                 Some(expected) => expected_failure(0, step, expected, failure),
                 None => failure,

@@ -60,6 +60,34 @@ pub(crate) struct Judged {
     pub mutated: Option<Value>,
 }
 
+/// Why a sent step failed: the kind of failure, and the response body as shown in the
+/// failure message (redacted and abbreviated), when an answer came that is worth showing.
+pub(crate) struct Failed {
+    pub kind: FailureKind,
+    pub response: Option<String>,
+}
+
+impl Failed {
+    /// A failure with nothing to show: before sending, or with no answer.
+    fn unsent(kind: FailureKind) -> Failed {
+        Failed {
+            kind,
+            response: None,
+        }
+    }
+
+    /// A failure of an answer that is shown with it.
+    fn answered(kind: FailureKind, response: Option<String>) -> Failed {
+        Failed { kind, response }
+    }
+}
+
+/// A step sent: what it did, and how its answer was judged.
+pub(crate) struct SentStep {
+    pub ran: StepOutcome,
+    pub judged: Result<Judged, Failed>,
+}
+
 /// What one step did.
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
@@ -159,7 +187,7 @@ impl CaseRun<'_> {
                 .await;
             let failure = result
                 .err()
-                .map(|(kind, response)| failure_of(index, kind, response, outcome));
+                .map(|failed| failure_of(index, failed.kind, failed.response, outcome));
             let failure = match step.expect.failure {
                 Some(expected) => expected_failure(index, step, expected, failure),
                 None => failure,
@@ -232,10 +260,10 @@ impl CaseRun<'_> {
         captures: &mut Map<String, Value>,
         outcome: &mut CaseOutcome,
         watch: Option<&Watch>,
-    ) -> Result<(), (FailureKind, Option<String>)> {
+    ) -> Result<(), Failed> {
         let variables = self
             .variables(step, captures)
-            .map_err(|e| (FailureKind::Template(e), None))?;
+            .map_err(|e| Failed::unsent(FailureKind::Template(e)))?;
         let webhook = match (&step.expect_webhook, watch) {
             (Some(expectation), Some(watch)) => {
                 let mark = watch.mark(self.client, expectation).await;
@@ -246,13 +274,13 @@ impl CaseRun<'_> {
         if let Some(rule) = &step.fault {
             let Some(control) = self.double_control else {
                 let why = "the step injects a fault, and the target is not an ion-contract double";
-                return Err((FailureKind::Harness(why.into()), None));
+                return Err(Failed::unsent(FailureKind::Harness(why.into())));
             };
             crate::double::control::add_fault(control.http, control.base_url, rule)
                 .await
-                .map_err(|e| (FailureKind::Harness(e), None))?;
+                .map_err(|e| Failed::unsent(FailureKind::Harness(e)))?;
         }
-        let (ran, judged) = self.send(step, &variables, captures).await;
+        let SentStep { ran, judged } = self.send(step, &variables, captures).await;
         outcome.steps.push(ran);
         let Judged {
             entry,
@@ -272,7 +300,7 @@ impl CaseRun<'_> {
                 Some(id) => Some(
                     template::resolve(id, captures, self.env)
                         .map(|id| crate::webhook::id_text(&id))
-                        .map_err(|e| (FailureKind::Template(e.to_string()), None))?,
+                        .map_err(|e| Failed::unsent(FailureKind::Template(e.to_string())))?,
                 ),
                 None => None,
             };
@@ -307,7 +335,7 @@ impl CaseRun<'_> {
         step: &Step,
         variables: &Map<String, Value>,
         captures: &Map<String, Value>,
-    ) -> (StepOutcome, Result<Judged, (FailureKind, Option<String>)>) {
+    ) -> SentStep {
         let request = GraphqlRequest {
             query: &step.operation.source,
             operation_name: step.operation.operation_name.as_deref(),
@@ -344,7 +372,10 @@ impl CaseRun<'_> {
                     ClientError::Auth(_) => FailureKind::NoToken(e.to_string()),
                     _ => FailureKind::Transport(TransportKind::Connect, e.to_string()),
                 };
-                return (ran, Err((kind, None)));
+                return SentStep {
+                    ran,
+                    judged: Err(Failed::unsent(kind)),
+                };
             }
             Err(_) => {
                 let message = format!(
@@ -352,13 +383,11 @@ impl CaseRun<'_> {
                      target's `step_timeout`), retries included",
                     humantime::format_duration(limit)
                 );
-                return (
+                let kind = FailureKind::Transport(TransportKind::Timeout, message);
+                return SentStep {
                     ran,
-                    Err((
-                        FailureKind::Transport(TransportKind::Timeout, message),
-                        None,
-                    )),
-                );
+                    judged: Err(Failed::unsent(kind)),
+                };
             }
         };
         let auth = response.auth_class(knowledge);
@@ -372,14 +401,20 @@ impl CaseRun<'_> {
                 "HTTP {} with a body that is not a JSON object",
                 response.status
             );
-            return (ran, Err((FailureKind::NotGraphql(reason), shown())));
+            return SentStep {
+                ran,
+                judged: Err(Failed::answered(FailureKind::NotGraphql(reason), shown())),
+            };
         };
         if body.get("data").is_none() && body.get("errors").is_none() {
             let reason = format!(
                 "HTTP {} with JSON that has neither `data` nor `errors`: not a GraphQL response",
                 response.status
             );
-            return (ran, Err((FailureKind::NotGraphql(reason), shown())));
+            return SentStep {
+                ran,
+                judged: Err(Failed::answered(FailureKind::NotGraphql(reason), shown())),
+            };
         }
         let data = body.get("data").unwrap_or(&Value::Null);
         let errors = body
@@ -411,7 +446,13 @@ impl CaseRun<'_> {
             }
         };
         if !mismatches.is_empty() {
-            return (ran, Err((FailureKind::Mismatches(mismatches), shown())));
+            return SentStep {
+                ran,
+                judged: Err(Failed::answered(
+                    FailureKind::Mismatches(mismatches),
+                    shown(),
+                )),
+            };
         }
         // Built only for a snapshotted step: `{status, data, errors}`, redacted.
         let entry = step.snapshot.as_ref().map(|_| {
@@ -422,17 +463,17 @@ impl CaseRun<'_> {
             redact::redact(&entry)
         });
         let mutated = (step.operation.kind == OperationKind::Mutation).then(|| data.clone());
-        (
+        SentStep {
             ran,
-            Ok(Judged {
+            judged: Ok(Judged {
                 entry,
                 captured,
                 mutated,
             }),
-        )
+        }
     }
 }
 
-fn webhook_failure(mismatches: Vec<Mismatch>) -> (FailureKind, Option<String>) {
-    (FailureKind::Webhook(mismatches), None)
+fn webhook_failure(mismatches: Vec<Mismatch>) -> Failed {
+    Failed::unsent(FailureKind::Webhook(mismatches))
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::finished::Finished;
+use super::fixture::Store;
 use super::{Connection, Shared};
 use crate::client::DoubleClients;
 use crate::client::GraphqlClient;
@@ -198,7 +199,10 @@ impl Shared {
                 &self.target,
                 self.double.schema(),
                 client,
-                double.is_some(),
+                match double {
+                    Some(_) => Store::PerTrial,
+                    None => Store::Shared,
+                },
             )
             .await;
         if let Err(e) = prepared {

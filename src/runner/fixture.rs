@@ -9,6 +9,16 @@ use crate::seeding::{Chain, PREFIX_ENV, Seeder};
 use crate::suite::Suite;
 use crate::targets::Target;
 
+/// Whose store a trial writes to: its own double's, fresh for it, or the target's, shared by
+/// every trial of the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Store {
+    /// The trial's own embedded double.
+    PerTrial,
+    /// A live target (or a `serve`) every trial shares.
+    Shared,
+}
+
 /// The chain, when a suite asks for it, and whether a live target has been seeded.
 pub(super) struct Fixtures {
     chain: Option<Result<Chain, String>>,
@@ -32,15 +42,15 @@ impl Fixtures {
         }
     }
 
-    /// Seeds the chain for a case of `suite`, when it asks: on the trial's double
-    /// (`on_double`) every time, on a live target once.
+    /// Seeds the chain for a case of `suite`, when it asks: on the trial's own double every
+    /// time, on a shared (live) target once.
     pub(super) async fn prepare(
         &self,
         suite: &Suite,
         target: &Target,
         schema: &apollo_compiler::Schema,
         client: &GraphqlClient,
-        on_double: bool,
+        store: Store,
     ) -> Result<(), String> {
         if !suite.seeds_chain {
             return Ok(());
@@ -64,7 +74,7 @@ impl Fixtures {
                 .map(|_| ())
                 .map_err(|e| format!("fixture: chain could not be seeded: {e}"))
         };
-        if on_double {
+        if store == Store::PerTrial {
             return seed().await;
         }
         self.live.get_or_init(seed).await.clone()

@@ -60,6 +60,7 @@ mod fixture;
 mod options;
 mod outcome;
 mod plan;
+mod setup;
 mod shard;
 mod threads;
 
@@ -69,29 +70,18 @@ pub use options::{
 pub use shard::{SHARD_ENV, Shard};
 pub use threads::{MAX_TEST_THREADS, TEST_THREADS_ENV};
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 use libtest_mimic::Arguments;
-use tokio::runtime::Runtime;
 
-use crate::client::{GraphqlClient, Pacer, http_client};
-use crate::double::DoubleData;
 use crate::exit;
-use crate::lock;
-use crate::preflight::Passed;
-use crate::profile::Profiles;
-use crate::progress::Progress;
-use crate::reach::{self, Connected, ReachError};
 use crate::report::{Collector, FailureClass, RunReport, TrialKind, TrialRecord};
-use crate::suite::{self, LoadContext, Suite};
-use crate::targets::{MissingCredentials, Target, Targets, Unavailable};
-use crate::webhook::WebhookSetup;
 use finished::{Planned, Recorder, recorded};
 use outcome::{exit_code, ran, write_reports};
-use plan::{absolute, preflight_trial, verification_rank};
+use plan::{preflight_trial, verification_rank};
+use setup::{Connection, Shared};
 
 /// The entry point of `tests/suites.rs`: libtest arguments from the command line,
 /// `RUST_TEST_THREADS` honoured, options from the environment.
@@ -210,178 +200,7 @@ pub fn run_counted(mut args: Arguments, options: &RunOptions) -> Ran {
     ran(&conclusion, exit, Some(report))
 }
 
-/// A problem that stops every trial: it becomes the run's one (failing) trial.
-struct SetupProblem {
-    name: &'static str,
-    message: String,
-}
-
-impl SetupProblem {
-    fn planned(self, recorder: &Recorder, target: &str) -> Planned {
-        Planned::failing(
-            recorder,
-            self.name,
-            TrialKind::Setup,
-            target,
-            FailureClass::Invalid,
-            self.message,
-        )
-    }
-}
-
-/// What every trial shares: parsed once per process.
-struct Shared {
-    runtime: Arc<Runtime>,
-    http: reqwest::Client,
-    double: Arc<DoubleData>,
-    target: Target,
-    connection: Connection,
-    snapshots_dir: PathBuf,
-    suites: Vec<Result<Suite, suite::LoadFailure>>,
-    profiles: Profiles,
-    /// Where suite locks are taken (see [`crate::lock`]).
-    lock_dir: PathBuf,
-    /// The progress line (hidden unless the command asked for it).
-    progress: Arc<Progress>,
-    /// The target's pace, shared by every trial.
-    pacer: Option<Arc<Pacer>>,
-    /// A live target's API when it is local (a `serve`), where a suite's `double:` applies.
-    local_api: Option<String>,
-    /// The seeding chain, for suites with `fixture: chain`.
-    fixtures: fixture::Fixtures,
-    /// How `expect_webhook:` steps see deliveries on this target, and the run id.
-    webhooks: WebhookSetup,
-}
-
-/// How this run reaches its target (a live one through [`crate::reach`]).
-enum Connection {
-    /// A fresh embedded double per trial.
-    Double,
-    /// A live target whose preflight passed: one client, and so one token, for every trial.
-    Live {
-        client: GraphqlClient,
-        passed: Passed,
-    },
-    /// A live target whose preflight failed (the diagnosis): every case fails unsent.
-    Refused(String),
-    /// A live target, only listed: nothing is sent.
-    Listing,
-    /// A live target whose credentials are not set: its trials are ignored.
-    Missing(MissingCredentials),
-    /// A live target whose credentials are required but not set (the message, with its
-    /// help): the trial `target::credentials` fails with it, and every case fails unsent.
-    /// Its cases are not ignored, so that a runner of one trial per process (nextest) fails
-    /// too.
-    Required(String),
-}
-
 impl Shared {
-    /// Loads everything, and runs a live target's preflight unless only `listing`; a problem
-    /// that stops every trial comes back as one failing trial.
-    fn new(options: &RunOptions, listing: bool) -> Result<Shared, SetupProblem> {
-        let fail = |name: &'static str, message: String| SetupProblem { name, message };
-        if !options.invalid_env.is_empty() {
-            return Err(fail("options::env", options.invalid_env.join("\n")));
-        }
-        crate::snapshot::check_dir(&options.snapshots_dir)
-            .map_err(|e| fail("snapshots::dir", e))?;
-        let targets =
-            Targets::load(&options.suites_dir).map_err(|e| fail("targets::load", e.to_string()))?;
-        let target = targets
-            .get(&options.target)
-            .map_err(|e| fail("target::select", e.to_string()))?
-            .clone();
-        let double = options
-            .double_data(Some(&target))
-            .map_err(|e| fail("ion-double::load", e.to_string()))?;
-        let context = LoadContext {
-            schema: double.schema(),
-            targets: &targets.names(),
-        };
-        let mut suites = suite::load_dir(&options.suites_dir, &context)
-            .map_err(|e| fail("suites::load", e.to_string()))?;
-        suites.retain(|loaded| match loaded {
-            Ok(suite) => options.selects(&suite.tags),
-            Err(_) => true,
-        });
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                fail(
-                    "runtime::start",
-                    format!("cannot start the async runtime: {e}"),
-                )
-            })?;
-        let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
-        let mut pacer = target.max_rps.map(|rate| Arc::new(Pacer::new(rate)));
-        let mut local_api = None;
-        let env = |name: &str| std::env::var(name).ok();
-        let connection = if target.is_double() {
-            Connection::Double
-        } else {
-            match reach::open(&target, &env, &http, options.allow_high_rate) {
-                Ok(opened) => {
-                    pacer = opened.pacer().cloned();
-                    if opened.is_local() {
-                        local_api = Some(opened.api_url().to_owned());
-                    }
-                    if listing {
-                        Connection::Listing
-                    } else {
-                        match runtime.block_on(opened.preflight(&target, &targets, &env)) {
-                            Ok(Connected { client, passed }) => Connection::Live { client, passed },
-                            Err(ReachError::Preflight { source, .. }) => {
-                                Connection::Refused(source.to_string())
-                            }
-                            Err(other) => return Err(fail("target::select", other.to_string())),
-                        }
-                    }
-                }
-                Err(ReachError::Unavailable(Unavailable::Missing(missing))) => {
-                    match options.credentials_required(&target) {
-                        Some(why) => Connection::Required(format!(
-                            "{missing}\nhelp: {why}: set them (e.g. as CI secrets), or select \
-                             another target"
-                        )),
-                        None => Connection::Missing(missing),
-                    }
-                }
-                Err(other) => return Err(fail("target::select", other.to_string())),
-            }
-        };
-        let snapshots_dir = absolute(&options.snapshots_dir);
-        let admitted_suites: Vec<&Suite> = suites
-            .iter()
-            .flatten()
-            .filter(|suite| target.admits(suite.targets.as_deref()))
-            .collect();
-        let fixtures = fixture::Fixtures::load(&options.chain, &admitted_suites, double.schema());
-        let admitted = admitted_suites.iter().flat_map(|suite| &suite.cases);
-        let profiles = Profiles::resolve(&target, &targets, admitted, &env, &http);
-        let webhooks = WebhookSetup::new(
-            target.webhook_uri.as_deref(),
-            target.is_double() || local_api.is_some(),
-        );
-        Ok(Shared {
-            webhooks,
-            fixtures,
-            pacer,
-            local_api,
-            profiles,
-            lock_dir: lock::lock_dir(&env),
-            progress: Arc::clone(&options.progress),
-            runtime: Arc::new(runtime),
-            http,
-            double: Arc::new(double),
-            target,
-            connection,
-            snapshots_dir,
-            suites,
-        })
-    }
-
     /// One trial per admitted case (plus the preflight's and one per suite that did not
     /// load). On the double they are sorted by name; on a live target they follow the
     /// verification order: `me`, then reads, then writes.
@@ -477,10 +296,5 @@ impl Shared {
         });
         plan::announce(&shared, planned.len(), missing.is_some());
         planned
-    }
-
-    /// Whether the target is an ion-contract double (embedded, or a local `serve`).
-    fn reaches_a_double(&self) -> bool {
-        self.target.is_double() || self.local_api.is_some()
     }
 }

@@ -57,14 +57,24 @@ pub struct WebhookSetup {
     pub run_id: String,
 }
 
+/// Where a target runs, as far as webhook deliveries go: a double or `serve` on this machine
+/// can deliver to a loopback sink; a target elsewhere cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetPlace {
+    /// The embedded double or a local `serve`.
+    ThisMachine,
+    /// A live ION (or a double on another machine).
+    Elsewhere,
+}
+
 impl WebhookSetup {
     /// The setup for a target: `webhook_uri` when given, else a local sink when the
     /// target is on this machine, else [`UNREACHABLE_URI`].
-    pub fn new(webhook_uri: Option<&str>, local: bool) -> WebhookSetup {
-        let reach = match (webhook_uri, local) {
+    pub fn new(webhook_uri: Option<&str>, place: TargetPlace) -> WebhookSetup {
+        let reach = match (webhook_uri, place) {
             (Some(uri), _) => Reach::Events(uri.to_owned()),
-            (None, true) => Reach::LocalSink,
-            (None, false) => Reach::Events(UNREACHABLE_URI.to_owned()),
+            (None, TargetPlace::ThisMachine) => Reach::LocalSink,
+            (None, TargetPlace::Elsewhere) => Reach::Events(UNREACHABLE_URI.to_owned()),
         };
         WebhookSetup {
             reach,
