@@ -205,7 +205,7 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
     let targets = Targets::load(&args.chain.files.suites)?;
     let c = chained(&args.chain, &targets, args.snapshots.clone())?;
     let path = snapshot::baseline_path(&c.options.snapshots_dir, &c.target.name);
-    let baseline = snapshot::read_baseline(&path).map_err(|e| anyhow::anyhow!(e))?;
+    let baseline = snapshot::read_baseline(&path)?;
     if baseline.is_none() && !args.record {
         anyhow::bail!(
             "no data baseline for target {} at {}\nhelp: seed the target, then record one with `ion-contract drift --record --target {}`",
@@ -238,7 +238,7 @@ pub(crate) fn drift(args: &DriftArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     if args.record {
-        snapshot::write_baseline(&path, &c.target.name, &now).map_err(|e| anyhow::anyhow!(e))?;
+        snapshot::write_baseline(&path, &c.target.name, &now)?;
         scrubbed_println!(
             "recorded the data baseline of target {} in {}",
             c.target.name,

@@ -108,7 +108,7 @@ impl Loaded {
             return Err(fail("options::env", options.invalid_env.join("\n")));
         }
         crate::snapshot::check_dir(&options.snapshots_dir)
-            .map_err(|e| fail("snapshots::dir", e))?;
+            .map_err(|e| fail("snapshots::dir", e.to_string()))?;
         let targets =
             Targets::load(&options.suites_dir).map_err(|e| fail("targets::load", e.to_string()))?;
         let target = targets

@@ -290,7 +290,12 @@ impl<'p> Setup<'p> {
         let baseline = match snapshot::read_baseline(&path) {
             Ok(baseline) => baseline,
             Err(e) => {
-                return StageOutcome::failed(Stage::Drift, exit::INVALID, "unreadable baseline", e);
+                return StageOutcome::failed(
+                    Stage::Drift,
+                    exit::INVALID,
+                    "unreadable baseline",
+                    e.to_string(),
+                );
             }
         };
         let seeder = self.seeder(reached);

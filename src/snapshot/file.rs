@@ -9,6 +9,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::SnapshotError;
+
 /// How many lines of a difference a failure message shows; the rest are counted (the
 /// pending file holds everything).
 const SHOWN_DIFF_LINES: usize = 200;
@@ -47,7 +49,7 @@ pub fn read(path: &Path) -> Result<Option<insta::Snapshot>, String> {
 
 /// Writes `contents` under `header` in insta's format, creating the directory; scrubbed of
 /// every secret of the run.
-pub fn write(path: &Path, header: &Header, contents: &str) -> Result<(), String> {
+pub fn write(path: &Path, header: &Header, contents: &str) -> Result<(), SnapshotError> {
     // JSON strings are YAML double-quoted scalars: any text stays one header value.
     let quote = |s: &str| serde_json::Value::from(s).to_string();
     let text = format!(
@@ -56,18 +58,14 @@ pub fn write(path: &Path, header: &Header, contents: &str) -> Result<(), String>
         quote(&header.description)
     );
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot create {}: {e}\nhelp: check the permissions of the snapshots directory",
-                crate::diagnostic::display_path(dir)
-            )
+        std::fs::create_dir_all(dir).map_err(|cause| SnapshotError::CreateDir {
+            dir: dir.to_path_buf(),
+            cause,
         })?;
     }
-    std::fs::write(path, crate::scrub::text(&text)).map_err(|e| {
-        format!(
-            "cannot write {}: {e}\nhelp: check the permissions of the snapshots directory",
-            crate::diagnostic::display_path(path)
-        )
+    std::fs::write(path, crate::scrub::text(&text)).map_err(|cause| SnapshotError::Write {
+        path: path.to_path_buf(),
+        cause,
     })
 }
 

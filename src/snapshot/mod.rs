@@ -32,8 +32,11 @@
 //! fails the case with the modes it takes. A passing case
 //! removes a stale `.snap.new`.
 
+mod error;
 pub mod file;
 pub mod review;
+
+pub use error::SnapshotError;
 
 use std::path::{Path, PathBuf};
 
@@ -162,12 +165,12 @@ fn compare_case_with(
     };
     let written = match Update::from_env(env, old.is_some()).map_err(fail)? {
         Update::InPlace => {
-            file::write(&path, &header, &new_text).map_err(fail)?;
+            file::write(&path, &header, &new_text).map_err(|e| fail(e.to_string()))?;
             let _ = std::fs::remove_file(&pending);
             return Ok(());
         }
         Update::Pending => {
-            file::write(&pending, &header, &new_text).map_err(fail)?;
+            file::write(&pending, &header, &new_text).map_err(|e| fail(e.to_string()))?;
             true
         }
         Update::Nothing => false,
@@ -210,7 +213,7 @@ fn cargo_project_above(file: &Path) -> bool {
 
 /// Checks, before any trial runs, that `dir` is a directory or can become one: insta
 /// panics deep inside a trial when the snapshots path is a file (`--snapshots /dev/null`).
-pub fn check_dir(dir: &Path) -> Result<(), String> {
+pub fn check_dir(dir: &Path) -> Result<(), SnapshotError> {
     // The nearest part of the path that exists must be a directory; insta creates the rest.
     let Some(existing) = dir
         .ancestors()
@@ -221,20 +224,10 @@ pub fn check_dir(dir: &Path) -> Result<(), String> {
     if existing.is_dir() {
         return Ok(());
     }
-    let shown = crate::diagnostic::display_path;
-    let what = if existing == dir {
-        format!("the snapshots directory {} is not a directory", shown(dir))
-    } else {
-        format!(
-            "the snapshots directory {} cannot be created: {} is not a directory",
-            shown(dir),
-            shown(existing)
-        )
-    };
-    Err(format!(
-        "error: {what}\nhelp: pass --snapshots with a directory (it is created when missing), \
-         or leave it out to use `snapshots` beside the suites directory"
-    ))
+    Err(SnapshotError::NotADirectory {
+        dir: dir.to_path_buf(),
+        existing: existing.to_path_buf(),
+    })
 }
 
 /// The data baseline of `target` (see [`crate::drift::data`]): `snapshots/drift@<target>.snap`.
@@ -243,33 +236,33 @@ pub fn baseline_path(snapshots_dir: &Path, target: &str) -> std::path::PathBuf {
 }
 
 /// Reads a baseline snapshot; `Ok(None)` when there is none yet.
-pub fn read_baseline(path: &Path) -> Result<Option<Value>, String> {
+pub fn read_baseline(path: &Path) -> Result<Option<Value>, SnapshotError> {
     if !path.exists() {
         return Ok(None);
     }
     // insta reads whatever the path names: refuse a pipe, a device or a huge file first.
-    crate::user_file::read_bytes(path, crate::user_file::Limit::File).map_err(|e| {
-        format!(
-            "cannot read the baseline {}: {e}\nhelp: {}",
-            crate::diagnostic::display_path(path),
-            e.help()
-        )
+    crate::user_file::read_bytes(path, crate::user_file::Limit::File).map_err(|cause| {
+        SnapshotError::ReadBaseline {
+            path: path.to_path_buf(),
+            cause,
+        }
     })?;
+    let bad = SnapshotError::BadBaseline;
     let snapshot = file::read(path)
-        .map_err(|e| format!("cannot read the baseline: {e}"))?
-        .ok_or_else(|| format!("the baseline {} is gone", path.display()))?;
+        .map_err(|e| bad(format!("cannot read the baseline: {e}")))?
+        .ok_or_else(|| bad(format!("the baseline {} is gone", path.display())))?;
     let text = snapshot
         .as_text()
         .map(ToString::to_string)
-        .ok_or_else(|| format!("the baseline {} holds no text", path.display()))?;
+        .ok_or_else(|| bad(format!("the baseline {} holds no text", path.display())))?;
     serde_json::from_str(&text)
         .map(Some)
-        .map_err(|e| format!("the baseline {} is not JSON: {e}", path.display()))
+        .map_err(|e| bad(format!("the baseline {} is not JSON: {e}", path.display())))
 }
 
 /// Writes a baseline snapshot in insta's file format (so `cargo insta` can show it).
-pub fn write_baseline(path: &Path, target: &str, baseline: &Value) -> Result<(), String> {
-    let body = serde_json::to_string_pretty(baseline).map_err(|e| e.to_string())?;
+pub fn write_baseline(path: &Path, target: &str, baseline: &Value) -> Result<(), SnapshotError> {
+    let body = serde_json::to_string_pretty(baseline)?;
     let header = file::Header {
         source: "ion-contract drift --record".to_owned(),
         description: format!("data baseline of target {target}"),
