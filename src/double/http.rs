@@ -21,8 +21,9 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 
-use super::environment::{Cut, Environment, Reply};
+use super::environment::Environment;
 use super::limits::Cancel;
+use super::reply::{Cut, Reply};
 
 /// The largest request body the double reads; a larger one gets 413.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;

@@ -11,7 +11,9 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::environment::{Environment, Reply, lock};
+use super::environment::Environment;
+use super::mutex::lock;
+use super::reply::Reply;
 
 /// One pooled server: its URL and the environment it serves now.
 #[derive(Debug)]

@@ -15,8 +15,8 @@ use apollo_compiler::response::GraphQLError;
 use apollo_compiler::validation::Valid;
 
 use super::documents::Documents;
-use super::environment::lock;
 use super::families::Families;
+use super::mutex::lock;
 
 /// A schema and its root fields by family, classified once when it is loaded.
 pub(crate) type Classified = (Arc<Valid<Schema>>, Arc<Families>, Arc<Documents>);

@@ -67,7 +67,7 @@ impl SigningKey {
         // The map's lock is held only to find the slot; generation runs outside it, so two
         // names never wait for each other, and one name is generated once.
         let slot = {
-            let mut keys = super::environment::lock(KEYS.get_or_init(Mutex::default));
+            let mut keys = super::mutex::lock(KEYS.get_or_init(Mutex::default));
             Arc::clone(keys.entry(name.to_owned()).or_default())
         };
         Arc::clone(slot.get_or_init(|| {

@@ -38,7 +38,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use serde_json::{Value, json};
 
-use super::environment::lock;
+use super::mutex::lock;
 pub use settings::{StormChange, ThrottleChange};
 
 /// The message of every 429. ION publishes no wording for it; this is the double's.

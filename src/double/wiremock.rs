@@ -21,8 +21,9 @@ use std::sync::Arc;
 use ::wiremock::matchers::any;
 use ::wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::environment::{Environment, Reply};
+use super::environment::Environment;
 use super::limits::Cancel;
+use super::reply::Reply;
 use super::{DoubleError, IonDouble, IonDoubleBuilder};
 
 /// The priority [`IonDoubleBuilder::mount`] mounts the double at: wiremock's lowest, so

@@ -35,8 +35,7 @@
 //! an [`super::IonDouble`] logs what it answers in its journal ([`super::journal`]).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
@@ -52,7 +51,9 @@ use super::fault::{self, FaultRule, FaultSwitch, Faults};
 use super::journal::Journal;
 use super::keycloak;
 use super::limits::{Budget, Cancel, LimitExceeded};
+use super::mutex::lock;
 use super::observe::{Exchange, Observer};
+use super::reply::Reply;
 use super::resolve::{self, Refused};
 use super::served_schema::{SchemaRejected, Served, ServedSchema};
 use super::spec::EnvironmentSpec;
@@ -94,53 +95,6 @@ pub(crate) struct Environment {
     /// The log of requests an [`super::IonDouble`] keeps for its test ([`super::journal`]);
     /// `serve` keeps none.
     journal: Option<Arc<Journal>>,
-}
-
-/// An answer: a status, a body (JSON unless a fault says otherwise), any extra headers
-/// (lower-case names), and what the transport does on the wire ([`Wire`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
-    pub(crate) content_type: &'static str,
-    pub(crate) headers: Vec<(&'static str, String)>,
-    pub(crate) wire: Wire,
-}
-
-/// What the transport does besides sending the reply: wait first, or break the connection.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Wire {
-    pub(crate) delay: Duration,
-    pub(crate) cut: Option<Cut>,
-}
-
-/// Where a connection is broken on purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Cut {
-    /// Closed before any byte of the answer.
-    BeforeHeaders,
-    /// The headers and half the body, then broken.
-    AfterHeaders,
-}
-
-/// The content type of every reply but a fault's HTML page.
-pub(crate) const CONTENT_TYPE: &str = "application/json";
-
-impl Reply {
-    pub(crate) fn json(status: u16, body: &Value) -> Self {
-        Reply {
-            status,
-            body: body.to_string().into_bytes(),
-            content_type: CONTENT_TYPE,
-            headers: Vec::new(),
-            wire: Wire::default(),
-        }
-    }
-
-    fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
 }
 
 impl Environment {
@@ -464,13 +418,6 @@ enum NotRun {
 
 /// ION's gateway's answer to a request that runs too long.
 const BAD_GATEWAY: u16 = 502;
-
-/// A mutex's contents even if a panic poisoned it: every value in it stays consistent.
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// 429 with ION's error shape and, as configured, `Retry-After`.
 fn too_many_requests(throttled: Throttled) -> Reply {

@@ -26,7 +26,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::environment::{CONTENT_TYPE, Cut, Reply, lock};
+use super::mutex::lock;
+use super::reply::{CONTENT_TYPE, Cut, Reply};
 use super::spec::EnvironmentSpec;
 use serde_json::{Value, json};
 

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::super::environment::lock;
+use super::super::mutex::lock;
 use super::super::store::{Store, now};
 use crate::ion::webhook_signature::{SIGNATURE_HEADER, sign};
 use crate::secret::Secret;

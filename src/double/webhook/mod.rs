@@ -27,9 +27,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
-use super::environment::lock;
 use super::model::as_id;
 use super::mutate::check_etag;
+use super::mutex::lock;
 use super::store::{Change, Row, Store};
 use crate::secret::Secret;
 pub use delivery::WebhookRetry;
