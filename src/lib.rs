@@ -132,8 +132,8 @@
 //! request is shown ([`redact`]), and every text that leaves the process goes through one
 //! scrubbing path ([`scrub`]) that knows every credential variable's value, every token
 //! fetched and every webhook secret, and finds them raw, URL-encoded, JSON-escaped or in
-//! base64 (values of 4 characters or more). `tests/leak.rs` runs every suite, passing and
-//! failing, with known credentials; `tests/hostile.rs` runs every command against a fake ION
+//! base64 (values of 4 characters or more). `tests/it/leak.rs` runs every suite, passing and
+//! failing, with known credentials; `tests/it/hostile.rs` runs every command against a fake ION
 //! that echoes them into every answer; both look for them in every output.
 
 #![forbid(unsafe_code)]
