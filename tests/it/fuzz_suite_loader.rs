@@ -10,7 +10,8 @@
 //! the same inputs. `ION_FUZZ_CASES` raises the default 500 cases (see the README's
 //! Reliability section for the long runs).
 
-use crate::common::fuzz::{self as harness, mutate};
+use crate::common::fuzz::{self, Watchdog, mutate, preview};
+use crate::common::manifest_dir;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -20,8 +21,6 @@ use std::time::Duration;
 use ion_contract::suite::{self, LoadContext, LoadFailure, Schema, Valid};
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestError};
-
-use harness::{Watchdog, preview, root};
 
 /// Tokens of the languages a suite file mixes.
 const DICTIONARY: &[&str] = &[
@@ -157,13 +156,13 @@ fn context() -> &'static LoadContext<'static> {
     static TARGETS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     static CONTEXT: std::sync::OnceLock<LoadContext<'static>> = std::sync::OnceLock::new();
     CONTEXT.get_or_init(|| {
-        let sdl_path = root().join("suites/schema/ion.graphql");
+        let sdl_path = manifest_dir().join("suites/schema/ion.graphql");
         let sdl = std::fs::read_to_string(&sdl_path).expect("the double's schema");
         let schema = SCHEMA.get_or_init(|| {
             Schema::parse_and_validate(sdl, &sdl_path).expect("the double's schema validates")
         });
         let targets = TARGETS.get_or_init(|| {
-            ion_contract::target::Targets::load(&root().join("suites"))
+            ion_contract::target::Targets::load(&manifest_dir().join("suites"))
                 .expect("suites/targets.yaml")
                 .names()
         });
@@ -173,12 +172,12 @@ fn context() -> &'static LoadContext<'static> {
 
 /// Every suite in `suites/` and every file of the loader's seed corpus.
 fn seeds() -> Vec<Vec<u8>> {
-    let suites = suite::discover(&root().join("suites")).expect("suites/");
+    let suites = suite::discover(&manifest_dir().join("suites")).expect("suites/");
     let mut seeds: Vec<Vec<u8>> = suites
         .iter()
         .map(|f| std::fs::read(f).expect("a suite"))
         .collect();
-    seeds.extend(harness::corpus("suite_loader"));
+    seeds.extend(fuzz::corpus("suite_loader"));
     seeds
 }
 
@@ -198,7 +197,8 @@ impl Workspace {
             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("documents")).expect("a scratch dir");
         let original_document =
-            std::fs::read(root().join("suites/documents/parts.graphql")).expect("the document");
+            std::fs::read(manifest_dir().join("suites/documents/parts.graphql"))
+                .expect("the document");
         let document = dir.join("documents/parts.graphql");
         std::fs::write(&document, &original_document).expect("write the document");
         Workspace {
@@ -306,10 +306,10 @@ fn suite_input(seeds: Arc<Vec<Vec<u8>>>) -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn the_loader_never_panics_and_always_locates_its_diagnostics() {
-    let cases = harness::cases(500);
+    let cases = fuzz::cases(500);
     let seeds = Arc::new(seeds());
     let document = Arc::new(vec![
-        std::fs::read(root().join("suites/documents/parts.graphql")).expect("the document"),
+        std::fs::read(manifest_dir().join("suites/documents/parts.graphql")).expect("the document"),
     ]);
     let strategy = (
         suite_input(Arc::clone(&seeds)),
@@ -326,7 +326,7 @@ fn the_loader_never_panics_and_always_locates_its_diagnostics() {
             .watch(seed, || check(&mut workspace.borrow_mut(), seed, None))
             .unwrap_or_else(|e| panic!("seed {}: {e}", preview(seed)));
     }
-    let result = harness::runner(cases, 0x5EED_10AD).run(&strategy, |(input, document)| {
+    let result = fuzz::runner(cases, 0x5EED_10AD).run(&strategy, |(input, document)| {
         watchdog.watch(&input, || {
             check(&mut workspace.borrow_mut(), &input, document.as_deref())
         })
@@ -337,7 +337,7 @@ fn the_loader_never_panics_and_always_locates_its_diagnostics() {
         seeds.len()
     );
     if let Err(TestError::Fail(reason, (input, document))) = result {
-        let saved = harness::save_failure("fuzz_suite_loader", &input);
+        let saved = fuzz::save_failure("fuzz_suite_loader", &input);
         panic!(
             "{reason}\nthe smallest failing suite (saved in {}):\n{}\nits document: {}",
             saved.display(),

@@ -13,15 +13,14 @@
 //! hyper server of `ion-contract serve`) and is reset before each case. The seed is fixed;
 //! `ION_PROPTEST_CASES` raises the default 48 cases of up to 24 operations.
 
-use crate::common::fuzz as harness;
+use crate::common::{double_data, fuzz};
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ion_contract::double::serve::{ServeOptions, Server};
-use ion_contract::double::{DoubleData, Role, key_for};
+use ion_contract::double::{Role, key_for};
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestError};
 use serde_json::{Value, json};
@@ -395,12 +394,7 @@ fn writes_with_any_etags_keep_connections_and_counts_exact() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let root = harness::root();
-    let data = DoubleData::load(
-        &root.join("suites/schema/ion.graphql"),
-        &root.join("suites/seed/demo.yaml"),
-    );
-    let data = Arc::new(data.expect("the double's schema and seed"));
+    let data = double_data();
     let (_server, double) = runtime.block_on(async {
         let server = Server::bind(data, &ServeOptions::default())
             .await
@@ -433,8 +427,8 @@ fn writes_with_any_etags_keep_connections_and_counts_exact() {
         (server, Double { url, http, token })
     });
     let strategy = proptest::collection::vec(op(), 0..24);
-    let result = harness::runner(cases, 0x57_0BE5)
-        .run(&strategy, |ops| runtime.block_on(run(&double, &ops)));
+    let result =
+        fuzz::runner(cases, 0x57_0BE5).run(&strategy, |ops| runtime.block_on(run(&double, &ops)));
     eprintln!(
         "store_properties: {cases} cases; {} writes accepted, {} refused, {} pages read",
         ACCEPTED.load(Ordering::Relaxed),

@@ -14,7 +14,8 @@
 
 mod requests;
 
-use crate::common::fuzz as harness;
+use crate::common::fuzz::{self, Watchdog, preview};
+use crate::common::{double_data, manifest_dir};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +29,6 @@ use proptest::test_runner::{TestCaseError, TestError};
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
 
-use harness::{Watchdog, preview, root};
 use requests::{Authorization, Path, Request};
 
 const TOKEN_PATH: &str = "/realms/api-keys/protocol/openid-connect/token";
@@ -47,7 +47,7 @@ struct Target {
 
 impl Target {
     async fn start() -> (Server, Target) {
-        let server = Server::bind(harness_data(), &ServeOptions::default())
+        let server = Server::bind(double_data(), &ServeOptions::default())
             .await
             .expect("the double binds loopback ports");
         let environment = &server.environments()[0];
@@ -204,16 +204,6 @@ impl Target {
     }
 }
 
-fn harness_data() -> Arc<ion_contract::double::DoubleData> {
-    Arc::new(
-        ion_contract::double::DoubleData::load(
-            &root().join("suites/schema/ion.graphql"),
-            &root().join("suites/seed/demo.yaml"),
-        )
-        .expect("the double's schema and seed load"),
-    )
-}
-
 /// A header value of the bytes HTTP allows (control characters become `?`).
 fn header_value(bytes: &[u8]) -> HeaderValue {
     let clean: Vec<u8> = bytes
@@ -260,16 +250,17 @@ fn errors(body: &Value) -> Result<(), TestCaseError> {
 
 #[test]
 fn the_double_answers_every_request_with_well_formed_json() {
-    let cases = harness::cases(1000);
+    let cases = fuzz::cases(1000);
     let keep = |p: &std::path::Path| p.extension().is_some_and(|e| e == "graphql");
-    let mut operations = harness::files_under(&root().join("suites/documents"), &keep);
-    operations.extend(harness::files_under(
-        &root().join("tests/fuzz/corpus/double_requests"),
+    let mut operations = fuzz::files_under(&manifest_dir().join("suites/documents"), &keep);
+    operations.extend(fuzz::files_under(
+        &manifest_dir().join("tests/fuzz/corpus/double_requests"),
         &keep,
     ));
-    let bodies = harness::files_under(&root().join("tests/fuzz/corpus/double_requests"), &|p| {
-        !keep(p)
-    });
+    let bodies = fuzz::files_under(
+        &manifest_dir().join("tests/fuzz/corpus/double_requests"),
+        &|p| !keep(p),
+    );
     let (id, secret) = key_for(&EnvironmentSpec::sandbox(), Role::Admin);
     let valid_form = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
     let strategy = requests::request(Arc::new(operations), Arc::new(bodies), valid_form);
@@ -281,7 +272,7 @@ fn the_double_answers_every_request_with_well_formed_json() {
         .expect("a runtime");
     let (_server, target) = runtime.block_on(Target::start());
     let watchdog = Watchdog::start("fuzz_double_requests", Duration::from_secs(60));
-    let result = harness::runner(cases, 0xD0B1_E5EE).run(&strategy, |request| {
+    let result = fuzz::runner(cases, 0xD0B1_E5EE).run(&strategy, |request| {
         let body = request.body.render();
         watchdog.watch(&body, || {
             runtime.block_on(target.check(&request, body.clone()))
@@ -294,7 +285,7 @@ fn the_double_answers_every_request_with_well_formed_json() {
     );
     if let Err(TestError::Fail(reason, request)) = result {
         let body = request.body.render();
-        let saved = harness::save_failure("fuzz_double_requests", &body);
+        let saved = fuzz::save_failure("fuzz_double_requests", &body);
         panic!(
             "{reason}\nthe smallest failing request: {} {:?} {:?} {:?}\nits body (saved in {}):\n{}",
             request.method,

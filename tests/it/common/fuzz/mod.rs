@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
+use super::manifest_dir;
+
 /// The variable that raises the number of cases (executions) of every fuzz test.
 pub const CASES_VAR: &str = "ION_FUZZ_CASES";
 
@@ -127,14 +129,12 @@ pub fn preview(input: &[u8]) -> String {
     text
 }
 
-/// The crate root (cargo runs integration tests there).
-pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The committed seed corpus `tests/fuzz/corpus/<name>/`, each file's bytes, sorted by name.
 pub fn corpus(name: &str) -> Vec<Vec<u8>> {
-    files_under(&root().join("tests/fuzz/corpus").join(name), &|_| true)
+    files_under(
+        &manifest_dir().join("tests/fuzz/corpus").join(name),
+        &|_| true,
+    )
 }
 
 /// The bytes of every file under `dir` (recursively) that `keep` accepts, sorted by path.
