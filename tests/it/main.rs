@@ -22,6 +22,7 @@ mod fuzz_suite_loader;
 mod harness;
 mod hostile;
 mod init;
+mod layout;
 mod leak;
 mod live;
 mod load;
