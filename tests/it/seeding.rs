@@ -10,11 +10,13 @@ use serde_json::{Value, json};
 
 const SANDBOX_API: &str = "ION_SANDBOX_API_URL";
 
-/// `ion-contract <args> --target sandbox` against serve, with baselines in `snapshots`.
+/// `ion-contract <args> --target sandbox` against serve, with baselines in `snapshots` and a
+/// copy of the suites there too (so the seeding manifest is this test's own).
 fn run(serve: &Serve, snapshots: &Scratch, args: &[&str]) -> (i32, String) {
     let dir = snapshots.0.to_string_lossy().into_owned();
+    let suites = snapshots.suites_copy();
     let mut all = args.to_vec();
-    all.extend(["--target", "sandbox"]);
+    all.extend(["--target", "sandbox", "--suites", &suites]);
     if args[0] == "drift" {
         all.extend(["--snapshots", dir.as_str()]);
     }
@@ -64,7 +66,7 @@ fn seeding_is_idempotent_and_drift_names_the_entity_and_field() {
     let (code, again) = run(&serve, &snapshots, &["seed"]);
     assert_eq!(code, 0, "{again}");
     assert!(again.contains("(0 created)"), "{again}");
-    let manifest = common::manifest_dir().join(".ion-contract/seed-sandbox.json");
+    let manifest = snapshots.0.join(".ion-contract/seed-sandbox.json");
     let manifest: Value = serde_json::from_slice(&std::fs::read(manifest).unwrap()).unwrap();
     assert_eq!(
         manifest["entities"].as_array().map(Vec::len),
@@ -197,10 +199,19 @@ fn snapshots_copy(label: &str) -> Scratch {
 
 fn smoke(serve: &Serve, snapshots: &Scratch) -> (i32, String) {
     let dir = snapshots.0.to_string_lossy().into_owned();
+    let suites = snapshots.suites_copy();
     let out = output(
-        ion_contract(&["smoke", "--target", "sandbox", "--snapshots", &dir])
-            .envs(serve.env("ION_SANDBOX_"))
-            .env_remove("GITHUB_STEP_SUMMARY"),
+        ion_contract(&[
+            "smoke",
+            "--target",
+            "sandbox",
+            "--snapshots",
+            &dir,
+            "--suites",
+            &suites,
+        ])
+        .envs(serve.env("ION_SANDBOX_"))
+        .env_remove("GITHUB_STEP_SUMMARY"),
     );
     (out.status.code().unwrap_or(-1), stdout(&out))
 }

@@ -119,8 +119,13 @@ fn run_and_kill(serve: &Serve, scratch: &Scratch) -> String {
 fn a_run_killed_in_the_middle_of_a_write_case_leaves_rows_that_sweep_yes_removes() {
     let serve = Serve::start();
     serve.create_foreign_part("FOREIGN-1");
-    let seeded =
-        output(ion_contract(&["seed", "--target", "sandbox"]).envs(serve.env("ION_SANDBOX_")));
+    // Seeded from a copy of the suites, so the seeding manifest is this test's own.
+    let seeding = Scratch::new("sweep-seed");
+    let suites = seeding.suites_copy();
+    let seeded = output(
+        ion_contract(&["seed", "--target", "sandbox", "--suites", &suites])
+            .envs(serve.env("ION_SANDBOX_")),
+    );
     assert_eq!(seeded.status.code(), Some(0), "{}", stderr(&seeded));
     let before = parts(&serve);
     assert!(

@@ -145,6 +145,18 @@ impl Scratch {
         all
     }
 
+    /// A copy of the crate's `suites/` in this directory (made on the first call), for
+    /// commands that write beside their suites directory: `seed` keeps its manifest in
+    /// `<suites>/../.ion-contract/`, which tests seeding with the crate's own suites would
+    /// share (and write into the working tree).
+    pub fn suites_copy(&self) -> String {
+        let suites = self.0.join("suites");
+        if !suites.exists() {
+            copy_dir(&manifest_dir().join("suites"), &suites);
+        }
+        suites.to_string_lossy().into_owned()
+    }
+
     /// `ion-contract <args>` on this directory.
     pub fn command(&self, args: &[&str]) -> Command {
         let args = self.args(args);
