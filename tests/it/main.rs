@@ -3,9 +3,12 @@
 //! Run one concern with a filter: `cargo test --test it double::` (the suites themselves run
 //! in `tests/suites.rs`, the `suites` binary).
 //!
-//! The modules share one process: a test passes what it changes (environment, working
-//! directory) to the child process it starts, never to this process, and takes a free
-//! loopback port of its own. Helpers shared by several modules live in [`common`].
+//! The modules share one process and run at the same time: a test passes what it changes
+//! (environment, working directory) to the child process it starts, never to this process;
+//! it takes a free loopback port of its own, and writes in its own [`common::Scratch`] or
+//! under `CARGO_TARGET_TMPDIR` (seeding from [`common::Scratch::suites_copy`], since `seed`
+//! writes beside its suites), never in the working tree. Helpers shared by several modules
+//! live in [`common`]; the [`layout`] tests keep every file here declared and built.
 
 mod common;
 
