@@ -34,7 +34,7 @@
 //! files, snapshots (before insta sees them), `.snap.new` files, baselines, seed manifests,
 //! pulled SDL, the progress line and every trial's failure message call [`text`] or
 //! [`value`] themselves. A unit test of this module fails when a print or file write in
-//! `src/` bypasses the path; `tests/leak.rs` and `tests/hostile.rs` check that no secret
+//! `src/` bypasses the path; `tests/it/leak.rs` and `tests/it/hostile.rs` check that no secret
 //! gets past.
 
 use std::io::Write as _;

@@ -5,8 +5,8 @@
 //! files win, and the built-in ones stand in where it has none ([`crate::builtin`]):
 //!
 //! - `schema/ion.graphql`: a subset of ION's real schema (every name in it is checked against
-//!   the public dump by `tests/schema_reference.rs`). Suites are validated against it, and the
-//!   double serves exactly it, introspection included.
+//!   the public dump by `tests/it/schema_reference.rs`). Suites are validated against it, and
+//!   the double serves exactly it, introspection included.
 //! - `seed/demo.yaml`: the data every trial starts from (its format is described in the crate docs).
 //!   Each trial gets its own double with a fresh copy, so trials never see each other's
 //!   writes. Which data that is follows ION's three sandbox shapes ([`DataShape`]: `demo`,
