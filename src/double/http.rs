@@ -57,7 +57,7 @@ where
 }
 
 /// The hyper service that answers each request by the environment `serving` names at that
-/// moment (none: 503, see [`super::pool::vacant`]). `scheme` is the connection's (`http`,
+/// moment (none: 503, see [`Reply::vacant`]). `scheme` is the connection's (`http`,
 /// or `https` behind TLS), for the URLs the double hands out.
 pub(crate) fn service<F>(
     serving: F,
@@ -76,7 +76,7 @@ where
         async move {
             match environment {
                 Some(environment) => respond(environment, scheme, request).await,
-                None => send(super::pool::vacant()).await,
+                None => send(Reply::vacant()).await,
             }
         }
     })

@@ -21,8 +21,8 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use super::expect::Operation;
 use super::mutex::lock;
+use super::operation::Operation;
 
 /// How many requests the log keeps: the most recent ones.
 pub const MAX_RECEIVED: usize = 10_000;

@@ -185,9 +185,9 @@ mod model;
 mod mutate;
 mod mutex;
 pub mod observe;
+mod operation;
 mod pool;
 mod query;
-mod relation;
 mod reply;
 mod resolve;
 mod seed;
@@ -217,20 +217,20 @@ use crate::diagnostic::{Diagnostic, display_path};
 use crate::user_file::{self, Limit, ReadError};
 pub use api_keys::{Credentials, Role, key_for};
 pub use builder::IonDoubleBuilder;
-pub use expect::{Operation, Times, VerificationFailed};
+pub use expect::VerificationFailed;
 pub use fault::{FaultKind, FaultRule};
 pub use journal::{GraphqlCall, MAX_RECEIVED, ReceivedRequest};
 pub use limits::Limits;
 pub(crate) use model::as_id;
+pub use operation::{Operation, Times};
 pub use served_schema::SchemaRejected;
 pub use server::IonDouble;
 pub use shape::{DataShape, SNAPSHOT_SEED, UnknownDataShape};
-pub use spec::EnvironmentSpec;
+pub use spec::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EnvironmentSpec, TOKEN_LIFETIME_SECS};
 pub(crate) use store::GENERATED_COLUMNS;
 pub use throttle::{
     RetryAfter, StormChange, TOO_MANY_REQUESTS, ThrottleChange, ThrottleSpec, UnknownRetryAfter,
 };
-pub use token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 pub use webhook::WebhookRetry;
 #[cfg(feature = "wiremock")]
 pub use wiremock::{DOUBLE_PRIORITY, DoubleResponder};

@@ -21,10 +21,9 @@ use serde_json::{Map, Value, json};
 use super::defaults::fill_in_server_columns;
 use super::families::{Families, MutationFamily};
 use super::model::{as_id, field_definition, foreign_key};
-use super::store::{GENERATED_COLUMNS, Row, Store};
+use super::store::{GENERATED_COLUMNS, Row, Store, check_etag, not_found};
 
-/// The message of a stale-etag error; ION's documented text.
-pub(crate) const ETAG_MISMATCH: &str = "The _etag mismatch. Your update raced another writer.";
+mod relation;
 
 /// Whether inputs may never set `column`: the id and the columns the store fills in.
 fn is_system_column(column: &str) -> bool {
@@ -112,7 +111,7 @@ pub(crate) fn apply(
             };
             let mut payload = Value::Null;
             for input in &inputs {
-                payload = super::relation::apply(&mut writer, *adding, payload_type, input)?;
+                payload = relation::apply(&mut writer, *adding, payload_type, input)?;
             }
             return Ok(payload);
         }
@@ -339,27 +338,4 @@ fn abom_for_part_inventory(store: &mut Store, args: &Map<String, Value>) -> Resu
     columns.insert("quantity".into(), Value::from(1.0));
     let row = store.insert("ABomItem", columns);
     Ok(json!({ "abomItem": row }))
-}
-
-/// The row must exist, and a given etag must be its current one.
-pub(crate) fn check_etag(
-    store: &Store,
-    entity: &str,
-    id: i64,
-    etag: Option<&Value>,
-) -> Result<(), String> {
-    let row = store.get(entity, id).ok_or_else(|| not_found(entity, id))?;
-    match etag {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(etag))
-            if Some(etag.as_str()) == row.get("_etag").and_then(Value::as_str) =>
-        {
-            Ok(())
-        }
-        Some(_) => Err(ETAG_MISMATCH.to_owned()),
-    }
-}
-
-pub(crate) fn not_found(entity: &str, id: i64) -> String {
-    format!("{entity} matching id {id} does not exist")
 }

@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::environment::Environment;
 use super::mutex::lock;
-use super::reply::Reply;
 
 /// One pooled server: its URL and the environment it serves now.
 #[derive(Debug)]
@@ -106,14 +105,4 @@ async fn accept_loop(listener: std::net::TcpListener, server: Arc<Server>) {
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         }
     }
-}
-
-/// The answer of a server no double holds.
-pub(crate) fn vacant() -> Reply {
-    Reply::json(
-        503,
-        &serde_json::json!({ "errors": [{ "message":
-            "No ION double is serving this port now: the trial that started it has ended."
-        }] }),
-    )
 }

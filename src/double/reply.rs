@@ -47,6 +47,16 @@ impl Reply {
         }
     }
 
+    /// The answer of a server no double holds now (a pooled server between trials): 503.
+    pub(crate) fn vacant() -> Self {
+        Reply::json(
+            503,
+            &serde_json::json!({ "errors": [{ "message":
+                "No ION double is serving this port now: the trial that started it has ended."
+            }] }),
+        )
+    }
+
     pub(crate) fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self

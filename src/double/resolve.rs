@@ -152,7 +152,7 @@ fn polish_errors(body: &mut Value) {
         {
             error["message"] = Value::from(bare.to_owned());
         }
-        if error["message"] == mutate::ETAG_MISMATCH {
+        if error["message"] == super::store::ETAG_MISMATCH {
             error["extensions"] = json!({ "code": CONFLICT_CODE });
         }
     }

@@ -62,8 +62,7 @@ use super::limits::Limits;
 use super::observe::Observer;
 use super::spec::EnvironmentSpec;
 use super::throttle::{RetryAfter, ThrottleSpec};
-use super::tls;
-use crate::diagnostic::display_path;
+use super::tls::{self, TlsError};
 
 pub use super::http::MAX_BODY_BYTES;
 
@@ -129,21 +128,9 @@ pub enum ServeError {
          help: pass a lower --port, or --port 0 for two free ports"
     )]
     NoNextPort(u16),
-    /// The self-signed certificate could not be made.
-    #[error("cannot make the self-signed TLS certificate: {0}\nhelp: serve without --tls")]
-    Certificate(String),
-    /// The certificate's PEM could not be written.
-    #[error(
-        "cannot write the TLS certificate to {}: {source}\n\
-         help: pass --tls-cert with a file in a writable directory",
-        display_path(path)
-    )]
-    WriteCertificate {
-        /// Where it was to go.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
+    /// `--tls`: the certificate could not be made or written.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 fn bind_help(port: u16, error: &std::io::Error) -> String {

@@ -4,8 +4,14 @@
 use super::fault::FaultRule;
 use super::limits::Limits;
 use super::throttle::ThrottleSpec;
-use super::token::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_LIFETIME_SECS};
 use crate::ion::realm::Realm;
+
+/// The client id of the double's demo API key.
+pub const DEMO_CLIENT_ID: &str = "ion-contract-demo";
+/// The secret of the double's demo API key. Not a secret: the double is local.
+pub const DEMO_CLIENT_SECRET: &str = "ion-contract-demo-secret";
+/// How long a token lives, as Keycloak's default access-token lifespan.
+pub const TOKEN_LIFETIME_SECS: u64 = 300;
 
 /// One environment the double imitates (ION's sandbox, its production, or the per-trial demo).
 ///

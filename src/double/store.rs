@@ -245,6 +245,32 @@ pub(crate) fn now() -> String {
         .replace('Z', "+00:00")
 }
 
+/// The message of a stale-etag error; ION's documented text.
+pub(crate) const ETAG_MISMATCH: &str = "The _etag mismatch. Your update raced another writer.";
+
+/// The row must exist, and a given etag must be its current one.
+pub(crate) fn check_etag(
+    store: &Store,
+    entity: &str,
+    id: i64,
+    etag: Option<&Value>,
+) -> Result<(), String> {
+    let row = store.get(entity, id).ok_or_else(|| not_found(entity, id))?;
+    match etag {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(etag))
+            if Some(etag.as_str()) == row.get("_etag").and_then(Value::as_str) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(ETAG_MISMATCH.to_owned()),
+    }
+}
+
+pub(crate) fn not_found(entity: &str, id: i64) -> String {
+    format!("{entity} matching id {id} does not exist")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,23 +13,43 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::crypto::aws_lc_rs;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use super::serve::ServeError;
+use crate::diagnostic::display_path;
+
+/// Why `serve --tls` has no certificate.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The self-signed certificate could not be made.
+    #[error("cannot make the self-signed TLS certificate: {0}\nhelp: serve without --tls")]
+    Certificate(String),
+    /// The certificate's PEM could not be written.
+    #[error(
+        "cannot write the TLS certificate to {}: {source}\n\
+         help: pass --tls-cert with a file in a writable directory",
+        display_path(path)
+    )]
+    WriteCertificate {
+        /// Where it was to go.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
 
 /// The names the certificate is valid for.
 const NAMES: [&str; 2] = ["127.0.0.1", "localhost"];
 
 /// Makes a certificate, writes its PEM to `cert_path` (creating the directory), and returns
 /// an acceptor that serves it. The private key stays in memory.
-pub(crate) fn self_signed(cert_path: &Path) -> Result<TlsAcceptor, ServeError> {
+pub(crate) fn self_signed(cert_path: &Path) -> Result<TlsAcceptor, TlsError> {
     let certified = rcgen::generate_simple_self_signed(NAMES.map(String::from).to_vec())
-        .map_err(|e| ServeError::Certificate(e.to_string()))?;
+        .map_err(|e| TlsError::Certificate(e.to_string()))?;
     let write = |path: &Path| -> std::io::Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::write(path, certified.cert.pem())
     };
-    write(cert_path).map_err(|source| ServeError::WriteCertificate {
+    write(cert_path).map_err(|source| TlsError::WriteCertificate {
         path: cert_path.to_path_buf(),
         source,
     })?;
@@ -40,7 +60,7 @@ pub(crate) fn self_signed(cert_path: &Path) -> Result<TlsAcceptor, ServeError> {
     let mut config = ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
         .with_safe_default_protocol_versions()
         .and_then(|builder| builder.with_no_client_auth().with_single_cert(chain, key))
-        .map_err(|e| ServeError::Certificate(e.to_string()))?;
+        .map_err(|e| TlsError::Certificate(e.to_string()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

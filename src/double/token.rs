@@ -26,13 +26,6 @@ use serde_json::{Value, json};
 use super::api_keys::Role;
 use super::signing::{ALGORITHM, SigningKey};
 
-/// The client id of the double's demo API key.
-pub const DEMO_CLIENT_ID: &str = "ion-contract-demo";
-/// The secret of the double's demo API key. Not a secret: the double is local.
-pub const DEMO_CLIENT_SECRET: &str = "ion-contract-demo-secret";
-/// How long a token lives, as Keycloak's default access-token lifespan.
-pub const TOKEN_LIFETIME_SECS: u64 = 300;
-
 /// Why ION's API refuses a request before running it (HTTP 401).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rejection {
@@ -231,6 +224,7 @@ fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::double::DEMO_CLIENT_ID;
 
     fn admin() -> Verified {
         Verified {

@@ -98,7 +98,7 @@ impl Environment {
                 *lock(&self.keys) = Keys::of(&self.spec);
                 *lock(&self.counters) = Counters::default();
                 self.faults
-                    .change(|faults| *faults = Faults::of(&self.spec));
+                    .change(|faults| *faults = Faults::new(self.spec.faults.clone()));
                 self.throttle.reset();
                 if let Some(journal) = &self.journal {
                     journal.clear();

@@ -112,7 +112,7 @@ impl Environment {
             throttle: Throttle::new(spec.throttle),
             counters: Mutex::new(Counters::default()),
             webhooks: Webhooks::default(),
-            faults: FaultSwitch::new(Faults::of(&spec)),
+            faults: FaultSwitch::new(Faults::new(spec.faults.clone())),
             observer: None,
             journal: None,
             data,

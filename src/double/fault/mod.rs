@@ -28,7 +28,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::mutex::lock;
 use super::reply::{CONTENT_TYPE, Cut, Reply};
-use super::spec::EnvironmentSpec;
 use serde_json::{Value, json};
 
 mod rule;
@@ -61,10 +60,8 @@ pub(crate) struct Faults {
 
 impl Faults {
     /// The rules an environment starts (and restarts after a reset) with.
-    pub(crate) fn of(spec: &EnvironmentSpec) -> Faults {
-        Faults {
-            rules: spec.faults.clone(),
-        }
+    pub(crate) fn new(rules: Vec<FaultRule>) -> Faults {
+        Faults { rules }
     }
 
     /// Whether any rule asks for the request's names (so they are worth reading).

@@ -28,9 +28,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value, json};
 
 use super::model::as_id;
-use super::mutate::check_etag;
 use super::mutex::lock;
-use super::store::{Change, Row, Store};
+use super::store::{Change, Row, Store, check_etag};
 use crate::secret::Secret;
 pub use delivery::WebhookRetry;
 use delivery::{Deliverer, Delivery};

@@ -4,7 +4,7 @@
 //! of any type with that `entityId`; keys naming no entity type are not rows), the first two
 //! in the input's order. Adding stores each row's id in the other's list
 //! column that its relation field reads (`Team.users`, `User.teams`; see
-//! [`super::model`]), starting from the rows the field reached before; removing takes it
+//! [`super::super::model`]), starting from the rows the field reached before; removing takes it
 //! out. A type with no list field of the other is left as it is, but at least one side
 //! must have one.
 //!
@@ -14,9 +14,9 @@
 
 use serde_json::{Map, Value};
 
-use super::model::{Related, as_id, related};
-use super::mutate::{Writer, check_etag, not_found};
-use super::store::row_id;
+use super::super::model::{Related, as_id, related};
+use super::super::store::{check_etag, not_found, row_id};
+use super::Writer;
 
 /// One row a relation mutation names: its type and id.
 struct Named {
