@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::chain::Chain;
 use super::expect::expectation;
-use super::session::Sent;
+use super::sent::Sent;
 use super::values::{self, Templating, Written};
 use crate::init::from::kebab;
 

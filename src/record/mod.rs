@@ -73,6 +73,7 @@ mod case;
 mod chain;
 mod expect;
 mod folder;
+mod sent;
 mod session;
 mod suite_file;
 mod values;

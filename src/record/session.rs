@@ -9,22 +9,8 @@ use sha2::{Digest, Sha256};
 use super::RecordOptions;
 use super::case::{self, Built};
 use super::folder::{Folder, Placement};
+use super::sent::Sent;
 use crate::double::observe::Exchange;
-
-/// One GraphQL request of a session and the answer it got.
-#[derive(Debug, Clone)]
-pub(crate) struct Sent {
-    /// The document, as sent.
-    pub(crate) document: String,
-    /// `operationName`, when the client sent one.
-    pub(crate) operation: Option<String>,
-    /// The variables, as sent.
-    pub(crate) variables: Map<String, Value>,
-    /// The HTTP status.
-    pub(crate) status: u16,
-    /// The response: `data` and `errors`.
-    pub(crate) response: Value,
-}
 
 /// A session's key: the SHA-256 of its token (the token itself is never kept).
 type Key = [u8; 32];
