@@ -16,7 +16,7 @@ use ion_contract::seeding::{self, Chain, Seeder};
 use ion_contract::targets::Targets;
 use ion_contract::{exit, runner, scrub, scrubbed_eprintln, scrubbed_println, snapshot};
 
-use crate::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
+use ion_contract::cli::{self, DriftArgs, Place, SeedArgs, SmokeArgs};
 
 /// A target, its chain and the double's data, ready for `seed` and `drift`.
 struct Chained<'t> {

@@ -17,8 +17,8 @@ use ion_contract::suite::{self, LoadContext};
 use ion_contract::targets::Targets;
 use ion_contract::{exit, scrub, scrubbed_eprintln, scrubbed_println};
 
-use crate::cli::Place;
-use crate::cli::data::DataPullArgs;
+use ion_contract::cli::Place;
+use ion_contract::cli::data::DataPullArgs;
 
 /// `data pull`: see the command's help.
 pub(crate) fn pull(args: &DataPullArgs) -> anyhow::Result<ExitCode> {

@@ -158,6 +158,8 @@ pub mod builtin;
 #[doc(hidden)]
 pub mod check;
 #[doc(hidden)]
+pub mod cli;
+#[doc(hidden)]
 pub mod client;
 #[doc(hidden)]
 pub mod closed_stdout;

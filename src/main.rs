@@ -1,12 +1,12 @@
-//! The `ion-contract` binary: parses the command line, calls the library and maps the outcome
-//! to an exit code. With `cli.rs`, the only code that uses anyhow.
+//! The `ion-contract` binary: parses the command line (defined in the library's `cli`, so tests
+//! parse it as the binary does), calls the library and maps the outcome to an exit code. With
+//! its command modules, the only code that uses anyhow.
 //!
 //! Every line it prints goes through the scrubbing path (`scrubbed_println!` and friends,
 //! see `ion_contract::scrub`); `serve`'s banner is the one exception, on purpose: it prints
 //! the double's own public demo credentials for a client to use.
 
 mod chain_commands;
-mod cli;
 mod data_command;
 mod project_commands;
 mod sweep_command;
@@ -63,7 +63,7 @@ fn purge_freed_memory_at_once() {
     }
 }
 
-use cli::{
+use ion_contract::cli::{
     Cli, Command, DiffArgs, Files, Place, PreflightArgs, PullArgs, RunArgs, SchemaCommand,
     ServeArgs,
 };
@@ -97,7 +97,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(&args)
             .map(|()| ExitCode::SUCCESS)
             .unwrap_or_else(invalid),
-        Command::Data(cli::DataCommand::Pull(args)) => {
+        Command::Data(ion_contract::cli::DataCommand::Pull(args)) => {
             data_command::pull(&args).unwrap_or_else(invalid)
         }
         Command::Review(args) => project_commands::review(&args).unwrap_or_else(invalid),

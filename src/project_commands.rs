@@ -11,7 +11,7 @@ use ion_contract::double::DoubleData;
 use ion_contract::targets::DEFAULT_TARGET;
 use ion_contract::{runner, scrubbed_eprintln, scrubbed_println};
 
-use crate::cli::{InitArgs, ReviewArgs};
+use ion_contract::cli::{InitArgs, ReviewArgs};
 
 /// `review`: lists, accepts or rejects the pending snapshots, or asks about each on a
 /// terminal (see `ion_contract::snapshot::review`).

@@ -14,7 +14,7 @@ use ion_contract::sweep::{self, Deleted, Found, RunIds, Sweeper};
 use ion_contract::targets::Targets;
 use ion_contract::{exit, scrub, scrubbed_eprintln, scrubbed_println};
 
-use crate::cli::{Place, SweepArgs};
+use ion_contract::cli::{Place, SweepArgs};
 
 /// `sweep`: the listing (or what was deleted) to stdout; see the command's help.
 pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {

@@ -38,7 +38,7 @@ pub struct DataPullArgs {
     #[arg(long, value_name = "TYPES", value_delimiter = ',')]
     pub types: Vec<String>,
     /// Rows read of each type at most.
-    #[arg(long, value_name = "N", default_value_t = ion_contract::data_pull::DEFAULT_MAX_ROWS,
+    #[arg(long, value_name = "N", default_value_t = crate::data_pull::DEFAULT_MAX_ROWS,
         value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize))]
     pub max_rows: usize,
     /// Read a production target too (its data goes into a file: keep it out of shared

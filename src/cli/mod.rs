@@ -1,15 +1,20 @@
 //! The command line: definitions (clap derive), with the project's configuration as their
-//! defaults ([`Cli::parse_in`]). `main.rs` acts on them.
+//! defaults ([`Cli::parse_in`]). The binary (`main.rs` and its command modules) acts on them;
+//! tests parse the README's and the book's command lines with them.
+
+// Doc comments here are clap's help text, written for a terminal: `<file>` is a placeholder,
+// not HTML.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 
+use crate::builtin::Source;
+use crate::double::DataShape;
+use crate::project::Project;
+use crate::report::ReportPaths;
+use crate::runner::{RunOptions, Shard};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
-use ion_contract::builtin::Source;
-use ion_contract::double::DataShape;
-use ion_contract::project::Project;
-use ion_contract::report::ReportPaths;
-use ion_contract::runner::{RunOptions, Shard};
 
 pub mod data;
 mod serve;
@@ -31,7 +36,7 @@ pub struct Cli {
 impl Cli {
     /// Parses the command line. Where an option is not given (nor its variable, for
     /// `--target`), what `project`'s `ion-contract.toml` says is its default, and the suites
-    /// folder is the project's ([`ion_contract::project`]); `--help` shows them.
+    /// folder is the project's ([`crate::project`]); `--help` shows them.
     pub fn parse_in(project: &Project) -> Cli {
         let mut defaults = vec![("suites", project.suites_dir())];
         let files = [

@@ -4,11 +4,11 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::double::serve::ServeOptions;
+use crate::double::{DataShape, FaultRule, Limits, RetryAfter, ThrottleSpec};
+use crate::record::RecordOptions;
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
-use ion_contract::double::serve::ServeOptions;
-use ion_contract::double::{DataShape, FaultRule, Limits, RetryAfter, ThrottleSpec};
-use ion_contract::record::RecordOptions;
 
 use super::{Files, Place};
 
@@ -74,13 +74,13 @@ pub struct ServeArgs {
     /// With --record: the most steps one session records; later ones are counted, not
     /// recorded.
     #[arg(long, value_name = "N", requires = "record",
-        default_value_t = ion_contract::record::MAX_STEPS_PER_SESSION,
+        default_value_t = crate::record::MAX_STEPS_PER_SESSION,
         value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize))]
     pub record_max_steps: usize,
     /// With --record: the most sessions (tokens) recorded; later ones are counted, not
     /// recorded.
     #[arg(long, value_name = "N", requires = "record",
-        default_value_t = ion_contract::record::MAX_SESSIONS,
+        default_value_t = crate::record::MAX_SESSIONS,
         value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize))]
     pub record_max_sessions: usize,
     /// The schema and seed to serve.

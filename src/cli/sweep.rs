@@ -21,7 +21,7 @@ pub struct SweepArgs {
     pub prefix: Option<String>,
     /// Spare leftovers of runs that started less than this long ago (`30m`, `2h`, `1d`;
     /// `0` sweeps all); run ids without a start time count as old.
-    #[arg(long, value_name = "DURATION", default_value = ion_contract::sweep::DEFAULT_OLDER_THAN, value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = crate::sweep::DEFAULT_OLDER_THAN, value_parser = humantime::parse_duration)]
     pub older_than: std::time::Duration,
     /// `text`: one line per row; `json`: one object (leftovers, spared, unreadable,
     /// truncated, deleted, failed), for scripts.

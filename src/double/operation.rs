@@ -5,7 +5,7 @@
 use std::fmt;
 use std::ops::{Range, RangeFrom, RangeFull, RangeInclusive, RangeTo, RangeToInclusive};
 
-/// An operation a double expects to receive, and how many times ([`IonDouble::expect`]).
+/// An operation a double expects to receive, and how many times ([`super::IonDouble::expect`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
     name: String,

@@ -62,7 +62,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("reports and snapshots", &["report", "snapshot"]),
-    ("runner and commands", &["runner", "smoke"]),
+    ("runner and commands", &["runner", "smoke", "cli"]),
 ];
 
 /// How many circles a failure lists: one broken import can close very many.

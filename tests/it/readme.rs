@@ -5,9 +5,7 @@
 
 use crate::common;
 
-#[allow(dead_code)] // the binary's command line, parsed here as the binary parses it
-#[path = "../../src/cli/mod.rs"]
-mod cli;
+use ion_contract::cli;
 
 use std::path::{Path, PathBuf};
 
