@@ -28,6 +28,15 @@ use crate::suite::{Location, RampCheck, Step, ThrottleCheck};
 /// One request of a load check: what happened, and why it failed if it did.
 type Sent = (StepOutcome, Option<String>);
 
+/// Whether a burst's requests are retried after a 429 or 5xx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retries {
+    /// As the step says (`retry:`, default yes): a throttle check counts what gets through.
+    AsTheStepSays,
+    /// Never: a ramp counts every 4xx at each rate.
+    None,
+}
+
 impl CaseRun<'_> {
     /// Runs a `throttle:` check on the case's one step.
     pub(crate) async fn throttle(&self, step: &Step, check: &ThrottleCheck) -> CaseOutcome {
@@ -38,7 +47,13 @@ impl CaseRun<'_> {
         };
         let started = Instant::now();
         let sent = self
-            .burst(step, &variables, check.requests, check.rate, true)
+            .burst(
+                step,
+                &variables,
+                check.requests,
+                check.rate,
+                Retries::AsTheStepSays,
+            )
             .await;
         let took = started.elapsed();
         let delivered = Delivered::of(&sent);
@@ -114,7 +129,7 @@ impl CaseRun<'_> {
         let rates = (check.from..=check.to).step_by(check.by.max(1) as usize);
         for rate in rates {
             let sent = self
-                .burst(step, &variables, check.requests, rate, false)
+                .burst(step, &variables, check.requests, rate, Retries::None)
                 .await;
             let client_errors = sent
                 .iter()
@@ -158,10 +173,10 @@ impl CaseRun<'_> {
         variables: &Map<String, Value>,
         requests: u32,
         rate: u32,
-        retry: bool,
+        retries: Retries,
     ) -> Vec<Sent> {
         let step = Step {
-            retry: retry && step.retry,
+            retry: retries == Retries::AsTheStepSays && step.retry,
             ..step.clone()
         };
         let start = tokio::time::Instant::now();
