@@ -64,9 +64,19 @@ fn max_nodes(src: &SourceFile) -> Result<usize, Vec<Diagnostic>> {
     }
 }
 
-/// Parses a suite file's text, or returns every problem found before the typed pass.
+/// Parses a suite file's text, or returns every problem found.
+///
+/// A file that reads as the typed format is parsed once. Only a file that does not is read
+/// again, untyped, so that the shape check can report every problem at once, located, with
+/// its fix (serde stops at the first); when the shape check finds nothing, serde's error is
+/// the answer.
 pub(crate) fn parse(src: &SourceFile, text: &str) -> Result<SuiteFile, Vec<Diagnostic>> {
     let max_nodes = max_nodes(src)?;
+    let typed_error =
+        match serde_saphyr::from_str_with_options::<SuiteFile>(text, options(max_nodes)) {
+            Ok(file) => return Ok(file),
+            Err(error) => error,
+        };
     let mut untyped = options(max_nodes);
     // Keep duplicate keys in the tree so the shape check can report them with both places.
     untyped.duplicate_keys = DuplicateKeyPolicy::PassThrough;
@@ -76,8 +86,7 @@ pub(crate) fn parse(src: &SourceFile, text: &str) -> Result<SuiteFile, Vec<Diagn
     if !problems.is_empty() {
         return Err(problems);
     }
-    serde_saphyr::from_str_with_options::<SuiteFile>(text, options(max_nodes))
-        .map_err(|e| vec![yaml_error(src, &e, false, max_nodes)])
+    Err(vec![yaml_error(src, &typed_error, false, max_nodes)])
 }
 
 /// A serde-saphyr error as a diagnostic. `syntax` is true for the first (untyped) pass, where
