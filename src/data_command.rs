@@ -106,10 +106,8 @@ fn wanted_types(
     if !named.is_empty() {
         return Ok(named);
     }
-    let context = LoadContext {
-        schema: data.schema(),
-        targets: &targets.names(),
-    };
+    let target_names = targets.names();
+    let context = LoadContext::new(data.schema(), &target_names);
     let mut suites = Vec::new();
     for loaded in suite::load_dir(suites_dir, &context)? {
         match loaded {

@@ -153,10 +153,8 @@ fn check(place: &Place) -> anyhow::Result<ExitCode> {
     let options = place.options(DEFAULT_TARGET);
     let double = options.double_data(None)?;
     let targets = Targets::load(&options.suites_dir)?;
-    let context = LoadContext {
-        schema: double.schema(),
-        targets: &targets.names(),
-    };
+    let target_names = targets.names();
+    let context = LoadContext::new(double.schema(), &target_names);
     let suites = suite::load_dir(&options.suites_dir, &context)?;
     let mut cases = 0;
     let mut broken = 0;
@@ -340,10 +338,8 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         "pass --against with the SDL file the suites are written for",
     )?;
     let targets = Targets::load(&options.suites_dir)?;
-    let context = LoadContext {
-        schema: &committed,
-        targets: &targets.names(),
-    };
+    let target_names = targets.names();
+    let context = LoadContext::new(&committed, &target_names);
     let mut suites = Vec::new();
     let mut broken = 0;
     for loaded in suite::load_dir(&options.suites_dir, &context)? {

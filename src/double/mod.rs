@@ -217,6 +217,7 @@ use crate::diagnostic::{Diagnostic, display_path};
 use crate::user_file::{self, Limit, ReadError};
 pub use api_keys::{Credentials, Role, key_for};
 pub use builder::IonDoubleBuilder;
+pub(crate) use documents::Documents;
 pub use expect::VerificationFailed;
 pub use fault::{FaultKind, FaultRule};
 pub use journal::{GraphqlCall, MAX_RECEIVED, ReceivedRequest};

@@ -118,10 +118,8 @@ impl Loaded {
         let double = options
             .double_data(Some(&target))
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
-        let context = LoadContext {
-            schema: double.schema(),
-            targets: &targets.names(),
-        };
+        let target_names = targets.names();
+        let context = LoadContext::new(double.schema(), &target_names);
         let mut suites = suite::load_dir(&options.suites_dir, &context)
             .map_err(|e| fail("suites::load", e.to_string()))?;
         suites.retain(|loaded| match loaded {

@@ -220,10 +220,8 @@ impl<'p> Setup<'p> {
             }
         };
         let committed = self.data.schema();
-        let context = LoadContext {
-            schema: committed,
-            targets: &self.targets.names(),
-        };
+        let target_names = self.targets.names();
+        let context = LoadContext::new(committed, &target_names);
         let suites: Vec<Suite> = match suite::load_dir(&options.run.suites_dir, &context) {
             Ok(loaded) => loaded.into_iter().flatten().collect(),
             Err(e) => {

@@ -26,6 +26,7 @@ use apollo_compiler::validation::{DiagnosticList, Valid};
 use apollo_compiler::{ExecutableDocument, Node, Schema, executable};
 
 use crate::diagnostic::{Diagnostic, display_path};
+use crate::double::Documents;
 use crate::suite::format::{Spanned, StepSpec};
 use crate::suite::model::{Operation, OperationKind};
 use crate::user_file::{self, Limit, ReadError};
@@ -67,6 +68,8 @@ pub(crate) struct StepScope<'a> {
     pub src: &'a SourceFile,
     pub suite_dir: &'a Path,
     pub schema: &'a Valid<Schema>,
+    /// The operations that validated against `schema`, by text.
+    pub documents: &'a Documents,
     /// "case 'x', step 'y'" for notes.
     pub context: String,
     /// Where the step starts.
@@ -161,7 +164,12 @@ pub(crate) fn resolve(
     };
 
     let chosen = choose(scope, step, &text, &operations, diags);
-    let validated = ExecutableDocument::parse_and_validate(scope.schema, body, &apollo_path);
+    // A text that validated before is not parsed and validated again; one that does not
+    // validate is, against its own file, so its errors are located there.
+    let validated = match scope.documents.validate(scope.schema, body) {
+        Ok(document) => Ok(Valid::clone(&document)),
+        Err(_) => ExecutableDocument::parse_and_validate(scope.schema, body, &apollo_path),
+    };
     let Some(op) = chosen else {
         // Still report GraphQL errors: they often explain why no operation was found.
         if let Err(e) = &validated {

@@ -22,6 +22,7 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::{Diagnostic, display_path};
+use crate::double::Documents;
 use crate::suite::model::Suite;
 use crate::suite::parse;
 use crate::suite::validate::Validator;
@@ -174,12 +175,26 @@ pub fn suite_id(dir: &Path, file: &Path) -> String {
 }
 
 /// What suites are checked against besides their own text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct LoadContext<'a> {
     /// The schema operations are validated against (the double's).
     pub schema: &'a Valid<Schema>,
     /// The names of the defined targets, which `targets:` may list.
     pub targets: &'a [String],
+    /// The operations that validated against `schema`, by text: generated and copied suites
+    /// repeat a few operations many times, and each is parsed and validated once.
+    documents: Documents,
+}
+
+impl<'a> LoadContext<'a> {
+    /// Suites checked against `schema`, with `targets` defined.
+    pub fn new(schema: &'a Valid<Schema>, targets: &'a [String]) -> Self {
+        LoadContext {
+            schema,
+            targets,
+            documents: Documents::default(),
+        }
+    }
 }
 
 /// Reads, checks and validates one suite file.
@@ -208,6 +223,7 @@ pub fn load_suite(
         suite_dir: file.parent().unwrap_or(Path::new("")),
         suite_id: &id,
         schema: context.schema,
+        documents: &context.documents,
         targets: context.targets,
         diags: Vec::new(),
     };

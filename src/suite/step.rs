@@ -36,6 +36,7 @@ impl Validator<'_> {
             src: self.src,
             suite_dir: self.suite_dir,
             schema: self.schema,
+            documents: self.documents,
             context: templates.context.to_owned(),
             step_at,
         };

@@ -15,6 +15,7 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::Diagnostic;
+use crate::double::Documents;
 use crate::suite::captures::{CaptureDef, TemplateScope};
 use crate::suite::format::{CaseSpec, Spanned, SuiteFile};
 use crate::suite::model::{Case, LoadCheck, Redaction, Suite};
@@ -29,6 +30,8 @@ pub(crate) struct Validator<'a> {
     pub suite_dir: &'a Path,
     pub suite_id: &'a str,
     pub schema: &'a Valid<Schema>,
+    /// The operations that validated, by text ([`super::LoadContext`]).
+    pub documents: &'a Documents,
     /// The defined targets' names.
     pub targets: &'a [String],
     pub diags: Vec<Diagnostic>,

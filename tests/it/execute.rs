@@ -37,10 +37,7 @@ fn load() -> (Arc<DoubleData>, Suite) {
     let file = dir.join("refusals.yaml");
     std::fs::write(&file, SUITE).expect("write suite");
     let targets = ["mock".to_owned()];
-    let context = LoadContext {
-        schema: data.schema(),
-        targets: &targets,
-    };
+    let context = LoadContext::new(data.schema(), &targets);
     let suite = suite::load_suite(&dir, &file, &context).unwrap_or_else(|f| panic!("{f}"));
     (Arc::new(data), suite)
 }

@@ -36,10 +36,7 @@ async fn nothing_listening_is_a_connect_failure_naming_the_request() {
     )
     .expect("write suite");
     let targets = ["mock".to_owned()];
-    let context = LoadContext {
-        schema: data.schema(),
-        targets: &targets,
-    };
+    let context = LoadContext::new(data.schema(), &targets);
     let suite = suite::load_suite(&dir, &file, &context).unwrap_or_else(|f| panic!("{f}"));
     let endpoint = format!("http://127.0.0.1:{}/graphql", closed_port());
     let client = GraphqlClient::new(http_client().expect("http client"), endpoint, None);

@@ -166,7 +166,7 @@ fn context() -> &'static LoadContext<'static> {
                 .expect("suites/targets.yaml")
                 .names()
         });
-        LoadContext { schema, targets }
+        LoadContext::new(schema, targets)
     })
 }
 

@@ -98,10 +98,7 @@ fn a_reserved_name_wins_over_a_target_of_the_same_name() {
     let targets: Vec<String> = ["mock", "sandbox", "production", "expired"]
         .map(String::from)
         .to_vec();
-    let context = LoadContext {
-        schema: &SCHEMA,
-        targets: &targets,
-    };
+    let context = LoadContext::new(&SCHEMA, &targets);
     let suite = suite::load_suite(
         Path::new(VALID),
         &Path::new(VALID).join("auth.yaml"),

@@ -36,10 +36,7 @@ static TARGETS: LazyLock<Vec<String>> =
 
 /// The schema and target names the fixtures are checked against.
 fn context() -> LoadContext<'static> {
-    LoadContext {
-        schema: &SCHEMA,
-        targets: &TARGETS,
-    }
+    LoadContext::new(&SCHEMA, &TARGETS)
 }
 
 fn load(dir: &str, id: &str) -> Result<Suite, LoadFailure> {
