@@ -222,6 +222,7 @@ pub mod sweep;
 pub mod targets;
 #[cfg(test)]
 mod testing;
+mod text_cache;
 #[doc(hidden)]
 pub mod transport;
 #[doc(hidden)]

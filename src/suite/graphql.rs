@@ -26,8 +26,8 @@ use apollo_compiler::validation::{DiagnosticList, Valid};
 use apollo_compiler::{ExecutableDocument, Node, Schema, executable};
 
 use crate::diagnostic::{Diagnostic, display_path};
-use crate::double::Documents;
 use crate::suite::format::{Spanned, StepSpec};
+use crate::suite::load::Parsed;
 use crate::suite::model::{Operation, OperationKind};
 use crate::user_file::{self, Limit, ReadError};
 use crate::yaml::source::{Pos, SourceFile};
@@ -68,8 +68,8 @@ pub(crate) struct StepScope<'a> {
     pub src: &'a SourceFile,
     pub suite_dir: &'a Path,
     pub schema: &'a Valid<Schema>,
-    /// The operations that validated against `schema`, by text.
-    pub documents: &'a Documents,
+    /// What the load parsed before, by text.
+    pub parsed: &'a Parsed,
     /// "case 'x', step 'y'" for notes.
     pub context: String,
     /// Where the step starts.
@@ -146,10 +146,10 @@ pub(crate) fn resolve(
         GraphqlText::Inline { text, .. } => (text.as_str(), scope.src.path.clone()),
         GraphqlText::File { file, text } => (text.as_str(), file.path.clone()),
     };
-    let ast = match ast::Document::parse(body, &apollo_path) {
-        Ok(doc) => doc,
-        Err(with_errors) => with_errors.partial,
-    };
+    let parsed = scope.parsed.syntax.get_or_try(body, || {
+        ast::Document::parse(body, &apollo_path).map_err(|with_errors| with_errors.partial)
+    });
+    let ast = parsed.unwrap_or_else(|partial| partial);
     let operations: Vec<&Node<ast::OperationDefinition>> = ast
         .definitions
         .iter()
@@ -166,7 +166,7 @@ pub(crate) fn resolve(
     let chosen = choose(scope, step, &text, &operations, diags);
     // A text that validated before is not parsed and validated again; one that does not
     // validate is, against its own file, so its errors are located there.
-    let validated = match scope.documents.validate(scope.schema, body) {
+    let validated = match scope.parsed.documents.validate(scope.schema, body) {
         Ok(document) => Ok(Valid::clone(&document)),
         Err(_) => ExecutableDocument::parse_and_validate(scope.schema, body, &apollo_path),
     };

@@ -23,9 +23,11 @@ use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::double::Documents;
+use crate::suite::model::DataPath;
 use crate::suite::model::Suite;
 use crate::suite::parse;
 use crate::suite::validate::Validator;
+use crate::text_cache::TextCache;
 use crate::user_file::{self, Limit, io_reason};
 use crate::yaml::source::SourceFile;
 
@@ -181,9 +183,18 @@ pub struct LoadContext<'a> {
     pub schema: &'a Valid<Schema>,
     /// The names of the defined targets, which `targets:` may list.
     pub targets: &'a [String],
-    /// The operations that validated against `schema`, by text: generated and copied suites
-    /// repeat a few operations many times, and each is parsed and validated once.
-    documents: Documents,
+    /// What was parsed before, by text: generated and copied suites repeat a few operations
+    /// and paths many times, and each is parsed (and validated) once.
+    parsed: Parsed,
+}
+
+/// What one load parses once per text ([`crate::text_cache`]): operations that validated
+/// against the context's schema, GraphQL syntax trees, and JSONPaths.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    pub documents: Documents,
+    pub syntax: TextCache<apollo_compiler::ast::Document>,
+    pub paths: TextCache<DataPath>,
 }
 
 impl<'a> LoadContext<'a> {
@@ -192,7 +203,7 @@ impl<'a> LoadContext<'a> {
         LoadContext {
             schema,
             targets,
-            documents: Documents::default(),
+            parsed: Parsed::default(),
         }
     }
 }
@@ -223,7 +234,7 @@ pub fn load_suite(
         suite_dir: file.parent().unwrap_or(Path::new("")),
         suite_id: &id,
         schema: context.schema,
-        documents: &context.documents,
+        parsed: &context.parsed,
         targets: context.targets,
         diags: Vec::new(),
     };

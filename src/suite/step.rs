@@ -36,7 +36,7 @@ impl Validator<'_> {
             src: self.src,
             suite_dir: self.suite_dir,
             schema: self.schema,
-            documents: self.documents,
+            parsed: self.parsed,
             context: templates.context.to_owned(),
             step_at,
         };

@@ -15,9 +15,9 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 
 use crate::diagnostic::Diagnostic;
-use crate::double::Documents;
 use crate::suite::captures::{CaptureDef, TemplateScope};
 use crate::suite::format::{CaseSpec, Spanned, SuiteFile};
+use crate::suite::load::Parsed;
 use crate::suite::model::{Case, LoadCheck, Redaction, Suite};
 use crate::suite::template;
 use crate::suite::{jsonpath, selector};
@@ -30,8 +30,8 @@ pub(crate) struct Validator<'a> {
     pub suite_dir: &'a Path,
     pub suite_id: &'a str,
     pub schema: &'a Valid<Schema>,
-    /// The operations that validated, by text ([`super::LoadContext`]).
-    pub documents: &'a Documents,
+    /// What the load parsed before, by text ([`super::LoadContext`]).
+    pub parsed: &'a Parsed,
     /// The defined targets' names.
     pub targets: &'a [String],
     pub diags: Vec<Diagnostic>,
@@ -449,7 +449,7 @@ impl Validator<'_> {
 
     /// Parses a JSONPath, reporting a located error.
     pub(crate) fn path(&mut self, raw: &Spanned<String>) -> Option<crate::suite::model::DataPath> {
-        match jsonpath::parse(&raw.value) {
+        match (self.parsed.paths).get_or_try(&raw.value, || jsonpath::parse(&raw.value)) {
             Ok(path) => Some(path),
             Err(e) => {
                 let d = self

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "lock",
             "progress",
             "builtin",
+            "text_cache",
             "testing",
         ],
     ),
