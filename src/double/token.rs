@@ -15,8 +15,9 @@
 //! [`Issuer::expire_all`] that makes every token this issuer issued so far expired at once,
 //! so a client's refetch-on-expiry can be tested without waiting.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -24,6 +25,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::api_keys::Role;
+use super::mutex::lock;
 use super::signing::{ALGORITHM, SigningKey};
 use crate::text_cache::TextCache;
 
@@ -131,6 +133,32 @@ impl Issuer {
         let signing_input = format!("{}.{}", encode(&header), encode(&claims));
         let signature = URL_SAFE_NO_PAD.encode(key.sign(signing_input.as_bytes()));
         format!("{signing_input}.{signature}")
+    }
+
+    /// A token for `client_id` with `role`, shared by every issuer of this environment name
+    /// and issuer in the process while it has more than half its lifetime left: signing
+    /// costs more than a small trial on the double, and the harness starts a double per
+    /// trial. Every such issuer accepts it (same key, same `iss`; its `jti` names another
+    /// instance, so it is judged by `exp` alone and [`Issuer::expire_all`] does not touch it).
+    pub(crate) fn issue_shared(&self, client_id: &str, role: Role, lifetime_secs: u64) -> String {
+        type Kept = BTreeMap<(String, String, String, Role, u64), (String, u64)>;
+        static SHARED: Mutex<Kept> = Mutex::new(BTreeMap::new());
+        let key = (
+            self.name.clone(),
+            self.issuer.clone(),
+            client_id.to_owned(),
+            role,
+            lifetime_secs,
+        );
+        let now = unix_now();
+        if let Some((token, exp)) = lock(&SHARED).get(&key)
+            && *exp > now + lifetime_secs / 2
+        {
+            return token.clone();
+        }
+        let token = self.issue(client_id, role, lifetime_secs);
+        lock(&SHARED).insert(key, (token.clone(), now + lifetime_secs));
+        token
     }
 
     /// Makes every token issued so far expired; returns how many that is.
@@ -368,5 +396,44 @@ mod tests {
         }
         let new = issuer.issue(DEMO_CLIENT_ID, Role::Admin, 60);
         assert_eq!(issuer.verify(Some(&new)), Ok(admin()));
+    }
+
+    #[test]
+    fn a_shared_token_is_signed_once_and_every_double_of_its_environment_takes_it() {
+        let issuer = "http://127.0.0.1:2";
+        let (first, second) = (
+            Issuer::new("token-share", issuer),
+            Issuer::new("token-share", issuer),
+        );
+        let token = first.issue_shared(DEMO_CLIENT_ID, Role::Admin, 300);
+        assert_eq!(
+            second.issue_shared(DEMO_CLIENT_ID, Role::Admin, 300),
+            token,
+            "signed once"
+        );
+        assert_ne!(
+            second.issue_shared(DEMO_CLIENT_ID, Role::Reader, 300),
+            token
+        );
+        assert_ne!(second.issue_shared(DEMO_CLIENT_ID, Role::Admin, 60), token);
+        let bearer = format!("Bearer {token}");
+        assert_eq!(second.verify(Some(&bearer)), Ok(admin()));
+        second.expire_all();
+        assert_eq!(
+            second.verify(Some(&bearer)),
+            Ok(admin()),
+            "judged by exp alone"
+        );
+        first.expire_all();
+        assert_eq!(
+            first.verify(Some(&bearer)),
+            Err(Rejection::Expired),
+            "its own issuer's cutoff"
+        );
+        let elsewhere = Issuer::new("token-share", "http://127.0.0.1:3");
+        assert_ne!(
+            elsewhere.issue_shared(DEMO_CLIENT_ID, Role::Admin, 300),
+            token
+        );
     }
 }
