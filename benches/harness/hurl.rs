@@ -16,7 +16,7 @@
 //! serve divided by Hurl's (target: 3). Without `hurl` on PATH the part is skipped with one
 //! line saying how to install it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use ion_contract::auth::client_credentials_token;
@@ -79,7 +79,7 @@ fn hurl_version() -> Option<String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             eprintln!(
                 "harness bench: the Hurl comparison is skipped: `hurl` is not on PATH (install \
-                 Hurl 8: `cargo install hurl --locked`, or see https://hurl.dev/docs/installation.html)"
+                 Hurl 8: see https://hurl.dev/docs/installation.html, or docs/dev/benchmarks.md)"
             );
             None
         }
@@ -117,22 +117,22 @@ pub fn compare(out: &Path, cases: usize, runs: usize) -> Option<HurlFigures> {
         serve_pid: serve.pid(),
     };
     hurl.assert_checks(&token());
+    let files: Vec<&Path> = hurl_files.iter().map(PathBuf::as_path).collect();
     let (mut hurl_runs, mut serve_runs, mut embedded_runs, mut ratios) =
         (vec![], vec![], vec![], vec![]);
     for run in 1..=runs {
         eprintln!("harness bench: hurl comparison, run {run} of {runs} ...");
         let token = token();
-        let files: Vec<&Path> = hurl_files.iter().map(|f| f.as_path()).collect();
-        let (timing, output) = hurl.run(&files, &token);
+        let (hurl_timing, output) = hurl.run(&files, &token);
         check_hurl_passed(&output, cases, &token);
-        hurl_runs.push(timing);
+        hurl_runs.push(hurl_timing);
         let mut sandbox = ion_contract_run(&root, &generated.suites, "sandbox");
-        sandbox.envs(serve.sandbox_env.iter().map(|(k, v)| (k, v)));
+        sandbox.envs(serve.sandbox_env.iter().cloned());
         let (timing, output) = timed::run(&mut sandbox, Some(serve.pid()));
         // A live target's run has one more trial: `preflight::sandbox`.
         check_run_passed(&output, cases + 1, "sandbox");
         serve_runs.push(timing);
-        ratios.push(hurl_runs[run - 1].wall_s / timing.wall_s);
+        ratios.push(hurl_timing.wall_s / timing.wall_s);
         let (timing, output) = timed::run(
             &mut ion_contract_run(&root, &generated.suites, "mock"),
             None,
