@@ -22,8 +22,8 @@ pub struct Timing {
 /// of the server it talks to, if any.
 pub fn run(command: &mut Command, server: Option<u32>) -> (Timing, Output) {
     clock_ticks_per_s(); // asked (a child of its own) before the measurement, not during it
-    let server_before = server.map_or(0.0, process_cpu_s);
-    let children_before = children_cpu_s();
+    let server_before = server.map_or(0, process_cpu_ticks);
+    let children_before = children_cpu_ticks();
     let started = Instant::now();
     let output = command
         .output()
@@ -31,27 +31,37 @@ pub fn run(command: &mut Command, server: Option<u32>) -> (Timing, Output) {
     let wall_s = started.elapsed().as_secs_f64();
     let timing = Timing {
         wall_s,
-        cpu_s: children_cpu_s() - children_before,
-        server_cpu_s: server.map_or(0.0, process_cpu_s) - server_before,
+        cpu_s: seconds(children_cpu_ticks().saturating_sub(children_before)),
+        server_cpu_s: seconds(
+            server
+                .map_or(0, process_cpu_ticks)
+                .saturating_sub(server_before),
+        ),
     };
     (timing, output)
 }
 
-/// The CPU seconds of this process's children that it has waited for (`cutime + cstime`).
-fn children_cpu_s() -> f64 {
-    stat_seconds("self", 13, 14)
+/// The CPU time of this process's children that it has waited for (`cutime + cstime`), in
+/// clock ticks.
+fn children_cpu_ticks() -> u64 {
+    stat_ticks("self", 13, 14)
 }
 
-/// The CPU seconds process `pid` has spent so far (`utime + stime`).
-fn process_cpu_s(pid: u32) -> f64 {
-    stat_seconds(&pid.to_string(), 11, 12)
+/// The CPU time process `pid` has spent so far (`utime + stime`), in clock ticks.
+fn process_cpu_ticks(pid: u32) -> u64 {
+    stat_ticks(&pid.to_string(), 11, 12)
 }
 
-/// The sum of two clock-tick fields of `/proc/<process>/stat`, in seconds; the indexes count
-/// the fields after the command name (the third field, the state, is index 0).
-fn stat_seconds(process: &str, first: usize, second: usize) -> f64 {
+/// Clock ticks in seconds.
+fn seconds(ticks: u64) -> f64 {
+    ticks as f64 / clock_ticks_per_s()
+}
+
+/// The sum of two clock-tick fields of `/proc/<process>/stat`; the indexes count the fields
+/// after the command name (the third field, the state, is index 0).
+fn stat_ticks(process: &str, first: usize, second: usize) -> u64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{process}/stat")) else {
-        return 0.0;
+        return 0;
     };
     // The command name is in parentheses and may hold spaces: the fields follow its last `)`.
     let fields: Vec<&str> = stat
@@ -65,7 +75,7 @@ fn stat_seconds(process: &str, first: usize, second: usize) -> f64 {
             .and_then(|f| f.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    (ticks(first) + ticks(second)) as f64 / clock_ticks_per_s()
+    ticks(first) + ticks(second)
 }
 
 /// `getconf CLK_TCK` (100 on Linux, where it cannot be asked).
