@@ -113,12 +113,23 @@ pub fn embedded(
 }
 
 /// A running `ion-contract serve`; killed on drop.
-pub struct Serve(Child);
+pub struct Serve {
+    child: Child,
+    /// The `ION_SANDBOX_...` variables it printed (URLs and the sandbox's API keys).
+    pub sandbox_env: Vec<(String, String)>,
+}
+
+impl Serve {
+    /// The serve process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
 
 impl Drop for Serve {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -132,8 +143,11 @@ pub fn serve() -> (Serve, Endpoint) {
         .stderr(Stdio::null())
         .spawn()
         .expect("ion-contract serve starts");
-    let mut serve = Serve(child);
-    let stdout = serve.0.stdout.take().expect("serve's stdout is piped");
+    let mut serve = Serve {
+        child,
+        sandbox_env: Vec::new(),
+    };
+    let stdout = serve.child.stdout.take().expect("serve's stdout is piped");
     let mut vars = std::collections::HashMap::new();
     // Read the whole banner (up to its last line) before dropping the pipe.
     for line in BufReader::new(stdout).lines() {
@@ -163,5 +177,9 @@ pub fn serve() -> (Serve, Endpoint) {
             client_secret: Secret::new(var("CLIENT_SECRET")),
         },
     };
+    serve.sandbox_env = vars
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("ION_SANDBOX_"))
+        .collect();
     (serve, endpoint)
 }

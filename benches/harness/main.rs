@@ -12,6 +12,11 @@
 //! - **growth.** 1,000 and 10,000 generated cases: the ratio of their run times (target at
 //!   most 10.5), the time of `ion-contract run --list` for 10,000 (target under 0.5 s), and
 //!   each run's peak RSS.
+//! - **hurl.** ion-contract side by side with Hurl 8 (`hurl --test --jobs 2`): 6,000
+//!   generated read cases (`HARNESS_BENCH_HURL_CASES`) as suites and as `.hurl` files against
+//!   one `ion-contract serve`, and the same suites against the embedded double; wall and CPU
+//!   time of each, and ion-contract's cases/s over Hurl's (target: 3). See [`hurl`]; skipped
+//!   with one line when `hurl` is not on PATH.
 //!
 //! Every figure is a median of several runs (or a ratio of medians). Generated suites and
 //! their snapshots live under `target/bench/`, never in `suites/`; the snapshots are recorded
@@ -21,15 +26,19 @@
 //!
 //! ```sh
 //! cargo bench --bench harness
-//! HARNESS_BENCH_ONLY=load cargo bench --bench harness   # one part (harness, load, growth),
-//!                                                       # e.g. under a profiler; no JSON then
+//! HARNESS_BENCH_ONLY=load cargo bench --bench harness   # one part (harness, load, growth,
+//!                                                       # hurl), e.g. under a profiler; no
+//!                                                       # JSON then
+//! HARNESS_BENCH_ONLY=hurl HARNESS_BENCH_HURL_CASES=600 cargo bench --bench harness  # quick
 //! ```
 
 mod bare;
 mod child;
 mod generate;
+mod hurl;
 mod load;
 mod report;
+mod timed;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -41,7 +50,7 @@ use ion_contract::double::DoubleData;
 use child::{CHILD_FLAG, ChildRun, Measured};
 use report::{Figures, median};
 
-/// Runs only the named parts (comma-separated: `harness`, `load`, `growth`).
+/// Runs only the named parts (comma-separated: `harness`, `load`, `growth`, `hurl`).
 const ONLY_ENV: &str = "HARNESS_BENCH_ONLY";
 /// How many times each measurement is repeated.
 const RUNS: usize = 3;
@@ -94,6 +103,14 @@ fn main() -> ExitCode {
         only.as_deref()
             .is_none_or(|only| only.split(',').any(|p| p.trim() == part))
     };
+    // Checked before any part runs, so a mistyped count costs no time.
+    let hurl_cases = match hurl::cases_from_env() {
+        Ok(cases) => cases,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     if runs("harness") {
         eprintln!("harness bench: harness vs bare client ...");
         harness_vs_bare(&out, &data, &mut figures);
@@ -105,6 +122,9 @@ fn main() -> ExitCode {
     if runs("growth") {
         eprintln!("harness bench: growth ...");
         growth(&out, &mut figures);
+    }
+    if runs("hurl") {
+        figures.hurl = hurl::compare(&out, hurl_cases, RUNS);
     }
     figures.bench_s = started.elapsed().as_secs_f64();
     print!("{}", figures.table());
@@ -137,7 +157,11 @@ fn bench_dir() -> PathBuf {
 /// Generates `cases` cases under `out/cases-<n>`, records their snapshots, and checks that
 /// the recording run passed.
 fn prepared(out: &Path, cases: usize, threads: usize) -> generate::Generated {
-    let generated = generate::generate(&out.join(format!("cases-{cases}")), cases);
+    let generated = generate::generate(
+        &out.join(format!("cases-{cases}")),
+        cases,
+        Some(generate::SNAPSHOT_EVERY),
+    );
     let recorded = ChildRun {
         suites: &generated.suites,
         snapshots: &generated.snapshots,

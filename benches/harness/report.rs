@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use serde_json::json;
+use serde_json::{Value, json};
+
+use crate::timed::Timing;
 
 /// Every figure the bench reports (medians of several runs, or ratios of medians).
 #[derive(Debug, Default)]
@@ -33,6 +35,97 @@ pub struct Figures {
     pub runs: usize,
     pub paired_runs: usize,
     pub bench_s: f64,
+    /// The comparison with Hurl; `None` when it did not run (not asked for, or no `hurl`).
+    pub hurl: Option<HurlFigures>,
+}
+
+/// The comparison with Hurl: medians of `runs` runs of each tool over `cases` cases.
+#[derive(Debug)]
+pub struct HurlFigures {
+    /// `hurl <version>`, as `hurl --version` says it.
+    pub version: String,
+    pub cases: usize,
+    /// Hurl's `--jobs` and ion-contract's `--test-threads`.
+    pub jobs: usize,
+    pub runs: usize,
+    /// `hurl --test` against serve (`server_cpu_s`: serve's CPU time meanwhile).
+    pub hurl: Timing,
+    /// `ion-contract run --target sandbox` against the same serve.
+    pub serve: Timing,
+    /// `ion-contract run` against the embedded double.
+    pub embedded: Timing,
+    /// ion-contract's cases per second against serve divided by Hurl's (median of the runs'
+    /// ratios).
+    pub ratio: f64,
+}
+
+impl HurlFigures {
+    /// The table's rows: figure, value, target, verdict.
+    fn rows(&self) -> Vec<(String, String, &'static str, &'static str)> {
+        let h = self;
+        let timing = |t: &Timing| {
+            format!(
+                "{:.2} s, {:.0} cases/s, CPU {:.2} s",
+                t.wall_s,
+                h.cases as f64 / t.wall_s,
+                t.cpu_s
+            )
+        };
+        let with_serve = |t: &Timing| format!("{} + serve {:.2} s", timing(t), t.server_cpu_s);
+        vec![
+            (
+                format!("{} --test --jobs {}, {} cases", h.version, h.jobs, h.cases),
+                with_serve(&h.hurl),
+                "",
+                "",
+            ),
+            (
+                "ion-contract run, sandbox = that serve".into(),
+                with_serve(&h.serve),
+                "",
+                "",
+            ),
+            (
+                "ion-contract / hurl (cases/s)".into(),
+                format!("{:.2}x", h.ratio),
+                ">= 3.0x",
+                verdict(h.ratio >= 3.0),
+            ),
+            (
+                "ion-contract run, embedded double".into(),
+                timing(&h.embedded),
+                "",
+                "",
+            ),
+        ]
+    }
+
+    /// The figures as JSON.
+    fn json(&self) -> Value {
+        let h = self;
+        let timing = |t: &Timing| {
+            json!({
+                "wall_s": t.wall_s,
+                "cases_per_s": h.cases as f64 / t.wall_s,
+                "cpu_s": t.cpu_s,
+            })
+        };
+        let with_serve = |t: &Timing| {
+            let mut value = timing(t);
+            value["serve_cpu_s"] = json!(t.server_cpu_s);
+            value
+        };
+        json!({
+            "hurl_version": h.version,
+            "cases": h.cases,
+            "jobs": h.jobs,
+            "runs": h.runs,
+            "hurl": with_serve(&h.hurl),
+            "ion_contract_serve": with_serve(&h.serve),
+            "ion_contract_embedded": timing(&h.embedded),
+            "ion_contract_serve_vs_hurl_ratio": h.ratio,
+        })
+    }
 }
 
 /// The median of `values` (the mean of the middle two for an even count); 0 when empty.
@@ -54,7 +147,7 @@ impl Figures {
     /// The figures as a table, with each target and whether it holds.
     pub fn table(&self) -> String {
         let f = self;
-        let rows: Vec<(String, String, &str, &str)> = vec![
+        let mut rows: Vec<(String, String, &str, &str)> = vec![
             (
                 format!("harness, {} read cases (in process)", f.harness_cases),
                 format!("{:.0} cases/s", f.harness_cases_per_s),
@@ -122,6 +215,7 @@ impl Figures {
                 "",
             ),
         ];
+        rows.extend(f.hurl.iter().flat_map(HurlFigures::rows));
         let mut out = format!(
             "ion-contract harness bench: {} cores, {} test threads (bare client: same \
              concurrency), medians of {} runs ({} for harness vs bare), double load {} s per run\n\n",
@@ -164,6 +258,7 @@ impl Figures {
             "peak_rss_1k_mb": f.peak_rss_1k_mb,
             "peak_rss_10k_mb": f.peak_rss_10k_mb,
             "bench_s": f.bench_s,
+            "hurl_comparison": f.hurl.as_ref().map(HurlFigures::json),
         });
         let text = serde_json::to_string_pretty(&value).expect("figures are JSON") + "\n";
         std::fs::write(path, text)
