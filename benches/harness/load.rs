@@ -1,7 +1,9 @@
 //! The double under load: `{ me { id } }` with a valid token from several concurrent
 //! keep-alive connections for a fixed time, against the embedded double (in this process, on
 //! a thread of its own) or against `ion-contract serve` (its own process). Every answer is
-//! checked, so a run that measured errors fails.
+//! checked, so a run that measured errors fails. Beside it, on `serve`, the issue's pair:
+//! `query Me { me { id name email } }` against a `GET /__double/requests` (an answer that does
+//! no GraphQL work), whose ratio says what GraphQL costs per request.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -16,6 +18,50 @@ use ion_contract::secret::Secret;
 /// The query every request sends, and the answer it must get.
 const QUERY: &str = r#"{"query":"{ me { id } }"}"#;
 const ANSWER: &[u8] = br#"{"data":{"me":{"id":1}}}"#;
+
+/// What each request of a load run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// `{ me { id } }`, its answer checked byte for byte.
+    MeId,
+    /// `query Me { me { id name email } }`, its answer checked to hold `me`'s email.
+    MeNamed,
+    /// `GET /__double/requests`, no GraphQL work: the ceiling of the server.
+    AdminCounters,
+}
+
+impl Request {
+    /// Sends one request of this kind and checks its answer.
+    async fn send(self, http: &reqwest::Client, base: &str, bearer: &str) {
+        let response = match self {
+            Request::AdminCounters => http.get(format!("{base}/__double/requests")),
+            Request::MeId | Request::MeNamed => http
+                .post(format!("{base}/graphql"))
+                .header("authorization", bearer)
+                .header("content-type", "application/json")
+                .body(match self {
+                    Request::MeNamed => r#"{"query":"query Me { me { id name email } }"}"#,
+                    _ => QUERY,
+                }),
+        }
+        .send()
+        .await
+        .expect("the double answers");
+        assert_eq!(response.status(), 200);
+        let body = response.bytes().await.expect("a body");
+        match self {
+            Request::MeId => assert_eq!(body.as_ref(), ANSWER, "an unexpected answer"),
+            Request::MeNamed => {
+                let answer: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+                assert!(answer["data"]["me"]["email"].is_string(), "{answer}");
+            }
+            Request::AdminCounters => {
+                let answer: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+                assert!(answer["total"].is_number(), "{answer}");
+            }
+        }
+    }
+}
 
 /// What one load run measured.
 #[derive(Debug, Clone, Copy)]
@@ -36,10 +82,12 @@ pub struct Endpoint {
     pub credentials: ClientCredentials,
 }
 
-/// Drives `endpoint` from `connections` keep-alive connections for `duration`.
+/// Drives `endpoint` with `request`s from `connections` keep-alive connections for
+/// `duration`.
 pub fn drive(
     runtime: &tokio::runtime::Runtime,
     endpoint: &Endpoint,
+    request: Request,
     connections: usize,
     duration: Duration,
 ) -> Load {
@@ -50,7 +98,7 @@ pub fn drive(
             .expect("the double grants a token")
             .access_token;
         let bearer = Arc::new(format!("Bearer {}", token.expose()));
-        let graphql = Arc::new(format!("{}/graphql", endpoint.url));
+        let base = Arc::new(endpoint.url.clone());
         let deadline = Instant::now() + duration;
         let started = Instant::now();
         let tasks: Vec<_> = (0..connections)
@@ -59,22 +107,12 @@ pub fn drive(
                     .pool_max_idle_per_host(1)
                     .build()
                     .expect("a reqwest client");
-                let (bearer, graphql) = (Arc::clone(&bearer), Arc::clone(&graphql));
+                let (bearer, base) = (Arc::clone(&bearer), Arc::clone(&base));
                 tokio::spawn(async move {
                     let mut latencies_us = Vec::with_capacity(64 * 1024);
                     while Instant::now() < deadline {
                         let sent = Instant::now();
-                        let response = http
-                            .post(graphql.as_str())
-                            .header("authorization", bearer.as_str())
-                            .header("content-type", "application/json")
-                            .body(QUERY)
-                            .send()
-                            .await
-                            .expect("the double answers");
-                        assert_eq!(response.status(), 200);
-                        let body = response.bytes().await.expect("a body");
-                        assert_eq!(body.as_ref(), ANSWER, "an unexpected answer");
+                        request.send(&http, &base, &bearer).await;
                         latencies_us.push(sent.elapsed().as_micros() as u64);
                     }
                     latencies_us

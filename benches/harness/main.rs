@@ -221,13 +221,17 @@ fn double_load(data: &Arc<DoubleData>, figures: &mut Figures) {
         .build()
         .expect("a tokio runtime for the load clients");
     let duration = Duration::from_secs(LOAD_SECS);
-    let (mut embedded, mut served) = (vec![], vec![]);
+    let (mut embedded, mut served, mut named, mut admin) = (vec![], vec![], vec![], vec![]);
     for _ in 0..RUNS {
         // A fresh double per run, so no run sees another's store.
         let (_double, endpoint) = load::embedded(&runtime, data);
-        embedded.push(load::drive(&runtime, &endpoint, CONNECTIONS, duration));
+        let drive = |request| load::drive(&runtime, &endpoint, request, CONNECTIONS, duration);
+        embedded.push(drive(load::Request::MeId));
         let (_serve, endpoint) = load::serve();
-        served.push(load::drive(&runtime, &endpoint, CONNECTIONS, duration));
+        let drive = |request| load::drive(&runtime, &endpoint, request, CONNECTIONS, duration);
+        served.push(drive(load::Request::MeId));
+        named.push(drive(load::Request::MeNamed));
+        admin.push(drive(load::Request::AdminCounters));
     }
     let pick = |runs: &[load::Load], f: fn(&load::Load) -> f64| {
         median(&runs.iter().map(f).collect::<Vec<_>>())
@@ -238,6 +242,8 @@ fn double_load(data: &Arc<DoubleData>, figures: &mut Figures) {
     figures.serve_req_per_s = pick(&served, |l| l.req_per_s);
     figures.serve_p50_ms = pick(&served, |l| l.p50_ms);
     figures.serve_p99_ms = pick(&served, |l| l.p99_ms);
+    figures.serve_me_named_req_per_s = pick(&named, |l| l.req_per_s);
+    figures.serve_admin_req_per_s = pick(&admin, |l| l.req_per_s);
 }
 
 fn growth(out: &Path, figures: &mut Figures) {

@@ -25,6 +25,10 @@ pub struct Figures {
     pub serve_req_per_s: f64,
     pub serve_p50_ms: f64,
     pub serve_p99_ms: f64,
+    /// `query Me { me { id name email } }` on serve, requests per second.
+    pub serve_me_named_req_per_s: f64,
+    /// `GET /__double/requests` on serve, requests per second.
+    pub serve_admin_req_per_s: f64,
     pub run_1k_s: f64,
     pub run_10k_s: f64,
     pub growth_ratio_10k_vs_1k: f64,
@@ -144,6 +148,15 @@ fn verdict(holds: bool) -> &'static str {
 }
 
 impl Figures {
+    /// GraphQL's `Me` against the admin GET on serve: what GraphQL work costs per request.
+    fn me_vs_admin(&self) -> f64 {
+        if self.serve_admin_req_per_s > 0.0 {
+            self.serve_me_named_req_per_s / self.serve_admin_req_per_s
+        } else {
+            0.0
+        }
+    }
+
     /// The figures as a table, with each target and whether it holds.
     pub fn table(&self) -> String {
         let f = self;
@@ -189,6 +202,17 @@ impl Figures {
                 ),
                 ">= 10000 req/s, p99 < 5 ms",
                 verdict(f.serve_req_per_s >= 10_000.0 && f.serve_p99_ms < 5.0),
+            ),
+            (
+                "serve: Me { id name email } / GET /__double/requests".into(),
+                format!(
+                    "{:.2} ({:.0} / {:.0} req/s)",
+                    f.me_vs_admin(),
+                    f.serve_me_named_req_per_s,
+                    f.serve_admin_req_per_s
+                ),
+                ">= 0.5",
+                verdict(f.me_vs_admin() >= 0.5),
             ),
             (
                 "run 1,000 / 10,000 cases".into(),
@@ -250,6 +274,9 @@ impl Figures {
             "serve_req_per_s": f.serve_req_per_s,
             "serve_p50_ms": f.serve_p50_ms,
             "serve_p99_ms": f.serve_p99_ms,
+            "serve_me_named_req_per_s": f.serve_me_named_req_per_s,
+            "serve_admin_req_per_s": f.serve_admin_req_per_s,
+            "me_vs_admin_ratio": f.me_vs_admin(),
             "run_1k_s": f.run_1k_s,
             "run_10k_s": f.run_10k_s,
             "growth_ratio_10k_vs_1k": f.growth_ratio_10k_vs_1k,
