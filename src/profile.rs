@@ -135,7 +135,7 @@ impl Profiles {
                     Default::default(),
                 ),
                 (Some(Resolved::DoubleOf(spec)), Some((_, data))) => {
-                    let other = IonDouble::start_with(Arc::clone(data), spec.clone()).await;
+                    let other = IonDouble::start_for_trial(Arc::clone(data), spec.clone());
                     let tokens = other.demo_client(http).tokens().cloned();
                     started.push(other);
                     with(tokens, foreign())

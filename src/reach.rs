@@ -158,7 +158,7 @@ pub async fn connect(
 /// Starts a fresh embedded double of `data` imitating `target`'s realm, and its demo client
 /// (paced when the target says `max_rps`).
 pub async fn double(target: &Target, data: Arc<DoubleData>, http: &reqwest::Client) -> Reached {
-    let double = IonDouble::start_with(data, EnvironmentSpec::demo_in(target.imitates)).await;
+    let double = IonDouble::start_for_trial(data, EnvironmentSpec::demo_in(target.imitates));
     let mut client = double.demo_client(http);
     if let Some(rate) = target.max_rps {
         client = client.with_pacer(Arc::new(Pacer::new(rate)));

@@ -45,11 +45,27 @@ impl IonDouble {
     /// When no loopback port can be had, or the servers' runtime cannot start (the machine
     /// is out of ports or threads).
     pub async fn start_with(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
-        let mut double = Self::without_server(data, spec, String::new());
-        let server = pool::lease(Arc::clone(&double.environment));
-        server.url().clone_into(&mut double.url);
-        double._server = Some(server);
-        double
+        Self::without_server(data, spec, String::new()).served()
+    }
+
+    /// A double for one of the harness's own trials: as [`IonDouble::start_with`], but it
+    /// keeps no journal, since the harness reads none (a journal copies every request).
+    pub(crate) fn start_for_trial(data: Arc<DoubleData>, spec: EnvironmentSpec) -> Self {
+        IonDouble {
+            environment: Arc::new(Environment::new(data, spec)),
+            journal: Arc::default(),
+            url: String::new(),
+            _server: None,
+        }
+        .served()
+    }
+
+    /// This double on a pooled server of its own.
+    fn served(mut self) -> Self {
+        let server = pool::lease(Arc::clone(&self.environment));
+        server.url().clone_into(&mut self.url);
+        self._server = Some(server);
+        self
     }
 
     /// A double with no server of its own yet, answered by whoever serves `url` (a

@@ -117,7 +117,7 @@ impl Shared {
         let double = match self.connection {
             Connection::Double => {
                 let spec = EnvironmentSpec::demo_in(self.target.imitates);
-                Some(IonDouble::start_with(Arc::clone(&self.double), spec).await)
+                Some(IonDouble::start_for_trial(Arc::clone(&self.double), spec))
             }
             _ => None,
         };

@@ -265,21 +265,7 @@ pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(300);
 impl Target {
     /// The embedded double.
     pub fn mock() -> Target {
-        Target {
-            name: DEFAULT_TARGET.into(),
-            environment: Environment::Mock,
-            read_only: false,
-            api_url: String::new(),
-            auth_url: String::new(),
-            variables: Variables::default(),
-            imitates: Realm::Sandbox,
-            max_rps: None,
-            webhook_uri: None,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            step_timeout: DEFAULT_STEP_TIMEOUT,
-            require_credentials: false,
-            data: None,
-        }
+        Target::new(DEFAULT_TARGET, Environment::Mock)
     }
 
     /// A target of `environment` called `name`, with the environment's default hosts and no

@@ -203,7 +203,8 @@ impl Environment {
         self.webhooks.set_retry(retry);
     }
 
-    /// A fresh token of this environment's own API key, as the token endpoint would issue.
+    /// A token of this environment's own API key, as the token endpoint would issue, signed
+    /// once for every double of this environment in the process ([`Issuer::issue_shared`]).
     pub(crate) fn own_token(&self) -> String {
         let (client_id, _) = super::api_keys::key_for(&self.spec, Role::Admin);
         self.issuer
