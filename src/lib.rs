@@ -185,6 +185,8 @@ pub mod lock;
 #[doc(hidden)]
 pub mod outcome;
 #[doc(hidden)]
+pub mod phase_time;
+#[doc(hidden)]
 pub mod preflight;
 #[doc(hidden)]
 pub mod profile;

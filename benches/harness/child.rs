@@ -4,13 +4,15 @@
 //!
 //! A child of its own keeps libtest's report (one line per trial) off the bench's output and
 //! gives each run its own peak RSS: the child reads its `VmHWM` when the run is over and
-//! prints one result line, which the parent picks out of the child's output.
+//! prints one result line, which the parent picks out of the child's output, with the time
+//! the run's trials spent in each phase ([`ion_contract::phase_time`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use ion_contract::builtin::Source;
+use ion_contract::phase_time::{self, Phase};
 use ion_contract::runner::{RunOptions, run_counted};
 use libtest_mimic::Arguments;
 
@@ -33,7 +35,13 @@ pub struct Measured {
     pub failed: u64,
     /// The child's peak resident memory (`VmHWM`) after the run.
     pub peak_rss_kb: u64,
+    /// The run's trials' time in each phase, summed over threads, in seconds
+    /// ([`ion_contract::phase_time`], in [`Phase::ALL`]'s order).
+    pub phases_s: [f64; PHASES],
 }
+
+/// How many phases the child reports.
+const PHASES: usize = Phase::ALL.len();
 
 /// How a child run is set up.
 pub struct ChildRun<'a> {
@@ -82,15 +90,19 @@ impl ChildRun<'_> {
             .split_whitespace()
             .map(|n| n.parse().expect("the child prints numbers"))
             .collect();
-        let [list_s, run_s, passed, failed, peak_rss_kb] = numbers[..] else {
-            panic!("the child's result line has five numbers: {line}");
+        let Ok::<[f64; 5 + PHASES], _>(all) = numbers.try_into() else {
+            panic!("the child's result line has {} numbers: {line}", 5 + PHASES);
         };
+        let [list_s, run_s, passed, failed, peak_rss_kb] = [all[0], all[1], all[2], all[3], all[4]];
+        let mut phases_s = [0.0; PHASES];
+        phases_s.copy_from_slice(&all[5..]);
         Measured {
             list_s,
             run_s,
             passed: passed as u64,
             failed: failed as u64,
             peak_rss_kb: peak_rss_kb as u64,
+            phases_s,
         }
     }
 }
@@ -115,14 +127,20 @@ pub fn child_main(args: &[String]) {
     let started = Instant::now();
     run_counted(args(true), &options);
     let list_s = started.elapsed().as_secs_f64();
+    phase_time::reset();
     let started = Instant::now();
     let ran = run_counted(args(false), &options);
     let run_s = started.elapsed().as_secs_f64();
+    let phases: Vec<String> = phase_time::totals()
+        .iter()
+        .map(|(_, spent)| spent.as_secs_f64().to_string())
+        .collect();
     println!(
-        "{RESULT_PREFIX}{list_s} {run_s} {} {} {}",
+        "{RESULT_PREFIX}{list_s} {run_s} {} {} {} {}",
         ran.passed,
         ran.failed,
-        peak_rss_kb()
+        peak_rss_kb(),
+        phases.join(" ")
     );
 }
 

@@ -5,12 +5,15 @@
 //!   JSONPath assertions, one in ten snapshotted) run in process through the library against
 //!   the embedded double, with as many test threads as the machine has cores; and a bare
 //!   reqwest loop sending the same 2,000 GraphQL requests, as many at a time, to one embedded
-//!   double. Cases per second for both, and their ratio (target: at least 0.8).
+//!   double. Cases per second for both, and their ratio (target: at least 0.8); and where a
+//!   case's time goes: each phase of a trial ([`ion_contract::phase_time`]: its double, its
+//!   request, its checks, its snapshot) in microseconds per case, beside the bare client's
+//!   time per request and the loading's share.
 //! - **the double.** `{ me { id } }` from 8 concurrent keep-alive connections for 5 s,
 //!   against `ion-contract serve` and against the embedded double: requests per second and
 //!   p50/p99 latency (target: 10,000 requests/s and p99 under 5 ms on 2 cores).
 //! - **growth.** 1,000 and 10,000 generated cases: the ratio of their run times (target at
-//!   most 10.5), the time of `ion-contract run --list` for 10,000 (target under 0.5 s), and
+//!   most 10.5), the time of `ion-contract run --list` for 10,000 (target 0.25 s), and
 //!   each run's peak RSS.
 //! - **hurl.** ion-contract side by side with Hurl 8 (`hurl --test --jobs 2`): 6,000
 //!   generated read cases (`HARNESS_BENCH_HURL_CASES`) as suites and as `.hurl` files against
@@ -48,7 +51,8 @@ use std::time::{Duration, Instant};
 use ion_contract::double::DoubleData;
 
 use child::{CHILD_FLAG, ChildRun, Measured};
-use report::{Figures, median};
+use ion_contract::phase_time::Phase;
+use report::{Figures, PerCase, median};
 
 /// Runs only the named parts (comma-separated: `harness`, `load`, `growth`, `hurl`).
 const ONLY_ENV: &str = "HARNESS_BENCH_ONLY";
@@ -111,6 +115,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    figures.parts = ["harness", "load", "growth", "hurl"]
+        .into_iter()
+        .filter(|part| runs(part))
+        .collect();
     if runs("harness") {
         eprintln!("harness bench: harness vs bare client ...");
         harness_vs_bare(&out, &data, &mut figures);
@@ -200,6 +208,7 @@ fn harness_vs_bare(out: &Path, data: &Arc<DoubleData>, figures: &mut Figures) {
     let generated = prepared(out, HARNESS_CASES, threads);
     let requests = Arc::new(generated.requests.clone());
     let (mut harness, mut bare, mut ratios, mut loads) = (vec![], vec![], vec![], vec![]);
+    let mut phases: Vec<Vec<f64>> = vec![vec![]; Phase::ALL.len()];
     for _ in 0..PAIRED_RUNS {
         let measured = harness_run(&generated, threads);
         let cases_per_s = HARNESS_CASES as f64 / measured.run_s;
@@ -208,11 +217,20 @@ fn harness_vs_bare(out: &Path, data: &Arc<DoubleData>, figures: &mut Figures) {
         bare.push(bare_per_s);
         ratios.push(cases_per_s / bare_per_s);
         loads.push(measured.list_s);
+        for (runs, spent) in phases.iter_mut().zip(measured.phases_s) {
+            runs.push(spent * 1e6 / HARNESS_CASES as f64);
+        }
     }
     figures.harness_cases_per_s = median(&harness);
     figures.bare_requests_per_s = median(&bare);
     figures.harness_vs_bare_ratio = median(&ratios);
     figures.harness_load_s = median(&loads);
+    figures.per_case = Some(PerCase {
+        cases: HARNESS_CASES,
+        phases_us: std::array::from_fn(|i| median(&phases[i])),
+        load_us: figures.harness_load_s * 1e6 / HARNESS_CASES as f64,
+        bare_us: threads as f64 * 1e6 / figures.bare_requests_per_s,
+    });
 }
 
 fn double_load(data: &Arc<DoubleData>, figures: &mut Figures) {

@@ -158,8 +158,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the sandbox and production on loopback and starts serving them.
+    /// Binds the sandbox and production on loopback and starts serving them. From now on
+    /// this process draws new signing keys ([`super::signing`]): every `serve` has keys of
+    /// its own, so a token of another `serve` is refused as one from another cluster of
+    /// the environment would be.
     pub async fn bind(data: Arc<DoubleData>, options: &ServeOptions) -> Result<Self, ServeError> {
+        super::signing::SigningKey::draw_new_keys();
         let sandbox_port = options.port;
         let production_port = match sandbox_port {
             0 => 0,

@@ -60,6 +60,14 @@ impl IonDouble {
         .served()
     }
 
+    /// Gets ready, on a thread of its own, what the first trial double of `spec`'s
+    /// environment would otherwise wait for (its signing key and the crypto library's
+    /// random seed, see [`super::signing`]); returns at once. The runner calls it before
+    /// it loads the suites.
+    pub(crate) fn prepare_for_trials(spec: &EnvironmentSpec) {
+        super::signing::SigningKey::prepare(&spec.name);
+    }
+
     /// This double on a pooled server of its own.
     fn served(mut self) -> Self {
         let server = pool::lease(Arc::clone(&self.environment));

@@ -62,12 +62,16 @@ type Table = BTreeMap<i64, Row>;
 /// Every table of the double, keyed by GraphQL object type name.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Store {
-    /// Shared with the clones of this store until one of them writes to the table.
-    tables: BTreeMap<String, Arc<Table>>,
+    /// Shared with the clones of this store until one of them writes to a table (the map),
+    /// and each table until one of them writes to that table: a copy of the seed per case
+    /// costs a few reference counts, not a copy of every table's name.
+    tables: Arc<BTreeMap<String, Arc<Table>>>,
     /// The highest id each table has ever held: ids are never reused, as in a database.
-    high_water: BTreeMap<String, i64>,
-    /// Column values a create fills in when its input leaves them out, per type.
-    defaults: BTreeMap<String, Row>,
+    /// Shared with the clones until one of them inserts.
+    high_water: Arc<BTreeMap<String, i64>>,
+    /// Column values a create fills in when its input leaves them out, per type; never
+    /// changed once the seed is read.
+    defaults: Arc<BTreeMap<String, Row>>,
     /// The id of the `User` that `me` returns.
     me: i64,
     writes: u64,
@@ -79,9 +83,9 @@ pub(crate) struct Store {
 impl Store {
     pub(crate) fn new(me: i64, defaults: BTreeMap<String, Row>) -> Self {
         Store {
-            tables: BTreeMap::new(),
-            high_water: BTreeMap::new(),
-            defaults,
+            tables: Arc::default(),
+            high_water: Arc::default(),
+            defaults: Arc::new(defaults),
             me,
             writes: 0,
             next_entity_id: 1,
@@ -91,12 +95,17 @@ impl Store {
 
     /// A store with this one's `me` and defaults and no tables: a fresh tenant's.
     pub(crate) fn emptied(&self) -> Store {
-        Store::new(self.me, self.defaults.clone())
+        Store {
+            defaults: Arc::clone(&self.defaults),
+            ..Store::new(self.me, BTreeMap::new())
+        }
     }
 
     /// Declares an entity type, so that it exists even with no rows.
     pub(crate) fn add_table(&mut self, type_name: &str) {
-        self.tables.entry(type_name.to_owned()).or_default();
+        if !self.tables.contains_key(type_name) {
+            Arc::make_mut(&mut self.tables).insert(type_name.to_owned(), Arc::default());
+        }
     }
 
     /// Adds a seed row; it must carry its `id`. System columns are filled in.
@@ -107,7 +116,7 @@ impl Store {
         row.insert("_updated".into(), SEED_TIMESTAMP.into());
         row.insert("entityId".into(), self.next_entity_id.into());
         self.next_entity_id += 1;
-        let high = self.high_water.entry(type_name.to_owned()).or_default();
+        let high = self.high_water_mut(type_name);
         *high = (*high).max(id);
         self.table_mut(type_name).insert(id, row);
     }
@@ -115,7 +124,15 @@ impl Store {
     /// The table `type_name` for writing (created when missing), copied first if another
     /// clone of the store still shares it.
     fn table_mut(&mut self, type_name: &str) -> &mut Table {
-        Arc::make_mut(self.tables.entry(type_name.to_owned()).or_default())
+        let tables = Arc::make_mut(&mut self.tables);
+        Arc::make_mut(tables.entry(type_name.to_owned()).or_default())
+    }
+
+    /// The highest id `type_name` has held, for writing, copied first if shared.
+    fn high_water_mut(&mut self, type_name: &str) -> &mut i64 {
+        Arc::make_mut(&mut self.high_water)
+            .entry(type_name.to_owned())
+            .or_default()
     }
 
     /// The table called `name`, ignoring ASCII case.
@@ -163,7 +180,7 @@ impl Store {
 
     /// Inserts a new row built from `fields` over the type's defaults; returns it.
     pub(crate) fn insert(&mut self, type_name: &str, fields: Row) -> Row {
-        let high = self.high_water.entry(type_name.to_owned()).or_default();
+        let high = self.high_water_mut(type_name);
         *high += 1;
         let id = *high;
         let mut row = self.defaults.get(type_name).cloned().unwrap_or_default();

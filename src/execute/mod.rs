@@ -18,8 +18,10 @@ use serde_json::{Map, Value, json};
 use crate::auth::{AuthClass, TokenKnowledge};
 use crate::check::{self, Mismatch, Observed};
 use crate::client::{
-    ClientError, Delivery, GraphqlClient, GraphqlRequest, RETRY_AFTER, TransportKind, retry_after,
+    ClientError, Delivery, GraphqlClient, GraphqlRequest, RETRY_AFTER, RawResponse, TransportKind,
+    retry_after,
 };
+use crate::phase_time::{self, Phase};
 use crate::profile::AsProfile;
 use crate::redact;
 use crate::redact::case_values::CaseValues;
@@ -361,7 +363,8 @@ impl CaseRun<'_> {
             cleanup: false,
         };
         let limit = step.timeout.unwrap_or(self.step_timeout);
-        let response = match tokio::time::timeout(limit, client.send(request)).await {
+        let sending = tokio::time::timeout(limit, client.send(request));
+        let response = match phase_time::timed_async(Phase::Request, sending).await {
             Ok(Ok(response)) => response,
             Ok(Err(e)) => {
                 let kind = match &e {
@@ -390,12 +393,27 @@ impl CaseRun<'_> {
                 };
             }
         };
+        phase_time::timed(Phase::Checks, || {
+            self.judge(step, captures, knowledge, ran, &response)
+        })
+    }
+
+    /// Checks the answer to `step`: its expectations and captures, and (for a snapshotted
+    /// step) its snapshot entry.
+    fn judge(
+        &self,
+        step: &Step,
+        captures: &Map<String, Value>,
+        knowledge: TokenKnowledge,
+        mut ran: StepOutcome,
+        response: &RawResponse,
+    ) -> SentStep {
         let auth = response.auth_class(knowledge);
         ran.status = Some(response.status);
         ran.elapsed_ms = response.elapsed.as_millis();
         ran.auth = auth;
         ran.delivery = response.delivery;
-        let shown = || Some(show_body(&response));
+        let shown = || Some(show_body(response));
         let Some(body) = response.json().filter(Value::is_object) else {
             let reason = format!(
                 "HTTP {} with a body that is not a JSON object",

@@ -3,6 +3,7 @@
 //! the steps, then the snapshot.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 
@@ -14,6 +15,7 @@ use crate::client::GraphqlClient;
 use crate::double::{EnvironmentSpec, IonDouble, control};
 use crate::execute::{CaseRun, DoubleControl, describe_outcome};
 use crate::lock::{self, SuiteLock};
+use crate::phase_time::{self, Phase};
 use crate::report::FailureClass;
 use crate::snapshot;
 use crate::suite::{Case, Suite};
@@ -22,6 +24,12 @@ impl Shared {
     /// Runs one case (holding its suite's lock on a live target), then compares its
     /// snapshot (a mismatch is a failed trial, never a panic).
     pub(super) fn run_case(&self, suite_index: usize, case_index: usize) -> Finished {
+        phase_time::timed(Phase::Trial, || {
+            self.run_case_timed(suite_index, case_index)
+        })
+    }
+
+    fn run_case_timed(&self, suite_index: usize, case_index: usize) -> Finished {
         let Some(Ok(suite)) = self.suites.get(suite_index) else {
             return Finished::failed(
                 FailureClass::Harness,
@@ -43,13 +51,15 @@ impl Shared {
             return finished;
         }
         let recorded = Value::Object(recorded);
-        let compared = snapshot::compare_case(
-            &self.snapshots_dir,
-            suite,
-            case,
-            &self.target.name,
-            &recorded,
-        );
+        let compared = phase_time::timed(Phase::Snapshot, || {
+            snapshot::compare_case(
+                &self.snapshots_dir,
+                suite,
+                case,
+                &self.target.name,
+                &recorded,
+            )
+        });
         if let Err(message) = compared {
             finished.failure = Some((FailureClass::Snapshot, message));
         }
@@ -114,6 +124,7 @@ impl Shared {
     /// returns what it did and the responses to snapshot.
     async fn run_on_target(&self, suite: &Suite, case: &Case) -> (Finished, Map<String, Value>) {
         let failed = |class, message| (Finished::failed(class, message), Map::new());
+        let started = Instant::now();
         let double = match self.connection {
             Connection::Double => {
                 let spec = EnvironmentSpec::demo_in(self.target.imitates);
@@ -159,6 +170,7 @@ impl Shared {
                     client = client.with_pacer(Arc::clone(pacer));
                 }
                 double_client = client;
+                phase_time::add(Phase::Double, started.elapsed());
                 &double_client
             }
         };

@@ -14,7 +14,7 @@ use super::finished::{Planned, Recorder};
 use super::fixture;
 use super::plan::absolute;
 use crate::client::{GraphqlClient, Pacer, http_client};
-use crate::double::DoubleData;
+use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
 use crate::lock;
 use crate::preflight::Passed;
 use crate::profile::Profiles;
@@ -103,7 +103,9 @@ struct Loaded {
 }
 
 impl Loaded {
-    fn load(options: &RunOptions) -> Result<Loaded, SetupProblem> {
+    /// Loads the targets, the double's data and the suites; when the run will start
+    /// doubles (the embedded double, not `listing`), they are made ready meanwhile.
+    fn load(options: &RunOptions, listing: bool) -> Result<Loaded, SetupProblem> {
         if !options.invalid_env.is_empty() {
             return Err(fail("options::env", options.invalid_env.join("\n")));
         }
@@ -115,6 +117,9 @@ impl Loaded {
             .get(&options.target)
             .map_err(|e| fail("target::select", e.to_string()))?
             .clone();
+        if target.is_double() && !listing {
+            IonDouble::prepare_for_trials(&EnvironmentSpec::demo_in(target.imitates));
+        }
         let double = options
             .double_data(Some(&target))
             .map_err(|e| fail("ion-double::load", e.to_string()))?;
@@ -201,7 +206,7 @@ impl Shared {
     /// Loads everything, and runs a live target's preflight unless only `listing`; a problem
     /// that stops every trial comes back as one failing trial.
     pub(super) fn new(options: &RunOptions, listing: bool) -> Result<Shared, SetupProblem> {
-        let loaded = Loaded::load(options)?;
+        let loaded = Loaded::load(options, listing)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -33,6 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "progress",
             "builtin",
             "text_cache",
+            "phase_time",
             "testing",
         ],
     ),
