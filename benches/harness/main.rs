@@ -54,6 +54,12 @@ use child::{CHILD_FLAG, ChildRun, Measured};
 use ion_contract::phase_time::Phase;
 use report::{Figures, PerCase, median};
 
+/// The shipped binary's allocator, so that the in-process runs (their time and peak memory)
+/// are the binary's: with glibc's, one more thread (the runner's key preparation) changed
+/// the peak of a 10,000-case run by a third through its arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs only the named parts (comma-separated: `harness`, `load`, `growth`, `hurl`).
 const ONLY_ENV: &str = "HARNESS_BENCH_ONLY";
 /// How many times each measurement is repeated.

@@ -167,8 +167,17 @@ impl RawResponse {
 
     /// Why ION refused the request, when it did (see [`crate::auth::classify`]).
     pub fn auth_class(&self, token: TokenKnowledge) -> Option<AuthClass> {
-        let body = self.json().unwrap_or(Value::Null);
-        crate::auth::classify(self.status, &body, &self.text(), token)
+        self.auth_class_of(self.json().as_ref(), token)
+    }
+
+    /// [`RawResponse::auth_class`], given the body already parsed (`None`: not JSON).
+    pub fn auth_class_of(&self, body: Option<&Value>, token: TokenKnowledge) -> Option<AuthClass> {
+        // Only a 401 without GraphQL messages is judged by its text.
+        let text = match self.status {
+            401 => self.text(),
+            _ => String::new(),
+        };
+        crate::auth::classify(self.status, body.unwrap_or(&Value::Null), &text, token)
     }
 }
 

@@ -408,13 +408,14 @@ impl CaseRun<'_> {
         mut ran: StepOutcome,
         response: &RawResponse,
     ) -> SentStep {
-        let auth = response.auth_class(knowledge);
+        let parsed = response.json();
+        let auth = response.auth_class_of(parsed.as_ref(), knowledge);
         ran.status = Some(response.status);
         ran.elapsed_ms = response.elapsed.as_millis();
         ran.auth = auth;
         ran.delivery = response.delivery;
         let shown = || Some(show_body(response));
-        let Some(body) = response.json().filter(Value::is_object) else {
+        let Some(body) = parsed.filter(Value::is_object) else {
             let reason = format!(
                 "HTTP {} with a body that is not a JSON object",
                 response.status
