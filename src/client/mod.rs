@@ -185,6 +185,21 @@ impl RawResponse {
 /// system's roots plus the certificates in `SSL_CERT_FILE`, when set, and follows redirects
 /// as the module docs say: never a token request's out of its origin.
 pub fn http_client() -> Result<reqwest::Client, ClientError> {
+    http_client_builder()?.build().map_err(ClientError::Build)
+}
+
+/// [`http_client`], keeping no idle connection to reuse: safe to share between async
+/// runtimes (a connection lives on the runtime that opened it, and a pooled one could have
+/// its next user wait on a runtime that nobody drives). For a run on the embedded double,
+/// whose trials each drive a runtime of their own thread.
+pub fn http_client_without_reuse() -> Result<reqwest::Client, ClientError> {
+    http_client_builder()?
+        .pool_max_idle_per_host(0)
+        .build()
+        .map_err(ClientError::Build)
+}
+
+fn http_client_builder() -> Result<reqwest::ClientBuilder, ClientError> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
@@ -201,7 +216,7 @@ pub fn http_client() -> Result<reqwest::Client, ClientError> {
             reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| unusable(e.to_string()))?;
         builder = builder.tls_certs_merge(roots);
     }
-    builder.build().map_err(ClientError::Build)
+    Ok(builder)
 }
 
 /// Sends GraphQL operations to one endpoint, authorised by one token source.

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::finished::Finished;
 use super::fixture::Store;
+use super::trial_io;
 use super::{Connection, Shared};
 use crate::client::DoubleClients;
 use crate::client::GraphqlClient;
@@ -45,7 +46,18 @@ impl Shared {
             Ok(lock) => lock,
             Err(e) => return Finished::failed(FailureClass::Harness, e.to_string()),
         };
-        let (mut finished, recorded) = self.runtime.block_on(self.run_on_target(suite, case));
+        let ran = match self.connection {
+            Connection::Double => trial_io::with_trial_io(|runtime, http| {
+                runtime.block_on(self.run_on_target(suite, case, http))
+            }),
+            _ => Ok(self
+                .runtime
+                .block_on(self.run_on_target(suite, case, &self.http))),
+        };
+        let (mut finished, recorded) = match ran {
+            Ok(ran) => ran,
+            Err(why) => return Finished::failed(FailureClass::Harness, why),
+        };
         // A failed case's snapshot would be partial: its failure is what to show.
         if recorded.is_empty() || finished.failure.is_some() {
             return finished;
@@ -120,9 +132,15 @@ impl Shared {
         .map(Some)
     }
 
-    /// Runs the case's steps on the target (a fresh double, or the shared live client);
-    /// returns what it did and the responses to snapshot.
-    async fn run_on_target(&self, suite: &Suite, case: &Case) -> (Finished, Map<String, Value>) {
+    /// Runs the case's steps on the target (a fresh double, or the shared live client),
+    /// everything it sends to the double going through `http`; returns what it did and the
+    /// responses to snapshot.
+    async fn run_on_target(
+        &self,
+        suite: &Suite,
+        case: &Case,
+        http: &reqwest::Client,
+    ) -> (Finished, Map<String, Value>) {
         let failed = |class, message| (Finished::failed(class, message), Map::new());
         let started = Instant::now();
         let double = match self.connection {
@@ -164,7 +182,7 @@ impl Shared {
             (Connection::Double, None) => unreachable!("a double was started above"),
             (Connection::Double, Some(double)) => {
                 let mut client = double
-                    .trial_client(&self.http)
+                    .trial_client(http)
                     .with_request_timeout(self.target.request_timeout);
                 if let Some(pacer) = &self.pacer {
                     client = client.with_pacer(Arc::clone(pacer));
@@ -177,24 +195,30 @@ impl Shared {
         let double_url = double.as_ref().map(IonDouble::api_url);
         let control_url = double_url.or(self.local_api.clone());
         let configured = match (&suite.double, control_url.clone()) {
-            (Some(body), Some(base)) => {
-                match control::set_throttle(&self.http, &base, body).await {
-                    Ok(previous) => Some((base, previous)),
-                    Err(e) => return failed(FailureClass::Harness, e),
-                }
-            }
+            (Some(body), Some(base)) => match control::set_throttle(http, &base, body).await {
+                Ok(previous) => Some((base, previous)),
+                Err(e) => return failed(FailureClass::Harness, e),
+            },
             _ => None,
         };
         let outcome = self
-            .run_case_on(suite, case, client, double.as_ref(), control_url.as_deref())
+            .run_case_on(
+                suite,
+                case,
+                client,
+                double.as_ref(),
+                control_url.as_deref(),
+                http,
+            )
             .await;
         if let (Some((base, previous)), None) = (configured, &double) {
-            control::restore(&self.http, &base, previous).await;
+            control::restore(http, &base, previous).await;
         }
         outcome
     }
 
-    /// Runs the case with `client` (and the trial's double, on the double).
+    /// Runs the case with `client` (and the trial's double, on the double); anything else
+    /// it sends goes through `http`.
     async fn run_case_on(
         &self,
         suite: &Suite,
@@ -202,6 +226,7 @@ impl Shared {
         client: &GraphqlClient,
         double: Option<&IonDouble>,
         control_url: Option<&str>,
+        http: &reqwest::Client,
     ) -> (Finished, Map<String, Value>) {
         let failed = |message| (Finished::failed(FailureClass::Harness, message), Map::new());
         let prepared = self
@@ -223,7 +248,7 @@ impl Shared {
         let trial_double = double.map(|d| (d, &self.double));
         let (profiles, _other_doubles) = match self
             .profiles
-            .clients(case, client, trial_double, &self.http)
+            .clients(case, client, trial_double, http)
             .await
         {
             Ok(clients) => clients,
@@ -242,10 +267,7 @@ impl Shared {
             env: &env,
             webhooks: &self.webhooks,
             step_timeout: self.target.step_timeout,
-            double_control: control_url.map(|base_url| DoubleControl {
-                http: &self.http,
-                base_url,
-            }),
+            double_control: control_url.map(|base_url| DoubleControl { http, base_url }),
         };
         let outcome = run.run().await;
         let failure = describe_outcome(&run, &outcome);

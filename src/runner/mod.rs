@@ -63,6 +63,7 @@ mod plan;
 mod setup;
 mod shard;
 mod threads;
+mod trial_io;
 
 pub use options::{
     ALLOW_HIGH_RATE_ENV, REQUIRE_CREDENTIALS_ENV, RunOptions, SKIP_TAGS_ENV, TAGS_ENV,

@@ -13,7 +13,7 @@ use super::RunOptions;
 use super::finished::{Planned, Recorder};
 use super::fixture;
 use super::plan::absolute;
-use crate::client::{GraphqlClient, Pacer, http_client};
+use crate::client::{GraphqlClient, Pacer, http_client, http_client_without_reuse};
 use crate::double::{DoubleData, EnvironmentSpec, IonDouble};
 use crate::lock;
 use crate::preflight::Passed;
@@ -217,7 +217,13 @@ impl Shared {
                     format!("cannot start the async runtime: {e}"),
                 )
             })?;
-        let http = http_client().map_err(|e| fail("client::build", e.to_string()))?;
+        // On the double, each trial sends through its thread's own client (see
+        // `trial_io`); what they reach of this one must not share idle connections.
+        let http = match loaded.target.is_double() {
+            true => http_client_without_reuse(),
+            false => http_client(),
+        }
+        .map_err(|e| fail("client::build", e.to_string()))?;
         let reached = connect(&loaded, options, listing, &runtime, &http)?;
         let Loaded {
             targets,
