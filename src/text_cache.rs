@@ -69,6 +69,11 @@ impl<V: Clone> TextCache<V> {
         Ok(value)
     }
 
+    /// Whether a value is kept for `text` (without copying it).
+    pub(crate) fn contains(&self, text: &str) -> bool {
+        self.lock().by_text.contains_key(text)
+    }
+
     /// How many values are kept.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

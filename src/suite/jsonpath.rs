@@ -63,11 +63,6 @@ pub(crate) fn parse(raw: &str) -> Result<DataPath, PathError> {
     }
 }
 
-/// True when `raw` is within the limits and parses.
-pub(crate) fn is_valid(raw: &str) -> bool {
-    check_limits(raw).is_ok() && JsonPath::parse(raw).is_ok()
-}
-
 /// Refuses a path the parser could take too long on, or overflow its stack with: see the
 /// module docs.
 pub(crate) fn check_limits(raw: &str) -> Result<(), PathError> {

@@ -16,7 +16,7 @@ use crate::suite::format::{SnapshotSpec, Spanned, StepSpec};
 use crate::suite::graphql::{self, StepScope};
 use crate::suite::model::{Capture, Profile, Step};
 use crate::suite::validate::{Validator, is_capture_name};
-use crate::suite::{jsonpath, selection, variables};
+use crate::suite::{selection, variables};
 use crate::yaml::source::Pos;
 use crate::yaml::suggest;
 
@@ -183,7 +183,7 @@ impl Validator<'_> {
             .iter()
             .flat_map(|c| c.value.0.iter().map(|(_, path)| path));
         for raw in assertions.map(|a| &a.value.path).chain(captures) {
-            if !jsonpath::is_valid(&raw.value) {
+            if !self.path_parses(&raw.value) {
                 continue; // Reported by `path`.
             }
             if let Some(p) = selection::check(self.schema, doc, root, &raw.value) {

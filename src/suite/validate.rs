@@ -447,6 +447,13 @@ impl Validator<'_> {
         check
     }
 
+    /// Whether a JSONPath parses, from the load's cache when it was parsed before (as
+    /// [`Validator::path`] does); reports nothing.
+    pub(crate) fn path_parses(&self, raw: &str) -> bool {
+        let paths = &self.parsed.paths;
+        paths.contains(raw) || paths.get_or_try(raw, || jsonpath::parse(raw)).is_ok()
+    }
+
     /// Parses a JSONPath, reporting a located error.
     pub(crate) fn path(&mut self, raw: &Spanned<String>) -> Option<crate::suite::model::DataPath> {
         match (self.parsed.paths).get_or_try(&raw.value, || jsonpath::parse(&raw.value)) {
