@@ -94,7 +94,7 @@ impl PerCase {
         line(
             "other",
             us(Phase::Trial) - parts,
-            "locks, fixtures, report records",
+            "locks, fixtures, report records, a thread's first runtime and client",
         );
         line(
             "bare request",
