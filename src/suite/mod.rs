@@ -140,6 +140,7 @@
 //! unchecked input. Nothing here prints, reads the environment or touches the network.
 
 mod captures;
+mod case;
 mod case_snapshot;
 mod expect;
 mod fault;
